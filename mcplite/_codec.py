@@ -1,0 +1,44 @@
+"""Typed decoding of params and results, with decoders built once per type (layer 1)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, TypeVar
+
+import msgspec
+
+from . import types as t
+from ._errors import INTERNAL_ERROR, INVALID_PARAMS, RemoteProtocolError
+
+T = TypeVar("T")
+
+
+@functools.cache
+def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(type_)
+
+
+def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
+    """Decode request/notification params; a failure is -32602 naming the field path."""
+    try:
+        if raw is None:
+            return msgspec.convert({}, type_)
+        return _decoder(type_).decode(raw)
+    except msgspec.ValidationError as exc:
+        raise RemoteProtocolError(f"Invalid params: {exc}", INVALID_PARAMS) from None
+    except msgspec.DecodeError as exc:  # pragma: no cover - params came from valid JSON
+        raise RemoteProtocolError(f"Invalid params: {exc}", INVALID_PARAMS) from None
+
+
+def decode_result(type_: type[T], raw: msgspec.Raw) -> T:
+    """Decode a result; unknown content tags from newer peers are tolerated."""
+    try:
+        return _decoder(type_).decode(raw)
+    except msgspec.ValidationError:
+        pass
+    try:
+        return t.decode_lenient(raw, type_)
+    except msgspec.ValidationError as exc:
+        raise RemoteProtocolError(
+            f"Invalid result: expected a {type_.__name__}: {exc}", INTERNAL_ERROR
+        ) from None

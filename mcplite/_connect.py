@@ -1,0 +1,61 @@
+"""``connect(target)``: one entry point for every transport (layer 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._client import Client
+from ._server import Server
+from ._transport import Transport, memory_pair
+
+
+def connect(
+    target: Sequence[str] | str | Server | Transport,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stderr: Any = "inherit",
+    headers: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Client:
+    """A ``Client`` for ``target``; use it as ``async with connect(...) as client``.
+
+    ``target`` is a command list (a stdio server subprocess), an ``http(s)://`` URL
+    (streamable HTTP), a ``Server`` (in memory, same process) or any ``Transport``.
+    ``options`` go to ``Client`` (name, version, protocol_version, roots, sampling,
+    elicitation, request_timeout, ...).
+    """
+    if isinstance(target, Server):
+        server = target
+
+        async def memory() -> Transport:
+            client_end, server_end = memory_pair()
+            server.connect(server_end)
+            return client_end
+
+        return Client(memory, **options)
+    if isinstance(target, str):
+        if target.startswith(("http://", "https://")):
+            url = target
+
+            async def http() -> Transport:
+                from ._streamable_client import StreamableHTTPTransport
+
+                return StreamableHTTPTransport(url, headers=headers)
+
+            return Client(http, **options)
+        raise ValueError(
+            f"target must be a URL, a command list, a Server or a Transport; got {target!r} "
+            "(to run a command, pass it as a list: ['python', 'server.py'])"
+        )
+    if isinstance(target, Transport):
+        return Client(target, **options)
+    command = list(target)
+
+    async def stdio() -> Transport:
+        from ._stdio import spawn_stdio
+
+        return await spawn_stdio(command, env=env, cwd=cwd, stderr=stderr)
+
+    return Client(stdio, **options)

@@ -1,0 +1,97 @@
+"""Exception hierarchy and named JSON-RPC / MCP error codes (DESIGN.md §7).
+
+Layer 0: stdlib only.  Every error says who is at fault: ``Local*`` means we (or the
+caller) broke a rule, ``Remote*`` means the peer did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# JSON-RPC 2.0 §5.1
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+# MCP, revisions <= 2025-11-25: resources/read of an unknown URI (2026-07-28 uses -32602).
+RESOURCE_NOT_FOUND = -32002
+# MCP 2025-11-25 client/elicitation: URL-mode elicitation required before retrying.
+URL_ELICITATION_REQUIRED = -32042
+# MCP 2026-07-28 schema.ts "error codes".
+HEADER_MISMATCH = -32020
+MISSING_REQUIRED_CLIENT_CAPABILITY = -32021
+UNSUPPORTED_PROTOCOL_VERSION = -32022
+# Implementation-defined range -32000..-32019: the request was cancelled or the
+# connection went away before an answer could be sent.
+REQUEST_CANCELLED = -32000
+CONNECTION_CLOSED = -32001
+REQUEST_TIMEOUT = -32003
+
+
+class MCPError(Exception):
+    """Base of every exception mcplite raises on purpose."""
+
+
+class ProtocolError(MCPError):
+    """A protocol rule was broken; ``code`` is the JSON-RPC code to answer with."""
+
+    def __init__(self, message: str, code: int = INVALID_REQUEST, data: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.data = data
+
+
+class LocalProtocolError(ProtocolError):
+    """We, or the code calling us, broke a protocol rule."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer broke a protocol rule (bad JSON, bad envelope, bad HTTP, ...)."""
+
+
+class RPCError(MCPError):
+    """The peer answered a request with a JSON-RPC error object.
+
+    Raise it from a handler to answer with exactly this code/message/data.
+    """
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{message} (code {code})")
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class TransportError(MCPError):
+    """The transport failed to move bytes."""
+
+
+class ConnectError(TransportError):
+    """Could not connect to, or spawn, the peer."""
+
+
+class ConnectionClosed(TransportError):
+    """The connection closed while we still needed it."""
+
+
+class HTTPStatusError(TransportError):
+    """An HTTP peer answered with an unexpected status."""
+
+    def __init__(self, status: int, message: str, body: bytes = b"") -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.body = body
+
+
+class AuthError(HTTPStatusError):
+    """401/403 from a protected HTTP server."""
+
+
+class RequestTimeout(MCPError, TimeoutError):
+    """No answer arrived within the request timeout."""
+
+
+class ToolError(MCPError):
+    """Raised inside a tool: becomes ``CallToolResult(is_error=True)`` with this text."""

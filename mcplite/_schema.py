@@ -1,0 +1,437 @@
+"""JSON Schema (2020-12) from Python callables, and fast argument validation, via msgspec.
+
+A tool, prompt or resource-template function is inspected ONCE, at registration, by
+:func:`build_signature`: its parameters become the fields of a dynamically created
+``msgspec`` Struct whose JSON Schema is the tool's ``inputSchema`` and whose decoder validates
+``tools/call`` arguments in one pass.  The return annotation gives the ``outputSchema``
+(spec 2025-06-18+ "Structured Content"): object-like types are used as they are, anything else
+is wrapped as ``{"result": value}`` because ``structuredContent`` must be a JSON object up to
+2025-11-25 (the same convention FastMCP and the official Python SDK use).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import inspect
+import re
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import msgspec
+
+__all__ = [
+    "MAX_TOOL_NAME_CHARS",
+    "ArgumentError",
+    "Parameter",
+    "ToolSignature",
+    "build_signature",
+    "prompt_arguments",
+    "serialize_output",
+    "validate_tool_name",
+]
+
+#: Tool names SHOULD be 1..128 characters (spec 2025-11-25 server/tools "Tool Names", SEP-986).
+MAX_TOOL_NAME_CHARS: Final = 128
+_TOOL_NAME_BAD_CHAR_RE: Final = re.compile(r"[^A-Za-z0-9_.\-]")
+
+# 2020-12 keeps reusable subschemas under "$defs" (msgspec's default template says the same,
+# but we pin it: the inlining below depends on the exact prefix).
+_REF_PREFIX: Final = "#/$defs/"
+_REF_TEMPLATE: Final = _REF_PREFIX + "{name}"
+# The dynamic argument Struct is inlined and removed from "$defs", so its name never shows;
+# it only has to be unlikely to collide with a user type (a collision would make msgspec use
+# module-qualified names for both).
+_ARGS_STRUCT_NAME: Final = "MCPLiteToolArguments"
+
+# Google-style docstring sections that list parameters.
+_ARGS_HEADERS: Final = frozenset(
+    {"args", "arguments", "parameters", "params", "keyword args", "keyword arguments"}
+)
+_SECTION_RE: Final = re.compile(r"^([A-Za-z][A-Za-z ]*):\s*$")
+_ARG_LINE_RE: Final = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+_MUTABLE_DEFAULT_TYPES: Final = (list, dict, set, bytearray)
+
+
+class ArgumentError(ValueError):
+    """Tool/prompt arguments did not validate.
+
+    The message is short and meant to be shown to a model, e.g.
+    ``Invalid arguments: Expected `int`, got `str` - at `$.b```. ``detail`` is the message
+    without the prefix.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Invalid arguments: {detail}")
+        self.detail = detail
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Parameter:
+    """One public (non-injected) parameter of a registered function."""
+
+    name: str
+    annotation: Any
+    #: ``inspect.Parameter.empty`` when the parameter is required.
+    default: Any
+    description: str | None
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+
+def _never(_annotation: Any) -> bool:
+    return False
+
+
+class ToolSignature:
+    """Everything derived once from a function's signature; see :func:`build_signature`."""
+
+    __slots__ = (
+        "_decoder",
+        "_names",
+        "args_type",
+        "description",
+        "fn",
+        "injected",
+        "input_schema",
+        "output_schema",
+        "parameters",
+        "return_annotation",
+        "strict",
+        "wrap_output",
+    )
+
+    def __init__(
+        self,
+        *,
+        fn: Callable[..., Any],
+        description: str | None,
+        parameters: tuple[Parameter, ...],
+        injected: dict[str, Any],
+        args_type: type[msgspec.Struct],
+        input_schema: dict[str, Any],
+        output_schema: dict[str, Any] | None,
+        wrap_output: bool,
+        return_annotation: Any,
+        strict: bool,
+    ) -> None:
+        self.fn = fn
+        self.description = description
+        self.parameters = parameters
+        #: Parameters left out of the schema because ``skip`` matched: name -> annotation.
+        self.injected = injected
+        self.args_type = args_type
+        self.input_schema = input_schema
+        self.output_schema = output_schema
+        #: True when structured output is ``{"result": value}`` (non-object return types).
+        self.wrap_output = wrap_output
+        self.return_annotation = return_annotation
+        self.strict = strict
+        self._names = tuple(p.name for p in parameters)
+        self._decoder: msgspec.json.Decoder[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<ToolSignature {getattr(self.fn, '__qualname__', self.fn)!r} {self._names}>"
+
+    def _kwargs(self, obj: msgspec.Struct) -> dict[str, Any]:
+        # Read the fields back without re-encoding; astuple is one C call.
+        return dict(zip(self._names, msgspec.structs.astuple(obj), strict=True))
+
+    def validate(self, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Validate already-decoded arguments; return the keyword arguments for the call.
+
+        ``None`` (arguments omitted) means ``{}``.  Unknown keys are ignored.  With
+        ``strict`` (the default) the rules are JSON's: no ``"1"`` -> ``1`` coercion, but an
+        ``int`` is accepted for a ``float``.  Injected parameters are not included.
+        """
+        try:
+            obj = msgspec.convert(
+                {} if arguments is None else arguments, self.args_type, strict=self.strict
+            )
+        except msgspec.ValidationError as exc:
+            raise ArgumentError(str(exc)) from None
+        return self._kwargs(obj)
+
+    def decode_json(self, raw: bytes | bytearray | memoryview | str) -> dict[str, Any]:
+        """Decode and validate a JSON arguments object in one pass (the ``tools/call`` path).
+
+        ``raw`` may be a ``msgspec.Raw``.  JSON ``null`` means ``{}``.
+        """
+        decoder = self._decoder
+        if decoder is None:
+            decoder = self._decoder = msgspec.json.Decoder(self.args_type, strict=self.strict)
+        try:
+            obj = decoder.decode(raw)
+        except msgspec.DecodeError as exc:  # ValidationError is a subclass
+            if _is_json_null(raw):
+                return self.validate(None)
+            raise ArgumentError(str(exc)) from None
+        return self._kwargs(obj)
+
+
+def _is_json_null(raw: bytes | bytearray | memoryview | str) -> bool:
+    data = raw.encode() if isinstance(raw, str) else bytes(raw)
+    return data.strip() == b"null"
+
+
+def serialize_output(sig: ToolSignature, value: Any) -> dict[str, Any] | None:
+    """Turn a tool's return value into ``structuredContent`` (None when there is no schema).
+
+    Raises ``TypeError`` if the value holds something msgspec cannot represent.
+    """
+    if sig.output_schema is None:
+        return None
+    data = msgspec.to_builtins(value)
+    if sig.wrap_output:
+        return {"result": data}
+    return data  # type: ignore[no-any-return]
+
+
+def validate_tool_name(name: str) -> None:
+    """Raise ``ValueError`` saying why ``name`` breaks the spec 2025-11-25 tool name rules."""
+    if not name:
+        raise ValueError("tool name must not be empty")
+    if len(name) > MAX_TOOL_NAME_CHARS:
+        raise ValueError(
+            f"tool name must be at most {MAX_TOOL_NAME_CHARS} characters, got {len(name)}"
+        )
+    bad = _TOOL_NAME_BAD_CHAR_RE.search(name)
+    if bad is not None:
+        raise ValueError(
+            f"tool name {name!r} has invalid character {bad.group()!r} at position "
+            f"{bad.start()}; only A-Z, a-z, 0-9, '_', '-' and '.' are allowed"
+        )
+
+
+# -- docstrings ---------------------------------------------------------------------------
+
+
+def _parse_docstring(doc: str | None) -> tuple[str | None, dict[str, str]]:
+    """Split a docstring into (description without the Args section, {param: text})."""
+    if not doc:
+        return None, {}
+    lines = inspect.cleandoc(doc).splitlines()
+    kept: list[str] = []
+    params: dict[str, str] = {}
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        header = _SECTION_RE.match(line)
+        if header is None or header.group(1).strip().lower() not in _ARGS_HEADERS:
+            kept.append(line)
+            i += 1
+            continue
+        i += 1
+        entry_indent: int | None = None
+        current: str | None = None
+        # The section runs while lines are blank or indented (cleandoc leaves the header at 0).
+        while i < len(lines) and (not lines[i].strip() or lines[i][0].isspace()):
+            body = lines[i]
+            i += 1
+            text = body.strip()
+            if not text:
+                continue
+            indent = len(body) - len(body.lstrip())
+            if entry_indent is None:
+                entry_indent = indent
+            arg = _ARG_LINE_RE.match(text) if indent <= entry_indent else None
+            if arg is not None:
+                current = arg.group(1)
+                params[current] = arg.group(2).strip()
+            elif current is not None:
+                params[current] = f"{params[current]} {text}".strip()
+    description = "\n".join(kept).strip()
+    return description or None, params
+
+
+# -- schemas ------------------------------------------------------------------------------
+
+
+def _inline_root(
+    root: dict[str, Any], components: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Replace a top-level ``{"$ref": ...}`` by the referenced schema.
+
+    The component stays in ``$defs`` only if something else still refers to it (recursion).
+    """
+    ref = root.get("$ref")
+    if len(root) != 1 or not isinstance(ref, str) or not ref.startswith(_REF_PREFIX):
+        return root, components
+    name = ref[len(_REF_PREFIX) :]
+    inlined = dict(components[name])
+    rest = {k: v for k, v in components.items() if k != name}
+    if f'"{ref}"'.encode() in msgspec.json.encode(components):
+        rest = components
+    return inlined, rest
+
+
+def _with_defs(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    if components:
+        schema["$defs"] = components
+    return schema
+
+
+def _schema_of(annotation: Any, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    try:
+        (root,), components = msgspec.json.schema_components(
+            (annotation,), ref_template=_REF_TEMPLATE
+        )
+    except TypeError as exc:
+        raise TypeError(f"cannot build a JSON Schema for {what}: {exc}") from None
+    return root, components
+
+
+def _input_schema(
+    args_type: type[msgspec.Struct], parameters: tuple[Parameter, ...], what: str
+) -> dict[str, Any]:
+    root, components = _schema_of(args_type, what)
+    schema, components = _inline_root(root, components)
+    schema.pop("title", None)  # the dynamic Struct's name means nothing to a client
+    if not schema.get("required"):
+        schema.pop("required", None)
+    properties: dict[str, Any] = schema["properties"]
+    for param in parameters:
+        prop = properties[param.name]
+        if param.description and "description" not in prop:
+            properties[param.name] = {"description": param.description, **prop}
+        if not param.required and "default" not in prop:
+            # msgspec cannot show a default_factory; we made one for a mutable default.
+            try:
+                properties[param.name]["default"] = msgspec.to_builtins(param.default)
+            except TypeError:
+                pass
+    return _with_defs(schema, components)
+
+
+def _output_schema(annotation: Any, what: str) -> tuple[dict[str, Any], bool]:
+    root, components = _schema_of(annotation, what)
+    inlined, rest = _inline_root(root, components)
+    if inlined.get("type") == "object":
+        return _with_defs(inlined, rest), False
+    wrapped = {"type": "object", "properties": {"result": root}, "required": ["result"]}
+    return _with_defs(wrapped, components), True
+
+
+# -- signatures ---------------------------------------------------------------------------
+
+
+def _resolve(fn: Callable[..., Any]) -> tuple[Any, Any]:
+    """Return (object to read type hints from, object to read the docstring from)."""
+    target: Any = fn
+    while isinstance(target, functools.partial):
+        target = target.func
+    if inspect.isfunction(target) or inspect.ismethod(target):
+        return target, target
+    # A callable instance: hints live on the class's __call__, the docstring on the instance.
+    return type(target).__call__, target
+
+
+def _field_default(default: Any) -> Any:
+    if isinstance(default, _MUTABLE_DEFAULT_TYPES) and default:
+        # msgspec refuses non-empty mutable defaults (shared state); copy per call instead.
+        return msgspec.field(default_factory=functools.partial(copy.deepcopy, default))
+    return default
+
+
+def build_signature(
+    fn: Callable[..., Any],
+    *,
+    skip: Callable[[Any], bool] = _never,
+    is_content: Callable[[Any], bool] = _never,
+    strict: bool = True,
+) -> ToolSignature:
+    """Inspect ``fn`` once and build its schemas and validators.
+
+    ``skip(annotation)`` marks parameters the caller injects (e.g. ``Context``): they are left
+    out of the schema and listed in ``ToolSignature.injected``.  ``is_content(annotation)``
+    marks return types the caller renders as content itself: they get no output schema.
+    ``strict=False`` allows string coercion (``"3"`` -> ``3``), for prompt and URI-template
+    arguments which arrive as strings.  Raises ``TypeError`` for ``*args``/``**kwargs``,
+    positional-only parameters, unresolvable hints and types msgspec cannot describe.
+    """
+    what = f"{getattr(fn, '__qualname__', fn)!r}"
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cannot read the signature of {what}: {exc}") from None
+    hints_of, doc_of = _resolve(fn)
+    try:
+        hints = typing.get_type_hints(hints_of, include_extras=True)
+    except Exception as exc:  # NameError for forward refs, TypeError for odd objects
+        raise TypeError(f"cannot resolve the type hints of {what}: {exc}") from None
+    description, param_docs = _parse_docstring(getattr(doc_of, "__doc__", None))
+
+    parameters: list[Parameter] = []
+    injected: dict[str, Any] = {}
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for param in sig.parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise TypeError(
+                f"{what}: *args/**kwargs parameter {param.name!r} is not supported; "
+                "declare each argument explicitly"
+            )
+        if param.kind is param.POSITIONAL_ONLY:
+            raise TypeError(
+                f"{what}: positional-only parameter {param.name!r} is not supported "
+                "(arguments are passed by name)"
+            )
+        annotation = hints.get(param.name, Any)
+        if skip(annotation):
+            injected[param.name] = annotation
+            continue
+        parameters.append(
+            Parameter(param.name, annotation, param.default, param_docs.get(param.name))
+        )
+        if param.default is param.empty:
+            fields.append((param.name, annotation))
+        else:
+            fields.append((param.name, annotation, _field_default(param.default)))
+
+    try:
+        args_type = msgspec.defstruct(
+            _ARGS_STRUCT_NAME, fields, kw_only=True, forbid_unknown_fields=False
+        )
+    except TypeError as exc:
+        raise TypeError(f"cannot build the arguments of {what}: {exc}") from None
+    params = tuple(parameters)
+    input_schema = _input_schema(args_type, params, what)
+
+    return_annotation = hints.get("return", Any)
+    if sig.return_annotation is sig.empty:
+        return_annotation = sig.empty
+    output_schema: dict[str, Any] | None = None
+    wrap_output = False
+    if return_annotation not in (sig.empty, None, type(None), Any) and not is_content(
+        return_annotation
+    ):
+        output_schema, wrap_output = _output_schema(return_annotation, f"the result of {what}")
+
+    return ToolSignature(
+        fn=fn,
+        description=description,
+        parameters=params,
+        injected=injected,
+        args_type=args_type,
+        input_schema=input_schema,
+        output_schema=output_schema,
+        wrap_output=wrap_output,
+        return_annotation=return_annotation,
+        strict=strict,
+    )
+
+
+def prompt_arguments(
+    fn: Callable[..., Any], skip: Callable[[Any], bool] = _never
+) -> list[tuple[str, str | None, bool]]:
+    """``(name, description, required)`` for each prompt argument (``PromptArgument``).
+
+    The description comes from ``Annotated[..., Meta(description=)]`` or the docstring.
+    """
+    sig = build_signature(fn, skip=skip, strict=False)
+    properties: dict[str, Any] = sig.input_schema["properties"]
+    return [(p.name, properties[p.name].get("description"), p.required) for p in sig.parameters]

@@ -1,0 +1,356 @@
+"""The asyncio driver of a ``Protocol``: a pump between a transport and handlers (layer 3).
+
+Read a payload, ``receive`` it, act on the events: each incoming request runs in its own
+task (a slow handler never blocks reading), each outgoing request waits on a future,
+timeouts are timers (not ``wait_for`` tasks), and cancelling the awaiting task sends
+``notifications/cancelled`` (2025-11-25 basic/utilities/cancellation.mdx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+import msgspec
+
+from . import _jsonrpc as rpc
+from ._codec import decode_result
+from ._errors import (
+    INTERNAL_ERROR,
+    REQUEST_CANCELLED,
+    ConnectionClosed,
+    MCPError,
+    ProtocolError,
+    RemoteProtocolError,
+    RequestTimeout,
+    RPCError,
+)
+from ._events import (
+    BatchReceived,
+    CancelRequested,
+    ErrorReceived,
+    NotificationReceived,
+    ProgressReceived,
+    ReplyReady,
+    RequestReceived,
+    ResponseReceived,
+    SessionReady,
+)
+from ._protocol import Protocol
+from ._transport import Transport
+
+log = logging.getLogger("mcplite.session")
+T = TypeVar("T")
+
+DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
+DEFAULT_MAX_IN_FLIGHT_REQUESTS: Final = 256
+DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 2.0
+
+RequestHandler = Callable[["Session", RequestReceived], Awaitable[Any]]
+NotificationHandler = Callable[["Session", NotificationReceived], Awaitable[None] | None]
+ProgressCallback = Callable[[float, float | None, str | None], Awaitable[None] | None]
+
+
+class Session:
+    """One live MCP connection, either role."""
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        transport: Transport,
+        *,
+        on_request: RequestHandler | None = None,
+        on_notification: NotificationHandler | None = None,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+    ) -> None:
+        self.protocol = protocol
+        self.transport = transport
+        self.on_request = on_request
+        self.on_notification = on_notification
+        self.request_timeout = request_timeout
+        self.max_in_flight = max_in_flight
+        self.ready = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_reason: BaseException | None = None
+        self._futures: dict[rpc.RequestId, asyncio.Future[msgspec.Raw]] = {}
+        self._handlers: dict[rpc.RequestId, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._batches: dict[int, list[Any]] = {}
+        self._progress: dict[str | int, ProgressCallback] = {}
+        self._tokens = itertools.count(1)
+        self._reader: asyncio.Task[None] | None = None
+        self.state: dict[str, Any] = {}  # per-session storage for the layers above
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._reader is None:
+            self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    async def wait_closed(self) -> None:
+        await self.closed.wait()
+
+    async def aclose(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
+        """Stop reading, cancel handlers, close the transport; bounded by ``timeout``."""
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+        tasks = [*self._handlers.values(), *self._background]
+        for task in tasks:
+            task.cancel()
+        try:
+            await asyncio.wait_for(self.transport.aclose(), timeout)
+        except (TimeoutError, OSError, MCPError) as exc:
+            log.debug("closing the transport failed: %r", exc)
+        pending = [t for t in [*tasks, reader] if t is not None and not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        self._connection_lost(ConnectionClosed("the session was closed"))
+
+    async def __aenter__(self) -> Session:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _connection_lost(self, exc: BaseException) -> None:
+        if self.closed.is_set():
+            return
+        self.close_reason = exc
+        self.protocol.connection_lost()
+        for fut in self._futures.values():
+            if not fut.done():
+                fut.set_exception(ConnectionClosed(str(exc) or "the connection closed"))
+        self._futures.clear()
+        for task in self._handlers.values():
+            task.cancel()
+        self.closed.set()
+
+    # ------------------------------------------------------------------ reading
+
+    async def _read_loop(self) -> None:
+        receive = self.transport.receive
+        proto_receive = self.protocol.receive
+        reason: BaseException = ConnectionClosed("the peer closed the connection")
+        try:
+            while True:
+                try:
+                    data = await receive()
+                except RemoteProtocolError as exc:
+                    # One bad frame (e.g. an over-long stdio line): answer, keep reading.
+                    await self.transport.send(rpc.encode_error(None, exc.code, exc.message))
+                    continue
+                for event in proto_receive(data):
+                    kind = type(event)
+                    if kind is RequestReceived:
+                        self._start_handler(event)  # type: ignore[arg-type]
+                    elif kind is ResponseReceived:
+                        fut = self._futures.get(event.id)  # type: ignore[attr-defined]
+                        if fut is not None and not fut.done():
+                            fut.set_result(event.result)  # type: ignore[attr-defined]
+                    elif kind is ReplyReady:
+                        if event.batch:  # type: ignore[attr-defined]
+                            await self._batch_part(event.batch, event.data)  # type: ignore[attr-defined]
+                        else:
+                            await self.transport.send(event.data)  # type: ignore[attr-defined]
+                    else:
+                        self._other_event(event)
+        except ConnectionClosed as exc:
+            reason = exc
+        except (OSError, MCPError) as exc:
+            reason = ConnectionClosed(f"the connection failed: {exc!r}")
+            log.debug("session reader stopped", exc_info=True)
+        finally:
+            self._connection_lost(reason)
+
+    def _other_event(self, event: Any) -> None:
+        kind = type(event)
+        if kind is ErrorReceived:
+            fut = self._futures.get(event.id)
+            if fut is not None and not fut.done():
+                fut.set_exception(event.error)
+        elif kind is NotificationReceived:
+            if self.on_notification is not None:
+                res = self.on_notification(self, event)
+                if res is not None:
+                    self._spawn(res)
+        elif kind is CancelRequested:
+            task = self._handlers.get(event.id)
+            if task is not None:
+                log.debug("request %r cancelled by the peer: %s", event.id, event.reason)
+                task.cancel()
+        elif kind is ProgressReceived:
+            cb = self._progress.get(event.token)
+            if cb is not None:
+                res = cb(event.progress, event.total, event.message)
+                if res is not None:
+                    self._spawn(res)
+        elif kind is SessionReady:
+            self.ready.set()
+        elif kind is BatchReceived:
+            if event.size:
+                self._batches[event.n] = [event.size]
+
+    def _spawn(self, aw: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(aw)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _batch_part(self, n: int, data: bytes) -> None:
+        parts = self._batches.get(n)
+        if parts is None:  # pragma: no cover - protocol always announces the batch first
+            await self.transport.send(data)
+            return
+        parts.append(data)
+        if len(parts) - 1 == parts[0]:
+            del self._batches[n]
+            await self.transport.send(rpc.encode_batch(parts[1:]))
+
+    # ------------------------------------------------------------------ handling
+
+    def _start_handler(self, event: RequestReceived) -> None:
+        if self.on_request is None or len(self._handlers) >= self.max_in_flight:
+            self._spawn(self._refuse(event))
+            return
+        task = asyncio.get_running_loop().create_task(self._run_handler(event))
+        self._handlers[event.id] = task
+
+    async def _refuse(self, event: RequestReceived) -> None:
+        if self.on_request is None:
+            data = self.protocol.respond_error(
+                event.id, -32601, f"Method not found: {event.method}"
+            )
+        else:
+            data = self.protocol.respond_error(
+                event.id,
+                INTERNAL_ERROR,
+                f"Server busy: {self.max_in_flight} requests already in flight; retry later",
+            )
+        await self._reply(event, data)
+
+    async def _run_handler(self, event: RequestReceived) -> None:
+        assert self.on_request is not None
+        proto = self.protocol
+        try:
+            result = await self.on_request(self, event)
+        except asyncio.CancelledError:
+            self._handlers.pop(event.id, None)
+            proto.respond_error(event.id, REQUEST_CANCELLED, "cancelled")  # bookkeeping only
+            raise
+        except RPCError as exc:
+            data = proto.respond_error(event.id, exc.code, exc.message, _data(exc.data))
+        except ProtocolError as exc:
+            data = proto.respond_error(event.id, exc.code, exc.message, _data(exc.data))
+        except Exception:
+            log.debug("handler for %s raised", event.method, exc_info=True)
+            data = proto.respond_error(event.id, INTERNAL_ERROR, "Internal error")
+        else:
+            data = proto.respond(event.id, result)
+        self._handlers.pop(event.id, None)
+        await self._reply(event, data)
+
+    async def _reply(self, event: RequestReceived, data: bytes) -> None:
+        try:
+            if event.batch:
+                await self._batch_part(event.batch, data)
+            else:
+                await self.transport.send(data, event.id)
+        except (ConnectionClosed, OSError) as exc:
+            log.debug("could not answer %s: %r", event.method, exc)
+
+    # ------------------------------------------------------------------ sending
+
+    async def notify(
+        self, method: str, params: Any = None, related: rpc.RequestId | None = None
+    ) -> None:
+        await self.transport.send(self.protocol.notify(method, params), related)
+
+    async def request(
+        self,
+        method: str,
+        params: Any,
+        result_type: type[T],
+        *,
+        timeout: float | None | type[Ellipsis] = ...,  # type: ignore[valid-type]
+        on_progress: ProgressCallback | None = None,
+        related: rpc.RequestId | None = None,
+    ) -> T:
+        raw = await self.request_raw(
+            method, params, timeout=timeout, on_progress=on_progress, related=related
+        )
+        return decode_result(result_type, raw)
+
+    async def request_raw(
+        self,
+        method: str,
+        params: Any,
+        *,
+        timeout: Any = ...,
+        on_progress: ProgressCallback | None = None,
+        related: rpc.RequestId | None = None,
+    ) -> msgspec.Raw:
+        if self.closed.is_set():
+            raise ConnectionClosed(f"cannot send {method}: the session is closed")
+        token: int | None = None
+        if on_progress is not None:
+            token = next(self._tokens)
+            self._progress[token] = on_progress
+        id, data = self.protocol.request(method, params, progress_token=token)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[msgspec.Raw] = loop.create_future()
+        self._futures[id] = fut
+        if timeout is ...:
+            timeout = self.request_timeout
+        timer = loop.call_later(timeout, _expire, fut, method, timeout) if timeout else None
+        try:
+            await self.transport.send(data, related)
+            return await fut
+        except asyncio.CancelledError:
+            self._cancel_remote(id, "the caller cancelled the request")
+            raise
+        except RequestTimeout:
+            self._cancel_remote(id, f"timed out after {timeout} s")
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._futures.pop(id, None)
+            if token is not None:
+                self._progress.pop(token, None)
+
+    def _cancel_remote(self, id: rpc.RequestId, reason: str) -> None:
+        if self.closed.is_set():
+            return
+        try:
+            data = self.protocol.cancel(id, reason)
+        except ProtocolError:  # initialize cannot be cancelled: just forget it
+            self.protocol.forget(id)
+            return
+        self._spawn(self._send_quietly(data))
+
+    async def _send_quietly(self, data: bytes) -> None:
+        try:
+            await self.transport.send(data)
+        except (ConnectionClosed, OSError) as exc:
+            log.debug("could not send: %r", exc)
+
+
+def _expire(fut: asyncio.Future[Any], method: str, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(RequestTimeout(f"{method}: no answer within {timeout} s"))
+
+
+def _data(value: Any) -> Any:
+    return msgspec.UNSET if value is None else value
+
+
+async def maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value

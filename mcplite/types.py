@@ -1,0 +1,1136 @@
+"""The MCP wire catalogue: one msgspec Struct set covering every protocol revision.
+
+Revisions covered: 2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25 and 2026-07-28
+(``schema.ts`` of each is the authority). The five schemas are merged into ONE catalogue:
+
+- a field is required (no default) only if every revision that has the type requires it;
+  anything added later, dropped later, or required only in some era defaults to ``UNSET``
+  (``UNSET`` is "absent on the wire"; ``None`` is JSON ``null``);
+- request envelopes (``FooRequest``) are not modelled (``_jsonrpc`` owns envelopes): their
+  params are ``FooParams``; notification params are ``FooNotificationParams``; results keep
+  their schema names;
+- open objects (JSON Schema, ``_meta``, capability settings) are ``dict[str, Any]``.
+
+Content unions are tagged on ``type``. A newer peer may send a tag we do not know; the typed
+decoder then fails, so protocol code decodes content-bearing messages with
+:func:`decode_lenient`, which turns such items into :class:`UnknownContent` (kept verbatim and
+re-encoded unchanged by :func:`encode`).
+
+Resource contents (``TextResourceContents`` / ``BlobResourceContents``) are untagged in the
+schema, and msgspec cannot tell two untagged Structs apart, so fields that carry them are typed
+:class:`ResourceContents` (``text`` and ``blob`` both optional) and decode into it; the two
+schema names are subclasses with the discriminating field required, for building values.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Literal, TypeAlias, TypeVar
+
+import msgspec
+import msgspec.inspect as _mi
+from msgspec import UNSET, UnsetType
+
+__all__ = [
+    "LATEST_HANDSHAKE_VERSION",
+    "LATEST_PROTOCOL_VERSION",
+    "META_CLIENT_CAPABILITIES",
+    "META_CLIENT_INFO",
+    "META_LOG_LEVEL",
+    "META_PROTOCOL_VERSION",
+    "META_SERVER_INFO",
+    "META_SUBSCRIPTION_ID",
+    "SUPPORTED_PROTOCOL_VERSIONS",
+    "UNSET",
+    "Annotations",
+    "AudioContent",
+    "BlobResourceContents",
+    "BooleanSchema",
+    "CallToolParams",
+    "CallToolResult",
+    "CancelTaskParams",
+    "CancelTaskResult",
+    "CancelledNotificationParams",
+    "ClientCapabilities",
+    "CompleteArgument",
+    "CompleteContext",
+    "CompleteParams",
+    "CompleteResult",
+    "Completion",
+    "ContentBlock",
+    "CreateMessageParams",
+    "CreateMessageResult",
+    "CreateTaskResult",
+    "DiscoverParams",
+    "DiscoverResult",
+    "ElicitParams",
+    "ElicitResult",
+    "ElicitationCapability",
+    "ElicitationCompleteNotificationParams",
+    "EmbeddedResource",
+    "EmptyNotificationParams",
+    "EmptyResult",
+    "EnumOption",
+    "GetPromptParams",
+    "GetPromptResult",
+    "GetTaskParams",
+    "GetTaskPayloadParams",
+    "GetTaskResult",
+    "Icon",
+    "ImageContent",
+    "Implementation",
+    "InitializeParams",
+    "InitializeResult",
+    "InputRequest",
+    "InputRequiredResult",
+    "LegacyTitledEnumSchema",
+    "ListPromptsParams",
+    "ListPromptsResult",
+    "ListResourceTemplatesParams",
+    "ListResourceTemplatesResult",
+    "ListResourcesParams",
+    "ListResourcesResult",
+    "ListRootsParams",
+    "ListRootsResult",
+    "ListTasksParams",
+    "ListTasksResult",
+    "ListToolsParams",
+    "ListToolsResult",
+    "LoggingLevel",
+    "LoggingMessageNotificationParams",
+    "MissingRequiredClientCapabilityErrorData",
+    "ModelHint",
+    "ModelPreferences",
+    "NumberSchema",
+    "PingParams",
+    "ProgressNotificationParams",
+    "ProgressToken",
+    "Prompt",
+    "PromptArgument",
+    "PromptMessage",
+    "PromptReference",
+    "PromptsCapability",
+    "ReadResourceParams",
+    "ReadResourceResult",
+    "Reference",
+    "RelatedTaskMetadata",
+    "RequestId",
+    "Resource",
+    "ResourceContents",
+    "ResourceLink",
+    "ResourceReference",
+    "ResourceTemplate",
+    "ResourceTemplateReference",
+    "ResourceUpdatedNotificationParams",
+    "ResourcesCapability",
+    "Role",
+    "Root",
+    "RootsCapability",
+    "SamplingCapability",
+    "SamplingContent",
+    "SamplingMessage",
+    "ServerCapabilities",
+    "SetLevelParams",
+    "StringSchema",
+    "SubscribeParams",
+    "SubscriptionFilter",
+    "SubscriptionsAcknowledgedNotificationParams",
+    "SubscriptionsListenParams",
+    "SubscriptionsListenResult",
+    "Task",
+    "TaskMetadata",
+    "TaskStatus",
+    "TaskStatusNotificationParams",
+    "TasksCapability",
+    "TextContent",
+    "TextResourceContents",
+    "TitledEnumItems",
+    "TitledMultiSelectEnumSchema",
+    "TitledSingleSelectEnumSchema",
+    "Tool",
+    "ToolAnnotations",
+    "ToolChoice",
+    "ToolExecution",
+    "ToolResultContent",
+    "ToolUseContent",
+    "ToolsCapability",
+    "URLElicitationRequiredErrorData",
+    "UnknownContent",
+    "UnsetType",
+    "UnsubscribeParams",
+    "UnsupportedProtocolVersionErrorData",
+    "UntitledEnumItems",
+    "UntitledMultiSelectEnumSchema",
+    "UntitledSingleSelectEnumSchema",
+    "decode_lenient",
+    "decode_result",
+    "decoder",
+    "enc_hook",
+    "encode",
+]
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------- constants
+
+LATEST_PROTOCOL_VERSION = "2026-07-28"
+# The newest revision that still negotiates with `initialize` (the stateful era).
+LATEST_HANDSHAKE_VERSION = "2025-11-25"
+SUPPORTED_PROTOCOL_VERSIONS = (
+    "2026-07-28",
+    "2025-11-25",
+    "2025-06-18",
+    "2025-03-26",
+    "2024-11-05",
+)
+
+# Reserved `_meta` keys of 2026-07-28 (RequestMetaObject, NotificationMetaObject,
+# ResultMetaObject, SubscriptionsListenResultMetaObject).
+META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion"
+META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
+META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo"
+META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
+META_SERVER_INFO = "io.modelcontextprotocol/serverInfo"
+META_SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
+
+LoggingLevel: TypeAlias = Literal[
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"
+]
+Role: TypeAlias = Literal["user", "assistant"]
+ProgressToken: TypeAlias = str | int
+RequestId: TypeAlias = str | int
+TaskStatus: TypeAlias = Literal["working", "input_required", "completed", "failed", "cancelled"]
+
+
+# --------------------------------------------------------------------------- bases
+
+
+class _Base(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
+    """The one base of every wire Struct (DESIGN.md §6)."""
+
+
+class _WithMeta(_Base, kw_only=True):
+    meta: dict[str, Any] | UnsetType = msgspec.field(default=UNSET, name="_meta")
+
+
+class _Result(_WithMeta, kw_only=True):
+    # 2026-07-28 Result.resultType: required in that era, absent before ("complete").
+    result_type: str | UnsetType = UNSET
+
+
+class _CacheableResult(_Result, kw_only=True):
+    # 2026-07-28 CacheableResult (SEP-2549): TTL hint in milliseconds and cache scope.
+    ttl_ms: int | UnsetType = UNSET
+    cache_scope: Literal["public", "private"] | UnsetType = UNSET
+
+
+class _PaginatedResult(_CacheableResult, kw_only=True):
+    next_cursor: str | UnsetType = UNSET
+
+
+class _PaginatedParams(_WithMeta, kw_only=True):
+    cursor: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- common
+
+
+class Icon(_Base, kw_only=True):
+    """An optionally-sized icon (2025-11-25+)."""
+
+    src: str
+    mime_type: str | UnsetType = UNSET
+    sizes: list[str] | UnsetType = UNSET
+    theme: Literal["light", "dark"] | UnsetType = UNSET
+
+
+class Implementation(_Base, kw_only=True):
+    """Name and version of an MCP implementation (clientInfo / serverInfo)."""
+
+    name: str
+    version: str
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    website_url: str | UnsetType = UNSET
+    icons: list[Icon] | UnsetType = UNSET
+
+
+class Annotations(_Base, kw_only=True):
+    """Hints for the client on how to use or display an object (2024-11-05 `Annotated`)."""
+
+    audience: list[Role] | UnsetType = UNSET
+    priority: float | UnsetType = UNSET
+    last_modified: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- content
+
+
+class ResourceContents(_WithMeta, kw_only=True):
+    """Contents of a resource as decoded: exactly one of ``text`` / ``blob`` (base64) is set.
+
+    Fields typed with this class accept both schema shapes; check ``text``/``blob`` to tell
+    them apart (msgspec cannot discriminate untagged Structs).
+    """
+
+    uri: str
+    mime_type: str | UnsetType = UNSET
+    text: str | UnsetType = UNSET
+    blob: str | UnsetType = UNSET
+
+
+class TextResourceContents(ResourceContents, kw_only=True):
+    """Text resource contents (``text`` required)."""
+
+    text: str
+
+
+class BlobResourceContents(ResourceContents, kw_only=True):
+    """Binary resource contents (``blob`` is base64, required)."""
+
+    blob: str
+
+
+class TextContent(_WithMeta, tag_field="type", tag="text", kw_only=True):
+    text: str
+    annotations: Annotations | UnsetType = UNSET
+
+
+class ImageContent(_WithMeta, tag_field="type", tag="image", kw_only=True):
+    data: str  # base64
+    mime_type: str
+    annotations: Annotations | UnsetType = UNSET
+
+
+class AudioContent(_WithMeta, tag_field="type", tag="audio", kw_only=True):
+    data: str  # base64
+    mime_type: str
+    annotations: Annotations | UnsetType = UNSET
+
+
+class Resource(_WithMeta, kw_only=True):
+    """A known resource that the server is capable of reading."""
+
+    uri: str
+    name: str
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    mime_type: str | UnsetType = UNSET
+    annotations: Annotations | UnsetType = UNSET
+    size: int | UnsetType = UNSET
+    icons: list[Icon] | UnsetType = UNSET
+
+
+class ResourceLink(Resource, tag_field="type", tag="resource_link", kw_only=True):
+    """A resource the server can read, included in a prompt or tool result (2025-06-18+)."""
+
+
+class EmbeddedResource(_WithMeta, tag_field="type", tag="resource", kw_only=True):
+    resource: ResourceContents
+    annotations: Annotations | UnsetType = UNSET
+
+
+ContentBlock: TypeAlias = (
+    TextContent | ImageContent | AudioContent | ResourceLink | EmbeddedResource
+)
+
+
+class ToolUseContent(_WithMeta, tag_field="type", tag="tool_use", kw_only=True):
+    """A tool call requested by the model during sampling (2025-11-25+)."""
+
+    id: str
+    name: str
+    input: dict[str, Any]
+
+
+class ToolResultContent(_WithMeta, tag_field="type", tag="tool_result", kw_only=True):
+    """The result of a tool call, passed back to the model in sampling (2025-11-25+)."""
+
+    tool_use_id: str
+    content: list[ContentBlock]
+    structured_content: Any = UNSET
+    is_error: bool | UnsetType = UNSET
+
+
+SamplingContent: TypeAlias = (
+    TextContent | ImageContent | AudioContent | ToolUseContent | ToolResultContent
+)
+
+
+class UnknownContent:
+    """A content item whose ``type`` tag this library does not know (from a newer peer).
+
+    Not a Struct on purpose: msgspec would encode a Struct field by field, while this must
+    re-encode as the original object, which :func:`enc_hook` does.
+    """
+
+    __slots__ = ("data", "type")
+
+    def __init__(self, *, type: str, data: dict[str, Any]) -> None:
+        self.type = type
+        self.data = data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnknownContent):
+            return NotImplemented
+        return self.type == other.type and self.data == other.data
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"UnknownContent(type={self.type!r}, data={self.data!r})"
+
+
+# --------------------------------------------------------------------------- capabilities
+
+
+class RootsCapability(_Base, kw_only=True):
+    list_changed: bool | UnsetType = UNSET
+
+
+class SamplingCapability(_Base, kw_only=True):
+    context: dict[str, Any] | UnsetType = UNSET
+    tools: dict[str, Any] | UnsetType = UNSET
+
+
+class ElicitationCapability(_Base, kw_only=True):
+    # 2025-11-25: an empty object means form mode only.
+    form: dict[str, Any] | UnsetType = UNSET
+    url: dict[str, Any] | UnsetType = UNSET
+
+
+class TasksCapability(_Base, kw_only=True):
+    """2025-11-25 (experimental) tasks capability, client or server side."""
+
+    list_: dict[str, Any] | UnsetType = msgspec.field(default=UNSET, name="list")
+    cancel: dict[str, Any] | UnsetType = UNSET
+    requests: dict[str, Any] | UnsetType = UNSET
+
+
+class ClientCapabilities(_Base, kw_only=True):
+    experimental: dict[str, dict[str, Any]] | UnsetType = UNSET
+    roots: RootsCapability | UnsetType = UNSET
+    sampling: SamplingCapability | UnsetType = UNSET
+    elicitation: ElicitationCapability | UnsetType = UNSET
+    tasks: TasksCapability | UnsetType = UNSET
+    extensions: dict[str, dict[str, Any]] | UnsetType = UNSET
+
+
+class PromptsCapability(_Base, kw_only=True):
+    list_changed: bool | UnsetType = UNSET
+
+
+class ResourcesCapability(_Base, kw_only=True):
+    subscribe: bool | UnsetType = UNSET
+    list_changed: bool | UnsetType = UNSET
+
+
+class ToolsCapability(_Base, kw_only=True):
+    list_changed: bool | UnsetType = UNSET
+
+
+class ServerCapabilities(_Base, kw_only=True):
+    experimental: dict[str, dict[str, Any]] | UnsetType = UNSET
+    logging: dict[str, Any] | UnsetType = UNSET
+    completions: dict[str, Any] | UnsetType = UNSET
+    prompts: PromptsCapability | UnsetType = UNSET
+    resources: ResourcesCapability | UnsetType = UNSET
+    tools: ToolsCapability | UnsetType = UNSET
+    tasks: TasksCapability | UnsetType = UNSET
+    extensions: dict[str, dict[str, Any]] | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- tasks (2025-11-25)
+
+
+class TaskMetadata(_Base, kw_only=True):
+    """Requests task-augmented execution (``params.task``)."""
+
+    ttl: int | UnsetType = UNSET
+
+
+class RelatedTaskMetadata(_Base, kw_only=True):
+    task_id: str
+
+
+class Task(_WithMeta, kw_only=True):
+    task_id: str
+    status: TaskStatus
+    created_at: str
+    last_updated_at: str
+    ttl: int | None  # required and nullable: null means unlimited
+    status_message: str | UnsetType = UNSET
+    poll_interval: int | UnsetType = UNSET
+
+
+class CreateTaskResult(_WithMeta, kw_only=True):
+    task: Task
+
+
+class GetTaskParams(_WithMeta, kw_only=True):
+    task_id: str
+
+
+class GetTaskPayloadParams(_WithMeta, kw_only=True):
+    task_id: str
+
+
+class CancelTaskParams(_WithMeta, kw_only=True):
+    task_id: str
+
+
+class GetTaskResult(Task, kw_only=True):
+    """``Result & Task``."""
+
+
+class CancelTaskResult(Task, kw_only=True):
+    """``Result & Task``."""
+
+
+class TaskStatusNotificationParams(Task, kw_only=True):
+    """``NotificationParams & Task``."""
+
+
+class ListTasksParams(_PaginatedParams, kw_only=True):
+    pass
+
+
+class ListTasksResult(_WithMeta, kw_only=True):
+    tasks: list[Task]
+    next_cursor: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- MRTR (2026-07-28)
+
+
+class InputRequest(_Base, kw_only=True):
+    """A server-initiated request embedded in an InputRequiredResult (SEP-2322).
+
+    ``params`` stays an open object: decode it with the type the method calls for
+    (``elicitation/create`` → ElicitParams, ``sampling/createMessage`` → CreateMessageParams,
+    ``roots/list`` → ListRootsParams).
+    """
+
+    method: str
+    params: dict[str, Any] | UnsetType = UNSET
+
+
+class _MRTRParams(_WithMeta, kw_only=True):
+    input_responses: dict[str, Any] | UnsetType = UNSET
+    request_state: str | UnsetType = UNSET
+
+
+class InputRequiredResult(_Result, kw_only=True):
+    """The server needs client input before it can complete the request (2026-07-28).
+
+    ``result_type`` defaults to ``"input_required"`` so it is always encoded.
+    """
+
+    input_requests: dict[str, InputRequest] | UnsetType = UNSET
+    request_state: str | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.result_type is UNSET:
+            self.result_type = "input_required"
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+class InitializeParams(_WithMeta, kw_only=True):
+    protocol_version: str
+    capabilities: ClientCapabilities
+    client_info: Implementation
+
+
+class InitializeResult(_WithMeta, kw_only=True):
+    protocol_version: str
+    capabilities: ServerCapabilities
+    server_info: Implementation
+    instructions: str | UnsetType = UNSET
+
+
+class PingParams(_WithMeta, kw_only=True):
+    pass
+
+
+class DiscoverParams(_WithMeta, kw_only=True):
+    """``server/discover`` params (2026-07-28): only ``_meta``."""
+
+
+class DiscoverResult(_CacheableResult, kw_only=True):
+    supported_versions: list[str]
+    capabilities: ServerCapabilities
+    instructions: str | UnsetType = UNSET
+
+
+class EmptyResult(_Result, kw_only=True):
+    pass
+
+
+class EmptyNotificationParams(_WithMeta, kw_only=True):
+    """Params of notifications/initialized and the list_changed notifications."""
+
+
+class CancelledNotificationParams(_WithMeta, kw_only=True):
+    request_id: RequestId
+    reason: str | UnsetType = UNSET
+
+
+class ProgressNotificationParams(_WithMeta, kw_only=True):
+    progress_token: ProgressToken
+    progress: float
+    total: float | UnsetType = UNSET
+    message: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- tools
+
+
+class ToolAnnotations(_Base, kw_only=True):
+    title: str | UnsetType = UNSET
+    read_only_hint: bool | UnsetType = UNSET
+    destructive_hint: bool | UnsetType = UNSET
+    idempotent_hint: bool | UnsetType = UNSET
+    open_world_hint: bool | UnsetType = UNSET
+
+
+class ToolExecution(_Base, kw_only=True):
+    task_support: Literal["forbidden", "optional", "required"] | UnsetType = UNSET
+
+
+class Tool(_WithMeta, kw_only=True):
+    name: str
+    input_schema: dict[str, Any]  # JSON Schema, verbatim
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    output_schema: dict[str, Any] | UnsetType = UNSET
+    annotations: ToolAnnotations | UnsetType = UNSET
+    execution: ToolExecution | UnsetType = UNSET
+    icons: list[Icon] | UnsetType = UNSET
+
+
+class ListToolsParams(_PaginatedParams, kw_only=True):
+    pass
+
+
+class ListToolsResult(_PaginatedResult, kw_only=True):
+    tools: list[Tool]
+
+
+class CallToolParams(_MRTRParams, kw_only=True):
+    name: str
+    arguments: dict[str, Any] | UnsetType = UNSET
+    task: TaskMetadata | UnsetType = UNSET
+
+
+class CallToolResult(_Result, kw_only=True):
+    content: list[ContentBlock]
+    structured_content: Any = UNSET
+    is_error: bool | UnsetType = UNSET
+    input_requests: dict[str, InputRequest] | UnsetType = UNSET
+    request_state: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- resources
+
+
+class ResourceTemplate(_WithMeta, kw_only=True):
+    uri_template: str
+    name: str
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    mime_type: str | UnsetType = UNSET
+    annotations: Annotations | UnsetType = UNSET
+    icons: list[Icon] | UnsetType = UNSET
+
+
+class ListResourcesParams(_PaginatedParams, kw_only=True):
+    pass
+
+
+class ListResourcesResult(_PaginatedResult, kw_only=True):
+    resources: list[Resource]
+
+
+class ListResourceTemplatesParams(_PaginatedParams, kw_only=True):
+    pass
+
+
+class ListResourceTemplatesResult(_PaginatedResult, kw_only=True):
+    resource_templates: list[ResourceTemplate]
+
+
+class ReadResourceParams(_MRTRParams, kw_only=True):
+    uri: str
+
+
+class ReadResourceResult(_CacheableResult, kw_only=True):
+    contents: list[ResourceContents]
+    input_requests: dict[str, InputRequest] | UnsetType = UNSET
+    request_state: str | UnsetType = UNSET
+
+
+class SubscribeParams(_WithMeta, kw_only=True):
+    uri: str
+
+
+class UnsubscribeParams(_WithMeta, kw_only=True):
+    uri: str
+
+
+class ResourceUpdatedNotificationParams(_WithMeta, kw_only=True):
+    uri: str
+
+
+# --------------------------------------------------------------------------- subscriptions
+
+
+class SubscriptionFilter(_Base, kw_only=True):
+    tools_list_changed: bool | UnsetType = UNSET
+    prompts_list_changed: bool | UnsetType = UNSET
+    resources_list_changed: bool | UnsetType = UNSET
+    resource_subscriptions: list[str] | UnsetType = UNSET
+
+
+class SubscriptionsListenParams(_WithMeta, kw_only=True):
+    notifications: SubscriptionFilter
+
+
+class SubscriptionsListenResult(_Result, kw_only=True):
+    # 2026-07-28: _meta is required here (carries META_SUBSCRIPTION_ID).
+    meta: dict[str, Any] = msgspec.field(name="_meta")
+
+
+class SubscriptionsAcknowledgedNotificationParams(_WithMeta, kw_only=True):
+    notifications: SubscriptionFilter
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+class PromptArgument(_Base, kw_only=True):
+    name: str
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    required: bool | UnsetType = UNSET
+
+
+class Prompt(_WithMeta, kw_only=True):
+    name: str
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    arguments: list[PromptArgument] | UnsetType = UNSET
+    icons: list[Icon] | UnsetType = UNSET
+
+
+class PromptMessage(_Base, kw_only=True):
+    role: Role
+    content: ContentBlock
+
+
+class ListPromptsParams(_PaginatedParams, kw_only=True):
+    pass
+
+
+class ListPromptsResult(_PaginatedResult, kw_only=True):
+    prompts: list[Prompt]
+
+
+class GetPromptParams(_MRTRParams, kw_only=True):
+    name: str
+    arguments: dict[str, str] | UnsetType = UNSET
+
+
+class GetPromptResult(_Result, kw_only=True):
+    messages: list[PromptMessage]
+    description: str | UnsetType = UNSET
+    input_requests: dict[str, InputRequest] | UnsetType = UNSET
+    request_state: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- logging
+
+
+class SetLevelParams(_WithMeta, kw_only=True):
+    level: LoggingLevel
+
+
+class LoggingMessageNotificationParams(_WithMeta, kw_only=True):
+    level: LoggingLevel
+    data: Any
+    logger: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- completion
+
+
+class PromptReference(_Base, tag_field="type", tag="ref/prompt", kw_only=True):
+    name: str
+    title: str | UnsetType = UNSET
+
+
+class ResourceTemplateReference(_Base, tag_field="type", tag="ref/resource", kw_only=True):
+    uri: str
+
+
+# 2024-11-05 / 2025-03-26 name of the same "ref/resource" shape.
+ResourceReference = ResourceTemplateReference
+Reference: TypeAlias = PromptReference | ResourceTemplateReference
+
+
+class CompleteArgument(_Base, kw_only=True):
+    name: str
+    value: str
+
+
+class CompleteContext(_Base, kw_only=True):
+    arguments: dict[str, str] | UnsetType = UNSET
+
+
+class CompleteParams(_WithMeta, kw_only=True):
+    ref: Reference
+    argument: CompleteArgument
+    context: CompleteContext | UnsetType = UNSET
+
+
+class Completion(_Base, kw_only=True):
+    values: list[str]
+    total: int | UnsetType = UNSET
+    has_more: bool | UnsetType = UNSET
+
+
+class CompleteResult(_Result, kw_only=True):
+    completion: Completion
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+class ModelHint(_Base, kw_only=True):
+    name: str | UnsetType = UNSET
+
+
+class ModelPreferences(_Base, kw_only=True):
+    hints: list[ModelHint] | UnsetType = UNSET
+    cost_priority: float | UnsetType = UNSET
+    speed_priority: float | UnsetType = UNSET
+    intelligence_priority: float | UnsetType = UNSET
+
+
+class ToolChoice(_Base, kw_only=True):
+    mode: Literal["auto", "required", "none"] | UnsetType = UNSET
+
+
+class SamplingMessage(_WithMeta, kw_only=True):
+    role: Role
+    # 2025-11-25+: a single block or a list of blocks.
+    content: SamplingContent | list[SamplingContent]
+
+
+class CreateMessageParams(_WithMeta, kw_only=True):
+    messages: list[SamplingMessage]
+    max_tokens: int
+    model_preferences: ModelPreferences | UnsetType = UNSET
+    system_prompt: str | UnsetType = UNSET
+    include_context: Literal["none", "thisServer", "allServers"] | UnsetType = UNSET
+    temperature: float | UnsetType = UNSET
+    stop_sequences: list[str] | UnsetType = UNSET
+    metadata: dict[str, Any] | UnsetType = UNSET
+    tools: list[Tool] | UnsetType = UNSET
+    tool_choice: ToolChoice | UnsetType = UNSET
+    task: TaskMetadata | UnsetType = UNSET
+
+
+class CreateMessageResult(_WithMeta, kw_only=True):
+    role: Role
+    content: SamplingContent | list[SamplingContent]
+    model: str
+    stop_reason: str | UnsetType = UNSET
+
+
+# --------------------------------------------------------------------------- roots
+
+
+class Root(_WithMeta, kw_only=True):
+    uri: str
+    name: str | UnsetType = UNSET
+
+
+class ListRootsParams(_WithMeta, kw_only=True):
+    pass
+
+
+class ListRootsResult(_WithMeta, kw_only=True):
+    roots: list[Root]
+
+
+# --------------------------------------------------------------------------- elicitation
+
+
+class StringSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    min_length: int | UnsetType = UNSET
+    max_length: int | UnsetType = UNSET
+    format: Literal["email", "uri", "date", "date-time"] | UnsetType = UNSET
+    default: str | UnsetType = UNSET
+
+
+class NumberSchema(_Base, kw_only=True):
+    type: Literal["number", "integer"]
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    minimum: float | UnsetType = UNSET
+    maximum: float | UnsetType = UNSET
+    default: float | UnsetType = UNSET
+
+
+class BooleanSchema(_Base, tag_field="type", tag="boolean", kw_only=True):
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    default: bool | UnsetType = UNSET
+
+
+class EnumOption(_Base, kw_only=True):
+    const: str
+    title: str
+
+
+class UntitledSingleSelectEnumSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    enum: list[str]
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    default: str | UnsetType = UNSET
+
+
+class TitledSingleSelectEnumSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    one_of: list[EnumOption]
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    default: str | UnsetType = UNSET
+
+
+class LegacyTitledEnumSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    enum: list[str]
+    enum_names: list[str] | UnsetType = UNSET
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    default: str | UnsetType = UNSET
+
+
+class UntitledEnumItems(_Base, tag_field="type", tag="string", kw_only=True):
+    enum: list[str]
+
+
+class TitledEnumItems(_Base, kw_only=True):
+    any_of: list[EnumOption]
+
+
+class UntitledMultiSelectEnumSchema(_Base, tag_field="type", tag="array", kw_only=True):
+    items: UntitledEnumItems
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    min_items: int | UnsetType = UNSET
+    max_items: int | UnsetType = UNSET
+    default: list[str] | UnsetType = UNSET
+
+
+class TitledMultiSelectEnumSchema(_Base, tag_field="type", tag="array", kw_only=True):
+    items: TitledEnumItems
+    title: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    min_items: int | UnsetType = UNSET
+    max_items: int | UnsetType = UNSET
+    default: list[str] | UnsetType = UNSET
+
+
+class ElicitParams(_WithMeta, kw_only=True):
+    """``elicitation/create`` params, form mode and URL mode (2025-11-25) in one type.
+
+    Form mode: ``message`` + ``requested_schema`` (a restricted JSON Schema kept verbatim; the
+    ``*Schema`` Structs above help build its properties). URL mode: ``mode="url"``,
+    ``message``, ``url`` and, before 2026-07-28, ``elicitation_id``.
+    """
+
+    message: str
+    mode: Literal["form", "url"] | UnsetType = UNSET
+    requested_schema: dict[str, Any] | UnsetType = UNSET
+    url: str | UnsetType = UNSET
+    elicitation_id: str | UnsetType = UNSET
+    task: TaskMetadata | UnsetType = UNSET
+
+
+class ElicitResult(_WithMeta, kw_only=True):
+    action: Literal["accept", "decline", "cancel"]
+    content: dict[str, Any] | UnsetType = UNSET
+
+
+class ElicitationCompleteNotificationParams(_WithMeta, kw_only=True):
+    elicitation_id: str
+
+
+# --------------------------------------------------------------------------- error data
+
+
+class UnsupportedProtocolVersionErrorData(_Base, kw_only=True):
+    """``error.data`` of UNSUPPORTED_PROTOCOL_VERSION (2026-07-28)."""
+
+    supported: list[str]
+    requested: str
+
+
+class MissingRequiredClientCapabilityErrorData(_Base, kw_only=True):
+    """``error.data`` of MISSING_REQUIRED_CLIENT_CAPABILITY (2026-07-28)."""
+
+    required_capabilities: ClientCapabilities
+
+
+class URLElicitationRequiredErrorData(_Base, kw_only=True):
+    """``error.data`` of URL_ELICITATION_REQUIRED (2025-11-25)."""
+
+    elicitations: list[ElicitParams]
+
+
+# --------------------------------------------------------------------------- codec
+
+
+def enc_hook(obj: Any) -> Any:
+    """msgspec ``enc_hook``: encodes :class:`UnknownContent` as the object it was read from."""
+    if isinstance(obj, UnknownContent):
+        return obj.data
+    raise TypeError(f"cannot encode {type(obj).__name__}: expected an MCP type")
+
+
+@functools.cache
+def _encoder() -> msgspec.json.Encoder:
+    return msgspec.json.Encoder(enc_hook=enc_hook)
+
+
+def encode(obj: Any) -> bytes:
+    """Encode any catalogue value (including UnknownContent) to JSON bytes."""
+    return _encoder().encode(obj)
+
+
+@functools.cache
+def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(type_)
+
+
+def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
+    """The JSON decoder for ``type_``, built on first use and cached."""
+    key: Any = type_
+    return _decoder(key)
+
+
+_CONTENT_CLASSES: frozenset[type] = frozenset(
+    {
+        TextContent,
+        ImageContent,
+        AudioContent,
+        ResourceLink,
+        EmbeddedResource,
+        ToolUseContent,
+        ToolResultContent,
+    }
+)
+# A valid stand-in for an unknown item while the rest of the message is converted.
+_PLACEHOLDER: dict[str, Any] = {"type": "text", "text": ""}
+
+_Path = tuple[str | int, ...]
+
+
+@functools.cache
+def _type_info(type_: Any) -> _mi.Type:
+    return _mi.type_info(type_)
+
+
+def _walk(obj: Any, t: _mi.Type, path: _Path, found: list[tuple[_Path, UnknownContent]]) -> Any:
+    """Copy ``obj`` (builtins) guided by ``t``, swapping unknown-tag content for a stand-in."""
+    if isinstance(t, _mi.UnionType):
+        if isinstance(obj, dict):
+            structs = [s for s in t.types if isinstance(s, _mi.StructType)]
+            if structs and structs[0].tag_field is not None:
+                tag = obj.get(structs[0].tag_field)
+                match = next((s for s in structs if s.tag == tag), None)
+                if match is not None:
+                    return _walk(obj, match, path, found)
+                if isinstance(tag, str) and all(s.cls in _CONTENT_CLASSES for s in structs):
+                    found.append((path, UnknownContent(type=tag, data=obj)))
+                    return _PLACEHOLDER
+        elif isinstance(obj, list):
+            for member in t.types:
+                if isinstance(member, _mi.ListType):
+                    return _walk(obj, member, path, found)
+        return obj
+    if isinstance(t, _mi.StructType) and isinstance(obj, dict):
+        out = dict(obj)
+        for f in t.fields:
+            if f.encode_name in obj:
+                out[f.encode_name] = _walk(obj[f.encode_name], f.type, (*path, f.name), found)
+        return out
+    if isinstance(t, _mi.ListType) and isinstance(obj, list):
+        return [_walk(v, t.item_type, (*path, i), found) for i, v in enumerate(obj)]
+    if isinstance(t, _mi.DictType) and isinstance(obj, dict):
+        return {k: _walk(v, t.value_type, (*path, k), found) for k, v in obj.items()}
+    return obj
+
+
+def _place(root: Any, path: _Path, value: UnknownContent) -> None:
+    node: Any = root
+    for step in path[:-1]:
+        index: Any = step
+        node = node[index] if isinstance(node, (list, dict)) else getattr(node, str(index))
+    last: Any = path[-1]
+    if isinstance(node, (list, dict)):
+        node[last] = value
+    else:
+        setattr(node, str(last), value)
+
+
+def decode_lenient(data: bytes | msgspec.Raw | Any, type_: type[T]) -> T:
+    """Decode ``data`` (JSON bytes, ``msgspec.Raw`` or builtin objects) into ``type_``.
+
+    Fast path: the cached typed decoder. Only if that raises ``msgspec.ValidationError`` are
+    content items with an unknown ``type`` tag replaced by :class:`UnknownContent` (DESIGN.md
+    §6: a newer peer's content must not fail the whole message). Other errors propagate
+    (``msgspec.DecodeError`` for bad JSON, ``msgspec.ValidationError`` for bad shapes).
+    """
+    if isinstance(data, (bytes, bytearray, memoryview, msgspec.Raw)):
+        try:
+            return decoder(type_).decode(data)
+        except msgspec.ValidationError as exc:
+            error = exc
+        obj = msgspec.json.decode(data)
+    else:
+        try:
+            return msgspec.convert(data, type_)
+        except msgspec.ValidationError as exc:
+            error = exc
+        obj = data
+    found: list[tuple[_Path, UnknownContent]] = []
+    key: Any = type_
+    patched = _walk(obj, _type_info(key), (), found)
+    if not found:
+        raise error
+    if found[0][0] == ():  # the whole value is one unknown content item
+        return found[0][1]  # type: ignore[return-value]
+    result = msgspec.convert(patched, type_)
+    for path, unknown in found:
+        _place(result, path, unknown)
+    return result
+
+
+class _ResultTypeProbe(_Base, kw_only=True):
+    result_type: str | UnsetType = UNSET
+
+
+def decode_result(data: bytes | msgspec.Raw, type_: type[T]) -> T | InputRequiredResult:
+    """Decode a result that may be an InputRequiredResult (2026-07-28 MRTR, SEP-2322).
+
+    ``resultType == "input_required"`` yields :class:`InputRequiredResult` (the complete
+    result's required fields are absent then); anything else decodes leniently as ``type_``.
+    """
+    if decoder(_ResultTypeProbe).decode(data).result_type == "input_required":
+        return decoder(InputRequiredResult).decode(data)
+    return decode_lenient(data, type_)
