@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, TypeVar
 
 import msgspec
@@ -13,9 +12,15 @@ from ._errors import INTERNAL_ERROR, INVALID_PARAMS, RemoteProtocolError
 T = TypeVar("T")
 
 
-@functools.cache
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
 def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(type_)
+    """One decoder per type, built on first use (a dict lookup on the hot path)."""
+    dec = _decoders.get(type_)
+    if dec is None:
+        dec = _decoders[type_] = msgspec.json.Decoder(type_)
+    return dec
 
 
 def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
@@ -23,7 +28,8 @@ def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
     try:
         if raw is None:
             return msgspec.convert({}, type_)
-        return _decoder(type_).decode(raw)
+        decoded: T = _decoder(type_).decode(raw)
+        return decoded
     except msgspec.ValidationError as exc:
         raise RemoteProtocolError(f"Invalid params: {exc}", INVALID_PARAMS) from None
     except msgspec.DecodeError as exc:  # pragma: no cover - params came from valid JSON
@@ -33,7 +39,8 @@ def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
 def decode_result(type_: type[T], raw: msgspec.Raw) -> T:
     """Decode a result; unknown content tags from newer peers are tolerated."""
     try:
-        return _decoder(type_).decode(raw)
+        decoded: T = _decoder(type_).decode(raw)
+        return decoded
     except msgspec.ValidationError:
         pass
     try:

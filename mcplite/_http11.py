@@ -23,31 +23,20 @@ import functools
 import re
 from collections import deque
 from collections.abc import Iterator
-from typing import Final, NoReturn
+from typing import Final, NamedTuple, NoReturn
 
 import msgspec
 
 from ._errors import LocalProtocolError, RemoteProtocolError
 
+# fmt: off
 __all__ = [
-    "CHUNKED_END",
-    "DEFAULT_MAX_BODY_BYTES",
-    "DEFAULT_MAX_HEADERS",
-    "DEFAULT_MAX_HEAD_BYTES",
-    "DEFAULT_MAX_LINE_BYTES",
-    "Data",
-    "EndOfMessage",
-    "Event",
-    "HTTPProtocolError",
-    "Headers",
-    "Request",
-    "RequestParser",
-    "Response",
-    "ResponseParser",
-    "encode_chunk",
-    "encode_request_head",
-    "encode_response_head",
+    "CHUNKED_END", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_HEADERS", "DEFAULT_MAX_HEAD_BYTES",
+    "DEFAULT_MAX_LINE_BYTES", "Data", "EndOfMessage", "Event", "HTTPProtocolError", "Headers",
+    "Request", "RequestParser", "Response", "ResponseParser", "encode_chunk",
+    "encode_request_head", "encode_response_head",
 ]
+# fmt: on
 
 # Request/status line plus header fields.  64 KiB is generous: nginx and node default to
 # 8-16 KiB, but bearer tokens and long session ids should never be the thing that fails.
@@ -70,39 +59,20 @@ _UNTIL_CLOSE: Final = -2
 _HEAD, _BODY_LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _BODY_CLOSE = range(7)
 _CLOSED, _ERROR = 7, 8
 
+# fmt: off
 _REASONS: Final = {
-    100: b"Continue",
-    200: b"OK",
-    201: b"Created",
-    202: b"Accepted",
-    204: b"No Content",
-    301: b"Moved Permanently",
-    302: b"Found",
-    304: b"Not Modified",
-    307: b"Temporary Redirect",
-    308: b"Permanent Redirect",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    403: b"Forbidden",
-    404: b"Not Found",
-    405: b"Method Not Allowed",
-    406: b"Not Acceptable",
-    408: b"Request Timeout",
-    409: b"Conflict",
-    413: b"Content Too Large",
-    414: b"URI Too Long",
-    415: b"Unsupported Media Type",
-    421: b"Misdirected Request",
-    422: b"Unprocessable Content",
-    429: b"Too Many Requests",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-    501: b"Not Implemented",
-    502: b"Bad Gateway",
-    503: b"Service Unavailable",
-    504: b"Gateway Timeout",
-    505: b"HTTP Version Not Supported",
+    100: b"Continue", 200: b"OK", 201: b"Created", 202: b"Accepted", 204: b"No Content",
+    301: b"Moved Permanently", 302: b"Found", 304: b"Not Modified",
+    307: b"Temporary Redirect", 308: b"Permanent Redirect", 400: b"Bad Request",
+    401: b"Unauthorized", 403: b"Forbidden", 404: b"Not Found", 405: b"Method Not Allowed",
+    406: b"Not Acceptable", 408: b"Request Timeout", 409: b"Conflict",
+    413: b"Content Too Large", 414: b"URI Too Long", 415: b"Unsupported Media Type",
+    421: b"Misdirected Request", 422: b"Unprocessable Content", 429: b"Too Many Requests",
+    431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
+    501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable",
+    504: b"Gateway Timeout", 505: b"HTTP Version Not Supported",
 }
+# fmt: on
 
 
 class HTTPProtocolError(RemoteProtocolError):
@@ -113,50 +83,37 @@ class HTTPProtocolError(RemoteProtocolError):
         self.status = status
 
 
-# Regexes are compiled on first use, never at import (cold start; DESIGN.md §1).
-@functools.cache
-def _request_line() -> re.Pattern[bytes]:
-    return re.compile(rb"(" + _TCHAR + rb"+) ([\x21-\x7e]+) HTTP/([0-9]\.[0-9])")
+class _Patterns(NamedTuple):
+    request_line: re.Pattern[bytes]
+    status_line: re.Pattern[bytes]
+    field_line: re.Pattern[bytes]
+    out_block: re.Pattern[bytes]
+    token: re.Pattern[bytes]
+    chunk_size: re.Pattern[bytes]
+    ctl: re.Pattern[bytes]
+    blank_lines: re.Pattern[bytes]
 
 
 @functools.cache
-def _status_line() -> re.Pattern[bytes]:
-    return re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: (" + _FIELD_VCHAR + rb"*))?")
-
-
-@functools.cache
-def _field_line() -> re.Pattern[bytes]:
-    # One match per valid field line (CRLF already folded to LF), anchored at a line start:
-    # a line with obs-fold, whitespace before the colon or a control character has none.
-    # Possessive quantifiers keep a long run of spaces from backtracking quadratically;
-    # trailing OWS is stripped in Python for the same reason.
-    return re.compile(rb"^(" + _TCHAR + rb"++):[ \t]*+(" + _FIELD_VCHAR + rb"*+)\n", re.MULTILINE)
-
-
-@functools.cache
-def _out_block() -> re.Pattern[bytes]:
-    return re.compile(rb"(?:" + _TCHAR + rb"+: " + _FIELD_VCHAR + rb"*\r\n)*")
-
-
-@functools.cache
-def _token() -> re.Pattern[bytes]:
-    return re.compile(_TCHAR + rb"+")
-
-
-@functools.cache
-def _chunk_size() -> re.Pattern[bytes]:
-    # 16 hex digits = 64 bits; int(x, 16) alone would accept "0x", "_", "+" and spaces.
-    return re.compile(rb"[0-9A-Fa-f]{1,16}")
-
-
-@functools.cache
-def _ctl() -> re.Pattern[bytes]:
-    return re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # CTL except HTAB
-
-
-@functools.cache
-def _blank_lines() -> re.Pattern[bytes]:
-    return re.compile(rb"[\r\n]*")
+def _re() -> _Patterns:
+    """Regexes, compiled on first use, never at import (cold start; DESIGN.md §1)."""
+    return _Patterns(
+        request_line=re.compile(rb"(" + _TCHAR + rb"+) ([\x21-\x7e]+) HTTP/([0-9]\.[0-9])"),
+        status_line=re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: (" + _FIELD_VCHAR + rb"*))?"),
+        # One match per valid field line (CRLF already folded to LF), anchored at a line
+        # start: a line with obs-fold, whitespace before the colon or a control character
+        # has none.  Possessive quantifiers keep a long run of spaces from backtracking
+        # quadratically; trailing OWS is stripped in Python for the same reason.
+        field_line=re.compile(
+            rb"^(" + _TCHAR + rb"++):[ \t]*+(" + _FIELD_VCHAR + rb"*+)\n", re.MULTILINE
+        ),
+        out_block=re.compile(rb"(?:" + _TCHAR + rb"+: " + _FIELD_VCHAR + rb"*\r\n)*"),
+        token=re.compile(_TCHAR + rb"+"),
+        # 16 hex digits = 64 bits; int(x, 16) alone would accept "0x", "_", "+" and spaces.
+        chunk_size=re.compile(rb"[0-9A-Fa-f]{1,16}"),
+        ctl=re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]"),  # CTL except HTAB
+        blank_lines=re.compile(rb"[\r\n]*"),
+    )
 
 
 class Headers:
@@ -365,7 +322,7 @@ class _Parser:
             if state == _HEAD:
                 if pos < n and (data[pos] == 13 or data[pos] == 10):
                     # RFC 9112 §2.2: ignore empty lines before the start line.
-                    pos = _blank_lines().match(data, pos).end()  # type: ignore[union-attr]
+                    pos = _re().blank_lines.match(data, pos).end()  # type: ignore[union-attr]
                 if pos == n:
                     break
                 i = data.find(b"\n\r\n", pos)
@@ -470,7 +427,7 @@ class _Parser:
     def _chunk_size_line(self, line: bytes) -> int:
         # chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1); extensions are ignored.
         size_part = line.split(b";", 1)[0].rstrip(b" \t")
-        if not _chunk_size().fullmatch(size_part) or _ctl().search(line):
+        if not _re().chunk_size.fullmatch(size_part) or _re().ctl.search(line):
             raise HTTPProtocolError(f"invalid chunk-size line {line[:64]!r}")
         size = int(size_part, 16)
         if size == 0:
@@ -484,7 +441,7 @@ class _Parser:
         return _CHUNK_DATA
 
     def _fields(self, head: bytes, start: int) -> tuple[Headers, dict[bytes, bytes]]:
-        found = _field_line().findall(head, start)
+        found = _re().field_line.findall(head, start)
         if len(found) != head.count(b"\n", start):
             raise _bad_field_line(head[start:])
         pairs = [(n.lower(), v.rstrip(b" \t")) for n, v in found]
@@ -541,7 +498,7 @@ def _bad_field_line(block: bytes) -> HTTPProtocolError:
         name, colon, _ = line.partition(b":")
         if not colon:
             return HTTPProtocolError(f"header line without a colon: {line[:64]!r}")
-        if not _token().fullmatch(name):
+        if not _re().token.fullmatch(name):
             return HTTPProtocolError(f"invalid header name {name[:64]!r}")
     return HTTPProtocolError(
         "invalid character (CR, NUL or another control character) in a header value"
@@ -590,7 +547,7 @@ class RequestParser(_Parser):
     def _start_line(self, head: bytes, end: int) -> tuple[Request, int]:
         if end > self.max_line_bytes:
             raise HTTPProtocolError(f"request line exceeds {self.max_line_bytes} bytes", 414)
-        m = _request_line().fullmatch(head, 0, end)
+        m = _re().request_line.fullmatch(head, 0, end)
         if m is None:
             raise HTTPProtocolError(f"malformed request line {head[: min(end, 100)]!r}")
         method, target, version = m.groups()
@@ -635,7 +592,7 @@ class ResponseParser(_Parser):
     def _start_line(self, head: bytes, end: int) -> tuple[Response | None, int]:
         if end > self.max_line_bytes:
             raise HTTPProtocolError(f"status line exceeds {self.max_line_bytes} bytes")
-        m = _status_line().fullmatch(head, 0, end)
+        m = _re().status_line.fullmatch(head, 0, end)
         if m is None:
             raise HTTPProtocolError(f"malformed status line {head[: min(end, 100)]!r}")
         version, code, reason = m.groups()
@@ -669,11 +626,11 @@ class ResponseParser(_Parser):
 def _encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
     block = b"".join([b"%s: %s\r\n" % pair for pair in headers])
     # The count catches a value smuggling in "\r\nName: value", which the regex alone allows.
-    if not _out_block().fullmatch(block) or block.count(b"\n") != len(headers):
+    if not _re().out_block.fullmatch(block) or block.count(b"\n") != len(headers):
         for name, value in headers:
-            if not _token().fullmatch(name):
+            if not _re().token.fullmatch(name):
                 raise LocalProtocolError(f"invalid header name {name!r}")
-            if b"\r" in value or b"\n" in value or _ctl().search(value):
+            if b"\r" in value or b"\n" in value or _re().ctl.search(value):
                 raise LocalProtocolError(
                     f"header {name!r} value contains CR, LF, NUL or a control character"
                 )
@@ -689,7 +646,7 @@ def encode_response_head(
         raise LocalProtocolError(f"status must be 100-999, got {status}")
     if reason is None:
         reason = _REASONS.get(status, b"")
-    elif _ctl().search(reason):
+    elif _re().ctl.search(reason):
         raise LocalProtocolError(f"reason phrase contains a control character: {reason!r}")
     return b"HTTP/1.1 %d %s\r\n%s\r\n" % (status, reason, _encode_fields(headers))
 
@@ -697,7 +654,7 @@ def encode_response_head(
 def encode_request_head(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> bytes:
     """Request line + header fields + blank line.  ``Host`` is the caller's job."""
     line = b"%s %s HTTP/1.1" % (method.encode(), target.encode())
-    if not _request_line().fullmatch(line):
+    if not _re().request_line.fullmatch(line):
         raise LocalProtocolError(f"invalid method or target: {method!r} {target!r}")
     return line + b"\r\n" + _encode_fields(headers) + b"\r\n"
 

@@ -48,7 +48,7 @@ from ._events import (
 )
 from ._methods import BATCH_REVISIONS, CLIENT, SERVER, STATELESS_REVISION, has_capability, lookup
 
-log = logging.getLogger("mcplite.protocol")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SERVER_ROLE: Final = "server"
@@ -409,7 +409,7 @@ class Protocol:
 
     def _on_response(self, kind: int, msg: rpc.Message) -> list[Event]:
         id = msg.id
-        method = self._pending.pop(id, None) if isinstance(id, (int, str)) else None  # type: ignore[arg-type]
+        method = self._pending.pop(id, None) if isinstance(id, (int, str)) else None
         if method is None:
             # JSON-RPC 2.0 §5: e.g. a late answer to a request we cancelled.
             log.debug("dropping a response to unknown request id %r", id)
@@ -530,6 +530,7 @@ class Protocol:
     def _check_peer_capability(
         self, method: str, path: tuple[str, ...], since: str, version: str
     ) -> None:
+        caps: Any
         if self.role == CLIENT_ROLE:
             peer, caps = "server", self.server_capabilities
         else:

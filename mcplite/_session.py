@@ -13,6 +13,7 @@ import inspect
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
+from types import EllipsisType
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -43,7 +44,7 @@ from ._events import (
 from ._protocol import Protocol
 from ._transport import Transport
 
-log = logging.getLogger("mcplite.session")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
@@ -193,9 +194,8 @@ class Session:
                     self._spawn(res)
         elif kind is SessionReady:
             self.ready.set()
-        elif kind is BatchReceived:
-            if event.size:
-                self._batches[event.n] = [event.size]
+        elif kind is BatchReceived and event.size:
+            self._batches[event.n] = [event.size]
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)
@@ -277,7 +277,7 @@ class Session:
         params: Any,
         result_type: type[T],
         *,
-        timeout: float | None | type[Ellipsis] = ...,  # type: ignore[valid-type]
+        timeout: float | EllipsisType | None = ...,
         on_progress: ProgressCallback | None = None,
         related: rpc.RequestId | None = None,
     ) -> T:
@@ -291,7 +291,7 @@ class Session:
         method: str,
         params: Any,
         *,
-        timeout: Any = ...,
+        timeout: float | EllipsisType | None = ...,
         on_progress: ProgressCallback | None = None,
         related: rpc.RequestId | None = None,
     ) -> msgspec.Raw:
@@ -323,6 +323,14 @@ class Session:
             self._futures.pop(id, None)
             if token is not None:
                 self._progress.pop(token, None)
+
+    def fail_request(self, id: rpc.RequestId, exc: BaseException) -> None:
+        """Fail our pending request ``id`` with ``exc``: for transports that learn of a
+        failure out of band (streamable HTTP: an error status on the POST that carried it)."""
+        fut = self._futures.get(id)
+        if fut is not None and not fut.done():
+            self.protocol.forget(id)
+            fut.set_exception(exc)
 
     def _cancel_remote(self, id: rpc.RequestId, reason: str) -> None:
         if self.closed.is_set():

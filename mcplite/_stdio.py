@@ -22,7 +22,7 @@ from typing import IO, Any, Final
 from ._errors import ConnectError, ConnectionClosed
 from ._framing import DEFAULT_MAX_LINE_BYTES, LineSplitter, LineTooLong
 
-log = logging.getLogger("mcplite.stdio")
+log = logging.getLogger(__name__)
 
 DEFAULT_READ_CHUNK_BYTES: Final = 256 * 1024
 DEFAULT_STDIN_CLOSE_WAIT_SECONDS: Final = 1.0
@@ -182,6 +182,10 @@ class StdioClientTransport(StreamTransport):
         try:
             return await super().receive()
         except ConnectionClosed:
+            # stdout closed: the child is probably exiting; give it a moment so the
+            # error can say how it ended.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.process.wait(), self.stdin_close_wait)
             code = self.process.returncode
             detail = f" (exit status {code})" if code is not None else ""
             raise ConnectionClosed(f"the server process closed its stdout{detail}") from None

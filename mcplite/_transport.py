@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from ._errors import ConnectionClosed
 
-log = logging.getLogger("mcplite.transport")
+log = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_QUEUE_MESSAGES = 1024
 

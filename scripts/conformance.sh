@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Run the official MCP conformance suite against mcplite's conformance server and client.
+#
+#   bash scripts/conformance.sh [--leg stateful|stateless|client|all] [--scenario NAME]
+#                               [--output-dir DIR] [--timeout-ms MS] [--strict-baseline]
+#
+# Legs (default: all):
+#   stateful   server, what revision 2025-11-25 requires (initialize handshake, sessions):
+#              python3 tests/conformance/everything_server.py --http 127.0.0.1:{port}
+#   stateless  server, what revision 2026-07-28 requires (server/discover, input_required):
+#              python3 tests/conformance/everything_server.py --http 127.0.0.1:{port} --stateless
+#   client     client, --suite all: python3 tests/conformance/everything_client.py <url>
+#              (skipped with a message while that file does not exist)
+#
+# Expected failures live in conformance/baseline-{server-stateful,server-stateless,client}.txt,
+# one scenario name per line (or scenario:check-id), '#' for comments. A run fails on any
+# failure not in its baseline; a baseline entry that passes now is reported as stale (and fails
+# the run with --strict-baseline). --scenario runs one scenario of each chosen leg.
+#
+# Needs bash, python3 and npm. The suite is installed on first use into
+# ${MCPLITE_CONFORMANCE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/mcplite-conformance}, with a Node 22
+# binary from npm when the system node is older (the suite needs Node >= 22). Per-check results
+# go to --output-dir (default: conformance-results/ in the checkout, replaced on each run).
+# PYTHON overrides the interpreter that runs the server and client (default: python3).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/_conformance_setup.sh"
+
+PYTHON=${PYTHON:-python3}
+SERVER_PY="$root/tests/conformance/everything_server.py"
+CLIENT_PY="$root/tests/conformance/everything_client.py"
+REPORT=("$PYTHON" "$here/conformance_report.py")
+STARTUP_WAIT_TENTHS=150      # 15 s for the server to listen
+SUITE_TIMEOUT_SECONDS=1800   # a whole leg; each scenario has its own --timeout-ms
+
+leg=all; scenario=""; results_root="$root/conformance-results"; timeout_args=(); strict=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --leg) leg=$2; shift ;;
+    --scenario) scenario=$2; shift ;;
+    --output-dir) results_root=$2; shift ;;
+    --timeout-ms) timeout_args=(--timeout "$2"); shift ;;
+    --strict-baseline) strict=(--strict-baseline) ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "conformance.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$leg" in
+  stateful|stateless|client) legs=("$leg") ;;
+  all) legs=(stateful stateless client) ;;
+  *) echo "conformance.sh: --leg must be stateful, stateless, client or all (got $leg)" >&2; exit 2 ;;
+esac
+
+conformance_setup
+work=$(mktemp -d)
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Print the suite's per-scenario summary (not its progress, and not its baseline sections:
+# conformance_report.py restates those with the failing checks). The full output is kept in the
+# leg's results directory as suite-output.txt.
+show_summary() {
+  if grep -q 'SUMMARY ===' "$1"; then
+    sed -n '/SUMMARY ===/,/^Total:/p' "$1"
+  elif grep -q '^Passed: ' "$1"; then  # one scenario (--scenario)
+    sed -n '/^Checks:/,/^Passed: /p' "$1"
+  else
+    tail -40 "$1"
+  fi
+}
+
+# $1 = stateful|stateless
+run_server_leg() {
+  local kind=$1 revision extra=() label="server-$1"
+  local baseline="$root/conformance/baseline-server-$kind.txt"
+  local results="$results_root/$label" out="$work/$label.out" log="$work/$label.log"
+  if [ "$kind" = stateful ]; then revision=2025-11-25; else revision=2026-07-28; extra=(--stateless); fi
+  echo "=== $label: requirements $revision ==="
+  if [ ! -f "$SERVER_PY" ]; then
+    echo "$label: FAILED: $SERVER_PY does not exist"; return 1
+  fi
+  rm -rf "$results"; mkdir -p "$results"
+  "${REPORT[@]}" yaml --key server "$baseline" "$work/$label.yml"
+  local selection=(--requirements "$revision")
+  [ -z "$scenario" ] || selection=(--scenario "$scenario" --spec-version "$revision")
+  "$NODE" "$SUITE_JS" list --requirements "$revision" >"$work/$label.list" 2>&1 || true
+
+  local port; port=$(free_port)
+  "$PYTHON" "$SERVER_PY" --http "127.0.0.1:$port" "${extra[@]}" >"$log" 2>&1 &
+  server_pid=$!
+  local ready=""
+  for _ in $(seq "$STARTUP_WAIT_TENTHS"); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+    if "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2).close()" 2>/dev/null; then
+      ready=1; break
+    fi
+    sleep 0.1
+  done
+  if [ -z "$ready" ]; then
+    echo "$label: FAILED: the server did not listen on 127.0.0.1:$port; its output:"
+    tail -30 "$log"; stop_server; return 1
+  fi
+
+  local rc=0
+  timeout "$SUITE_TIMEOUT_SECONDS" "$NODE" "$SUITE_JS" server --url "http://127.0.0.1:$port/mcp" \
+    "${selection[@]}" --expected-failures "$work/$label.yml" --output-dir "$results" \
+    "${timeout_args[@]}" >"$out" 2>&1 || rc=$?
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "$label: the server died during the run; its last output:"; tail -20 "$log"
+  fi
+  stop_server
+  cp "$out" "$results/suite-output.txt"; cp "$log" "$results/server-output.txt"
+  show_summary "$out"
+  "${REPORT[@]}" report --label "$label" --rc "$rc" --output "$out" --baseline "$baseline" \
+    --results "$results" --unscored "$work/$label.list" --scenario "$scenario" "${strict[@]}"
+}
+
+run_client_leg() {
+  local label=client baseline="$root/conformance/baseline-client.txt"
+  local results="$results_root/client" out="$work/client.out"
+  echo "=== client: suite all ==="
+  if [ ! -f "$CLIENT_PY" ]; then
+    echo "client: SKIPPED: $CLIENT_PY does not exist yet"; client_skipped=1; return 0
+  fi
+  rm -rf "$results"; mkdir -p "$results"
+  "${REPORT[@]}" yaml --key client "$baseline" "$work/client.yml"
+  local selection=(--suite all)
+  [ -z "$scenario" ] || selection=(--scenario "$scenario")
+  local command_line; printf -v command_line '%q ' "$PYTHON" "$CLIENT_PY"
+  local rc=0
+  timeout "$SUITE_TIMEOUT_SECONDS" "$NODE" "$SUITE_JS" client --command "$command_line" \
+    "${selection[@]}" --expected-failures "$work/client.yml" --output-dir "$results" \
+    "${timeout_args[@]}" >"$out" 2>&1 || rc=$?
+  cp "$out" "$results/suite-output.txt"
+  show_summary "$out"
+  "${REPORT[@]}" report --label "$label" --rc "$rc" --output "$out" --baseline "$baseline" \
+    --results "$results" --scenario "$scenario" "${strict[@]}"
+}
+
+status=0; verdicts=(); client_skipped=""
+for one in "${legs[@]}"; do
+  rc=0
+  if [ "$one" = client ]; then run_client_leg || rc=$?; else run_server_leg "$one" || rc=$?; fi
+  if [ "$rc" -ne 0 ]; then verdicts+=("$one: FAILED"); status=1
+  elif [ "$one" = client ] && [ -n "$client_skipped" ]; then verdicts+=("$one: skipped")
+  else verdicts+=("$one: ok"); fi
+  echo
+done
+echo "=== conformance: ${verdicts[*]} (results in $results_root) ==="
+exit "$status"

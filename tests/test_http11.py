@@ -1,0 +1,598 @@
+"""Sans-I/O HTTP/1.1 (mcplite._http11): parsing, limits, rejections, serialisers."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from mcplite._errors import LocalProtocolError, RemoteProtocolError
+from mcplite._http11 import (
+    CHUNKED_END,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HEAD_BYTES,
+    DEFAULT_MAX_HEADERS,
+    DEFAULT_MAX_LINE_BYTES,
+    Data,
+    EndOfMessage,
+    Event,
+    Headers,
+    HTTPProtocolError,
+    Request,
+    RequestParser,
+    Response,
+    ResponseParser,
+    encode_chunk,
+    encode_request_head,
+    encode_response_head,
+)
+
+Parser = RequestParser | ResponseParser
+
+
+def merged(events: list[Event]) -> list[Event]:
+    """Join adjacent Data events: chunking may split a body differently."""
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, Data) and out and isinstance(out[-1], Data):
+            out[-1] = Data(out[-1].data + event.data)
+        elif not (isinstance(event, Data) and not event.data):
+            out.append(event)
+    return out
+
+
+def feed_all(parser: Parser, chunks: list[bytes], eof: bool = False) -> list[Event]:
+    events: list[Event] = []
+    for chunk in chunks:
+        events += parser.feed(chunk)
+    if eof:
+        events += parser.feed_eof()
+    return merged(events)
+
+
+def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    return [data[a:b] for a, b in itertools.pairwise([0, *points, len(data)])]
+
+
+def reject(data: bytes, status: int = 400, match: str = "", **kwargs: int) -> None:
+    with pytest.raises(HTTPProtocolError, match=match) as info:
+        RequestParser(**kwargs).feed(data)
+    assert info.value.status == status
+    assert isinstance(info.value, RemoteProtocolError)
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    assert DEFAULT_MAX_HEAD_BYTES == 64 * 1024
+    assert DEFAULT_MAX_HEADERS == 100
+    assert DEFAULT_MAX_BODY_BYTES == 4 * 1024 * 1024
+    assert DEFAULT_MAX_LINE_BYTES == 8 * 1024
+    parser = RequestParser()
+    assert parser.max_body_bytes == DEFAULT_MAX_BODY_BYTES
+    assert ResponseParser().max_body_bytes is None
+
+
+def test_post_with_content_length() -> None:
+    raw = b"POST /mcp?x=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+    raw += b'Content-Length: 7\r\n\r\n{"a":1}'
+    events = RequestParser().feed(raw)
+    request = events[0]
+    assert isinstance(request, Request)
+    assert (request.method, request.target, request.http_version) == ("POST", "/mcp?x=1", b"1.1")
+    assert request.keep_alive
+    assert request.headers.get(b"content-type") == b"application/json"
+    assert events[1:] == [Data(b'{"a":1}'), EndOfMessage()]
+
+
+def test_body_across_feeds_and_feed_requests() -> None:
+    parser = RequestParser()
+    assert parser.feed_requests(b"POST / HTTP/1.1\r\nContent-Length: 6\r\n\r\nab") == []
+    assert parser.feed_requests(b"cd") == []
+    [(request, body)] = parser.feed_requests(b"efGET /x HTTP/1.1\r\n")
+    assert (request.method, body) == ("POST", b"abcdef")
+    [(request, body)] = parser.feed_requests(b"\r\n")  # the second head completes
+    assert (request.target, body) == ("/x", b"")
+
+
+def test_pipelined_requests_in_one_feed() -> None:
+    one = b"POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\n1"
+    two = b"POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
+    three = b"GET /c HTTP/1.1\r\n\r\n"
+    out = RequestParser().feed_requests(one + two + three)
+    assert [(r.target, body) for r, body in out] == [("/a", b"1"), ("/b", b"2"), ("/c", b"")]
+
+
+def test_chunked_with_extensions_and_trailers() -> None:
+    raw = b"POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+    raw += b"5;name=value\r\nhello\r\n6 ; x\r\n world\r\n0\r\nX-Trailer: 1\r\nY: 2\r\n\r\n"
+    assert feed_all(RequestParser(), [raw])[1:] == [Data(b"hello world"), EndOfMessage()]
+    bytewise = feed_all(RequestParser(), [raw[i : i + 1] for i in range(len(raw))])
+    assert bytewise == feed_all(RequestParser(), [raw])
+
+
+@pytest.mark.parametrize(
+    ("head", "keep_alive"),
+    [
+        (b"GET / HTTP/1.1\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nConnection: closer\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nConnection: Upgrade, Close\r\n\r\n", False),
+        (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", False),
+        (b"GET / HTTP/1.0\r\n\r\n", False),
+        (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", False),
+    ],
+)
+def test_keep_alive(head: bytes, keep_alive: bool) -> None:
+    request = RequestParser().feed(head)[0]
+    assert isinstance(request, Request)
+    assert request.keep_alive is keep_alive
+
+
+def test_bytes_after_a_closing_request_are_ignored() -> None:
+    parser = RequestParser()
+    events = parser.feed(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET /again HTTP/1.1\r\n\r\n")
+    assert len(events) == 2
+    assert parser.feed(b"GET / HTTP/1.1\r\n\r\n") == []
+    assert parser.feed_eof() == []
+
+
+def test_leading_blank_lines_and_bare_lf() -> None:
+    events = RequestParser().feed(b"\r\n\n\r\nGET / HTTP/1.1\nHost: a\nX:  v  \n\n")
+    request = events[0]
+    assert isinstance(request, Request)
+    assert list(request.headers) == [(b"host", b"a"), (b"x", b"v")]
+    assert RequestParser().feed(b"\r\n") == []
+
+
+def test_head_split_at_every_point_and_terminator_straddling() -> None:
+    raw = b"GET / HTTP/1.1\r\nA: b\r\n\r\n"
+    want = feed_all(RequestParser(), [raw])
+    for i in range(len(raw) + 1):
+        assert feed_all(RequestParser(), [raw[:i], raw[i:]]) == want
+    assert feed_all(RequestParser(), [b"GET / HTTP/1.1\n", b"A: b\n", b"\n"]) == want
+
+
+def test_headers_api() -> None:
+    headers = Headers([(b"accept", b"a"), (b"x", b"1"), (b"accept", b"b")])
+    assert headers.get(b"accept") == b"a, b"
+    assert headers.get(b"missing") is None
+    assert headers.get(b"missing", b"d") == b"d"
+    assert headers.get_all(b"accept") == [b"a", b"b"]
+    assert b"x" in headers
+    assert b"y" not in headers
+    assert "x" not in headers
+    assert len(headers) == 3
+    assert headers.raw[1] == (b"x", b"1")
+    assert headers == Headers(list(headers))
+    assert headers != Headers([])
+    assert headers != "x"
+    assert "Headers([(b'accept'" in repr(headers)
+
+
+def test_duplicate_equal_content_length_is_accepted() -> None:
+    raw = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"
+    assert feed_all(RequestParser(), [raw])[1:] == [Data(b"abc"), EndOfMessage()]
+    raw = b"POST / HTTP/1.1\r\nContent-Length: 003, 3\r\n\r\nabc"
+    with pytest.raises(HTTPProtocolError, match="differing"):
+        RequestParser().feed(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "match"),
+    [
+        (b"GET /\r\n\r\n", 400, "malformed request line"),
+        (b"GET  / HTTP/1.1\r\n\r\n", 400, "malformed request line"),
+        (b"G(T / HTTP/1.1\r\n\r\n", 400, "malformed request line"),
+        (b"GET /\x7f HTTP/1.1\r\n\r\n", 400, "malformed request line"),
+        (b"GET / HTTP/2.0\r\n\r\n", 505, "version"),
+        (b"GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", 400, "folding"),
+        (b"GET / HTTP/1.1\r\n\tc\r\n\r\n", 400, "folding"),
+        (b"GET / HTTP/1.1\r\nA b: c\r\n\r\n", 400, "invalid header name"),
+        (b"GET / HTTP/1.1\r\nA : c\r\n\r\n", 400, "invalid header name"),
+        (b"GET / HTTP/1.1\r\n: c\r\n\r\n", 400, "invalid header name"),
+        (b"GET / HTTP/1.1\r\nnocolon\r\n\r\n", 400, "without a colon"),
+        (b"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", 400, "invalid character"),
+        (b"GET / HTTP/1.1\r\nA: b\x00c\r\n\r\n", 400, "invalid character"),
+        (b"GET / HTTP/1.1\r\nA: b\x7f\r\n\r\n", 400, "invalid character"),
+        (
+            b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+            "smuggling",
+        ),
+        (b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400, "differing"),
+        (b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nContent-Length: 4194305\r\n\r\n", 413, "exceeds"),
+        (b"POST / HTTP/1.1\r\nContent-Length: " + b"9" * 40 + b"\r\n\r\n", 413, "too large"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "unsupported"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "end with chunked"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, x\r\n\r\n", 400, "end with chunked"),
+        (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "HTTP/1.0"),
+    ],
+)
+def test_request_rejections(raw: bytes, status: int, match: str) -> None:
+    reject(raw, status, match)
+
+
+CHUNKED_HEAD = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        (b"x\r\n", "invalid chunk-size"),
+        (b"0x5\r\n", "invalid chunk-size"),
+        (b"-1\r\n", "invalid chunk-size"),
+        (b" 5\r\n", "invalid chunk-size"),
+        (b"\r\n", "invalid chunk-size"),
+        (b"1" * 17 + b"\r\n", "invalid chunk-size"),
+        (b"5;a\x01\r\n", "invalid chunk-size"),
+        (b"5;a\rb\r\n", "invalid chunk-size"),
+        (b"5\n", "CRLF"),
+        (b"\n", "CRLF"),
+        (b"1\r\nab", "expected CRLF after chunk data"),
+        (b"1\r\naX", "expected CRLF after chunk data"),
+        (b"1\r\na\rX", "expected CRLF after chunk data"),
+        (b"0\r\nX: y\n", "CRLF"),
+    ],
+)
+def test_chunked_rejections(body: bytes, match: str) -> None:
+    reject(CHUNKED_HEAD + body, 400, match)
+    with pytest.raises(HTTPProtocolError, match=match):  # and byte by byte
+        feed_all(RequestParser(), [bytes([b]) for b in CHUNKED_HEAD + body])
+
+
+def test_limits_statuses() -> None:
+    # 431: head too large, complete or not; too many headers; trailers too large.
+    big = b"GET / HTTP/1.1\r\nX: " + b"a" * 100 + b"\r\n\r\n"
+    reject(big, 431, "head exceeds 64", max_head_bytes=64)
+    reject(big[:90], 431, "head exceeds 64", max_head_bytes=64)
+    parser = RequestParser(max_head_bytes=64)
+    assert parser.feed(big[:50]) == []
+    with pytest.raises(HTTPProtocolError) as info:
+        parser.feed(big[50:90])
+    assert info.value.status == 431
+    reject(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431, "too many", max_headers=2)
+    trailers = CHUNKED_HEAD + b"0\r\n" + b"X: 12345678\r\n" * 8
+    reject(trailers, 431, "trailer", max_head_bytes=80)
+    # 414: request line too long.
+    reject(b"GET /" + b"a" * 100 + b" HTTP/1.1\r\n\r\n", 414, "request line", max_line_bytes=64)
+    # 413: body too large, by Content-Length or as chunks arrive.
+    reject(b"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", 413, "exceeds", max_body_bytes=10)
+    reject(CHUNKED_HEAD + b"6\r\nabcdef\r\n5\r\n", 413, "chunked body", max_body_bytes=10)
+    # 400: chunk-size / trailer line too long, complete, incomplete, or grown over feeds.
+    reject(CHUNKED_HEAD + b"1" + b" " * 20 + b"\r\n", 400, "line exceeds", max_line_bytes=16)
+    reject(CHUNKED_HEAD + b"1" + b" " * 20, 400, "line exceeds", max_line_bytes=16)
+    parser = RequestParser(max_line_bytes=16)
+    assert [type(e) for e in parser.feed(CHUNKED_HEAD + b"1" + b" " * 10)] == [Request]
+    with pytest.raises(HTTPProtocolError, match="line exceeds"):
+        parser.feed(b" " * 10)
+
+
+def test_no_quadratic_backtracking_on_long_whitespace() -> None:
+    reject(b"GET / HTTP/1.1\r\nX:" + b" \t" * 30000 + b"\x01\r\n\r\n", 400, "invalid character")
+
+
+def test_large_head_in_tiny_chunks() -> None:
+    raw = b"GET / HTTP/1.1\r\n" + b"X: " + b"a" * 60000 + b"\r\n\r\n"
+    parser = RequestParser()
+    events: list[Event] = []
+    for i in range(0, len(raw), 16):
+        events += parser.feed(raw[i : i + 16])
+    assert isinstance(events[0], Request)
+    assert events[0].headers.get(b"x") == b"a" * 60000
+
+
+def test_after_an_error_the_parser_is_finished() -> None:
+    parser = RequestParser()
+    with pytest.raises(HTTPProtocolError):
+        parser.feed(b"BAD\r\n\r\n")
+    with pytest.raises(LocalProtocolError):
+        parser.feed(b"GET / HTTP/1.1\r\n\r\n")
+    with pytest.raises(LocalProtocolError):
+        parser.feed_eof()
+    parser = RequestParser(max_head_bytes=10)
+    parser.feed(b"GET")
+    with pytest.raises(HTTPProtocolError):
+        parser.feed(b" /aaaaaaaaaaaa")
+    with pytest.raises(LocalProtocolError):
+        parser.feed(b"x")
+
+
+def test_request_feed_eof() -> None:
+    parser = RequestParser()
+    assert parser.feed_eof() == []
+    parser = RequestParser()
+    parser.feed(b"GET / HT")
+    with pytest.raises(HTTPProtocolError, match="middle of a message"):
+        parser.feed_eof()
+    parser = RequestParser()
+    parser.feed(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab")
+    with pytest.raises(HTTPProtocolError, match="middle of a message"):
+        parser.feed_eof()
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+def test_response_content_length_and_keep_alive() -> None:
+    parser = ResponseParser()
+    parser.expect_response("POST")
+    events = parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    assert events == [
+        Response(200, b"OK", Headers([(b"content-length", b"2")]), b"1.1", True),
+        Data(b"{}"),
+        EndOfMessage(),
+    ]
+
+
+def test_response_chunked_sse_stream() -> None:
+    parser = ResponseParser()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+    events = parser.feed(head + b"\r\n" + encode_chunk(b"data: 1\n\n"))
+    assert events[1:] == [Data(b"data: 1\n\n")]
+    assert parser.feed(encode_chunk(b"") + CHUNKED_END) == [EndOfMessage()]
+
+
+def test_response_until_close() -> None:
+    parser = ResponseParser()
+    events = parser.feed(b"HTTP/1.1 200 OK\r\n\r\nsome")
+    response = events[0]
+    assert isinstance(response, Response)
+    assert response.keep_alive is False
+    assert parser.feed(b" more") == [Data(b" more")]
+    assert parser.feed_eof() == [EndOfMessage()]
+    assert parser.feed_eof() == []
+
+
+@pytest.mark.parametrize(
+    ("method", "status_line"),
+    [("HEAD", b"HTTP/1.1 200 OK"), ("GET", b"HTTP/1.1 204 No Content"), ("GET", b"HTTP/1.1 304")],
+)
+def test_responses_without_body(method: str, status_line: bytes) -> None:
+    parser = ResponseParser()
+    parser.expect_response(method)
+    parser.expect_response("GET")
+    raw = status_line + b"\r\nContent-Length: 10\r\n\r\n"
+    raw += b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"
+    events = parser.feed(raw)
+    assert [type(e) for e in events] == [Response, EndOfMessage, Response, Data, EndOfMessage]
+
+
+def test_interim_responses_are_skipped() -> None:
+    raw = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n"
+    raw += b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+    events = ResponseParser().feed(raw)
+    assert [type(e) for e in events] == [Response, EndOfMessage]
+    assert isinstance(events[0], Response)
+    assert events[0].status == 202
+
+
+def test_http10_response_and_connection_close() -> None:
+    parser = ResponseParser()
+    events = parser.feed(b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 200 OK\r\n\r\n")
+    assert isinstance(events[0], Response)
+    assert events[0].keep_alive is False
+    assert len(events) == 3  # the rest is ignored: the connection is done
+    events = ResponseParser().feed(
+        b"HTTP/1.1 200 \r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    assert isinstance(events[0], Response)
+    assert (events[0].keep_alive, events[0].reason) == (False, b"")
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "match"),
+    [
+        (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", 400, "101"),
+        (b"HTTP/1.1 099 X\r\n\r\n", 400, "100-999"),
+        (b"HTTP/1.1 20 OK\r\n\r\n", 400, "malformed status line"),
+        (b"HTTP/1.1 200 O\x00K\r\n\r\n", 400, "malformed status line"),
+        (b"HTTP/3.0 200 OK\r\n\r\n", 505, "version"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", 400, "digits"),
+        (b"HTTP/1.1 200 " + b"K" * 100 + b"\r\n\r\n", 400, "status line exceeds"),
+    ],
+)
+def test_response_rejections(raw: bytes, status: int, match: str) -> None:
+    with pytest.raises(HTTPProtocolError, match=match) as info:
+        ResponseParser(max_line_bytes=64).feed(raw)
+    assert info.value.status == status
+
+
+def test_response_body_limit_is_optional() -> None:
+    parser = ResponseParser(max_body_bytes=3)
+    with pytest.raises(HTTPProtocolError) as info:
+        parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
+    assert info.value.status == 413
+    parser = ResponseParser()
+    with pytest.raises(HTTPProtocolError, match="too large"):
+        parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: " + b"1" * 19 + b"\r\n\r\n")
+
+
+# --- serialisers ------------------------------------------------------------------------------
+
+
+def test_encode_response_head() -> None:
+    head = encode_response_head(200, [(b"content-type", b"application/json")])
+    assert head == b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n"
+    assert encode_response_head(299, []) == b"HTTP/1.1 299 \r\n\r\n"
+    assert encode_response_head(404, [], b"Nope") == b"HTTP/1.1 404 Nope\r\n\r\n"
+    with pytest.raises(LocalProtocolError):
+        encode_response_head(99, [])
+    with pytest.raises(LocalProtocolError):
+        encode_response_head(200, [], b"OK\r\nX: y")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        (b"x", b"a\r\nSet-Cookie: evil"),
+        (b"x", b"a\nb"),
+        (b"x", b"a\rb"),
+        (b"x", b"a\x00b"),
+        (b"x y", b"v"),
+        (b"", b"v"),
+        (b"x:", b"v"),
+    ],
+)
+def test_serialisers_reject_injection(name: bytes, value: bytes) -> None:
+    with pytest.raises(LocalProtocolError):
+        encode_response_head(200, [(b"ok", b"1"), (name, value)])
+    with pytest.raises(LocalProtocolError):
+        encode_request_head("GET", "/", [(name, value)])
+
+
+def test_encode_request_head_and_round_trip() -> None:
+    body = b'{"jsonrpc":"2.0"}'
+    head = encode_request_head(
+        "POST", "/mcp", [(b"Host", b"h"), (b"Content-Length", b"%d" % len(body))]
+    )
+    assert head.startswith(b"POST /mcp HTTP/1.1\r\nHost: h\r\n")
+    [(request, got)] = RequestParser().feed_requests(head + body)
+    assert (request.method, request.target, got) == ("POST", "/mcp", body)
+    for method, target in [("GE T", "/"), ("GET", "/a b"), ("GET", "/\r\n"), ("GÉT", "/")]:
+        with pytest.raises(LocalProtocolError):
+            encode_request_head(method, target, [])
+
+
+def test_encode_chunk() -> None:
+    assert encode_chunk(b"") == b""
+    assert encode_chunk(b"x" * 26) == b"1a\r\n" + b"x" * 26 + b"\r\n"
+    assert CHUNKED_END == b"0\r\n\r\n"
+
+
+# --- properties -------------------------------------------------------------------------------
+
+token_st = st.text("abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=8)
+value_st = st.binary(max_size=12).map(
+    lambda b: bytes(c for c in b if c == 9 or 32 <= c != 127).strip(b" \t")
+)
+
+
+@st.composite
+def request_stream(draw: st.DrawFn) -> bytes:
+    out = b""
+    for _ in range(draw(st.integers(1, 3))):
+        headers = [(n.encode(), v) for n, v in draw(st.lists(st.tuples(token_st, value_st)))]
+        headers = [(n, v) for n, v in headers if n not in (b"content-length", b"connection")]
+        headers = [(n, v) for n, v in headers if n != b"transfer-encoding"]
+        body = draw(st.binary(max_size=30))
+        if draw(st.booleans()):
+            headers.append((b"Transfer-Encoding", b"chunked"))
+            pieces = chunked(body, draw(st.lists(st.integers(0, 40), max_size=4)))
+            payload = b"".join(encode_chunk(p) for p in pieces) + CHUNKED_END
+        else:
+            headers.append((b"Content-Length", b"%d" % len(body)))
+            payload = body
+        out += encode_request_head("POST", "/" + draw(token_st), headers) + payload
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(stream=request_stream(), cuts=st.lists(st.integers(0, 1000), max_size=10))
+def test_any_chunking_gives_the_same_request_events(stream: bytes, cuts: list[int]) -> None:
+    whole = feed_all(RequestParser(), [stream])
+    assert feed_all(RequestParser(), chunked(stream, cuts)) == whole
+    assert feed_all(RequestParser(), [stream[i : i + 1] for i in range(len(stream))]) == whole
+    assert sum(isinstance(e, EndOfMessage) for e in whole) == sum(
+        isinstance(e, Request) for e in whole
+    )
+
+
+@st.composite
+def response_stream(draw: st.DrawFn) -> bytes:
+    body = draw(st.binary(max_size=30))
+    kind = draw(st.sampled_from(["length", "chunked", "close"]))
+    headers: list[tuple[bytes, bytes]] = [(b"Content-Type", b"text/event-stream")]
+    if kind == "chunked":
+        headers.append((b"Transfer-Encoding", b"chunked"))
+        pieces = chunked(body, draw(st.lists(st.integers(0, 40), max_size=4)))
+        body = b"".join(encode_chunk(p) for p in pieces) + CHUNKED_END
+    elif kind == "length":
+        headers.append((b"Content-Length", b"%d" % len(body)))
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n" if draw(st.booleans()) else b""
+    return interim + encode_response_head(200, headers) + body
+
+
+@settings(max_examples=150, deadline=None)
+@given(stream=response_stream(), cuts=st.lists(st.integers(0, 1000), max_size=10))
+def test_any_chunking_gives_the_same_response_events(stream: bytes, cuts: list[int]) -> None:
+    whole = feed_all(ResponseParser(), [stream], eof=True)
+    assert isinstance(whole[-1], EndOfMessage)
+    assert feed_all(ResponseParser(), chunked(stream, cuts), eof=True) == whole
+    assert feed_all(ResponseParser(), [stream[i : i + 1] for i in range(len(stream))], True) == (
+        whole
+    )
+
+
+PIECES = [
+    b"GET / HTTP/1.1", b"POST /x HTTP/1.0", b"HTTP/1.1 200 OK", b"HTTP/1.1 100 C", b"HTTP/1.1 204",
+    b"\r\n", b"\n", b"\r", b" ", b":", b"Content-Length: 3", b"Content-Length: 1",
+    b"Transfer-Encoding: chunked", b"Connection: close", b"X: y", b"0", b"3", b"a", b";e",
+    b"\x00", b"\t", b"\xff",
+]  # fmt: skip
+soup_st = st.lists(st.sampled_from(PIECES), max_size=40).map(b"".join)
+
+
+def outcome(make: Callable[[], Parser], chunks: list[bytes]) -> tuple[list[Event] | None, int]:
+    try:
+        return feed_all(make(), chunks, eof=True), 0
+    except HTTPProtocolError as exc:
+        return None, exc.status
+
+
+def small_request_parser() -> RequestParser:
+    return RequestParser(max_head_bytes=60, max_headers=3, max_body_bytes=2, max_line_bytes=12)
+
+
+def small_response_parser() -> ResponseParser:
+    return ResponseParser(max_head_bytes=60, max_headers=3, max_body_bytes=2, max_line_bytes=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(soup=soup_st, cuts=st.lists(st.integers(0, 500), max_size=8), small=st.booleans())
+def test_token_soup_same_outcome_under_any_chunking(
+    soup: bytes, cuts: list[int], small: bool
+) -> None:
+    makers: list[Callable[[], Parser]] = (
+        [small_request_parser, small_response_parser] if small else [RequestParser, ResponseParser]
+    )
+    for make in makers:
+        whole = outcome(make, [soup])
+        assert outcome(make, chunked(soup, cuts)) == whole
+        assert outcome(make, [soup[i : i + 1] for i in range(len(soup))]) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_raise_only_remote_protocol_error(data: bytes) -> None:
+    for make in (RequestParser, ResponseParser, small_request_parser, small_response_parser):
+        parser = make()
+        try:
+            parser.feed(data[:100])
+            parser.feed(data[100:])
+            parser.feed_eof()
+        except RemoteProtocolError:
+            pass
+
+
+def test_random_bytes_raise_only_remote_protocol_error() -> None:
+    rng = random.Random(2024)
+    for i in range(3000):
+        make = (RequestParser, ResponseParser, small_request_parser, small_response_parser)[i % 4]
+        parser = make()
+        try:
+            for _ in range(3):
+                parser.feed(b"".join(rng.choices(PIECES, k=rng.randint(0, 12))))
+            parser.feed(rng.randbytes(rng.randint(0, 20)))
+            parser.feed_eof()
+        except RemoteProtocolError:
+            pass

@@ -1,0 +1,451 @@
+"""Packaging contracts: layering, one dependency, import hygiene, vendoring, public surface.
+
+Static checks read the checkout's ``mcplite/*.py``; the subprocess checks use the package this
+test process imported, so ``tox -e vendor`` exercises the built wheel rather than the tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import mcplite
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "mcplite"
+SNAPSHOT_ALL = Path(__file__).resolve().parent / "snapshots" / "all.txt"
+UPDATE_SNAPSHOTS_ENV = "MCPLITE_UPDATE_SNAPSHOTS"
+
+# DESIGN.md section 3: hard cap per module (the declarative type catalogue is exempt).
+MAX_MODULE_LINES = 800
+SUBPROCESS_TIMEOUT_SECONDS = 60
+
+# DESIGN.md section 3, layer table. A module not listed here is asyncio glue (layer 3) until it
+# is placed deliberately; modules named _types_* are the split type catalogue (layer 1).
+LAYERS: dict[str, int] = {
+    "_errors": 0,
+    "_jsonrpc": 1,
+    "types": 1,
+    "_methods": 1,
+    "_framing": 1,
+    "_sse": 1,
+    "_http11": 1,
+    "_auth": 1,
+    "_schema": 1,
+    "_uritemplate": 1,
+    "_mrtr_state": 1,
+    "_codec": 1,
+    "_protocol": 2,
+    "_events": 2,
+    "__init__": 4,
+    "__main__": 4,
+}
+DEFAULT_LAYER = 3
+# Pure layers (0-2) take values and return values: no I/O, no clock, no randomness, no threads.
+IMPURE_STDLIB = frozenset(
+    {"asyncio", "socket", "ssl", "subprocess", "os", "time", "random", "threading", "selectors"}
+)
+ALLOWED_THIRD_PARTY = frozenset({"msgspec"})
+# Lookups a vendored copy cannot honour (its distribution metadata belongs to the host).
+VENDOR_HOSTILE_MODULES = frozenset({"importlib.metadata", "importlib.resources", "pkg_resources"})
+
+
+def layer_of(module: str) -> int:
+    if module.startswith("_types_"):
+        return 1
+    return LAYERS.get(module, DEFAULT_LAYER)
+
+
+def package_modules() -> list[Path]:
+    return sorted(SOURCE.glob("*.py"))
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import statement, resolved to what it names."""
+
+    line: int
+    module: str  # absolute top-level-qualified name ("asyncio.events") or package module name
+    relative: bool
+    level: int
+    in_function: bool
+    type_checking_only: bool
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _walk_imports(
+    node: ast.AST, in_function: bool = False, type_checking: bool = False
+) -> Iterator[Import]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Import):
+            for alias in child.names:
+                yield Import(child.lineno, alias.name, False, 0, in_function, type_checking)
+        elif isinstance(child, ast.ImportFrom):
+            if child.level == 0:
+                yield Import(child.lineno, child.module or "", False, 0, in_function, type_checking)
+            elif child.module:  # from ._errors import X / from .types import Y
+                yield Import(
+                    child.lineno, child.module, True, child.level, in_function, type_checking
+                )
+            else:  # from . import types, _errors
+                for alias in child.names:
+                    yield Import(
+                        child.lineno, alias.name, True, child.level, in_function, type_checking
+                    )
+        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from _walk_imports(child, True, type_checking)
+        elif isinstance(child, ast.If) and _is_type_checking(child.test):
+            for stmt in child.body:
+                yield from _walk_imports(
+                    ast.Module(body=[stmt], type_ignores=[]), in_function, True
+                )
+            for stmt in child.orelse:
+                yield from _walk_imports(
+                    ast.Module(body=[stmt], type_ignores=[]), in_function, type_checking
+                )
+        else:
+            yield from _walk_imports(child, in_function, type_checking)
+
+
+def imports_of(path: Path) -> list[Import]:
+    return list(_walk_imports(ast.parse(path.read_text(encoding="utf-8"), str(path))))
+
+
+def test_package_has_modules() -> None:
+    names = {path.stem for path in package_modules()}
+    assert {"__init__", "_errors"} <= names, f"expected the package at {SOURCE}, found {names}"
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+def test_layering(path: Path) -> None:
+    """A module imports only from its own or lower layers (DESIGN.md section 3), relatively.
+
+    Same-layer imports let pure helpers share code and asyncio glue compose; Python itself
+    refuses the cycles that would make that unsafe.
+    """
+    own = layer_of(path.stem)
+    problems: list[str] = []
+    for imp in imports_of(path):
+        where = f"{path.name}:{imp.line}"
+        if not imp.relative:
+            top = imp.module.partition(".")[0]
+            if top == "mcplite":
+                problems.append(
+                    f"{where}: absolute self-import {imp.module!r} breaks a vendored copy; "
+                    "expected a relative import"
+                )
+            if own <= 2 and top in IMPURE_STDLIB:
+                problems.append(
+                    f"{where}: layer-{own} module imports {imp.module!r}; layers 0-2 are pure "
+                    f"(none of {sorted(IMPURE_STDLIB)})"
+                )
+            continue
+        if imp.level != 1:
+            problems.append(f"{where}: {'.' * imp.level}{imp.module}: the package is flat")
+            continue
+        target = imp.module.partition(".")[0]
+        theirs = layer_of(target)
+        if theirs > own:
+            problems.append(
+                f"{where}: layer-{own} module imports {target!r} (layer {theirs}); expected "
+                f"layers 0-{own} only"
+            )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+def test_ssl_is_imported_lazily(path: Path) -> None:
+    """Some constrained builds lack ssl: import it inside the TLS code path only."""
+    eager = [
+        imp.line
+        for imp in imports_of(path)
+        if not imp.relative
+        and imp.module.partition(".")[0] in {"ssl", "_ssl"}
+        and not (imp.in_function or imp.type_checking_only)
+    ]
+    assert not eager, (
+        f"{path.name}: module-level ssl import at line(s) {eager}; expected it inside a function"
+    )
+
+
+def test_only_third_party_import_is_msgspec() -> None:
+    found: set[str] = set()
+    for path in package_modules():
+        for imp in imports_of(path):
+            top = imp.module.partition(".")[0]
+            if not imp.relative and top not in sys.stdlib_module_names and top != "mcplite":
+                found.add(f"{top} ({path.name}:{imp.line})")
+    unexpected = {name for name in found if name.partition(" ")[0] not in ALLOWED_THIRD_PARTY}
+    assert not unexpected, (
+        f"expected only {sorted(ALLOWED_THIRD_PARTY)}, found {sorted(unexpected)}"
+    )
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+def test_vendorable_source(path: Path) -> None:
+    """No metadata lookups, no paths from __file__, no hard-coded logger names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    problems: list[str] = []
+    for imp in imports_of(path):
+        if not imp.relative and any(
+            imp.module == bad or imp.module.startswith(bad + ".") for bad in VENDOR_HOSTILE_MODULES
+        ):
+            problems.append(f"line {imp.line}: imports {imp.module}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "__file__":
+            problems.append(f"line {node.lineno}: uses __file__ (no data files, no paths)")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+            == "getLogger"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and node.args[0].value.split(".")[0] == "mcplite"
+        ):
+            problems.append(
+                f"line {node.lineno}: getLogger({node.args[0].value!r}); expected __name__ so a "
+                "vendored copy nests under its host"
+            )
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+def test_module_size(path: Path) -> None:
+    if path.stem == "types" or path.stem.startswith("_types_"):
+        return  # declarative catalogue: exempt from the cap (DESIGN.md section 2)
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, (
+        f"{path.name} has {lines} lines; the hard cap is {MAX_MODULE_LINES}: split it by role"
+    )
+
+
+def test_version_is_a_literal() -> None:
+    """setuptools reads ``version = attr: mcplite.__version__`` statically, without msgspec."""
+    tree = ast.parse((SOURCE / "__init__.py").read_text(encoding="utf-8"))
+    values = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and [getattr(t, "id", None) for t in node.targets] == ["__version__"]
+        and isinstance(node.value, ast.Constant)
+    ]
+    assert len(values) == 1, 'expected exactly one `__version__ = "x.y.z"` literal'
+    assert isinstance(values[0], str)
+    assert re.fullmatch(r"\d+\.\d+\.\d+([abc]|rc)?\d*", values[0]), values[0]
+    assert values[0] == mcplite.__version__
+
+
+def _setup_cfg() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg", encoding="utf-8")
+    return parser
+
+
+def _lines(value: str) -> list[str]:
+    return [
+        line.strip() for line in value.splitlines() if line.strip() and not line.startswith("#")
+    ]
+
+
+def test_single_runtime_dependency() -> None:
+    """``pip install .`` brings exactly one other distribution: msgspec."""
+    cfg = _setup_cfg()
+    requires = _lines(cfg["options"]["install_requires"])
+    assert len(requires) == 1, f"expected only msgspec, found {requires}"
+    match = re.fullmatch(r"msgspec\s*>=\s*(\d+\.\d+\.\d+)(\s*,\s*<\s*[\d.]+)?", requires[0])
+    assert match, f"expected 'msgspec>=X.Y.Z', found {requires[0]!r}"
+    # The `min` tox env must test exactly that floor.
+    tox = configparser.ConfigParser()
+    tox.read(ROOT / "tox.ini", encoding="utf-8")
+    assert _lines(tox["testenv:min"]["deps"]) == [f"msgspec=={match.group(1)}"]
+
+
+def test_setup_cfg_ships_the_package_only() -> None:
+    cfg = _setup_cfg()
+    assert cfg["metadata"]["version"].strip() == "attr: mcplite.__version__"
+    assert _lines(cfg["options.packages.find"]["include"]) == ["mcplite", "mcplite.*"]
+    assert cfg["options.package_data"]["mcplite"].strip() == "py.typed"
+    assert (SOURCE / "py.typed").is_file()
+    assert "mcplite = mcplite.__main__:main" in _lines(
+        cfg["options.entry_points"]["console_scripts"]
+    )
+
+
+def test_all_snapshot() -> None:
+    """The public surface changes only on purpose: MCPLITE_UPDATE_SNAPSHOTS=1 rewrites it."""
+    names = sorted(mcplite.__all__)
+    assert len(names) == len(set(names)), "duplicate names in mcplite.__all__"
+    missing = [name for name in names if not hasattr(mcplite, name)]
+    assert not missing, f"in __all__ but not defined: {missing}"
+    text = "".join(f"{name}\n" for name in names)
+    if os.environ.get(UPDATE_SNAPSHOTS_ENV) == "1":
+        SNAPSHOT_ALL.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT_ALL.write_text(text, encoding="utf-8")
+    expected = SNAPSHOT_ALL.read_text(encoding="utf-8")
+    assert text == expected, (
+        f"mcplite.__all__ differs from {SNAPSHOT_ALL.name}; if intended, rerun with "
+        f"{UPDATE_SNAPSHOTS_ENV}=1\nadded: {sorted(set(names) - set(expected.split()))}\n"
+        f"removed: {sorted(set(expected.split()) - set(names))}"
+    )
+
+
+def _run_python(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # -I: no user site, no PYTHON* variables, cwd not on sys.path; an empty environment.
+    return subprocess.run(
+        [sys.executable, "-I", "-X", "dev", "-W", "error", "-c", script],
+        cwd=cwd,
+        env={},
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+# Runs in a fresh interpreter: import the package with a recording os.environ and ssl made
+# unimportable (as in builds without it), then look for side effects.
+HYGIENE_SCRIPT = """
+import logging, os, signal, sys, threading
+from collections.abc import MutableMapping
+
+sys.path.insert(0, {parent!r})
+SIGNALS = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGCHLD", None)) if s]
+signals_before = [signal.getsignal(s) for s in SIGNALS]
+
+class RecordingEnviron(MutableMapping):
+    def __init__(self, data):
+        self.data, self.reads = data, []
+    def _note(self, key):
+        frame = sys._getframe(1)  # step out of this class, os and the frozen ABCs
+        while frame.f_back and (
+            frame.f_code.co_filename.startswith("<") or frame.f_code.co_filename == os.__file__
+        ):
+            frame = frame.f_back
+        self.reads.append(f"{{key}} at {{frame.f_code.co_filename}}:{{frame.f_lineno}}")
+    def __getitem__(self, key):
+        self._note(key)
+        return self.data[key]
+    def __contains__(self, key):
+        self._note(key)
+        return key in self.data
+    def __iter__(self):
+        self._note("<iteration>")
+        return iter(self.data)
+    def __setitem__(self, key, value):
+        self.data[key] = value
+    def __delitem__(self, key):
+        del self.data[key]
+    def __len__(self):
+        return len(self.data)
+
+class NoSSL:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("ssl", "_ssl"):
+            raise ImportError(f"ssl is unavailable here (imported {{name}})")
+        return None
+
+sys.meta_path.insert(0, NoSSL())
+environ, environb = os.environ, os.environb
+os.environ, os.environb = RecordingEnviron(dict(environ)), RecordingEnviron(dict(environb))
+reads = (os.environ, os.environb)
+import {module}
+os.environ, os.environb = environ, environb
+
+problems = []
+env_reads = reads[0].reads + reads[1].reads
+if env_reads:
+    problems.append(f"read the environment: {{env_reads}}")
+if threading.active_count() != 1:
+    problems.append(f"started threads: {{threading.enumerate()}}")
+loggers = [logging.root, *logging.root.manager.loggerDict.values()]
+handlers = [
+    (lg.name, lg.handlers) for lg in loggers if isinstance(lg, logging.Logger) and lg.handlers
+]
+if handlers:
+    problems.append(f"added logging handlers: {{handlers}}")
+if [signal.getsignal(s) for s in SIGNALS] != signals_before:
+    problems.append("installed signal handlers")
+if "asyncio" in sys.modules:
+    import asyncio.events as events
+    if events._get_running_loop() is not None:
+        problems.append("left a running loop")
+    policy = events._event_loop_policy
+    if policy is not None and getattr(policy._local, "_loop", None) is not None:
+        problems.append("created an event loop")
+for name in ("ssl", "_ssl"):
+    if name in sys.modules:
+        problems.append(f"imported {{name}}")
+print("\\n".join(problems) if problems else "clean")
+"""
+
+
+@pytest.mark.parametrize("module", ["mcplite", "mcplite.types"])
+def test_import_hygiene(module: str, tmp_path: Path) -> None:
+    """Importing has no side effects (aesthetics 3.6 item 2) and works without ssl."""
+    parent = str(Path(mcplite.__file__).resolve().parent.parent)
+    result = _run_python(HYGIENE_SCRIPT.format(parent=parent, module=module), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "clean", result.stdout
+
+
+VENDOR_SCRIPT = """
+import asyncio, sys
+
+class NoTopLevelMcplite:
+    # A vendored copy must never reach for the top-level name: refuse it outright, even when
+    # an installed or editable mcplite would otherwise be importable.
+    def find_spec(self, name, path=None, target=None):
+        if name == "mcplite" or name.startswith("mcplite."):
+            raise ImportError(f"absolute import of {name!r} from a vendored copy")
+        return None
+
+sys.meta_path.insert(0, NoTopLevelMcplite())
+sys.path.insert(0, ".")
+import host._vendor.mcplite as m
+
+server = m.Server("v")
+
+@server.tool()
+async def add(a: int, b: int) -> int:
+    return a + b
+
+async def main() -> None:
+    async with m.connect(server) as client:
+        result = await client.call_tool("add", {"a": 1, "b": 2})
+    assert result.structured_content == {"result": 3}, result
+
+asyncio.run(main())
+leaked = sorted(name for name in sys.modules if name.split(".")[0] == "mcplite")
+assert not leaked, leaked
+print("ok")
+"""
+
+
+def test_vendor_smoke(tmp_path: Path) -> None:
+    """Copied to host/_vendor/mcplite, the package runs an in-memory tools/call round trip."""
+    package = Path(mcplite.__file__).resolve().parent
+    vendor = tmp_path / "host" / "_vendor"
+    shutil.copytree(package, vendor / "mcplite", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "host" / "__init__.py").write_text("", encoding="utf-8")
+    (vendor / "__init__.py").write_text("", encoding="utf-8")
+    result = _run_python(textwrap.dedent(VENDOR_SCRIPT), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -1,0 +1,347 @@
+"""_session: the asyncio pump over an in-memory transport (both roles)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+import pytest
+
+from mcplite import types as t
+from mcplite._errors import (
+    ConnectionClosed,
+    LocalProtocolError,
+    RemoteProtocolError,
+    RequestTimeout,
+    RPCError,
+)
+from mcplite._events import NotificationReceived, RequestReceived
+from mcplite._protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
+from mcplite._session import Session
+from mcplite._transport import LoggingTransport, MemoryTransport, memory_pair
+
+
+class Identity:
+    info = t.Implementation(name="s", version="1")
+    instructions: str | None = None
+
+    def capabilities(self) -> t.ServerCapabilities:
+        return t.ServerCapabilities(tools=t.ToolsCapability())
+
+
+async def raw_pair(on_request: Any = None, **kw: Any) -> tuple[MemoryTransport, Session]:
+    """A server Session (assume_initialized) and the raw client end of its transport."""
+    a, b = memory_pair()
+    proto = Protocol(SERVER_ROLE, identity=Identity(), assume_initialized=True)
+    session = Session(proto, b, on_request=on_request, **kw)
+    session.start()
+    return a, session
+
+
+async def call(end: MemoryTransport, payload: dict[str, Any]) -> Any:
+    await end.send(msgspec.json.encode({"jsonrpc": "2.0", **payload}))
+    return msgspec.json.decode(await end.receive())
+
+
+async def test_handler_results_and_errors_are_encoded() -> None:
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        if ev.method == "ok":
+            return t.EmptyResult()
+        if ev.method == "rpc":
+            raise RPCError(-32099, "custom", {"why": 1})
+        if ev.method == "proto":
+            raise RemoteProtocolError("bad params", -32602)
+        raise ValueError("secret detail")
+
+    end, session = await raw_pair(handler)
+    assert (await call(end, {"id": 1, "method": "ok"}))["result"] == {}
+    assert (await call(end, {"id": 2, "method": "rpc"}))["error"] == {
+        "code": -32099,
+        "message": "custom",
+        "data": {"why": 1},
+    }
+    assert (await call(end, {"id": 3, "method": "proto"}))["error"] == {
+        "code": -32602,
+        "message": "bad params",
+    }
+    err = (await call(end, {"id": 4, "method": "boom"}))["error"]
+    assert err == {"code": -32603, "message": "Internal error"}  # no detail leaks
+    await end.aclose()
+    await session.wait_closed()
+    await session.aclose()
+
+
+async def test_no_handler_means_method_not_found() -> None:
+    end, session = await raw_pair(None)
+    out = await call(end, {"id": 1, "method": "anything"})
+    assert out["error"]["code"] == -32601
+    await session.aclose()
+
+
+async def test_in_flight_limit_answers_busy() -> None:
+    gate = asyncio.Event()
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        await gate.wait()
+        return t.EmptyResult()
+
+    end, session = await raw_pair(handler, max_in_flight=1)
+    await end.send(b'{"jsonrpc":"2.0","id":1,"method":"slow"}')
+    out = await call(end, {"id": 2, "method": "slow"})
+    assert out["id"] == 2 and "Server busy" in out["error"]["message"]
+    gate.set()
+    assert msgspec.json.decode(await end.receive())["id"] == 1
+    await session.aclose()
+
+
+async def test_peer_cancellation_cancels_handler_without_answer() -> None:
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        if ev.method == "fast":
+            return t.EmptyResult()
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return t.EmptyResult()  # pragma: no cover
+
+    end, session = await raw_pair(handler)
+    await end.send(b'{"jsonrpc":"2.0","id":1,"method":"hang"}')
+    await started.wait()
+    await end.send(b'{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}')
+    await cancelled.wait()
+    # the next answer is for the next request: nothing was sent for the cancelled one
+    assert (await call(end, {"id": 2, "method": "fast"}))["id"] == 2
+    await session.aclose()
+
+
+async def test_bad_frame_is_answered_and_reading_continues() -> None:
+    class Flaky(MemoryTransport):
+        first = True
+
+        async def receive(self) -> bytes:
+            if self.first:
+                self.first = False
+                raise RemoteProtocolError("line exceeds 10 bytes", -32700)
+            return await super().receive()
+
+    a: asyncio.Queue[bytes] = asyncio.Queue()
+    b: asyncio.Queue[bytes] = asyncio.Queue()
+    end = MemoryTransport(a, b)
+    proto = Protocol(SERVER_ROLE, identity=Identity(), assume_initialized=True)
+    session = Session(proto, Flaky(b, a), on_request=None)
+    session.start()
+    first = msgspec.json.decode(await end.receive())
+    assert first == {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32700, "message": "line exceeds 10 bytes"},
+    }
+    assert (await call(end, {"id": 1, "method": "ping"}))["result"] == {}
+    await session.aclose()
+
+
+async def test_batch_answered_as_one_array() -> None:
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        await asyncio.sleep(0.01 if ev.id == 1 else 0)
+        return t.EmptyResult()
+
+    a, b = memory_pair()
+    proto = Protocol(SERVER_ROLE, identity=Identity())
+    session = Session(proto, b, on_request=handler)
+    session.start()
+    init = {
+        "protocolVersion": "2025-03-26",
+        "capabilities": {},
+        "clientInfo": {"name": "c", "version": "0"},
+    }
+    await call(a, {"id": 0, "method": "initialize", "params": init})
+    await a.send(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+    await a.send(
+        b'[{"jsonrpc":"2.0","id":1,"method":"tools/list"},'
+        b'{"jsonrpc":"2.0","id":2,"method":"ping"},7,'
+        b'{"jsonrpc":"2.0","id":3,"method":"tools/list"}]'
+    )
+    out = msgspec.json.decode(await a.receive())
+    assert isinstance(out, list) and sorted(str(m.get("id")) for m in out) == [
+        "1",
+        "2",
+        "3",
+        "None",
+    ]
+    await a.send(b'[{"jsonrpc":"2.0","method":"notifications/x"}]')  # only notifications
+    assert (await call(a, {"id": 9, "method": "ping"}))["id"] == 9
+    await session.aclose()
+
+
+async def client_server(
+    handler: Any, on_notification: Any = None, **kw: Any
+) -> tuple[Session, Session]:
+    a, b = memory_pair()
+    server = Session(
+        Protocol(SERVER_ROLE, identity=Identity(), assume_initialized=True),
+        b,
+        on_request=handler,
+        on_notification=on_notification,
+    )
+    proto = Protocol(CLIENT_ROLE)
+    proto.state = "ready"
+    client = Session(proto, LoggingTransport(a, "client"), **kw)
+    server.start()
+    client.start()
+    return client, server
+
+
+async def test_request_timeout_sends_cancel() -> None:
+    seen: list[Any] = []
+    got_cancel = asyncio.Event()
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        await asyncio.sleep(30)
+
+    async def notes(session: Session, ev: NotificationReceived) -> None:
+        seen.append(ev.method)
+
+    client, server = await client_server(handler, request_timeout=0.05)
+    server.protocol.receive  # noqa: B018 - keep the reference obvious
+    orig = server._other_event
+
+    def spy(event: Any) -> None:
+        if type(event).__name__ == "CancelRequested":
+            got_cancel.set()
+        orig(event)
+
+    server._other_event = spy  # type: ignore[method-assign]
+    with pytest.raises(RequestTimeout, match=r"tools/list: no answer within 0\.05 s"):
+        await client.request("tools/list", None, t.ListToolsResult)
+    await asyncio.wait_for(got_cancel.wait(), 2)
+    await client.aclose()
+    await server.aclose()
+
+
+async def test_cancelling_the_caller_cancels_remotely() -> None:
+    handler_cancelled = asyncio.Event()
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            handler_cancelled.set()
+            raise
+
+    client, server = await client_server(handler)
+    task = asyncio.ensure_future(client.request("tools/list", None, t.ListToolsResult))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.wait_for(handler_cancelled.wait(), 2)
+    assert client.protocol.pending == 0
+    await client.aclose()
+    await server.aclose()
+
+
+async def test_progress_notifications_and_results() -> None:
+    got: list[tuple[float, float | None, str | None]] = []
+    notified: list[str] = []
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        params = msgspec.json.decode(ev.params) if ev.params else {}
+        token = params.get("_meta", {}).get("progressToken")
+        await session.notify(
+            "notifications/progress",
+            t.ProgressNotificationParams(progress_token=token, progress=1, total=2),
+        )
+        await session.notify("notifications/message", {"level": "info", "data": "x"})
+        return t.ListToolsResult(tools=[])
+
+    def on_note(session: Session, ev: NotificationReceived) -> None:
+        notified.append(ev.method)
+
+    async def on_progress_async(p: float, total: float | None, msg: str | None) -> None:
+        got.append((p, total, msg))
+
+    client, server = await client_server(handler)
+    client.on_notification = on_note
+    result = await client.request(
+        "tools/list",
+        None,
+        t.ListToolsResult,
+        on_progress=lambda p, total, msg: got.append((p, total, msg)),
+    )
+    assert result.tools == [] and got == [(1.0, 2.0, None)]
+    await client.request(
+        "tools/list", None, t.ListToolsResult, on_progress=on_progress_async, timeout=None
+    )
+    await asyncio.sleep(0.01)
+    assert len(got) == 2 and notified == ["notifications/message"] * 2
+    await client.aclose()
+    await server.aclose()
+
+
+async def test_async_notification_handler_is_spawned() -> None:
+    seen = asyncio.Event()
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        await session.notify("notifications/message", {"level": "info", "data": 1})
+        return t.EmptyResult()
+
+    async def on_note(session: Session, ev: NotificationReceived) -> None:
+        seen.set()
+
+    client, server = await client_server(handler)
+    client.on_notification = on_note
+    await client.request("tools/list", None, t.EmptyResult)
+    await asyncio.wait_for(seen.wait(), 2)
+    await client.aclose()
+    await server.aclose()
+
+
+async def test_connection_loss_fails_pending_requests() -> None:
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        await session.transport.aclose()  # the "server" dies mid-request
+        await asyncio.sleep(30)
+
+    client, server = await client_server(handler)
+    with pytest.raises(ConnectionClosed):
+        await client.request("tools/list", None, t.ListToolsResult)
+    assert client.closed.is_set()
+    with pytest.raises(ConnectionClosed, match="session is closed"):
+        await client.request("ping", None, t.EmptyResult)
+    await client.aclose()
+    await server.aclose()
+
+
+async def test_error_responses_raise_rpc_error_and_local_errors_raise_early() -> None:
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        raise RPCError(-32602, "Unknown tool: 'x'")
+
+    client, server = await client_server(handler)
+    with pytest.raises(RPCError, match="Unknown tool") as info:
+        await client.request("tools/call", {"name": "x"}, t.CallToolResult)
+    assert info.value.code == -32602
+    client.protocol.server_capabilities = t.ServerCapabilities()
+    client.protocol.protocol_version = "2025-11-25"
+    with pytest.raises(LocalProtocolError, match="does not advertise the tools"):
+        await client.request("tools/list", None, t.ListToolsResult)
+    await client.aclose()
+    await server.aclose()
+
+
+async def test_context_manager_and_memory_transport_close() -> None:
+    a, b = memory_pair(max_messages=1)
+    async with Session(Protocol(CLIENT_ROLE), a) as session:
+        assert not session.closed.is_set()
+    assert session.closed.is_set()
+    with pytest.raises(ConnectionClosed):
+        await a.receive()
+    with pytest.raises(ConnectionClosed):
+        await a.send(b"x")
+    await a.aclose()  # idempotent
+    with pytest.raises(ConnectionClosed, match="peer closed"):
+        await b.receive()

@@ -1,0 +1,159 @@
+"""stdio: real subprocesses on both ends (server on its own stdin/stdout, spawning client)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+import mcplite
+from mcplite._errors import ConnectError, ConnectionClosed
+from mcplite._stdio import spawn_stdio
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+SERVER = """
+import os, sys
+from mcplite import Server
+server = Server("stdio-test", "1.0")
+
+@server.tool()
+async def add(a: int, b: int) -> int:
+    return a + b
+
+@server.tool()
+async def chatty() -> str:
+    print("this print must not reach the protocol stream")
+    return "ok"
+
+@server.tool()
+async def die() -> str:
+    sys.stderr.flush()
+    os._exit(3)
+
+server.run("stdio", max_line_bytes=int(os.environ.get("MAX_LINE", "4194304")))
+"""
+
+
+@pytest.fixture
+def server_script(tmp_path: Path) -> Path:
+    path = tmp_path / "server.py"
+    path.write_text(SERVER)
+    return path
+
+
+@pytest.mark.parametrize("version", [None, "2025-11-25", "2024-11-05"])
+async def test_round_trip_over_stdio(server_script: Path, version: str | None) -> None:
+    async with mcplite.connect(
+        [sys.executable, str(server_script)],
+        env=ENV,
+        stderr="capture",
+        protocol_version=version,
+    ) as client:
+        assert client.server_info is not None and client.server_info.name == "stdio-test"
+        assert client.protocol_version == (version or "2026-07-28")
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        assert names == ["add", "chatty", "die"]
+        result = await client.call_tool("add", {"a": 2, "b": 40})
+        assert result.structured_content == {"result": 42}
+        result = await client.call_tool("chatty")
+        assert isinstance(result.content[0], mcplite.types.TextContent)
+        assert result.content[0].text == "ok"
+        transport = client.transport
+    assert b"must not reach the protocol stream" in transport.stderr  # type: ignore[union-attr]
+
+
+async def test_dead_child_fails_pending_request(server_script: Path) -> None:
+    async with mcplite.connect(
+        [sys.executable, str(server_script)], env=ENV, stderr="devnull"
+    ) as client:
+        with pytest.raises(ConnectionClosed, match="exit status 3"):
+            await client.call_tool("die")
+
+
+async def raw_server(script: Path, **env: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**ENV, **env},
+    )
+
+
+async def test_over_long_line_gets_an_error_and_serving_goes_on(server_script: Path) -> None:
+    proc = await raw_server(server_script, MAX_LINE="200")
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(
+        b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + b"x" * 500 + b'"}}\n'
+    )
+    proc.stdin.write(b'{"jsonrpc":"2.0","id":2,"method":"ping"}\n')
+    await proc.stdin.drain()
+    replies = [
+        msgspec.json.decode(await asyncio.wait_for(proc.stdout.readline(), 5)) for _ in range(2)
+    ]
+    error = next(r for r in replies if r["id"] is None)
+    assert error["error"]["code"] == -32700
+    assert "line exceeds 200 bytes" in error["error"]["message"]
+    assert {"jsonrpc": "2.0", "id": 2, "result": {}} in replies
+    proc.stdin.close()
+    assert await asyncio.wait_for(proc.wait(), 5) == 0
+
+
+async def test_server_exits_within_one_second_of_stdin_eof(server_script: Path) -> None:
+    proc = await raw_server(server_script)
+    assert proc.stdin is not None and proc.stdout is not None
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"},
+        },
+    }
+    proc.stdin.write(msgspec.json.encode(init) + b"\n")
+    await proc.stdin.drain()
+    line = await asyncio.wait_for(proc.stdout.readline(), 5)
+    assert msgspec.json.decode(line)["result"]["protocolVersion"] == "2025-11-25"
+    started = time.monotonic()
+    proc.stdin.close()
+    await asyncio.wait_for(proc.wait(), 5)
+    assert time.monotonic() - started < 1.0
+    assert await proc.stdout.read() == b""  # nothing but JSON-RPC lines ever
+
+
+async def test_close_escalates_to_sigkill(tmp_path: Path) -> None:
+    stubborn = tmp_path / "stubborn.py"
+    stubborn.write_text(
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
+        "sys.stdin.read()\n"
+        "time.sleep(60)\n"
+    )
+    transport = await spawn_stdio([sys.executable, str(stubborn)], stderr="capture")
+    transport.stdin_close_wait = 0.05
+    transport.terminate_wait = 0.05
+    assert await transport.receive() == b"ready"
+    started = time.monotonic()
+    await transport.aclose()
+    assert time.monotonic() - started < 2.0
+    assert transport.process.returncode == -9
+    with pytest.raises(ConnectionClosed):
+        await transport.send(b"{}")
+
+
+async def test_missing_command_is_a_connect_error() -> None:
+    with pytest.raises(ConnectError, match="cannot start"):
+        await spawn_stdio(["/nonexistent/mcp-server"])
+    with pytest.raises(ConnectError, match="empty"):
+        await spawn_stdio([])
