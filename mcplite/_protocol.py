@@ -24,10 +24,8 @@ from msgspec import UNSET
 from . import _jsonrpc as rpc, types as t
 from ._codec import decode_params, decode_result
 from ._errors import (
-    INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
-    UNSUPPORTED_PROTOCOL_VERSION,
     LocalProtocolError,
     RemoteProtocolError,
     RPCError,
@@ -46,6 +44,7 @@ from ._events import (
     ServerIdentity,
     SessionReady,
 )
+from ._meta import read_request_meta, with_meta
 from ._methods import BATCH_REVISIONS, CLIENT, SERVER, STATELESS_REVISION, has_capability, lookup
 
 log = logging.getLogger(__name__)
@@ -245,42 +244,10 @@ class Protocol:
         version: str,
         batch: int,
     ) -> list[Event]:
-        # 2026-07-28 basic/versioning.mdx: an unsupported version gets -32022 with the
-        # versions we do support, so the client can retry with one of them.
-        if version not in self.supported_versions:
-            return self._error(
-                id,
-                UNSUPPORTED_PROTOCOL_VERSION,
-                f"Unsupported protocol version: {version}",
-                {"supported": list(self.supported_versions), "requested": version},
-            )
         try:
-            caps = msgspec.convert(meta[t.META_CLIENT_CAPABILITIES], t.ClientCapabilities)
-        except (KeyError, msgspec.ValidationError) as exc:
-            return self._error(
-                id,
-                INVALID_PARAMS,
-                f"Invalid params: missing or invalid _meta field "
-                f'"{t.META_CLIENT_CAPABILITIES}" ({exc})',
-            )
-        info: t.Implementation | None = None
-        if t.META_CLIENT_INFO in meta:
-            try:
-                info = msgspec.convert(meta[t.META_CLIENT_INFO], t.Implementation)
-            except msgspec.ValidationError as exc:
-                return self._error(
-                    id,
-                    INVALID_PARAMS,
-                    f'Invalid params: invalid _meta field "{t.META_CLIENT_INFO}" ({exc})',
-                )
-        level = meta.get(t.META_LOG_LEVEL)
-        if level is not None and level not in _LOG_LEVELS:
-            return self._error(
-                id,
-                INVALID_PARAMS,
-                f'Invalid params: _meta "{t.META_LOG_LEVEL}" must be one of '
-                f"{', '.join(_LOG_LEVELS)}, got {level!r}",
-            )
+            caps, info, level = read_request_meta(meta, version, self.supported_versions)
+        except RemoteProtocolError as exc:
+            return self._error(id, exc.code, exc.message, exc.data if exc.data else UNSET)
         gate = self._gate(method, version, self._own_capabilities())
         if gate is not None:
             return self._error(id, *gate)
@@ -523,7 +490,7 @@ class Protocol:
             if self.client.log_level is not None:
                 extra[t.META_LOG_LEVEL] = self.client.log_level
         if extra:
-            params = _with_meta(params, extra)
+            params = with_meta(params, extra)
         self._pending[id] = method
         return id, rpc.encode_request(id, method, params)
 
@@ -594,27 +561,5 @@ class Protocol:
 # ------------------------------------------------------------------------- helpers
 
 _EMPTY: Final = t.EmptyResult()
-_LOG_LEVELS: Final = (
-    "debug",
-    "info",
-    "notice",
-    "warning",
-    "error",
-    "critical",
-    "alert",
-    "emergency",
-)
 # Methods that never carry the per-request _meta (2026-07-28: only requests do).
 _NO_META_METHODS: Final = frozenset({"initialize", "ping"})
-
-
-def _with_meta(params: Any, extra: dict[str, Any]) -> Any:
-    if params is None:
-        return {"_meta": extra}
-    if isinstance(params, dict):
-        merged = dict(params)
-        merged["_meta"] = {**params.get("_meta", {}), **extra}
-        return merged
-    meta = getattr(params, "meta", UNSET)
-    params.meta = extra if meta is UNSET or meta is None else {**meta, **extra}
-    return params
