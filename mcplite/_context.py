@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from ._session import Session
 
 # Syslog severities (RFC 5424 §6.2.1) as MCP orders them (server/utilities/logging.mdx).
-LOG_LEVELS: Final = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+LOG_LEVELS: Final = (
+    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"
+)
 LOG_RANK: Final = {name: rank for rank, name in enumerate(LOG_LEVELS)}
 
 
@@ -162,3 +164,25 @@ class Context:
         from ._mrtr import list_roots
 
         return await list_roots(self, key=key)
+
+    async def request_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Ask for several inputs at once: ``{key: ElicitParams | CreateMessageParams |
+        ListRootsParams}`` -> ``{key: ElicitResult | CreateMessageResult |
+        ListRootsResult}``.  Handshake era: concurrent requests to the client; 2026-07-28:
+        one ``input_required`` round listing every missing key."""
+        from ._mrtr import request_many
+
+        return await request_many(self, inputs)
+
+    @property
+    def request_state(self) -> Any:
+        """A JSON-encodable value carried (sealed) across 2026-07-28 input rounds."""
+        from ._mrtr import get_state
+
+        return get_state(self)
+
+    @request_state.setter
+    def request_state(self, value: Any) -> None:
+        from ._mrtr import set_state
+
+        set_state(self, value)

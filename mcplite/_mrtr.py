@@ -41,7 +41,7 @@ _STATE_VERSION: Final = 1
 _process_key: bytes | None = None
 
 
-class InputRequired(Exception):  # noqa: N818 - control flow, not an error
+class InputRequired(Exception):
     """Raised inside a handler (2026-07-28) to end this round with ``input_required``."""
 
     def __init__(self, result: t.InputRequiredResult) -> None:
@@ -133,7 +133,7 @@ def _round(ctx: Context) -> _Round:
     rnd = store.get("mrtr")
     if rnd is None:
         rnd = store["mrtr"] = _Round({}, None)
-    return rnd  # type: ignore[no-any-return]
+    return rnd
 
 
 def restore(ctx: Context) -> None:
@@ -218,6 +218,47 @@ _PARAMS: Final = {
 }
 
 
+_RESULTS: Final = {
+    "elicitation/create": ("elicitation", t.ElicitResult),
+    "sampling/createMessage": ("sampling", t.CreateMessageResult),
+    "roots/list": ("roots", t.ListRootsResult),
+}
+
+
+async def request_many(ctx: Context, items: dict[str, Any]) -> dict[str, Any]:
+    """Ask for several inputs in one round: key -> ElicitParams / CreateMessageParams /
+    ListRootsParams / InputRequest; returns key -> ElicitResult / CreateMessageResult /
+    ListRootsResult.  2026-07-28: one input_required result lists every missing key."""
+    requests: dict[str, t.InputRequest] = {}
+    result_types: dict[str, Any] = {}
+    for key, item in items.items():
+        if isinstance(item, t.InputRequest):
+            method = item.method
+            req = item
+        else:
+            method = _METHOD_OF.get(type(item), "")
+            if isinstance(item, t.ElicitParams) and item.mode is UNSET:
+                item.mode = "url" if item.url is not UNSET else "form"
+            req = t.InputRequest(method=method, params=msgspec.to_builtins(item))
+        if method not in _RESULTS:
+            raise TypeError(
+                f"input {key!r}: expected ElicitParams, CreateMessageParams, ListRootsParams "
+                f"or an InputRequest for one of {sorted(_RESULTS)}, got {item!r}"
+            )
+        capability, result_type = _RESULTS[method]
+        _required(ctx, capability)
+        requests[key] = req
+        result_types[key] = result_type
+    return await request_inputs(ctx, requests, result_types)
+
+
+_METHOD_OF: Final[dict[type, str]] = {
+    t.ElicitParams: "elicitation/create",
+    t.CreateMessageParams: "sampling/createMessage",
+    t.ListRootsParams: "roots/list",
+}
+
+
 def _next_key(ctx: Context, key: str | None) -> str:
     rnd = _round(ctx)
     rnd.counter += 1
@@ -240,8 +281,7 @@ def _schema_of(schema: Any) -> dict[str, Any]:
 async def _one(ctx: Context, key: str | None, capability: str, method: str, params: Any,
                result_type: Any) -> Any:
     k = _next_key(ctx, key)
-    if ctx.stateless:
-        _required(ctx, capability)
+    _required(ctx, capability)
     req = t.InputRequest(method=method, params=msgspec.to_builtins(params))
     return (await request_inputs(ctx, {k: req}, {k: result_type}))[k]
 
@@ -290,7 +330,9 @@ async def list_roots(ctx: Context, *, key: str | None) -> t.ListRootsResult:
     return result
 
 
-def url_elicitation_required(elicitations: list[t.ElicitParams], message: str | None = None) -> RPCError:
+def url_elicitation_required(
+    elicitations: list[t.ElicitParams], message: str | None = None
+) -> RPCError:
     """The error to raise when the user must finish URL-mode elicitations first (-32042)."""
     data = {"elicitations": [msgspec.to_builtins(e) for e in elicitations]}
     return RPCError(URL_ELICITATION_REQUIRED, message or "URL elicitation required", data)

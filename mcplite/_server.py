@@ -19,16 +19,20 @@ from msgspec import UNSET
 
 from . import types as t
 from ._codec import decode_params
+from ._completion import Completer, CompletionRegistry
 from ._context import LOG_RANK, Context
 from ._errors import INVALID_PARAMS, METHOD_NOT_FOUND, RPCError
 from ._events import NotificationReceived, RequestReceived
 from ._pagination import DEFAULT_PAGE_SIZE, paginate
+from ._prompts import PromptRegistry
 from ._protocol import SERVER_ROLE, Protocol
+from ._resources import ResourceRegistry
 from ._session import DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_REQUEST_TIMEOUT_SECONDS, Session
+from ._subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
 from ._tools import ToolRegistry
 from ._transport import Transport
 
-log = logging.getLogger("mcplite.server")
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Coalesce bursts of registry changes into one list_changed per session.
@@ -36,6 +40,12 @@ DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS: Final = 0.01
 
 Handler = Callable[[Context, Any], Awaitable[Any]]
 Middleware = Callable[[Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
+class _SetLevelParams(msgspec.Struct, kw_only=True):
+    # level as a plain string so an unknown one gets our message listing the valid levels.
+    level: str
+    meta: dict[str, Any] | msgspec.UnsetType = msgspec.field(default=UNSET, name="_meta")
 
 
 class _Route(msgspec.Struct):
@@ -63,6 +73,7 @@ class Server:
         state_key: bytes | str | None = None,
         list_changed_debounce: float = DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS,
         logging: bool = True,
+        bus: SubscriptionBus | None = None,
     ) -> None:
         self.info = t.Implementation(
             name=name,
@@ -80,6 +91,11 @@ class Server:
         # Key for sealing 2026-07-28 requestState (HMAC); share it across workers.
         self.state_key = state_key
         self.tools = ToolRegistry(expose_errors=expose_errors)
+        self.resources = ResourceRegistry()
+        self.prompts = PromptRegistry()
+        self.completions = CompletionRegistry()
+        # list_changed / resources/updated delivery; pass a shared bus for several workers.
+        self.subscriptions = Subscriptions(self, bus)
         self.sessions: set[Session] = set()
         self._routes: dict[str, _Route] = {}
         self._notification_handlers: dict[str, Callable[[Session, Any], Awaitable[None]]] = {}
@@ -90,6 +106,7 @@ class Server:
         self._features: set[str] = {"logging"} if logging else set()
         self._changed: dict[str, asyncio.TimerHandle] = {}
         self._extensions: list[Any] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._install_core_routes()
 
     # ------------------------------------------------------------------ capabilities
@@ -101,6 +118,12 @@ class Server:
             caps = t.ServerCapabilities()
             if self.tools.entries or "tools" in self._features:
                 caps.tools = t.ToolsCapability(list_changed=True)
+            if self.prompts or "prompts" in self._features:
+                caps.prompts = t.PromptsCapability(list_changed=True)
+            if self.resources or "resources" in self._features:
+                caps.resources = t.ResourcesCapability(subscribe=True, list_changed=True)
+            if self.completions or "completions" in self._features:
+                caps.completions = {}
             if "logging" in self._features:
                 caps.logging = {}
             for ext in self._extensions:
@@ -114,6 +137,12 @@ class Server:
         self._caps = None
 
     def _invalidate(self) -> None:
+        self._caps = None
+
+    def _registered(self, feature: str) -> None:
+        # Once offered, a capability stays for the server's life: removing the last tool
+        # must not turn tools/list into -32601 for a client that just heard list_changed.
+        self._features.add(feature)
         self._caps = None
 
     # ------------------------------------------------------------------ registration
@@ -152,12 +181,165 @@ class Server:
 
     def add_tool(self, fn: Callable[..., Any], **options: Any) -> None:
         self.tools.add(fn, **options)
-        self._invalidate()
+        self._registered("tools")
         self.notify_list_changed("tools")
 
     def remove_tool(self, name: str) -> None:
         if self.tools.remove(name):
+            self._invalidate()
             self.notify_list_changed("tools")
+
+    # resources ----------------------------------------------------------
+
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        annotations: t.Annotations | None = None,
+        icons: list[t.Icon] | None = None,
+        size: int | None = None,
+        meta: dict[str, Any] | None = None,
+        completions: dict[str, Completer] | None = None,
+    ) -> Callable[[F], F]:
+        """Register a function that reads a resource.
+
+        ``uri`` with ``{vars}`` (RFC 6570) makes a template: the variables are passed as the
+        function's arguments.  The function returns str (text), bytes (blob), resource
+        contents, a list of those, or any JSON-encodable value (served as JSON).
+        ``completions`` maps a template variable to its completer.
+        """
+
+        def register(fn: F) -> F:
+            self.add_resource(
+                uri,
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                mime_type=mime_type,
+                annotations=annotations,
+                icons=icons,
+                size=size,
+                meta=meta,
+                completions=completions,
+            )
+            return fn
+
+        return register
+
+    def add_resource(
+        self,
+        uri: str,
+        fn: Callable[..., Any] | None = None,
+        *,
+        value: str | bytes | None = None,
+        completions: dict[str, Completer] | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a resource read by ``fn``, or a fixed ``value`` (str: text, bytes: blob)."""
+        self.resources.add(uri, fn, value=value, **options)
+        for arg, completer in (completions or {}).items():
+            self.completions.add("resource", uri, arg, completer)
+        self._registered("resources")
+        self.notify_list_changed("resources")
+
+    def remove_resource(self, uri: str) -> None:
+        """Remove a resource or template (by its URI or URI template)."""
+        if self.resources.remove(uri):
+            self._invalidate()
+            self.notify_list_changed("resources")
+
+    def resource_updated(self, uri: str) -> None:
+        """Tell subscribers that ``uri`` changed (notifications/resources/updated)."""
+        self.subscriptions.publish(ChangeEvent("updated", uri))
+
+    # prompts ------------------------------------------------------------
+
+    def prompt(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        icons: list[t.Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        completions: dict[str, Completer] | None = None,
+    ) -> Callable[[F], F]:
+        """Register a prompt; its parameters are the prompt's arguments.
+
+        ``completions`` maps an argument to a completer (a list of candidates or
+        ``(value, context_arguments) -> list[str]``).
+        """
+
+        def register(fn: F) -> F:
+            self.add_prompt(
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                icons=icons,
+                meta=meta,
+                completions=completions,
+            )
+            return fn
+
+        return register
+
+    def add_prompt(
+        self,
+        fn: Callable[..., Any],
+        *,
+        completions: dict[str, Completer] | None = None,
+        **options: Any,
+    ) -> None:
+        entry = self.prompts.add(fn, **options)
+        for arg, completer in (completions or {}).items():
+            self.completions.add("prompt", entry.prompt.name, arg, completer)
+        self._registered("prompts")
+        self.notify_list_changed("prompts")
+
+    def remove_prompt(self, name: str) -> None:
+        if self.prompts.remove(name):
+            self._invalidate()
+            self.notify_list_changed("prompts")
+
+    # completion ---------------------------------------------------------
+
+    def completion(
+        self,
+        *,
+        prompt: str | None = None,
+        resource: str | None = None,
+        argument: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register a completer.
+
+        ``@server.completion(prompt="greet", argument="name")`` (or ``resource=<URI
+        template>``): ``fn(value, context_arguments) -> list[str] | Completion``.  With no
+        options, a catch-all for everything without its own completer:
+        ``fn(ref, argument, context_arguments)``.  Sync or async.
+        """
+
+        def register(fn: F) -> F:
+            if prompt is None and resource is None:
+                self.completions.handler = fn
+            else:
+                if argument is None or (prompt is not None and resource is not None):
+                    raise TypeError(
+                        "completion() takes prompt= or resource=, and argument=; "
+                        "or no options for a catch-all handler"
+                    )
+                kind, key = ("prompt", prompt) if prompt is not None else ("resource", resource)
+                assert key is not None
+                self.completions.add(kind, key, argument, fn)
+            self._invalidate()
+            return fn
+
+        return register
 
     def method(self, name: str, params_type: Any = dict) -> Callable[[F], F]:
         """Register a handler for a custom request method: ``async def h(ctx, params)``."""
@@ -190,20 +372,29 @@ class Server:
     def _install_core_routes(self) -> None:
         self.route("tools/list", t.ListToolsParams, self._list_tools)
         self.route("tools/call", t.CallToolParams, self._call_tool)
-        self.route("logging/setLevel", t.SetLevelParams, self._set_level)
-        self.route("completion/complete", t.CompleteParams, self._complete_empty)
+        self.route("logging/setLevel", _SetLevelParams, self._set_level)
+        self.route("completion/complete", t.CompleteParams, self._complete)
+        self.route("resources/list", t.ListResourcesParams, self._list_resources)
+        self.route(
+            "resources/templates/list", t.ListResourceTemplatesParams, self._list_templates
+        )
+        self.route("resources/read", t.ReadResourceParams, self._read_resource)
+        self.route("resources/subscribe", t.SubscribeParams, self.subscriptions.subscribe)
+        self.route("resources/unsubscribe", t.UnsubscribeParams, self.subscriptions.unsubscribe)
+        self.route("subscriptions/listen", t.SubscriptionsListenParams, self.subscriptions.listen)
+        self.route("prompts/list", t.ListPromptsParams, self._list_prompts)
+        self.route("prompts/get", t.GetPromptParams, self._get_prompt)
 
     # ------------------------------------------------------------------ handlers
 
     async def _list_tools(self, ctx: Context, params: t.ListToolsParams) -> t.ListToolsResult:
-        cursor = None if params.cursor is UNSET else params.cursor
-        page, nxt = paginate(self.tools.listing(), cursor, self.page_size)
-        return t.ListToolsResult(tools=page, next_cursor=UNSET if nxt is None else nxt)
+        page, nxt = paginate(self.tools.listing(), _cursor(params), self.page_size)
+        return t.ListToolsResult(tools=page, next_cursor=_next(nxt))
 
     async def _call_tool(self, ctx: Context, params: t.CallToolParams) -> Any:
         return await self.tools.call(ctx, params)
 
-    async def _set_level(self, ctx: Context, params: t.SetLevelParams) -> t.EmptyResult:
+    async def _set_level(self, ctx: Context, params: _SetLevelParams) -> t.EmptyResult:
         if params.level not in LOG_RANK:
             raise RPCError(
                 INVALID_PARAMS,
@@ -213,8 +404,32 @@ class Server:
         ctx.session.state["log_level"] = params.level
         return t.EmptyResult()
 
-    async def _complete_empty(self, ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
-        return t.CompleteResult(completion=t.Completion(values=[]))
+    async def _complete(self, ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
+        return await self.completions.complete(self, params)
+
+    async def _list_resources(
+        self, ctx: Context, params: t.ListResourcesParams
+    ) -> t.ListResourcesResult:
+        page, nxt = paginate(self.resources.listing(), _cursor(params), self.page_size)
+        return t.ListResourcesResult(resources=page, next_cursor=_next(nxt))
+
+    async def _list_templates(
+        self, ctx: Context, params: t.ListResourceTemplatesParams
+    ) -> t.ListResourceTemplatesResult:
+        page, nxt = paginate(self.resources.template_listing(), _cursor(params), self.page_size)
+        return t.ListResourceTemplatesResult(resource_templates=page, next_cursor=_next(nxt))
+
+    async def _read_resource(
+        self, ctx: Context, params: t.ReadResourceParams
+    ) -> t.ReadResourceResult:
+        return await self.resources.read(ctx, params.uri)
+
+    async def _list_prompts(self, ctx: Context, params: t.ListPromptsParams) -> t.ListPromptsResult:
+        page, nxt = paginate(self.prompts.listing(), _cursor(params), self.page_size)
+        return t.ListPromptsResult(prompts=page, next_cursor=_next(nxt))
+
+    async def _get_prompt(self, ctx: Context, params: t.GetPromptParams) -> t.GetPromptResult:
+        return await self.prompts.get(ctx, params)
 
     # ------------------------------------------------------------------ dispatch
 
@@ -287,6 +502,8 @@ class Server:
             max_in_flight=self.max_in_flight,
         )
         self.sessions.add(session)
+        self._loop = asyncio.get_running_loop()
+        self.subscriptions.attach()
         session.start()
         return session
 
@@ -327,28 +544,35 @@ class Server:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return  # registration before serving: nobody to tell
+            # A sync handler (worker thread) changed a registry: hop onto the serving loop.
+            serving = self._loop
+            if serving is not None and not serving.is_closed():
+                serving.call_soon_threadsafe(self.notify_list_changed, kind)
+            return  # else registration before serving: nobody to tell
         if kind in self._changed:
             return
+        if not self.sessions and isinstance(self.subscriptions.bus, MemoryBus):
+            return  # nobody to tell (a shared bus may still have other workers' clients)
         self._changed[kind] = loop.call_later(
             self.list_changed_debounce, self._fire_list_changed, kind
         )
 
     def _fire_list_changed(self, kind: str) -> None:
         self._changed.pop(kind, None)
-        method = f"notifications/{kind}/list_changed"
-        for session in list(self.sessions):
-            if session.closed.is_set():
-                self.sessions.discard(session)
-                continue
-            proto = session.protocol
-            if proto.stateless or proto.state == "new":
-                continue  # 2026-07-28 clients hear about changes via subscriptions/listen
-            session._spawn(session.notify(method))
+        self.subscriptions.publish(ChangeEvent(kind))
         for ext in self._extensions:
             hook = getattr(ext, "list_changed", None)
             if hook is not None:
                 hook(kind)
+
+
+def _cursor(params: Any) -> str | None:
+    cursor = params.cursor
+    return None if cursor is UNSET else cursor
+
+
+def _next(cursor: str | None) -> Any:
+    return UNSET if cursor is None else cursor
 
 
 def _stamp_stateless(result: Any, info: t.Implementation) -> None:

@@ -22,7 +22,7 @@ from ._context import Context
 from ._errors import INVALID_PARAMS, RPCError, ToolError
 from ._schema import ArgumentError, ToolSignature, build_signature, validate_tool_name
 
-log = logging.getLogger("mcplite.server")
+log = logging.getLogger(__name__)
 
 _CONTENT_TYPES = (
     t.TextContent,
@@ -34,7 +34,9 @@ _CONTENT_TYPES = (
 
 
 def is_context(annotation: Any) -> bool:
-    return annotation is Context or (inspect.isclass(annotation) and issubclass(annotation, Context))
+    if annotation is Context:
+        return True
+    return inspect.isclass(annotation) and issubclass(annotation, Context)
 
 
 def is_content(annotation: Any) -> bool:
@@ -48,6 +50,17 @@ def is_content(annotation: Any) -> bool:
         args = getattr(annotation, "__args__", ())
         return bool(args) and all(is_content(a) for a in args)
     return False
+
+
+async def invoke(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """Call a handler: await it if async; run it in a worker thread if sync, because a sync
+    handler may block and must never stall the event loop (and every other request)."""
+    if inspect.iscoroutinefunction(fn):
+        return await fn(**kwargs)
+    result = await asyncio.to_thread(functools.partial(fn, **kwargs))
+    if inspect.isawaitable(result):  # a sync wrapper that returned a coroutine
+        return await result
+    return result
 
 
 class ToolEntry:
@@ -124,11 +137,7 @@ class ToolRegistry:
         for pname in entry.context_params:
             kwargs[pname] = ctx
         try:
-            if entry.is_async:
-                value = await entry.fn(**kwargs)
-            else:
-                # A sync tool may block: run it in a thread, never on the event loop.
-                value = await asyncio.to_thread(functools.partial(entry.fn, **kwargs))
+            value = await invoke(entry.fn, kwargs)
         except ToolError as exc:
             return _error_result(str(exc))
         except (RPCError, asyncio.CancelledError):
