@@ -76,6 +76,9 @@ class ReplyReady(Event):
 
     data: bytes
     batch: int = 0
+    # The request this answers, when there is one (a transport that routes replies to
+    # the HTTP request that carried the request uses it).
+    id: rpc.RequestId | None = None
 
 
 class SessionReady(Event):

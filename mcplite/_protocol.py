@@ -130,7 +130,7 @@ class Protocol:
         try:
             decoded = rpc.decode(data)
         except rpc.InvalidMessage as exc:
-            return [ReplyReady(rpc.encode_error(exc.id, exc.code, exc.message))]
+            return [ReplyReady(rpc.encode_error(exc.id, exc.code, exc.message), id=exc.id)]
         if isinstance(decoded, list):
             return self._receive_batch(decoded)
         kind, msg = decoded
@@ -168,7 +168,9 @@ class Protocol:
             if isinstance(item, rpc.InvalidMessage):
                 size += 1
                 events.append(
-                    ReplyReady(rpc.encode_error(item.id, item.code, item.message), batch=n)
+                    ReplyReady(
+                        rpc.encode_error(item.id, item.code, item.message), batch=n, id=item.id
+                    )
                 )
                 continue
             kind, msg = item
@@ -181,7 +183,7 @@ class Protocol:
         return [BatchReceived(n, size), *events]
 
     def _error(self, id: rpc.RequestId, code: int, message: str, data: Any = UNSET) -> list[Event]:
-        return [ReplyReady(rpc.encode_error(id, code, message, data))]
+        return [ReplyReady(rpc.encode_error(id, code, message, data), id=id)]
 
     def _on_request(self, msg: rpc.Message, data: bytes, batch: int) -> list[Event]:
         id = msg.id
@@ -270,7 +272,7 @@ class Protocol:
             cache_scope="public",
             meta={t.META_SERVER_INFO: self.identity.info},
         )
-        return [ReplyReady(rpc.encode_response(id, result), batch)]
+        return [ReplyReady(rpc.encode_response(id, result), batch, id)]
 
     def _on_handshake_request(
         self, id: rpc.RequestId, method: str, params: msgspec.Raw | None, batch: int
@@ -297,7 +299,7 @@ class Protocol:
         if gate is not None:
             return self._error(id, *gate)
         if method == "ping":
-            return [ReplyReady(rpc.encode_response(id, _EMPTY), batch)]
+            return [ReplyReady(rpc.encode_response(id, _EMPTY), batch, id)]
         self._incoming.add(id)
         return [
             RequestReceived(
@@ -335,7 +337,7 @@ class Protocol:
             server_info=self.identity.info,
             instructions=self.identity.instructions if self.identity.instructions else UNSET,
         )
-        return [ReplyReady(rpc.encode_response(id, result))]
+        return [ReplyReady(rpc.encode_response(id, result), id=id)]
 
     def _on_notification(self, msg: rpc.Message) -> list[Event]:
         method = msg.method

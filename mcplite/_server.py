@@ -375,9 +375,7 @@ class Server:
         self.route("logging/setLevel", _SetLevelParams, self._set_level)
         self.route("completion/complete", t.CompleteParams, self._complete)
         self.route("resources/list", t.ListResourcesParams, self._list_resources)
-        self.route(
-            "resources/templates/list", t.ListResourceTemplatesParams, self._list_templates
-        )
+        self.route("resources/templates/list", t.ListResourceTemplatesParams, self._list_templates)
         self.route("resources/read", t.ReadResourceParams, self._read_resource)
         self.route("resources/subscribe", t.SubscribeParams, self.subscriptions.subscribe)
         self.route("resources/unsubscribe", t.UnsubscribeParams, self.subscriptions.unsubscribe)
@@ -398,8 +396,7 @@ class Server:
         if params.level not in LOG_RANK:
             raise RPCError(
                 INVALID_PARAMS,
-                f"Invalid params: level must be one of {', '.join(LOG_RANK)}, "
-                f"got {params.level!r}",
+                f"Invalid params: level must be one of {', '.join(LOG_RANK)}, got {params.level!r}",
             )
         ctx.session.state["log_level"] = params.level
         return t.EmptyResult()
@@ -439,9 +436,10 @@ class Server:
             raise RPCError(METHOD_NOT_FOUND, f"Method not found: {event.method}")
         params = decode_params(route.params_type, event.params)
         ctx = Context(self, session, event, params)
-        if getattr(params, "request_state", UNSET) is not UNSET or getattr(
-            params, "input_responses", UNSET
-        ) is not UNSET:
+        if (
+            getattr(params, "request_state", UNSET) is not UNSET
+            or getattr(params, "input_responses", UNSET) is not UNSET
+        ):
             from ._mrtr import restore
 
             restore(ctx)
@@ -536,6 +534,13 @@ class Server:
             return
         raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
 
+    def asgi_app(self, **options: Any) -> Any:
+        """An ASGI 3 application serving this server over streamable HTTP (for uvicorn
+        or hypercorn; no ASGI dependency).  Options as for ``run("http")``."""
+        from ._asgi import asgi_app
+
+        return asgi_app(self, **options)
+
     # ------------------------------------------------------------------ list_changed
 
     def notify_list_changed(self, kind: str) -> None:
@@ -580,6 +585,12 @@ def _stamp_stateless(result: Any, info: t.Implementation) -> None:
     # in _meta (io.modelcontextprotocol/serverInfo), not in a handshake.
     if getattr(result, "result_type", None) is UNSET:
         result.result_type = "complete"
+    # SEP-2549 CacheableResult: ttlMs and cacheScope are required on list/read results.
+    # Default: immediately stale, and never shared across authorization contexts.
+    if getattr(result, "ttl_ms", None) is UNSET:
+        result.ttl_ms = 0
+    if getattr(result, "cache_scope", None) is UNSET:
+        result.cache_scope = "private"
     meta = getattr(result, "meta", None)
     if meta is UNSET:
         result.meta = {t.META_SERVER_INFO: info}

@@ -159,7 +159,7 @@ class Session:
                         if event.batch:  # type: ignore[attr-defined]
                             await self._batch_part(event.batch, event.data)  # type: ignore[attr-defined]
                         else:
-                            await self.transport.send(event.data)  # type: ignore[attr-defined]
+                            await self.transport.send(event.data, event.id)  # type: ignore[attr-defined]
                     else:
                         self._other_event(event)
         except ConnectionClosed as exc:

@@ -257,6 +257,7 @@ def build_server() -> Server:
         """(Re-)adds a tool, which sends tools/list_changed."""
 
         def transient() -> str:
+            """A tool that comes and goes (tools/list_changed)."""
             return "transient"
 
         server.add_tool(transient, name="__transient_tool_for_list_changed")
@@ -267,6 +268,7 @@ def build_server() -> Server:
         """(Re-)adds a prompt, which sends prompts/list_changed."""
 
         def transient() -> str:
+            """A prompt that comes and goes (prompts/list_changed)."""
             return "transient"
 
         server.add_prompt(transient, name="__transient_prompt_for_list_changed")
@@ -305,11 +307,13 @@ def build_server() -> Server:
 
     @tool()
     async def test_input_required_result_elicitation(ctx: Context) -> str:
+        """Asks for the user's name through an input_required elicitation (SEP-2322)."""
         r = await ctx.elicit("What is your name?", name_schema, key="user_name")
         return f"Hello, {(r.content or {}).get('name', '')}!"
 
     @tool()
     async def test_input_required_result_sampling(ctx: Context) -> str:
+        """Asks the client's model a question through an input_required result (SEP-2322)."""
         r = await ctx.sample(
             [_user("What is the capital of France?")], max_tokens=100, key="capital_question"
         )
@@ -317,22 +321,26 @@ def build_server() -> Server:
 
     @tool()
     async def test_input_required_result_list_roots(ctx: Context) -> str:
+        """Asks for the client's roots through an input_required result (SEP-2322)."""
         return _roots_text(await ctx.list_roots(key="client_roots"))
 
     @tool()
     async def test_input_required_result_request_state(ctx: Context) -> str:
+        """Round-trips requestState with one confirmation input (SEP-2322)."""
         ctx.request_state = "request_state"
         r = await ctx.elicit("Please confirm", _obj(ok={"type": "boolean"}), key="confirm")
         return f"state-ok: {ctx.request_state}, ok={(r.content or {}).get('ok')}"
 
     @tool()
     async def test_input_required_result_tampered_state(ctx: Context) -> str:
+        """Refuses a requestState the client altered (SEP-2322)."""
         ctx.request_state = "tampered_state"
         r = await ctx.elicit("Please confirm", _obj(ok={"type": "boolean"}), key="confirm")
         return f"confirmed: {(r.content or {}).get('ok')}"
 
     @tool()
     async def test_input_required_result_multiple_inputs(ctx: Context) -> str:
+        """Asks for three inputs in one round (SEP-2322)."""
         ctx.request_state = "multiple_inputs"
         answers = await ctx.request_inputs(
             {
@@ -353,6 +361,7 @@ def build_server() -> Server:
 
     @tool()
     async def test_input_required_result_multi_round(ctx: Context) -> str:
+        """Needs two rounds of input before it completes (SEP-2322)."""
         r1 = await ctx.elicit("What is your name?", name_schema, key="step1")
         name = (r1.content or {}).get("name", "")
         ctx.request_state = f"round=2;name={name}"
@@ -363,6 +372,7 @@ def build_server() -> Server:
 
     @tool()
     async def test_input_required_result_capabilities(ctx: Context) -> str:
+        """Asks only for the inputs the client's capabilities allow (SEP-2322)."""
         caps = ctx.client_capabilities
         wanted: dict[str, Any] = {}
         if caps.elicitation is not msgspec.UNSET:
