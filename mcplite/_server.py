@@ -23,6 +23,7 @@ from ._completion import Completer, CompletionRegistry
 from ._context import LOG_RANK, Context
 from ._errors import INVALID_PARAMS, METHOD_NOT_FOUND, RPCError
 from ._events import NotificationReceived, RequestReceived
+from ._mrtr import InputRequired, restore
 from ._pagination import DEFAULT_PAGE_SIZE, paginate
 from ._prompts import PromptRegistry
 from ._protocol import SERVER_ROLE, Protocol
@@ -440,8 +441,6 @@ class Server:
             getattr(params, "request_state", UNSET) is not UNSET
             or getattr(params, "input_responses", UNSET) is not UNSET
         ):
-            from ._mrtr import restore
-
             restore(ctx)
         if self._middleware:
             result = await self._run_middleware(ctx, route, params)
@@ -453,8 +452,6 @@ class Server:
         return result
 
     async def _run_route(self, ctx: Context, route: _Route, params: Any) -> Any:
-        from ._mrtr import InputRequired
-
         try:
             return await route.handler(ctx, params)
         except InputRequired as exc:

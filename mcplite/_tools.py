@@ -137,7 +137,8 @@ class ToolRegistry:
         for pname in entry.context_params:
             kwargs[pname] = ctx
         try:
-            value = await invoke(entry.fn, kwargs)
+            # The common case, an async tool, is awaited directly (no per-call inspection).
+            value = await (entry.fn(**kwargs) if entry.is_async else invoke(entry.fn, kwargs))
         except ToolError as exc:
             return _error_result(str(exc))
         except (RPCError, asyncio.CancelledError):
