@@ -1,0 +1,100 @@
+"""The result tables: per cell, each row's value, ratio to the floor, ratios to peers, targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._plan import PEERS, Cell, Impl, target
+
+
+def _value(cell: Cell, median: dict[str, float]) -> tuple[float, str, bool]:
+    """(number, formatted, higher_is_better)."""
+    if cell.task == "throughput":
+        return (
+            median["rate"],
+            (f"{median['rate']:>9,.0f}/s  {median['p50_ms']:7.3f} / {median['p99_ms']:7.3f} ms"),
+            True,
+        )
+    if cell.task == "cold":
+        return median["cold_ms"], f"{median['cold_ms']:9.1f} ms", False
+    if cell.task == "rss":
+        return median["rss_kib"], f"{median['rss_kib'] / 1024:9.1f} MiB", False
+    return (
+        median["per_session_kib"],
+        (
+            f"{median['rss1_kib'] / 1024:5.1f} -> {median['rssn_kib'] / 1024:5.1f} MiB, "
+            f"{median['per_session_kib']:6.1f} KiB/session"
+        ),
+        False,
+    )
+
+
+def _ratio(mine: float, theirs: float, higher_is_better: bool) -> float | None:
+    """How many times worse ``mine`` is than ``theirs`` (below 1: better)."""
+    if mine <= 0 or theirs <= 0:
+        return None
+    return theirs / mine if higher_is_better else mine / theirs
+
+
+def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) -> list[Any]:
+    summary: list[dict[str, Any]] = []
+    peer_rows = [i.name for i in impls if i.name in PEERS]
+    print("\nresults: median of repetitions; ratio = times worse than the floor (below 1x: better)")
+    for cell in cells:
+        rows: list[tuple[Impl, dict[str, Any]]] = [
+            (i, results[f"{cell.id}/{i.name}"]) for i in impls if f"{cell.id}/{i.name}" in results
+        ]
+        if not rows:
+            continue
+        print(f"\n{cell.title}  [{cell.id}]")
+        values: dict[str, float] = {}
+        for impl, entry in rows:
+            if "median" in entry:
+                values[impl.name] = _value(cell, entry["median"])[0]
+        for impl, entry in rows:
+            if "median" not in entry:
+                print(f"  {impl.name:<24} {entry.get('skipped', 'not run')}")
+                continue
+            number, text, higher = _value(cell, entry["median"])
+            parts = [f"  {impl.name:<24} {text}"]
+            floor = values.get(impl.floor_name)
+            ratio = (
+                _ratio(number, floor, higher) if floor and impl.name != impl.floor_name else None
+            )
+            if ratio is not None:
+                parts.append(f"{ratio:5.2f}x floor")
+            if not impl.peer and not impl.name.startswith("floor"):
+                for peer in peer_rows:
+                    if peer in values:
+                        r = _ratio(number, values[peer], higher)
+                        if r is not None:
+                            parts.append(f"{r:5.2f}x {peer}")
+            row: dict[str, Any] = {
+                "cell": cell.id,
+                "impl": impl.name,
+                "value": number,
+                "ratio_to_floor": ratio,
+            }
+            goal = target(cell.id, impl.name)
+            if goal is not None:
+                limit, kind = goal
+                measured: float | None = number if kind == "kib" else ratio
+                if measured is None:
+                    parts.append(f"target <= {limit:g}{'KiB' if kind == 'kib' else 'x'}: no floor")
+                else:
+                    verdict = "PASS" if measured <= limit else "FAIL"
+                    unit = " KiB" if kind == "kib" else "x"
+                    parts.append(f"target <= {limit:g}{unit}: {verdict}")
+                    row["target"] = limit
+                    row["target_kind"] = kind
+                    row["verdict"] = verdict
+            summary.append(row)
+            print("  ".join(parts))
+    verdicts = [r for r in summary if "verdict" in r]
+    if verdicts:
+        passed = sum(v["verdict"] == "PASS" for v in verdicts)
+        print(f"\ntargets: {passed} of {len(verdicts)} pass")
+        for v in verdicts:
+            if v["verdict"] == "FAIL":
+                print(f"  FAIL {v['cell']}/{v['impl']}")
+    return summary
