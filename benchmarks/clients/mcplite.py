@@ -46,7 +46,10 @@ class MCPLiteAdapter:
             target = build_server()
         else:
             raise SystemExit(f"mcplite client: unknown transport {transport!r}")
-        async with mcplite.connect(target) as client:
+        # Same protocol as the floor and the peers (perf-baseline.md: the initialize
+        # handshake, 2025-11-25), so the cells compare like with like.
+        version = spec.get("protocol_version", "2025-11-25")
+        async with mcplite.connect(target, protocol_version=version) as client:
             yield _Session(client)
 
 
