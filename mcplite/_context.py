@@ -15,12 +15,20 @@ from . import types as t
 from ._events import ClientState, RequestReceived
 
 if TYPE_CHECKING:
+    from ._auth import TokenInfo
     from ._server import Server
     from ._session import Session
 
 # Syslog severities (RFC 5424 §6.2.1) as MCP orders them (server/utilities/logging.mdx).
 LOG_LEVELS: Final = (
-    "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
 )
 LOG_RANK: Final = {name: rank for rank, name in enumerate(LOG_LEVELS)}
 
@@ -80,6 +88,13 @@ class Context:
     def progress_token(self) -> str | int | None:
         token = self.meta.get("progressToken")
         return token if isinstance(token, (str, int)) else None
+
+    @property
+    def auth(self) -> TokenInfo | None:
+        """The verified bearer token of this request (HTTP with ``BearerAuth``), else None."""
+        from ._auth_server import current_auth
+
+        return current_auth(self.session)
 
     @property
     def session_state(self) -> dict[str, Any]:

@@ -180,9 +180,7 @@ class StreamableHTTPApp:
             return self.auth.guard(request, body, responder, self._route, self.sessions)
         return self._route(request, body, responder)
 
-    def _route(
-        self, request: Request, body: bytes, responder: Responder
-    ) -> Awaitable[None] | None:
+    def _route(self, request: Request, body: bytes, responder: Responder) -> Awaitable[None] | None:
         path = request.target
         if "?" in path:
             path = path.partition("?")[0]
