@@ -51,6 +51,8 @@ LAYERS: dict[str, int] = {
     "_origin": 1,
     "_jsonschema": 1,
     "_paramheaders": 1,
+    "_oauth_metadata": 1,
+    "_oauth_jose": 1,
     "_protocol": 2,
     "_events": 2,
     "__init__": 4,
