@@ -1,27 +1,30 @@
 """``Client``: the client side of MCP over any transport (layer 3).
 
-Plain asyncio: ``async with``, plain exceptions, cancel a call by cancelling its task.
-Negotiation (default ``protocol_version=None``): probe ``server/discover`` (2026-07-28) and
-fall back to the ``initialize`` handshake on -32601, on -32022 without a stateless version
-we share, or when the transport refuses the probe (seps/2575, go-sdk §1.3).
+Plain asyncio: ``async with``, plain exceptions, cancel a call by cancelling its task
+(the Session sends ``notifications/cancelled``).  Negotiation (default
+``protocol_version=None``): probe ``server/discover`` (2026-07-28) and fall back to the
+``initialize`` handshake on -32601, on -32022 without a stateless version we share, or when
+the transport refuses the probe (HTTP 400/404/405: seps/2575, go-sdk §1.3).  The spec
+methods live in ``_client_api.ClientAPI``; this module holds the machinery.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, TypeVar
 
 import msgspec
 from msgspec import UNSET
 
 from . import types as t
+from ._client_api import ClientAPI
 from ._errors import (
     INVALID_PARAMS,
     METHOD_NOT_FOUND,
     UNSUPPORTED_PROTOCOL_VERSION,
-    ConnectionClosed,
+    URL_ELICITATION_REQUIRED,
     HTTPStatusError,
     LocalProtocolError,
     MCPError,
@@ -35,21 +38,46 @@ from ._protocol import CLIENT_ROLE, Protocol
 from ._session import DEFAULT_REQUEST_TIMEOUT_SECONDS, ProgressCallback, Session
 from ._transport import Transport
 
-log = logging.getLogger("mcplite.client")
+log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 DEFAULT_DISCOVER_TIMEOUT_SECONDS: Final = 10.0
 DEFAULT_MAX_INPUT_ROUNDS: Final = 10  # 2026-07-28 MRTR: give up after this many rounds
+DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS: Final = 300.0  # wait for elicitation/complete
 DEFAULT_CLIENT_NAME: Final = "mcplite"
 
 RootsHandler = Callable[[], Awaitable[list[t.Root]] | list[t.Root]]
 SamplingHandler = Callable[[t.CreateMessageParams], Awaitable[t.CreateMessageResult]]
 ElicitationHandler = Callable[[t.ElicitParams], Awaitable[t.ElicitResult]]
 NotificationCallback = Callable[[str, Any], Awaitable[None] | None]
+Callback = Callable[..., Awaitable[None] | None]
+
+# Notification method -> (Client attribute of the typed callback, params type or None).
+_TYPED: Final[dict[str, tuple[str, type | None]]] = {
+    "notifications/message": ("on_logging_message", t.LoggingMessageNotificationParams),
+    "notifications/tools/list_changed": ("on_tools_list_changed", None),
+    "notifications/prompts/list_changed": ("on_prompts_list_changed", None),
+    "notifications/resources/list_changed": ("on_resources_list_changed", None),
+    "notifications/resources/updated": (
+        "on_resource_updated",
+        t.ResourceUpdatedNotificationParams,
+    ),
+    "notifications/elicitation/complete": (
+        "on_elicitation_complete",
+        t.ElicitationCompleteNotificationParams,
+    ),
+}
 
 
-class Client:
-    """A connected MCP client.  Use ``mcplite.connect(...)`` to make one."""
+class Client(ClientAPI):
+    """A connected MCP client.  Use ``mcplite.connect(...)`` to make one.
+
+    Capabilities advertised = handlers given: ``roots`` (a list or a callable),
+    ``sampling`` (``sampling_tools=True`` adds ``sampling.tools``), ``elicitation``
+    (``elicitation_modes`` ``"form"`` and/or ``"url"``).  Notification callbacks are typed
+    (``on_logging_message(params)``, ``on_tools_list_changed()``, ...); ``on_notification
+    (method, params)`` receives every notification no typed callback took.
+    """
 
     def __init__(
         self,
@@ -60,24 +88,42 @@ class Client:
         protocol_version: str | None = None,
         roots: Sequence[t.Root] | RootsHandler | None = None,
         sampling: SamplingHandler | None = None,
+        sampling_tools: bool = False,
         elicitation: ElicitationHandler | None = None,
         elicitation_modes: Sequence[str] = ("form",),
         on_notification: NotificationCallback | None = None,
+        on_logging_message: Callback | None = None,
+        on_tools_list_changed: Callback | None = None,
+        on_prompts_list_changed: Callback | None = None,
+        on_resources_list_changed: Callback | None = None,
+        on_resource_updated: Callback | None = None,
+        on_elicitation_complete: Callback | None = None,
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
         max_input_rounds: int = DEFAULT_MAX_INPUT_ROUNDS,
+        url_elicitation_timeout: float = DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS,
         log_level: str | None = None,
+        listen: bool = True,
     ) -> None:
         self._transport_factory = transport
         self.info = t.Implementation(name=name, version=version)
         self.requested_version = protocol_version
         self._roots = roots
         self._sampling = sampling
+        self._sampling_tools = sampling_tools
         self._elicitation = elicitation
         self._elicitation_modes = tuple(elicitation_modes)
         self.on_notification = on_notification
+        self.on_logging_message = on_logging_message
+        self.on_tools_list_changed = on_tools_list_changed
+        self.on_prompts_list_changed = on_prompts_list_changed
+        self.on_resources_list_changed = on_resources_list_changed
+        self.on_resource_updated = on_resource_updated
+        self.on_elicitation_complete = on_elicitation_complete
         self.request_timeout = request_timeout
         self.max_input_rounds = max_input_rounds
+        self.url_elicitation_timeout = url_elicitation_timeout
         self.log_level = log_level
+        self.listen_enabled = listen
         self.session: Session | None = None
         self.transport: Transport | None = None
         self.server_info: t.Implementation | None = None
@@ -85,6 +131,9 @@ class Client:
         self.instructions: str | None = None
         self.protocol_version: str | None = None
         self._tool_schemas: dict[str, dict[str, Any]] = {}
+        self._subscriptions: set[str] = set()
+        self._listen_task: asyncio.Task[None] | None = None
+        self._elicitations: dict[str, asyncio.Event] = {}
 
     # ------------------------------------------------------------------ capabilities
 
@@ -94,7 +143,7 @@ class Client:
         if self._roots is not None:
             caps.roots = t.RootsCapability(list_changed=True)
         if self._sampling is not None:
-            caps.sampling = t.SamplingCapability()
+            caps.sampling = t.SamplingCapability(tools={} if self._sampling_tools else UNSET)
         if self._elicitation is not None:
             caps.elicitation = t.ElicitationCapability(
                 form={} if "form" in self._elicitation_modes else UNSET,
@@ -127,18 +176,30 @@ class Client:
             on_notification=self._on_notification,
             request_timeout=self.request_timeout,
         )
+        if hasattr(transport, "on_request_error"):
+            transport.on_request_error = self.session.fail_request
         self.session.start()
         try:
             await self._negotiate()
+            hook = getattr(transport, "set_protocol_version", None)
+            if hook is not None:
+                hook(self.protocol_version)
+            self._restart_listen()
         except BaseException:
             await self.aclose()
             raise
 
     async def aclose(self) -> None:
+        """Cancel the listen, close the session and the transport (bounded)."""
+        task, self._listen_task = self._listen_task, None
+        if task is not None:
+            task.cancel()
         if self.session is not None:
             await self.session.aclose()
         elif self.transport is not None:
             await self.transport.aclose()
+        if task is not None:
+            await asyncio.wait([task], timeout=1.0)
 
     async def _negotiate(self) -> None:
         wanted = self.requested_version
@@ -152,9 +213,7 @@ class Client:
                     break
                 version = outcome
             if wanted is not None:
-                raise RemoteProtocolError(
-                    f"the server does not speak protocol version {wanted}"
-                )
+                raise RemoteProtocolError(f"the server does not speak protocol version {wanted}")
         await self._initialize(wanted if wanted else t.LATEST_HANDSHAKE_VERSION)
 
     async def _discover(self, version: str) -> str | None:
@@ -162,22 +221,21 @@ class Client:
         session = self._session()
         proto = session.protocol
         proto.use_stateless(version)
+        timeout = min(
+            self.request_timeout or DEFAULT_DISCOVER_TIMEOUT_SECONDS,
+            DEFAULT_DISCOVER_TIMEOUT_SECONDS,
+        )
         try:
             result = await session.request(
-                "server/discover",
-                t.DiscoverParams(),
-                t.DiscoverResult,
-                timeout=min(self.request_timeout or DEFAULT_DISCOVER_TIMEOUT_SECONDS,
-                            DEFAULT_DISCOVER_TIMEOUT_SECONDS),
+                "server/discover", t.DiscoverParams(), t.DiscoverResult, timeout=timeout
             )
         except RPCError as exc:
             proto.reset_version()
             if exc.code == UNSUPPORTED_PROTOCOL_VERSION and isinstance(exc.data, dict):
                 retry = _pick(exc.data.get("supported"), proto.supported_versions)
-                if retry and retry >= STATELESS_REVISION and retry != version:
+                if retry and retry >= STATELESS_REVISION:
                     return retry
-            if exc.code not in (METHOD_NOT_FOUND, UNSUPPORTED_PROTOCOL_VERSION):
-                log.debug("server/discover failed (%s); falling back to initialize", exc)
+            log.debug("server/discover failed (%s); falling back to initialize", exc)
             return ""
         except (HTTPStatusError, RequestTimeout, RemoteProtocolError) as exc:
             proto.reset_version()
@@ -196,9 +254,10 @@ class Client:
 
     async def _initialize(self, version: str) -> None:
         session = self._session()
+        assert session.protocol.client is not None
         params = t.InitializeParams(
             protocol_version=version,
-            capabilities=session.protocol.client.capabilities,  # type: ignore[union-attr]
+            capabilities=session.protocol.client.capabilities,
             client_info=self.info,
         )
         result = await session.request("initialize", params, t.InitializeResult)
@@ -214,7 +273,49 @@ class Client:
 
     @property
     def stateless(self) -> bool:
+        """Whether the session speaks 2026-07-28 (per-request _meta, MRTR, listen)."""
         return self._session().protocol.stateless
+
+    # ------------------------------------------------------------------ listen (2026-07-28)
+
+    def _listen_filter(self) -> t.SubscriptionFilter | None:
+        caps = self.server_capabilities
+        f = t.SubscriptionFilter()
+        wanted = False
+        for attr, cap, flag in (
+            ("on_tools_list_changed", caps.tools, "tools_list_changed"),
+            ("on_prompts_list_changed", caps.prompts, "prompts_list_changed"),
+            ("on_resources_list_changed", caps.resources, "resources_list_changed"),
+        ):
+            if getattr(self, attr) is not None and cap is not UNSET and cap.list_changed:
+                setattr(f, flag, True)
+                wanted = True
+        if self._subscriptions:
+            f.resource_subscriptions = sorted(self._subscriptions)
+            wanted = True
+        return f if wanted else None
+
+    def _restart_listen(self) -> None:
+        """(Re)open the background subscriptions/listen with the current filter."""
+        old, self._listen_task = self._listen_task, None
+        if old is not None:
+            old.cancel()
+        if not self.listen_enabled or self.session is None or not self.stateless:
+            return
+        flt = self._listen_filter()
+        if flt is not None:
+            self._listen_task = asyncio.get_running_loop().create_task(self._listen(flt))
+
+    async def _listen(self, flt: t.SubscriptionFilter) -> None:
+        try:
+            await self._session().request(
+                "subscriptions/listen",
+                t.SubscriptionsListenParams(notifications=flt),
+                t.SubscriptionsListenResult,
+                timeout=None,
+            )
+        except MCPError as exc:
+            log.info("subscriptions/listen ended: %s", exc)
 
     # ------------------------------------------------------------------ requests
 
@@ -241,7 +342,24 @@ class Client:
         timeout: float | None | Any = ...,
         on_progress: ProgressCallback | None = None,
     ) -> R:
-        """A request that may come back ``input_required`` (2026-07-28 MRTR)."""
+        """tools/call, prompts/get, resources/read: answer ``input_required`` results
+        (2026-07-28 MRTR) and -32042 URL elicitations (2025-11-25) with our handlers."""
+        try:
+            return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
+        except RPCError as exc:
+            if exc.code != URL_ELICITATION_REQUIRED or self._elicitation is None:
+                raise
+            await self._url_elicitations(exc)
+        return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
+
+    async def _mrtr_rounds(
+        self,
+        method: str,
+        params: Any,
+        result_type: type[R],
+        timeout: Any,
+        on_progress: ProgressCallback | None,
+    ) -> R:
         session = self._session()
         for _ in range(self.max_input_rounds + 1):
             raw = await session.request_raw(
@@ -253,13 +371,51 @@ class Client:
                 raise RemoteProtocolError(
                     f"Invalid result for {method}: expected a {result_type.__name__}: {exc}"
                 ) from None
-            if not isinstance(result, t.InputRequiredResult) or result_type is t.InputRequiredResult:
-                return result  # type: ignore[return-value]
-            params.input_responses = await self._fulfil(result.input_requests or {})
+            except msgspec.DecodeError as exc:  # pragma: no cover - the session checked JSON
+                raise RemoteProtocolError(f"Invalid result for {method}: {exc}") from None
+            if not isinstance(result, t.InputRequiredResult):
+                return result
+            params.input_responses = await self._fulfil(
+                result.input_requests if result.input_requests is not UNSET else {}
+            )
             params.request_state = result.request_state
+            params.meta = _strip_meta(params.meta)
         raise RemoteProtocolError(
             f"{method}: the server still wanted input after {self.max_input_rounds} rounds"
         )
+
+    async def _url_elicitations(self, exc: RPCError) -> None:
+        """-32042: run the handler for each URL elicitation, then wait (bounded) for each
+        notifications/elicitation/complete (2025-11-25 client/elicitation.mdx)."""
+        try:
+            data = msgspec.convert(exc.data, t.URLElicitationRequiredErrorData)
+        except msgspec.ValidationError:
+            raise exc from None
+        waits: list[asyncio.Event] = []
+        for params in data.elicitations:
+            if params.mode is UNSET:
+                params.mode = "url"
+            event = None
+            if params.elicitation_id is not UNSET:
+                event = self._elicitations.setdefault(params.elicitation_id, asyncio.Event())
+            answer = await self._answer("elicitation/create", params)
+            if answer.action != "accept":
+                raise exc
+            if event is not None:
+                waits.append(event)
+        try:
+            async with asyncio.timeout(self.url_elicitation_timeout):
+                for event in waits:
+                    await event.wait()
+        except TimeoutError:
+            log.info(
+                "no notifications/elicitation/complete within %s s; retrying anyway",
+                self.url_elicitation_timeout,
+            )
+        finally:
+            for params in data.elicitations:
+                if params.elicitation_id is not UNSET:
+                    self._elicitations.pop(params.elicitation_id, None)
 
     async def _fulfil(self, requests: dict[str, t.InputRequest]) -> dict[str, Any]:
         keys = list(requests)
@@ -270,23 +426,20 @@ class Client:
 
     async def _answer(self, method: str, params: Any) -> Any:
         """Run our handler for a server->client request (either era); returns a Struct."""
-        if method == "roots/list":
+        if method == "roots/list" and self._roots is not None:
             roots = self._roots
-            if roots is None:
-                raise RPCError(METHOD_NOT_FOUND, "Method not found: roots/list (no roots)")
             value = roots() if callable(roots) else list(roots)
-            if asyncio.iscoroutine(value) or isinstance(value, Awaitable):
+            if not isinstance(value, list):
                 value = await value
             return t.ListRootsResult(roots=list(value))
-        if method == "sampling/createMessage":
-            if self._sampling is None:
-                raise RPCError(METHOD_NOT_FOUND, "Method not found: sampling/createMessage")
+        if method == "sampling/createMessage" and self._sampling is not None:
             return await self._sampling(_convert(params, t.CreateMessageParams))
-        if method == "elicitation/create":
-            if self._elicitation is None:
-                raise RPCError(METHOD_NOT_FOUND, "Method not found: elicitation/create")
-            return await self._elicitation(_convert(params, t.ElicitParams))
-        raise RPCError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        if method == "elicitation/create" and self._elicitation is not None:
+            request = _convert(params, t.ElicitParams)
+            return _with_defaults(await self._elicitation(request), request)
+        if method == "ping":
+            return t.EmptyResult()
+        raise RPCError(METHOD_NOT_FOUND, f"Method not found: {method} (no handler given)")
 
     async def _on_request(self, session: Session, event: RequestReceived) -> Any:
         params: Any = {}
@@ -295,58 +448,65 @@ class Client:
         return await self._answer(event.method, params)
 
     async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
-        if self.on_notification is None:
+        method = event.method
+        typed = _TYPED.get(method)
+        callback = getattr(self, typed[0]) if typed is not None else None
+        if method == "notifications/elicitation/complete":
+            self._elicitation_done(event.params)
+        if callback is None:
+            if self.on_notification is not None:
+                params = msgspec.json.decode(event.params) if event.params is not None else {}
+                await _maybe(self.on_notification(method, params))
             return
-        params = msgspec.json.decode(event.params) if event.params is not None else {}
-        res = self.on_notification(event.method, params)
-        if res is not None:
-            await res
+        assert typed is not None
+        if typed[1] is None:
+            await _maybe(callback())
+            return
+        try:
+            value: Any = msgspec.json.decode(event.params or b"{}", type=typed[1])
+        except msgspec.ValidationError as exc:
+            log.warning("dropping malformed %s: %s", method, exc)
+            return
+        await _maybe(callback(value))
 
-    # ------------------------------------------------------------------ spec methods
+    def _elicitation_done(self, raw: msgspec.Raw | None) -> None:
+        try:
+            p = msgspec.json.decode(raw or b"{}", type=t.ElicitationCompleteNotificationParams)
+        except msgspec.ValidationError:
+            return
+        event = self._elicitations.get(p.elicitation_id)
+        if event is not None:
+            event.set()
 
-    async def ping(self) -> None:
-        await self.request("ping", None, t.EmptyResult)
 
-    async def list_tools(self, cursor: str | None = None) -> t.ListToolsResult:
-        result = await self.request(
-            "tools/list", t.ListToolsParams(cursor=UNSET if cursor is None else cursor),
-            t.ListToolsResult,
-        )
-        for tool in result.tools:
-            if tool.output_schema is not UNSET:
-                self._tool_schemas[tool.name] = tool.output_schema
+async def _maybe(value: Any) -> None:
+    if (value is not None and asyncio.iscoroutine(value)) or isinstance(value, asyncio.Future):
+        await value
+
+
+def _with_defaults(result: t.ElicitResult, request: t.ElicitParams) -> t.ElicitResult:
+    """Fill fields the user left out with the schema's defaults (SEP-1034, 2025-11-25
+    client/elicitation.mdx: clients SHOULD pre-populate form fields with defaults)."""
+    schema = request.requested_schema
+    if result.action != "accept" or not isinstance(schema, dict):
         return result
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return result
+    content = dict(result.content) if isinstance(result.content, dict) else {}
+    for name, prop in props.items():
+        if name not in content and isinstance(prop, dict) and "default" in prop:
+            content[name] = prop["default"]
+    result.content = content
+    return result
 
-    async def iter_tools(self) -> AsyncIterator[t.Tool]:
-        cursor: str | None = None
-        while True:
-            page = await self.list_tools(cursor)
-            for tool in page.tools:
-                yield tool
-            if page.next_cursor is UNSET or not page.next_cursor:
-                return
-            cursor = page.next_cursor
 
-    async def list_all_tools(self) -> list[t.Tool]:
-        return [tool async for tool in self.iter_tools()]
-
-    async def call_tool(
-        self,
-        name: str,
-        arguments: dict[str, Any] | None = None,
-        *,
-        timeout: float | None | Any = ...,
-        on_progress: ProgressCallback | None = None,
-        meta: dict[str, Any] | None = None,
-    ) -> t.CallToolResult:
-        params = t.CallToolParams(
-            name=name,
-            arguments=UNSET if arguments is None else arguments,
-            meta=UNSET if meta is None else dict(meta),
-        )
-        return await self._request_mrtr(
-            "tools/call", params, t.CallToolResult, timeout=timeout, on_progress=on_progress
-        )
+def _strip_meta(meta: Any) -> Any:
+    """Drop the per-request _meta the Protocol added, so the retry gets fresh values."""
+    if not isinstance(meta, dict):
+        return meta
+    kept = {k: v for k, v in meta.items() if not k.startswith("io.modelcontextprotocol/")}
+    return kept or UNSET
 
 
 def _pick(offered: Any, ours: Sequence[str]) -> str | None:
@@ -366,4 +526,4 @@ def _convert(params: Any, type_: type[R]) -> R:
         raise RPCError(INVALID_PARAMS, f"Invalid params: {exc}") from None
 
 
-__all__ = ["Client", "ConnectionClosed", "MCPError"]
+__all__ = ["Client"]

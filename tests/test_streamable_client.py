@@ -1,0 +1,328 @@
+"""StreamableHTTPTransport + Client against a fake streamable HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+import mcplite
+from mcplite import AuthError, HTTPStatusError, RemoteProtocolError, types as t
+from mcplite._http11 import Request, RequestParser
+from mcplite._paramheaders import (
+    InvalidToolHeaders,
+    encode_value,
+    header_value,
+    param_headers,
+    request_headers,
+)
+from mcplite._streamable_client import StreamableHTTPTransport
+
+REGION_TOOL = {
+    "name": "sql",
+    "inputSchema": {
+        "type": "object",
+        "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "n": {"type": "integer", "x-mcp-header": "N"},
+            "q": {"type": "string"},
+        },
+    },
+}
+BAD_TOOL = {
+    "name": "bad",
+    "inputSchema": {"type": "object", "properties": {"x": {"type": "number", "x-mcp-header": "X"}}},
+}
+
+
+class Fake:
+    def __init__(self, stateless: bool) -> None:
+        self.stateless = stateless
+        self.requests: list[tuple[Request, dict[str, Any] | None]] = []
+        self.resume_id: Any = None
+
+    def header(self, i: int, name: str) -> str | None:
+        value = self.requests[i][0].headers.get(name.lower().encode())
+        return None if value is None else value.decode()
+
+    def find(self, method: str) -> int:
+        return next(i for i, (_, m) in enumerate(self.requests) if m and m.get("method") == method)
+
+    async def handle(self, req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        msg = json.loads(body) if body else None
+        self.requests.append((req, msg))
+        if req.method == "DELETE":
+            return self.reply(w, 200, b"")
+        if req.method == "GET":
+            if req.headers.get(b"last-event-id") == b"e1":
+                return self.sse(
+                    w,
+                    [
+                        b"id: e2\ndata: "
+                        + json.dumps(
+                            {
+                                "jsonrpc": "2.0",
+                                "id": self.resume_id,
+                                "result": {"content": [{"type": "text", "text": "resumed"}]},
+                            }
+                        ).encode()
+                        + b"\n\n"
+                    ],
+                )
+            return self.reply(w, 405, b"")
+        assert msg is not None
+        method, rid = msg.get("method"), msg.get("id")
+        if rid is None:
+            return self.reply(w, 202, b"")
+        if method == "server/discover":
+            if not self.stateless:
+                return self.reply(w, 400, b"Bad Request: no session", "text/plain")
+            return self.json(
+                w, {"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}}, rid
+            )
+        if method == "initialize":
+            return self.json(
+                w,
+                {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "fake", "version": "1"},
+                },
+                rid,
+                extra=b"Mcp-Session-Id: sess-1\r\n",
+            )
+        if method == "tools/list":
+            return self.json(w, {"tools": [REGION_TOOL, BAD_TOOL]}, rid)
+        name = msg["params"].get("name")
+        if name == "auth":
+            return self.reply(w, 401, b"no token")
+        if name == "unknown":
+            return self.reply(
+                w,
+                404,
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": rid,
+                        "error": {"code": -32601, "message": "Method not found"},
+                    }
+                ).encode(),
+                "application/json",
+            )
+        if name == "wrongid":
+            return self.json(w, {"content": []}, 12345)
+        if name == "html":
+            return self.reply(w, 200, b"<html>", "text/html")
+        if name == "resume":
+            self.resume_id = rid
+            return self.sse(w, [b"id: e1\nretry: 10\ndata:\n\n"])
+        if name == "progress":
+            token = msg["params"]["_meta"]["progressToken"]
+            note = {
+                "jsonrpc": "2.0",
+                "method": "notifications/progress",
+                "params": {"progressToken": token, "progress": 1},
+            }
+            done = {"jsonrpc": "2.0", "id": rid, "result": {"content": []}}
+            return self.sse(
+                w,
+                [
+                    b": comment\n\n",
+                    b"event: ping\ndata: x\n\n",
+                    b"data: " + json.dumps(note).encode() + b"\n\n",
+                    b"data: " + json.dumps(done).encode() + b"\n\n",
+                ],
+            )
+        return self.json(w, {"content": [{"type": "text", "text": "ok"}]}, rid)
+
+    def reply(
+        self, w: asyncio.StreamWriter, status: int, body: bytes, kind: str = "text/plain"
+    ) -> bool:
+        w.write(
+            b"HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+            % (status, kind.encode(), len(body), body)
+        )
+        return True
+
+    def json(self, w: asyncio.StreamWriter, result: Any, rid: Any, extra: bytes = b"") -> bool:
+        body = json.dumps({"jsonrpc": "2.0", "id": rid, "result": result}).encode()
+        w.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d"
+            b"\r\n\r\n%s" % (extra, len(body), body)
+        )
+        return True
+
+    def sse(self, w: asyncio.StreamWriter, events: list[bytes]) -> bool:
+        w.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+            + b"".join(events)
+        )
+        return False
+
+
+@asynccontextmanager
+async def fake_server(stateless: bool) -> AsyncIterator[tuple[str, Fake]]:
+    fake = Fake(stateless)
+
+    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        parser = RequestParser()
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    return
+                for req, body in parser.feed_requests(data):
+                    if not await fake.handle(req, body, writer):
+                        await writer.drain()
+                        return
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/mcp", fake
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_handshake_era_over_http() -> None:
+    async with fake_server(stateless=False) as (url, fake):
+        async with mcplite.connect(url, headers={"Authorization": "Bearer t"}) as client:
+            assert client.protocol_version == "2025-11-25"
+            transport = client.transport
+            assert isinstance(transport, StreamableHTTPTransport)
+            assert transport.session_id == "sess-1"
+            tools = await client.list_tools()
+            assert [x.name for x in tools.tools] == ["sql"]  # invalid x-mcp-header dropped
+            seen: list[float] = []
+            await client.call_tool("progress", on_progress=lambda p, tot, m: seen.append(p))
+            assert seen == [1]
+            result = await client.call_tool("resume")
+            assert result.content[0].text == "resumed"  # type: ignore[union-attr]
+            with pytest.raises(AuthError) as info:
+                await client.call_tool("auth")
+            assert info.value.status == 401 and info.value.body == b"no token"
+            with pytest.raises(mcplite.RPCError):
+                await client.call_tool("unknown")
+            with pytest.raises(RemoteProtocolError, match="12345"):
+                await client.call_tool("wrongid")
+            with pytest.raises(RemoteProtocolError, match="text/html"):
+                await client.call_tool("html")
+        i = fake.find("tools/list")
+        assert fake.header(i, "mcp-session-id") == "sess-1"
+        assert fake.header(i, "mcp-protocol-version") == "2025-11-25"
+        assert fake.header(i, "authorization") == "Bearer t"
+        assert "text/event-stream" in (fake.header(i, "accept") or "")
+        assert fake.header(fake.find("initialize"), "mcp-session-id") is None
+        methods = [r.method for r, _ in fake.requests]
+        assert "GET" in methods and methods[-1] == "DELETE"
+        resume = [r for r, _ in fake.requests if r.headers.get(b"last-event-id")]
+        assert resume and resume[0].method == "GET"
+
+
+async def test_stateless_era_headers_and_tool_filtering() -> None:
+    async with fake_server(stateless=True) as (url, fake):
+        async with mcplite.connect(url) as client:
+            assert client.stateless
+            tools = await client.list_all_tools()
+            assert [x.name for x in tools] == ["sql"]  # invalid x-mcp-header dropped
+            await client.call_tool("sql", {"region": "eu west ", "n": 3, "q": "x"})
+        i = fake.find("tools/call")
+        assert fake.header(i, "mcp-method") == "tools/call"
+        assert fake.header(i, "mcp-name") == "sql"
+        assert fake.header(i, "mcp-param-region") == encode_value("eu west ")
+        assert fake.header(i, "mcp-param-n") == "3"
+        assert fake.header(i, "mcp-param-q") is None
+        assert fake.header(i, "mcp-protocol-version") == "2026-07-28"
+        assert all(r.method == "POST" for r, _ in fake.requests)  # no GET, no DELETE
+
+
+async def test_transport_refusal_surfaces_as_http_status_error() -> None:
+    async with fake_server(stateless=False) as (url, _fake):
+        transport = StreamableHTTPTransport(url)
+        await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}}')
+        # Without a Client wired in, the failure arrives as a JSON-RPC error response.
+        data = json.loads(await asyncio.wait_for(transport.receive(), 2))
+        assert data["id"] == 1 and "HTTP 400" in data["error"]["message"]
+        await transport.aclose()
+        with pytest.raises(mcplite.ConnectionClosed):
+            await transport.receive()
+        errors: list[BaseException] = []
+        transport = StreamableHTTPTransport(url)
+        transport.on_request_error = lambda rid, exc: errors.append(exc)
+        await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{}}')
+        for _ in range(50):
+            if errors:
+                break
+            await asyncio.sleep(0.005)
+        assert isinstance(errors[0], HTTPStatusError) and errors[0].status == 400
+        await transport.aclose()
+
+
+def test_param_headers_rules() -> None:
+    assert param_headers(REGION_TOOL["inputSchema"]) == {"Region": ("region",), "N": ("n",)}
+    nested = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "object", "properties": {"b": {"type": "boolean", "x-mcp-header": "B"}}}
+        },
+    }
+    assert param_headers(nested) == {"B": ("a", "b")}
+    bad = [
+        {"properties": {"x": {"type": "string", "x-mcp-header": ""}}},
+        {"properties": {"x": {"type": "string", "x-mcp-header": "a b"}}},
+        {"properties": {"x": {"type": "object", "x-mcp-header": "X"}}},
+        {
+            "properties": {
+                "x": {"type": "string", "x-mcp-header": "X"},
+                "y": {"type": "string", "x-mcp-header": "x"},
+            }
+        },
+        {"properties": {"x": {"type": "array", "items": {"type": "string", "x-mcp-header": "X"}}}},
+        {"anyOf": [{"properties": {"x": {"type": "string", "x-mcp-header": "X"}}}]},
+        {"type": "string", "x-mcp-header": "Root"},
+    ]
+    for schema in bad:
+        with pytest.raises(InvalidToolHeaders):
+            param_headers(schema)
+
+
+def test_header_values() -> None:
+    assert encode_value("us-west1") == "us-west1"
+    assert encode_value("Hello, 世界") == "=?base64?SGVsbG8sIOS4lueVjA==?="
+    assert encode_value(" padded ") == "=?base64?IHBhZGRlZCA=?="
+    assert encode_value("line1\nline2") == "=?base64?bGluZTEKbGluZTI=?="
+    assert encode_value("=?base64?literal?=") == "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="
+    assert header_value(True) == "true" and header_value(False) == "false"
+    assert header_value(42) == "42" and header_value(2.0) == "2"
+    assert header_value(2**60) is None and header_value(None) is None
+    assert header_value([1]) is None
+    headers = request_headers("resources/read", {"uri": "file:///a b"}, {})
+    assert headers == [("Mcp-Method", "resources/read"), ("Mcp-Name", "file:///a b")]
+    assert request_headers("tools/list", {}, {}) == [("Mcp-Method", "tools/list")]
+    assert request_headers(
+        "tools/call", {"name": "t", "arguments": None}, {"t": {"A": ("a",)}}
+    ) == [("Mcp-Method", "tools/call"), ("Mcp-Name", "t")]
+
+
+def test_register_tools_without_session() -> None:
+    transport = StreamableHTTPTransport("http://127.0.0.1:1/mcp")
+    kept = transport.register_tools(
+        [
+            t.Tool(name="sql", input_schema=REGION_TOOL["inputSchema"]),  # type: ignore[arg-type]
+            t.Tool(name="bad", input_schema=BAD_TOOL["inputSchema"]),  # type: ignore[arg-type]
+            t.Tool(name="plain", input_schema={"type": "object"}),
+        ]
+    )
+    assert [x.name for x in kept] == ["sql", "plain"]
+    with pytest.raises(ValueError):
+        StreamableHTTPTransport("nope")
