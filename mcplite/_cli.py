@@ -20,7 +20,7 @@ import msgspec
 from msgspec import UNSET
 
 from . import types as t
-from ._errors import MCPError, RPCError, TransportError
+from ._errors import MCPError, RequestTimeout, RPCError, TransportError
 
 EXIT_OK: Final = 0
 EXIT_SERVER_ERROR: Final = 1
@@ -82,7 +82,24 @@ def _target(target: str | None, command: list[str]) -> Any:
         raise UsageError("give a TARGET (a URL, path.py[:name], module[:name]) or -- COMMAND")
     if target.startswith(("http://", "https://")):
         return target
+    _check_python_target(target)
     return [sys.executable, "-m", "mcplite", "run", target]
+
+
+def _check_python_target(spec: str) -> None:
+    """Refuse a target that cannot load before spawning it, so a typo is a usage error (2)
+    and not a connection failure (3).  The module itself is only imported in the child."""
+    location = spec.partition(":")[0]
+    if location.endswith(".py") or os.sep in location:
+        if not os.path.isfile(location):
+            raise UsageError(f"no such file: {location}")
+        return
+    try:
+        found = importlib.util.find_spec(location)
+    except (ImportError, ValueError) as exc:
+        raise UsageError(f"cannot import {location!r}: {exc}") from None
+    if found is None:
+        raise UsageError(f"no module named {location!r}")
 
 
 def _kv(pairs: Sequence[str]) -> dict[str, Any]:
@@ -142,6 +159,12 @@ async def _sample(params: t.CreateMessageParams) -> t.CreateMessageResult:
     )
 
 
+def _log_message(params: t.LoggingMessageNotificationParams) -> None:
+    data = params.data if isinstance(params.data, str) else msgspec.json.encode(params.data)
+    text = data if isinstance(data, str) else data.decode()
+    print(f"log {params.level}: {text}", file=sys.stderr)
+
+
 def _progress(progress: float, total: float | None, message: str | None) -> None:
     of = f"/{total:g}" if total is not None else ""
     print(f"progress {progress:g}{of} {message or ''}".rstrip(), file=sys.stderr)
@@ -186,6 +209,8 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
         "elicitation": _elicit,
         "sampling": _sample,
         "protocol_version": args.protocol_version,
+        "on_logging_message": _log_message,
+        "log_level": "info",  # 2026-07-28 sends no log messages unless a level is asked for
     }
     try:
         async with connect(target, **options) as client:
@@ -199,9 +224,14 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
     except (TransportError, OSError) as exc:
         print(f"mcplite: connection failed: {exc}", file=sys.stderr)
         return EXIT_CONNECTION
-    except MCPError as exc:
-        print(f"mcplite: {exc}", file=sys.stderr)
+    except RequestTimeout as exc:
+        print(f"mcplite: no answer: {exc}", file=sys.stderr)
         return EXIT_CONNECTION
+    except MCPError as exc:
+        # A protocol error: the server broke a rule, or cannot do what was asked (e.g. it
+        # does not advertise the capability).  Either way the server's side: exit 1.
+        print(f"mcplite: {exc}", file=sys.stderr)
+        return EXIT_SERVER_ERROR
 
 
 async def cmd_list(args: argparse.Namespace) -> int:
@@ -331,19 +361,25 @@ async def cmd_prompt(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     server = load_server(args.target)
-    if args.http:
-        host, _, port = args.http.rpartition(":")
-        if not port.isdigit():
-            raise UsageError(f"--http expects HOST:PORT, got {args.http!r}")
-        server.run(
-            "http",
-            host=host or "127.0.0.1",
-            port=int(port),
-            stateless=args.stateless,
-            json_response=args.json_response,
-        )
-    else:
-        server.run()
+    try:
+        if args.http:
+            host, _, port = args.http.rpartition(":")
+            if not port.isdigit():
+                raise UsageError(f"--http expects HOST:PORT, got {args.http!r}")
+            server.run(
+                "http",
+                host=host or "127.0.0.1",
+                port=int(port),
+                stateless=args.stateless,
+                json_response=args.json_response,
+            )
+        else:
+            if args.stateless or args.json_response:
+                raise UsageError("--stateless and --json-response need --http")
+            server.run()
+    except (MCPError, OSError) as exc:
+        print(f"mcplite: cannot serve: {exc}", file=sys.stderr)
+        return EXIT_CONNECTION
     return EXIT_OK
 
 
