@@ -72,7 +72,7 @@ async def main() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=MAX_LINE_BYTES)
         async with mcplite.connect(TCPTransport(reader, writer)) as client:
             result = await client.call_tool("shout", {"text": "hello over tcp"})
-            print(result.structured_content)
+            print(result.text)
         await asyncio.wait_for(served.wait(), timeout=5)  # the server saw the end, too
 
 

@@ -66,7 +66,7 @@ async def main() -> None:
             server, protocol_version=version, elicitation=confirm, sampling=model, roots=ROOTS
         ) as client:
             result = await client.call_tool("publish", {"title": "hello"})
-            print(client.protocol_version, "->", result.structured_content)
+            print(client.protocol_version, "->", result.text)
 
 
 if __name__ == "__main__":

@@ -181,6 +181,7 @@ async def request_inputs(
     already given are returned; otherwise the round ends with all missing ones at once.
     """
     if not ctx.stateless:
+
         async def one(key: str) -> Any:
             req = requests[key]
             params = msgspec.convert(req.params or {}, _PARAMS[req.method])
@@ -278,8 +279,9 @@ def _schema_of(schema: Any) -> dict[str, Any]:
     return built
 
 
-async def _one(ctx: Context, key: str | None, capability: str, method: str, params: Any,
-               result_type: Any) -> Any:
+async def _one(
+    ctx: Context, key: str | None, capability: str, method: str, params: Any, result_type: Any
+) -> Any:
     k = _next_key(ctx, key)
     _required(ctx, capability)
     req = t.InputRequest(method=method, params=msgspec.to_builtins(params))

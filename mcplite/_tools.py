@@ -40,16 +40,22 @@ def is_context(annotation: Any) -> bool:
 
 
 def is_content(annotation: Any) -> bool:
-    """Return types rendered as content, not as structured output."""
-    if annotation is t.CallToolResult:
+    """Return types rendered as content, not as structured output.
+
+    ``str`` is text: a tool that returns prose gets a text block and no outputSchema
+    (wrapping it as ``{"result": ...}`` would send every string twice).
+    """
+    if annotation is t.CallToolResult or annotation is str:
         return True
-    if inspect.isclass(annotation) and issubclass(annotation, _CONTENT_TYPES):
-        return True
-    origin = get_origin(annotation)
-    if origin is list:
-        args = getattr(annotation, "__args__", ())
-        return bool(args) and all(is_content(a) for a in args)
-    return False
+    return _is_block(annotation) or (
+        get_origin(annotation) is list
+        and bool(getattr(annotation, "__args__", ()))
+        and all(_is_block(a) for a in annotation.__args__)
+    )
+
+
+def _is_block(annotation: Any) -> bool:
+    return inspect.isclass(annotation) and issubclass(annotation, _CONTENT_TYPES)
 
 
 async def invoke(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -631,6 +631,11 @@ class CallToolResult(_Result, kw_only=True):
     input_requests: dict[str, InputRequest] | UnsetType = UNSET
     request_state: str | UnsetType = UNSET
 
+    @property
+    def text(self) -> str:
+        """The text blocks of ``content``, joined (convenience; not a wire field)."""
+        return "".join(c.text for c in self.content if isinstance(c, TextContent))
+
 
 # --------------------------------------------------------------------------- resources
 

@@ -109,7 +109,7 @@ async def test_server_over_stdio_in_both_eras() -> None:
             got = await client.call_tool("summarize", {"text": "a bb ccc"})
             assert got.structured_content == {"words": 3, "longest": "ccc"}
             got = await client.call_tool("forget", {"name": "todo"})
-            assert got.structured_content == {"result": "forgot todo"}
+            assert got.text == "forgot todo"
             index = await client.read_resource("notes://index")
             assert index.contents[0].text == "welcome"
 
@@ -125,7 +125,7 @@ def test_client() -> None:
 
 
 def test_elicitation() -> None:
-    expected = "{'result': \"published 'hello' to file:///srv/blog with 'quiet words arrive'\"}"
+    expected = "published 'hello' to file:///srv/blog with 'quiet words arrive'"
     assert run_example("elicitation.py") == [
         f"2025-11-25 -> {expected}",
         f"2026-07-28 -> {expected}",
@@ -137,7 +137,7 @@ def test_shared_bus() -> None:
 
 
 def test_custom_transport() -> None:
-    assert run_example("custom_transport.py") == ["{'result': 'HELLO OVER TCP'}"]
+    assert run_example("custom_transport.py") == ["HELLO OVER TCP"]
 
 
 @pytest.mark.parametrize("stateless", [False, True])
@@ -148,7 +148,7 @@ async def test_http_server(stateless: bool) -> None:
         for version in (None, "2025-11-25"):
             async with mcplite.connect(url, protocol_version=version) as client:
                 got = await client.call_tool("echo", {"text": "hi"})
-                assert got.structured_content == {"result": "hi"}
+                assert got.text == "hi"
 
 
 async def test_asgi_app_under_uvicorn() -> None:
