@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import os
 
-from mcplite import Server
-from mcplite._asgi import asgi_app
+from mcplite import Server, asgi_app
 
 server = Server("asgi-demo", state_key=os.environ.get("MCP_STATE_KEY"))
 

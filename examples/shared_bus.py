@@ -18,8 +18,7 @@ from collections.abc import Callable
 import msgspec
 
 import mcplite
-from mcplite import Server, types
-from mcplite._subscriptions import ChangeEvent
+from mcplite import ChangeEvent, Server, types
 
 
 class FakeBroker:
@@ -67,12 +66,9 @@ async def main() -> None:
         print("client of worker A heard:", params.uri)
         updated.set()
 
-    # The handshake era, where resources/subscribe is answered once the subscription is in
-    # place.  (In 2026-07-28 subscribing reopens a background subscriptions/listen stream;
-    # see docs/rough-edges.md.)
-    async with mcplite.connect(
-        worker_a, protocol_version="2025-11-25", on_resource_updated=on_updated
-    ) as client:
+    # subscribe_resource returns once the subscription is in place (2026-07-28: once the
+    # server has acknowledged the subscriptions/listen stream that carries it).
+    async with mcplite.connect(worker_a, on_resource_updated=on_updated) as client:
         await client.subscribe_resource("stock://apples")
         worker_b.resource_updated("stock://apples")  # the change happens on worker B
         await asyncio.wait_for(updated.wait(), timeout=5)

@@ -88,7 +88,9 @@ class TokenVerifier(Protocol):
     """Checks an access token: a ``TokenInfo`` when valid, None (or ``InvalidTokenError``)
     when not.  Other exceptions mean "could not check" and answer 500."""
 
-    async def verify(self, token: str) -> TokenInfo | None: ...
+    async def verify(self, token: str) -> TokenInfo | None:
+        """A ``TokenInfo`` for a valid ``token``; None (or ``InvalidTokenError``) otherwise."""
+        ...
 
 
 class StaticTokenVerifier:
@@ -98,6 +100,7 @@ class StaticTokenVerifier:
         self.tokens = dict(tokens)
 
     async def verify(self, token: str) -> TokenInfo | None:
+        """The ``TokenInfo`` configured for ``token``, or None."""
         return self.tokens.get(token)
 
 
@@ -128,6 +131,7 @@ class ProtectedResourceMetadata(msgspec.Struct, kw_only=True, omit_defaults=True
         return WELL_KNOWN_PATH + path
 
     def well_known_url(self) -> str:
+        """Where this document is served (RFC 9728 section 3, under ``/.well-known/``)."""
         parts = urlsplit(self.resource)
         return urlunsplit((parts.scheme, parts.netloc, self.well_known_path(), "", ""))
 

@@ -143,6 +143,7 @@ class IntrospectionTokenVerifier:
         return headers
 
     async def verify(self, token: str) -> TokenInfo | None:
+        """Ask the introspection endpoint (RFC 7662) about ``token``; cached when configured."""
         now = self.clock()
         hit = self._cache.get(token)
         if hit is not None:
@@ -297,6 +298,7 @@ class JWTVerifier:
             self._fetched_at = self.clock()
 
     async def verify(self, token: str) -> TokenInfo | None:
+        """Check ``token`` as an RFC 9068 JWT access token: signature, issuer, audience, times."""
         try:
             kid = parse_jws(token).header.get("kid")
         except JWTError as exc:

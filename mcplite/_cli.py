@@ -152,7 +152,8 @@ async def _sample(params: t.CreateMessageParams) -> t.CreateMessageResult:
     for message in params.messages:
         content = message.content
         text = getattr(content, "text", None) if not isinstance(content, list) else None
-        print(f"[{message.role}] {text if text is not None else content!r}", file=sys.stderr)
+        shown = text if text is not None else repr(content)
+        print(f"[{message.role}] {shown}", file=sys.stderr)
     answer = await asyncio.to_thread(input, "your reply as the model: ")
     return t.CreateMessageResult(
         role="assistant", content=t.TextContent(text=answer), model="human-via-mcplite-cli"
@@ -185,7 +186,9 @@ def _content_text(content: Sequence[Any]) -> str:
         elif isinstance(block, t.EmbeddedResource):
             parts.append(f"[resource {block.resource.uri}]")
         else:
-            parts.append(f"[{getattr(block, 'type', type(block).__name__)}]")
+            # msgspec keeps a tagged Struct's tag in its config, not as an attribute.
+            tag = getattr(type(block), "__struct_config__", None)
+            parts.append(f"[{getattr(tag, 'tag', None) or type(block).__name__}]")
     return "\n".join(parts)
 
 
@@ -419,13 +422,13 @@ def _parser() -> argparse.ArgumentParser:
     client_command("inspect", "server info, revision, capabilities and every schema")
     call = client_command("call", "call a tool")
     call.add_argument("tool")
-    call.add_argument("pairs", nargs="*", metavar="key=value")
+    call.add_argument("pairs", nargs="*", default=[], metavar="key=value")
     call.add_argument("--args", help="arguments as a JSON object")
     read = client_command("read", "read a resource")
     read.add_argument("uri")
     prompt = client_command("prompt", "get a prompt")
     prompt.add_argument("name")
-    prompt.add_argument("pairs", nargs="*", metavar="key=value")
+    prompt.add_argument("pairs", nargs="*", default=[], metavar="key=value")
     return parser
 
 

@@ -133,6 +133,10 @@ class Client(ClientAPI):
         self._tool_schemas: dict[str, dict[str, Any]] = {}
         self._subscriptions: set[str] = set()
         self._listen_task: asyncio.Task[None] | None = None
+        # URIs the latest notifications/subscriptions/acknowledged covers; the event is
+        # replaced (after being set) on every acknowledgement.
+        self._acked: set[str] = set()
+        self._ack_event = asyncio.Event()
         self._elicitations: dict[str, asyncio.Event] = {}
 
     # ------------------------------------------------------------------ capabilities
@@ -161,6 +165,7 @@ class Client(ClientAPI):
         await self.aclose()
 
     async def start(self) -> None:
+        """Open the transport and run the handshake (or discovery); ``async with`` does this."""
         factory = self._transport_factory
         transport = factory if isinstance(factory, Transport) else await factory()
         self.transport = transport
@@ -300,11 +305,46 @@ class Client(ClientAPI):
         old, self._listen_task = self._listen_task, None
         if old is not None:
             old.cancel()
+        self._acked = set()
         if not self.listen_enabled or self.session is None or not self.stateless:
             return
         flt = self._listen_filter()
         if flt is not None:
             self._listen_task = asyncio.get_running_loop().create_task(self._listen(flt))
+
+    async def _wait_acknowledged(self, uri: str) -> None:
+        """Wait (bounded by ``request_timeout``) until the open subscriptions/listen is
+        acknowledged for ``uri``: updates published before that are not delivered
+        (2026-07-28 server/utilities/subscriptions)."""
+        if self._listen_task is None:
+            return  # listening is off, or the server cannot deliver updates anyway
+        res = self.server_capabilities.resources
+        if res is UNSET or not res.subscribe:
+            return
+
+        async def covered() -> None:
+            while uri not in self._acked:
+                await self._ack_event.wait()
+
+        try:
+            await asyncio.wait_for(covered(), self.request_timeout)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"subscriptions/listen: no acknowledgement covering {uri!r} within "
+                f"{self.request_timeout} s"
+            ) from None
+
+    def _acknowledged(self, raw: msgspec.Raw | None) -> None:
+        try:
+            p = msgspec.json.decode(
+                raw or b"{}", type=t.SubscriptionsAcknowledgedNotificationParams
+            )
+        except msgspec.ValidationError:
+            return
+        subs = p.notifications.resource_subscriptions
+        self._acked = set() if subs is UNSET else set(subs)
+        event, self._ack_event = self._ack_event, asyncio.Event()
+        event.set()
 
     async def _listen(self, flt: t.SubscriptionFilter) -> None:
         try:
@@ -453,6 +493,8 @@ class Client(ClientAPI):
         callback = getattr(self, typed[0]) if typed is not None else None
         if method == "notifications/elicitation/complete":
             self._elicitation_done(event.params)
+        elif method == "notifications/subscriptions/acknowledged":
+            self._acknowledged(event.params)
         if callback is None:
             if self.on_notification is not None:
                 params = msgspec.json.decode(event.params) if event.params is not None else {}

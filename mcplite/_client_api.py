@@ -37,6 +37,9 @@ class ClientAPI:
     def _restart_listen(self) -> None:  # pragma: no cover - provided by Client
         raise NotImplementedError
 
+    async def _wait_acknowledged(self, uri: str) -> None:  # pragma: no cover - by Client
+        raise NotImplementedError
+
     @property
     def stateless(self) -> bool:  # pragma: no cover - provided by Client
         raise NotImplementedError
@@ -225,15 +228,19 @@ class ClientAPI:
 
     async def subscribe_resource(self, uri: str) -> None:
         """resources/subscribe (handshake era); in 2026-07-28 the URI joins the background
-        subscriptions/listen, which is reopened with the new filter."""
+        subscriptions/listen, which is reopened with the new filter; this returns once the
+        server has acknowledged that filter, so no later update is missed."""
         if self.stateless:
             self._subscriptions.add(uri)
             self._restart_listen()
+            await self._wait_acknowledged(uri)
             return
         await self.request("resources/subscribe", t.SubscribeParams(uri=uri), t.EmptyResult)
         self._subscriptions.add(uri)
 
     async def unsubscribe_resource(self, uri: str) -> None:
+        """resources/unsubscribe (handshake era); in 2026-07-28 the URI leaves the listen
+        filter."""
         if self.stateless:
             self._subscriptions.discard(uri)
             self._restart_listen()

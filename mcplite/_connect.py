@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._client import Client
 from ._server import Server
 from ._transport import Transport, memory_pair
+
+if TYPE_CHECKING:
+    from ._httpauth import HTTPAuth
 
 
 def connect(
@@ -17,6 +20,8 @@ def connect(
     cwd: str | None = None,
     stderr: Any = "inherit",
     headers: Mapping[str, str] | None = None,
+    auth: HTTPAuth | None = None,
+    http_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Client:
     """A ``Client`` for ``target``; use it as ``async with connect(...) as client``.
@@ -25,7 +30,15 @@ def connect(
     (streamable HTTP), a ``Server`` (in memory, same process) or any ``Transport``.
     ``options`` go to ``Client`` (name, version, protocol_version, roots, sampling,
     elicitation, request_timeout, ...).
+
+    For a URL: ``headers`` are sent with every request, ``auth`` (an ``OAuthClient`` or
+    any ``HTTPAuth``) authorizes them, and ``http_options`` go to the streamable HTTP
+    transport (``connect_timeout``, ``read_timeout``, ``max_message_bytes``,
+    ``max_reconnects``, ``reconnect_delay``, ``close_timeout``...).
     """
+    is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
+    if not is_url and (headers is not None or auth is not None or http_options is not None):
+        raise ValueError("headers, auth and http_options apply to an http(s):// URL target only")
     if isinstance(target, Server):
         server = target
 
@@ -42,7 +55,9 @@ def connect(
             async def http() -> Transport:
                 from ._streamable_client import StreamableHTTPTransport
 
-                return StreamableHTTPTransport(url, headers=headers)
+                return StreamableHTTPTransport(
+                    url, headers=headers, auth=auth, **dict(http_options or {})
+                )
 
             return Client(http, **options)
         raise ValueError(

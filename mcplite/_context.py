@@ -57,10 +57,12 @@ class Context:
 
     @property
     def request_id(self) -> int | str:
+        """The JSON-RPC id of the request being handled."""
         return self._event.id
 
     @property
     def method(self) -> str:
+        """The method of the request being handled (``tools/call``...)."""
         return self._event.method
 
     @property
@@ -70,6 +72,7 @@ class Context:
 
     @property
     def protocol_version(self) -> str | None:
+        """The protocol revision of this request (in 2026-07-28, from its ``_meta``)."""
         c = self._event.client
         return c.protocol_version if c is not None else None
 
@@ -81,11 +84,13 @@ class Context:
 
     @property
     def client_capabilities(self) -> t.ClientCapabilities:
+        """What the client said it can do (handshake, or this request's ``_meta``)."""
         c = self._event.client
         return c.capabilities if c is not None else t.ClientCapabilities()
 
     @property
     def progress_token(self) -> str | int | None:
+        """The request's ``progressToken``, or None when the client asked for no progress."""
         token = self.meta.get("progressToken")
         return token if isinstance(token, (str, int)) else None
 

@@ -95,3 +95,15 @@ class RequestTimeout(MCPError, TimeoutError):
 
 class ToolError(MCPError):
     """Raised inside a tool: becomes ``CallToolResult(is_error=True)`` with this text."""
+
+
+class ResourceNotFound(MCPError):
+    """Raise from a resource handler to answer "resource not found" for ``uri``.
+
+    The code follows the request's era: -32002 up to 2025-11-25 (server/resources.mdx
+    "Error Handling"), -32602 in 2026-07-28 (SEP-2164); ``data`` is ``{"uri": uri}``.
+    """
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"Resource not found: {uri}")
+        self.uri = uri

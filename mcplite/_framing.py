@@ -5,9 +5,9 @@ MUST NOT contain embedded newlines.  ``LineSplitter`` turns arbitrary chunks of 
 complete lines; ``frame`` does the reverse.
 
 Cost model: each input byte is searched once and copied at most twice, whatever the chunking.
-The unterminated tail is kept in a ``bytearray`` that never holds a newline, so a new chunk
+The unterminated tail is kept as a list of chunks that never hold a newline, so a new chunk
 is only ever searched on its own -- a line that trickles in one byte at a time costs O(n),
-not O(n**2).
+not O(n**2) -- and a line split over several reads is joined (copied) once.
 """
 
 from __future__ import annotations
@@ -47,19 +47,22 @@ class LineSplitter:
     chunking -- while the splitter carries on with the line after it.
     """
 
-    __slots__ = ("_discarding", "_tail", "max_line_bytes")
+    __slots__ = ("_discarding", "_tail", "_tail_bytes", "max_line_bytes")
 
     def __init__(self, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
         if max_line_bytes < 1:
             raise ValueError(f"max_line_bytes must be >= 1, got {max_line_bytes}")
         self.max_line_bytes = max_line_bytes
-        self._tail = bytearray()  # unterminated bytes; never contains b"\n"
+        # Unterminated chunks, none containing b"\n", joined once when the line ends: a
+        # large line split over several reads is copied once, not once per read.
+        self._tail: list[bytes | memoryview] = []
+        self._tail_bytes = 0
         self._discarding = False  # inside an over-long line: drop up to the next b"\n"
 
     @property
     def pending_bytes(self) -> int:
         """Bytes held back waiting for their newline."""
-        return len(self._tail)
+        return self._tail_bytes
 
     def feed(self, data: bytes) -> list[bytes]:
         """Return the lines completed by ``data``; keep the unterminated rest.
@@ -69,6 +72,8 @@ class LineSplitter:
         """
         tail = self._tail
         max_len = self.max_line_bytes
+        out: list[bytes] = []
+        dropped = 0
         if self._discarding:
             nl = data.find(b"\n")
             if nl < 0:
@@ -76,26 +81,39 @@ class LineSplitter:
             self._discarding = False
             data = data[nl + 1 :]
         elif tail:
-            if b"\n" not in data:
-                tail += data
-                if len(tail) > max_len:
+            nl = data.find(b"\n")
+            if nl < 0:
+                if data:
+                    tail.append(data)
+                    self._tail_bytes += len(data)
+                if self._tail_bytes > max_len:
                     tail.clear()
+                    self._tail_bytes = 0
                     self._discarding = True
                     raise LineTooLong(max_len, [], 1)
                 return []
-            tail += data
-            data = bytes(tail)
+            size = self._tail_bytes + nl
+            if size > max_len:
+                dropped = 1
+            else:
+                tail.append(memoryview(data)[:nl])
+                line = b"".join(tail)
+                if line[-1:] == b"\r":
+                    line = line[:-1]
+                if line:
+                    out.append(line)
             tail.clear()
+            self._tail_bytes = 0
+            data = data[nl + 1 :] if nl + 1 < len(data) else b""
         lines = data.split(b"\n")
         last = lines.pop()
-        dropped = 0
         if last:
             if len(last) > max_len:
                 self._discarding = True
-                dropped = 1
+                dropped += 1
             else:
-                tail += last
-        out = []
+                tail.append(last)
+                self._tail_bytes = len(last)
         for line in lines:
             if len(line) > max_len:
                 dropped += 1
@@ -114,8 +132,9 @@ class LineSplitter:
         The spec wants every message newline-terminated; accepting a last line without one
         costs nothing and matches what peers' readers do.
         """
-        line = bytes(self._tail)
+        line = b"".join(self._tail)
         self._tail.clear()
+        self._tail_bytes = 0
         self._discarding = False
         if line[-1:] == b"\r":
             line = line[:-1]

@@ -19,6 +19,8 @@ DEFAULT_MAX_AUTH_RETRIES: Final = 2  # retries of one request after 401/403 answ
 
 @runtime_checkable
 class HTTPAuth(Protocol):
+    """Adds credentials to HTTP requests and reacts to 401/403 (``OAuthClient`` is one)."""
+
     async def headers(self, method: str, url: str) -> list[tuple[str, str]]:
         """Headers for a request about to be sent (``Authorization``, ``DPoP``)."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -27,7 +28,9 @@ DEFAULT_READ_TIMEOUT_SECONDS: Final = 300.0
 DEFAULT_MAX_BODY_BYTES: Final = h11.DEFAULT_MAX_BODY_BYTES  # what read() buffers (4 MiB)
 DEFAULT_MAX_CONNECTIONS_PER_ORIGIN: Final = 16  # open (busy + idle) per scheme/host/port
 DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN: Final = 4
-_READ_CHUNK_BYTES: Final = 64 * 1024
+# Parsed but unread body bytes before the socket stops being read (backpressure).
+_READ_BUFFER_BYTES: Final = 256 * 1024
+_MAX_CACHED_URLS: Final = 64  # parsed request URLs kept (one endpoint in practice)
 
 HeaderList = list[tuple[bytes, bytes]]
 Origin = tuple[str, str, int]
@@ -53,37 +56,143 @@ def _host_header(origin: Origin) -> bytes:
     return (host if port == default else f"{host}:{port}").encode("idna")
 
 
-class _Connection:
-    def __init__(
-        self, origin: Origin, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: bytes go straight from ``data_received`` into the parser.
+
+    A Protocol rather than a StreamReader: no intermediate buffer (each received chunk is
+    parsed once, no copy into and out of a StreamReader), and no read() call per chunk.
+    Reading pauses while more than ``_READ_BUFFER_BYTES`` of parsed body waits unread.
+    """
+
+    def __init__(self, origin: Origin) -> None:
         self.origin = origin
-        self.reader = reader
-        self.writer = writer
+        self.transport: asyncio.Transport | None = None
         self.parser = h11.ResponseParser()
-        self.events: list[h11.Event] = []
+        self.events: deque[h11.Event] = deque()
         self.reused = False
+        self.eof = False  # no more bytes will arrive
+        self._error: BaseException | None = None  # why reading stopped early
+        self._waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._buffered = 0
+        self._read_paused = False
+        self._write_paused = False
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.events.extend(self.parser.feed(data))
+        except RemoteProtocolError as exc:
+            self._stop(exc)
+            return
+        self._buffered += len(data)
+        if self._buffered > _READ_BUFFER_BYTES and not self._read_paused:
+            self._read_paused = True
+            assert self.transport is not None
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        try:
+            self.events.extend(self.parser.feed_eof())
+        except RemoteProtocolError as exc:
+            self._error = exc
+        self.eof = True
+        self._wake()
+        return False  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        if not self.closed.done():
+            self.closed.set_result(None)
+        if exc is not None and self._error is None:
+            self._error = ConnectionClosed(f"the HTTP connection failed: {exc!r}")
+        self._wake()
+        w = self._drain_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        w = self._drain_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    # -- used by the client
+
+    def _stop(self, exc: BaseException) -> None:
+        self._error = exc
+        self.eof = True
+        if self.transport is not None:
+            self.transport.close()
+        self._wake()
+
+    def _wake(self) -> None:
+        w = self._waiter
+        if w is not None:
+            self._waiter = None
+            if not w.done():
+                w.set_result(None)
+
+    @property
+    def usable(self) -> bool:
+        return not self.eof and self.transport is not None and not self.transport.is_closing()
+
+    def write(self, data: bytes) -> None:
+        if not self.usable:
+            raise ConnectionClosed(
+                "the HTTP server closed the connection" if self._error is None else str(self._error)
+            )
+        assert self.transport is not None
+        self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self._write_paused and not self.eof:
+            self._drain_waiter = asyncio.get_running_loop().create_future()
+            await self._drain_waiter
+            self._drain_waiter = None
 
     def close(self) -> None:
-        self.writer.close()
+        if self.transport is not None:
+            self.transport.close()
 
     async def next_event(self, timeout: float | None) -> h11.Event:
-        while not self.events:
+        events = self.events
+        while not events:
+            self._buffered = 0
+            if self._read_paused and not self.eof:
+                self._read_paused = False
+                assert self.transport is not None
+                self.transport.resume_reading()
+            if self.eof:
+                if self._error is not None:
+                    raise self._error
+                raise ConnectionClosed("the HTTP server closed the connection")
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
             try:
-                async with asyncio.timeout(timeout):
-                    data = await self.reader.read(_READ_CHUNK_BYTES)
+                await waiter
             except TimeoutError:
                 raise RequestTimeout(f"no data from the HTTP server within {timeout} s") from None
-            except OSError as exc:
-                raise ConnectionClosed(f"the HTTP connection failed: {exc!r}") from exc
-            if data:
-                self.events = self.parser.feed(data)
-            else:
-                self.events = self.parser.feed_eof()
-                if not self.events:
-                    raise ConnectionClosed("the HTTP server closed the connection")
-            self.events.reverse()
-        return self.events.pop()
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        return events.popleft()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 class HTTPResponse:
@@ -120,12 +229,24 @@ class HTTPResponse:
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """Body bytes as they arrive."""
+        while (chunk := await self.next_chunk()) is not None:
+            yield chunk
+
+    @property
+    def buffered(self) -> bool:
+        """True when the next body event has already arrived (``next_chunk`` will not wait)."""
+        conn = self._conn
+        return conn is not None and bool(conn.events)
+
+    async def next_chunk(self) -> bytes | None:
+        """The next body bytes as they arrive; None at the end of the body."""
         while self._conn is not None:
             event = await self._next()
             if type(event) is h11.Data:
-                yield event.data
-            elif type(event) is h11.EndOfMessage:
+                return event.data
+            if type(event) is h11.EndOfMessage:
                 self._release()
+        return None
 
     async def _next(self) -> h11.Event:
         conn = self._conn
@@ -140,7 +261,7 @@ class HTTPResponse:
         """The whole body; more than ``max_bytes`` raises ``RemoteProtocolError``."""
         parts: list[bytes] = []
         size = 0
-        async for chunk in self.aiter_bytes():
+        while (chunk := await self.next_chunk()) is not None:
             size += len(chunk)
             if max_bytes is not None and size > max_bytes:
                 self._abort()
@@ -148,7 +269,7 @@ class HTTPResponse:
                     f"HTTP response body exceeds {max_bytes} bytes (status {self.status})"
                 )
             parts.append(chunk)
-        return b"".join(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _release(self) -> None:
         conn, self._conn = self._conn, None
@@ -188,6 +309,7 @@ class HTTPClient:
         self._idle: dict[Origin, list[_Connection]] = {}
         self._slots: dict[Origin, asyncio.Semaphore] = {}
         self._open: set[_Connection] = set()
+        self._targets: dict[str, tuple[Origin, str, bytes]] = {}  # url -> split, Host
         self.closed = False
 
     async def request(
@@ -201,9 +323,16 @@ class HTTPClient:
     ) -> HTTPResponse:
         if self.closed:
             raise ConnectionClosed("the HTTP client is closed")
-        origin, target = split_url(url)
+        cached = self._targets.get(url)
+        if cached is None:
+            origin, target = split_url(url)
+            cached = (origin, target, _host_header(origin))
+            if len(self._targets) >= _MAX_CACHED_URLS:
+                self._targets.clear()
+            self._targets[url] = cached
+        origin, target, host = cached
         pairs = headers.items() if isinstance(headers, Mapping) else headers
-        out: HeaderList = [(b"host", _host_header(origin))]
+        out: HeaderList = [(b"host", host)]
         out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
         if body is not None:
             out.append((b"content-length", str(len(body)).encode()))
@@ -216,8 +345,8 @@ class HTTPClient:
                 conn = self._idle_connection(origin) or await self._connect(origin)
                 try:
                     conn.parser.expect_response(method)
-                    conn.writer.write(head + body if body else head)
-                    await conn.writer.drain()
+                    conn.write(head + body if body else head)
+                    await conn.drain()
                     event = await conn.next_event(timeout)
                 except RequestTimeout:  # a TimeoutError, hence an OSError: not retried
                     self._discard(conn)
@@ -245,7 +374,7 @@ class HTTPClient:
         idle = self._idle.get(origin)
         while idle:
             conn = idle.pop()
-            if not conn.reader.at_eof() and not conn.writer.is_closing():
+            if conn.usable:
                 conn.reused = True
                 return conn
             self._discard(conn)
@@ -260,10 +389,15 @@ class HTTPClient:
                 import ssl  # lazy: plain-HTTP users never load it
 
                 ssl_ctx = self._ssl_context = ssl.create_default_context()
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, ssl=ssl_ctx, server_hostname=host if ssl_ctx else None
+                _, conn = await loop.create_connection(
+                    lambda: _Connection(origin),
+                    host,
+                    port,
+                    ssl=ssl_ctx,
+                    server_hostname=host if ssl_ctx else None,
                 )
         except TimeoutError:
             raise ConnectError(
@@ -271,7 +405,6 @@ class HTTPClient:
             ) from None
         except OSError as exc:
             raise ConnectError(f"could not connect to {host}:{port}: {exc}") from exc
-        conn = _Connection(origin, reader, writer)
         self._open.add(conn)
         return conn
 
@@ -304,7 +437,7 @@ class HTTPClient:
             conn.close()
         for conn in conns:
             try:
-                await asyncio.wait_for(conn.writer.wait_closed(), 1.0)
+                await asyncio.wait_for(asyncio.shield(conn.closed), 1.0)
             except (OSError, TimeoutError):  # pragma: no cover - best effort
                 pass
 

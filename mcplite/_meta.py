@@ -43,12 +43,16 @@ def read_request_meta(
             UNSUPPORTED_PROTOCOL_VERSION,
             {"supported": list(supported), "requested": version},
         )
+    if t.META_CLIENT_CAPABILITIES not in meta:
+        raise RemoteProtocolError(
+            f'Invalid params: missing _meta field "{t.META_CLIENT_CAPABILITIES}"',
+            INVALID_PARAMS,
+        )
     try:
         caps = msgspec.convert(meta[t.META_CLIENT_CAPABILITIES], t.ClientCapabilities)
-    except (KeyError, msgspec.ValidationError) as exc:
+    except msgspec.ValidationError as exc:
         raise RemoteProtocolError(
-            f'Invalid params: missing or invalid _meta field "{t.META_CLIENT_CAPABILITIES}" '
-            f"({exc})",
+            f'Invalid params: invalid _meta field "{t.META_CLIENT_CAPABILITIES}" ({exc})',
             INVALID_PARAMS,
         ) from None
     info: t.Implementation | None = None

@@ -81,7 +81,7 @@ def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
     payload = msgspec.json.encode(
         _Sealed(
             _STATE_VERSION,
-            time.time() + DEFAULT_REQUEST_STATE_TTL_SECONDS,
+            time.time() + ctx.server.request_state_ttl,
             ctx.method,
             responses,
             user,
@@ -94,7 +94,7 @@ def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
 def unseal(ctx: Context, state: str) -> _Sealed:
     """Verify and open a requestState; -32602 when it is forged, altered or expired."""
     bad = RPCError(INVALID_PARAMS, "Invalid params: invalid requestState")
-    if len(state) > DEFAULT_MAX_REQUEST_STATE_BYTES:
+    if len(state) > ctx.server.max_request_state_bytes:
         raise bad
     try:
         body, _, tag = state.partition(".")

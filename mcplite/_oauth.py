@@ -149,6 +149,7 @@ class OAuthClient:
     # ------------------------------------------------------------------ HTTPAuth
 
     async def headers(self, method: str, url: str) -> list[tuple[str, str]]:
+        """The ``Authorization`` (and ``DPoP``) headers for a request, once a token is at hand."""
         tokens = self._tokens
         if (
             tokens is not None
@@ -172,6 +173,7 @@ class OAuthClient:
     async def on_response(
         self, method: str, url: str, status: int, headers: Mapping[str, str]
     ) -> bool:
+        """React to a 401/403: authorize, refresh or step up; True to resend the request."""
         challenges = parse_www_authenticate(headers.get("www-authenticate", ""))
         error = challenge_param(challenges, "error")
         if error == "use_dpop_nonce" and "dpop-nonce" in headers:
@@ -191,6 +193,7 @@ class OAuthClient:
         return True
 
     async def aclose(self) -> None:
+        """Release the HTTP connections the OAuth flows used."""
         if self._own_http:
             await self._web.http.aclose()
 
@@ -198,6 +201,7 @@ class OAuthClient:
 
     @property
     def tokens(self) -> TokenResponse | None:
+        """The stored tokens of the current authorization server, if any."""
         return self._tokens
 
     async def authorize(

@@ -30,10 +30,21 @@ AssertionSource = str | Callable[[], Awaitable[str]]
 class TokenStorage(Protocol):
     """Where tokens and client registrations live, keyed by authorization server issuer."""
 
-    async def get_tokens(self, issuer: str) -> TokenResponse | None: ...
-    async def set_tokens(self, issuer: str, tokens: TokenResponse | None) -> None: ...
-    async def get_client(self, issuer: str) -> ClientInformation | None: ...
-    async def set_client(self, issuer: str, client: ClientInformation | None) -> None: ...
+    async def get_tokens(self, issuer: str) -> TokenResponse | None:
+        """The tokens stored for ``issuer``, or None."""
+        ...
+
+    async def set_tokens(self, issuer: str, tokens: TokenResponse | None) -> None:
+        """Store (or, with None, forget) the tokens for ``issuer``."""
+        ...
+
+    async def get_client(self, issuer: str) -> ClientInformation | None:
+        """The client registration stored for ``issuer``, or None."""
+        ...
+
+    async def set_client(self, issuer: str, client: ClientInformation | None) -> None:
+        """Store (or, with None, forget) the client registration for ``issuer``."""
+        ...
 
 
 class InMemoryTokenStorage:
@@ -44,18 +55,22 @@ class InMemoryTokenStorage:
         self.clients: dict[str, ClientInformation] = {}
 
     async def get_tokens(self, issuer: str) -> TokenResponse | None:
+        """The tokens stored for ``issuer``, or None."""
         return self.tokens.get(issuer)
 
     async def set_tokens(self, issuer: str, tokens: TokenResponse | None) -> None:
+        """Store (or, with None, forget) the tokens for ``issuer``."""
         if tokens is None:
             self.tokens.pop(issuer, None)
         else:
             self.tokens[issuer] = tokens
 
     async def get_client(self, issuer: str) -> ClientInformation | None:
+        """The client registration stored for ``issuer``, or None."""
         return self.clients.get(issuer)
 
     async def set_client(self, issuer: str, client: ClientInformation | None) -> None:
+        """Store (or, with None, forget) the client registration for ``issuer``."""
         if client is None:
             self.clients.pop(issuer, None)
         else:

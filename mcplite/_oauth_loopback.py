@@ -51,6 +51,7 @@ class LoopbackRedirect:
 
     @property
     def redirect_uri(self) -> str:
+        """The ``http://127.0.0.1:PORT/path`` URI to register and redirect to."""
         if self._server is None:
             raise RuntimeError("LoopbackRedirect.start() has not run yet")
         return f"http://127.0.0.1:{self.port}{self.path}"
@@ -128,6 +129,7 @@ class LoopbackRedirect:
         return b"200 OK", _DONE_PAGE
 
     async def aclose(self) -> None:
+        """Stop listening for the redirect."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -14,7 +14,7 @@ from msgspec import UNSET
 
 from . import types as t
 from ._context import Context
-from ._errors import INVALID_PARAMS, RPCError
+from ._errors import INTERNAL_ERROR, INVALID_PARAMS, RPCError, ToolError
 from ._schema import ArgumentError, ToolSignature, build_signature
 from ._tools import invoke, is_context
 
@@ -104,7 +104,11 @@ class PromptRegistry:
             ) from None
         for pname in entry.sig.injected:
             kwargs[pname] = ctx
-        value = await invoke(entry.fn, kwargs)
+        try:
+            value = await invoke(entry.fn, kwargs)
+        except ToolError as exc:
+            # The handler's own explanation, not a bare "Internal error".
+            raise RPCError(INTERNAL_ERROR, str(exc)) from None
         return _to_result(entry, value)
 
 

@@ -19,7 +19,14 @@ from msgspec import UNSET
 
 from . import types as t
 from ._context import Context
-from ._errors import INVALID_PARAMS, RESOURCE_NOT_FOUND, RPCError
+from ._errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    RESOURCE_NOT_FOUND,
+    ResourceNotFound,
+    RPCError,
+    ToolError,
+)
 from ._schema import ArgumentError, ToolSignature, build_signature
 from ._tools import invoke, is_context
 from ._uritemplate import URITemplate
@@ -155,6 +162,16 @@ class ResourceRegistry:
     # ------------------------------------------------------------------ reading
 
     async def read(self, ctx: Context, uri: str) -> t.ReadResourceResult:
+        """Read ``uri``: -32002/-32602 when nothing serves it or the handler raises
+        ``ResourceNotFound``; a handler's ``ToolError`` becomes -32603 with its message."""
+        try:
+            return await self._read(ctx, uri)
+        except ResourceNotFound as exc:
+            raise not_found(ctx, exc.uri) from None
+        except ToolError as exc:
+            raise RPCError(INTERNAL_ERROR, str(exc), {"uri": uri}) from None
+
+    async def _read(self, ctx: Context, uri: str) -> t.ReadResourceResult:
         entry = self.resources.get(uri)
         if entry is not None:
             mime = entry.resource.mime_type

@@ -23,12 +23,22 @@ from ._completion import Completer, CompletionRegistry
 from ._context import LOG_RANK, Context
 from ._errors import INVALID_PARAMS, METHOD_NOT_FOUND, RPCError
 from ._events import NotificationReceived, RequestReceived
-from ._mrtr import InputRequired, restore
+from ._mrtr import (
+    DEFAULT_MAX_REQUEST_STATE_BYTES,
+    DEFAULT_REQUEST_STATE_TTL_SECONDS,
+    InputRequired,
+    restore,
+)
 from ._pagination import DEFAULT_PAGE_SIZE, paginate
 from ._prompts import PromptRegistry
 from ._protocol import SERVER_ROLE, Protocol
 from ._resources import ResourceRegistry
-from ._session import DEFAULT_MAX_IN_FLIGHT_REQUESTS, DEFAULT_REQUEST_TIMEOUT_SECONDS, Session
+from ._session import (
+    DEFAULT_DRAIN_TIMEOUT_SECONDS,
+    DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    Session,
+)
 from ._subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
 from ._tools import ToolRegistry
 from ._transport import Transport
@@ -75,6 +85,9 @@ class Server:
         list_changed_debounce: float = DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS,
         logging: bool = True,
         bus: SubscriptionBus | None = None,
+        request_state_ttl: float = DEFAULT_REQUEST_STATE_TTL_SECONDS,
+        max_request_state_bytes: int = DEFAULT_MAX_REQUEST_STATE_BYTES,
+        drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
     ) -> None:
         self.info = t.Implementation(
             name=name,
@@ -91,6 +104,12 @@ class Server:
         self.list_changed_debounce = list_changed_debounce
         # Key for sealing 2026-07-28 requestState (HMAC); share it across workers.
         self.state_key = state_key
+        # 2026-07-28 requestState: how long a sealed state stays valid, and the longest
+        # one accepted back from a client.
+        self.request_state_ttl = request_state_ttl
+        self.max_request_state_bytes = max_request_state_bytes
+        # In-flight requests get this long to finish when a connection's input ends.
+        self.drain_timeout = drain_timeout
         self.tools = ToolRegistry(expose_errors=expose_errors)
         self.resources = ResourceRegistry()
         self.prompts = PromptRegistry()
@@ -181,11 +200,13 @@ class Server:
         return register
 
     def add_tool(self, fn: Callable[..., Any], **options: Any) -> None:
+        """Register ``fn`` as a tool without the decorator (options as for ``tool()``)."""
         self.tools.add(fn, **options)
         self._registered("tools")
         self.notify_list_changed("tools")
 
     def remove_tool(self, name: str) -> None:
+        """Unregister tool ``name``; clients are told the tool list changed."""
         if self.tools.remove(name):
             self._invalidate()
             self.notify_list_changed("tools")
@@ -297,6 +318,7 @@ class Server:
         completions: dict[str, Completer] | None = None,
         **options: Any,
     ) -> None:
+        """Register ``fn`` as a prompt without the decorator (options as for ``prompt()``)."""
         entry = self.prompts.add(fn, **options)
         for arg, completer in (completions or {}).items():
             self.completions.add("prompt", entry.prompt.name, arg, completer)
@@ -304,6 +326,7 @@ class Server:
         self.notify_list_changed("prompts")
 
     def remove_prompt(self, name: str) -> None:
+        """Unregister prompt ``name``; clients are told the prompt list changed."""
         if self.prompts.remove(name):
             self._invalidate()
             self.notify_list_changed("prompts")
@@ -352,11 +375,13 @@ class Server:
         return register
 
     def route(self, name: str, params_type: Any, handler: Handler) -> None:
+        """Serve request ``name``: params decoded as ``params_type``, ``handler(ctx, params)``."""
         self._routes[name] = _Route(params_type, handler)
 
     def on_notification(
         self, name: str, handler: Callable[[Session, Any], Awaitable[None]]
     ) -> None:
+        """Register a handler for incoming notification ``name``: ``handler(session, event)``."""
         self._notification_handlers[name] = handler
 
     def middleware(self, fn: Middleware) -> Middleware:
@@ -495,6 +520,7 @@ class Server:
             on_notification=self._on_notification,
             request_timeout=self.request_timeout,
             max_in_flight=self.max_in_flight,
+            drain_timeout=self.drain_timeout,
         )
         self.sessions.add(session)
         self._loop = asyncio.get_running_loop()
@@ -512,6 +538,7 @@ class Server:
             await session.aclose()
 
     async def serve_stdio(self, **options: Any) -> None:
+        """Serve one client on this process's stdin/stdout until it goes away."""
         from ._stdio import stdio_server_transport
 
         async with stdio_server_transport(**options) as transport:

@@ -50,6 +50,10 @@ T = TypeVar("T")
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
 DEFAULT_MAX_IN_FLIGHT_REQUESTS: Final = 256
 DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 2.0
+# When the peer's input ends, requests already running get this long to finish and have
+# their answers written before they are cancelled.  Under 1 s so a stdio server still
+# exits promptly after stdin EOF (2025-11-25 basic/lifecycle.mdx "stdio" shutdown).
+DEFAULT_DRAIN_TIMEOUT_SECONDS: Final = 0.8
 
 RequestHandler = Callable[["Session", RequestReceived], Awaitable[Any]]
 NotificationHandler = Callable[["Session", NotificationReceived], Awaitable[None] | None]
@@ -68,6 +72,7 @@ class Session:
         on_notification: NotificationHandler | None = None,
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+        drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
     ) -> None:
         self.protocol = protocol
         self.transport = transport
@@ -75,6 +80,7 @@ class Session:
         self.on_notification = on_notification
         self.request_timeout = request_timeout
         self.max_in_flight = max_in_flight
+        self.drain_timeout = drain_timeout
         self.ready = asyncio.Event()
         self.closed = asyncio.Event()
         self.close_reason: BaseException | None = None
@@ -90,10 +96,12 @@ class Session:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        """Start reading from the transport (idempotent); ``async with`` does this."""
         if self._reader is None:
             self._reader = asyncio.get_running_loop().create_task(self._read_loop())
 
     async def wait_closed(self) -> None:
+        """Wait until the connection has ended (either side closed it)."""
         await self.closed.wait()
 
     async def aclose(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
@@ -164,11 +172,20 @@ class Session:
                         self._other_event(event)
         except ConnectionClosed as exc:
             reason = exc
+            await self._drain_in_flight()
         except (OSError, MCPError) as exc:
             reason = ConnectionClosed(f"the connection failed: {exc!r}")
             log.debug("session reader stopped", exc_info=True)
         finally:
             self._connection_lost(reason)
+
+    async def _drain_in_flight(self) -> None:
+        """The peer's input ended: let running handlers finish (and write their answers)
+        for up to ``drain_timeout`` seconds; whatever is still running is then cancelled
+        by ``_connection_lost``."""
+        pending = [*self._handlers.values(), *self._background]
+        if pending and self.drain_timeout > 0:
+            await asyncio.wait(pending, timeout=self.drain_timeout)
 
     def _other_event(self, event: Any) -> None:
         kind = type(event)
@@ -269,6 +286,7 @@ class Session:
     async def notify(
         self, method: str, params: Any = None, related: rpc.RequestId | None = None
     ) -> None:
+        """Send notification ``method``; ``related`` ties it to a request being answered."""
         await self.transport.send(self.protocol.notify(method, params), related)
 
     async def request(
@@ -281,6 +299,7 @@ class Session:
         on_progress: ProgressCallback | None = None,
         related: rpc.RequestId | None = None,
     ) -> T:
+        """Send request ``method`` and decode its result as ``result_type``."""
         raw = await self.request_raw(
             method, params, timeout=timeout, on_progress=on_progress, related=related
         )

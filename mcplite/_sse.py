@@ -176,6 +176,9 @@ class SSEDecoder:
                 raise RemoteProtocolError(
                     f"SSE event exceeds {max_bytes} bytes (got at least {self._event_bytes})"
                 )
+            if line.startswith(b"data: "):  # the common case, with one copy of the value
+                self._data.append(line[6:])
+                continue
             name, colon, value = line.partition(b":")
             if colon and value[:1] == b" ":
                 value = value[1:]

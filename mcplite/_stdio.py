@@ -101,18 +101,79 @@ class StreamTransport:
             self._writer.close()
 
 
-async def _pipe_streams(
-    read_fd: int, write_fd: int
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+class _FileReader:
+    """The ``read`` half of a StreamReader over a regular file (or anything the event loop
+    cannot watch): each read runs in a worker thread.  A regular file never blocks for
+    long, so the thread always comes back."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    async def read(self, n: int) -> bytes:
+        return await asyncio.to_thread(os.read, self._fd, n)
+
+
+class _FileWriter:
+    """The part of a StreamWriter StreamTransport uses, over a regular file: writes go
+    straight to the descriptor (writing to a regular file does not block on a reader)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._fd = file.fileno()
+
+    @property
+    def transport(self) -> _FileWriter:
+        return self  # nothing is ever buffered: see get_write_buffer_size
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def writelines(self, parts: Sequence[bytes]) -> None:
+        if self._file.closed:
+            raise ConnectionClosed("the output file is closed")
+        for part in parts:
+            view = memoryview(part)
+            while view:
+                view = view[os.write(self._fd, view) :]
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._file.close()
+
+
+async def _read_stream(read_fd: int) -> asyncio.StreamReader | _FileReader:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=DEFAULT_READ_CHUNK_BYTES, loop=loop)
     rfile = os.fdopen(read_fd, "rb", buffering=0, closefd=False)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), rfile)
-    wfile = os.fdopen(write_fd, "wb", buffering=0)
-    w_transport, w_protocol = await loop.connect_write_pipe(
-        lambda: asyncio.streams.FlowControlMixin(loop=loop), wfile
-    )
-    writer = asyncio.StreamWriter(w_transport, w_protocol, None, loop)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), rfile)
+    except (ValueError, OSError):
+        # "Pipe transport is only for pipes, sockets and character devices": stdin is a
+        # regular file (``server < requests.jsonl``).
+        return _FileReader(read_fd)
+    return reader
+
+
+async def _write_stream(write_fd: int) -> asyncio.StreamWriter | _FileWriter:
+    loop = asyncio.get_running_loop()
+    wfile = os.fdopen(write_fd, "wb", buffering=0)  # owned (and closed) by the writer
+    try:
+        w_transport, w_protocol = await loop.connect_write_pipe(
+            lambda: asyncio.streams.FlowControlMixin(loop=loop), wfile
+        )
+    except (ValueError, OSError):
+        return _FileWriter(wfile)  # stdout is a regular file (``server > out.jsonl``)
+    return asyncio.StreamWriter(w_transport, w_protocol, None, loop)
+
+
+async def _pipe_streams(read_fd: int, write_fd: int) -> tuple[Any, Any]:
+    """A reader of ``read_fd`` and a writer to ``write_fd`` (which the writer owns): event
+    loop pipes when the descriptors are pipes, sockets or terminals (the fast path),
+    thread reads / direct writes when they are regular files."""
+    reader = await _read_stream(read_fd)
+    writer = await _write_stream(write_fd)
     return reader, writer
 
 

@@ -52,6 +52,9 @@ DEFAULT_RECONNECT_DELAY_SECONDS: Final = 1.0  # first backoff step when no `retr
 DEFAULT_MAX_RECONNECT_DELAY_SECONDS: Final = 30.0
 DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 5.0  # the DELETE on close (go-sdk #1183)
 DEFAULT_MAX_QUEUED_MESSAGES: Final = 1024  # received, not yet read by the session
+# How long the rest of an answered request's SSE stream is read before its connection is
+# dropped (the server should end it right after the response).
+_STREAM_LINGER_SECONDS: Final = 1.0
 _BACKOFF_FACTOR: Final = 1.5
 
 RequestId = int | str
@@ -67,6 +70,28 @@ class _Outgoing(msgspec.Struct):
 class _Probe(msgspec.Struct):
     id: Any = None
     method: str | None = None
+
+
+_REQUEST_PREFIX: Final = b'{"jsonrpc":"2.0","id":'
+_METHOD_KEY: Final = b'"method":"'
+_META_KEY: Final = b'"' + t.META_PROTOCOL_VERSION.encode() + b'"'
+
+
+def _fast_request(data: bytes) -> tuple[int, str] | None:
+    """(id, method) of a request our ``_jsonrpc`` encoded with an integer id, read from its
+    fixed envelope (``{"jsonrpc":"2.0","id":N,"method":"..."``) without decoding the params;
+    None when the message is anything else (the caller then decodes it)."""
+    if not data.startswith(_REQUEST_PREFIX):
+        return None
+    comma = data.find(b",", 22, 44)
+    if comma < 0 or not data.startswith(_METHOD_KEY, comma + 1):
+        return None
+    start = comma + 11
+    end = data.find(b'"', start, start + 256)
+    digits = data[22:comma]
+    if end < 0 or not digits.isdigit() or b"\\" in data[start:end]:
+        return None
+    return int(digits), data[start:end].decode()
 
 
 def _probe(data: bytes) -> _Probe | None:
@@ -95,6 +120,7 @@ class StreamableHTTPTransport:
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS,
         max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
         auth: HTTPAuth | None = None,
+        stream_linger: float = _STREAM_LINGER_SECONDS,
     ) -> None:
         from ._httpclient import split_url
 
@@ -110,6 +136,7 @@ class StreamableHTTPTransport:
         self.max_reconnect_delay = max_reconnect_delay
         self.standalone_stream = standalone_stream
         self.close_timeout = close_timeout
+        self.stream_linger = stream_linger
         self.session_id: str | None = None
         self.protocol_version: str | None = None
         # Set by the Client to Session.fail_request; without it failures become
@@ -174,16 +201,20 @@ class StreamableHTTPTransport:
     async def send(self, data: bytes, related: RequestId | None = None) -> None:
         if self._closed:
             raise ConnectionClosed("the streamable HTTP transport is closed")
+        version = self.protocol_version
+        if version is not None and version < STATELESS_REVISION and _META_KEY not in data:
+            # The hot path: a request in the handshake era whose params carry no protocol
+            # version, so its headers do not depend on them -- no need to decode them.
+            fast = _fast_request(data)
+            if fast is not None:
+                self._start_request(fast[0], fast[1], None, data)
+                return
         try:
             msg = msgspec.json.decode(data, type=_Outgoing)
         except (msgspec.DecodeError, msgspec.ValidationError):
             msg = _Outgoing()
         if msg.method is not None and isinstance(msg.id, (int, str)):
-            rid: RequestId = msg.id
-            self._streams[rid] = task = self._spawn(
-                self._request(rid, msg.method, msg.params, data)
-            )
-            task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
+            self._start_request(msg.id, msg.method, msg.params, data)
             return
         if msg.method == "notifications/cancelled" and isinstance(msg.params, dict):
             target = msg.params.get("requestId")
@@ -193,6 +224,10 @@ class StreamableHTTPTransport:
             if self._stateless(msg.params):
                 return  # 2026-07-28: closing the stream IS the cancellation
         await self._post_other(data, msg)
+
+    def _start_request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
+        self._streams[rid] = task = self._spawn(self._request(rid, method, params, data))
+        task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
 
     async def aclose(self) -> None:
         if self._closed:
@@ -367,18 +402,54 @@ class StreamableHTTPTransport:
         return await self._http_request("GET", headers)
 
     async def _pump(self, resp: HTTPResponse, decoder: SSEDecoder, rid: RequestId | None) -> bool:
-        """Feed the stream's messages to receive(); True once the response to ``rid`` came."""
-        async for chunk in resp.aiter_bytes():
+        """Feed the stream's messages to receive(); True once the response to ``rid`` came.
+
+        After the response the server SHOULD end the stream (2025-11-25 transports.mdx,
+        "Sending Messages to the Server" 6.iv); its end usually arrives with the response,
+        so the rest is read (briefly) and a keep-alive connection goes back to the pool
+        instead of being closed and reconnected for every request.
+        """
+        answered = False
+        inbox = self._inbox
+        while (chunk := await resp.next_chunk()) is not None:
             for event in decoder.feed(chunk):
-                if event.event != "message" or not event.data.strip():
+                if event.event != "message":
+                    continue
+                data = event.data
+                if not data or data.isspace():
                     continue  # priming events carry only an id (SEP-1699)
-                payload = event.data.encode()
-                await self._inbox.put(payload)
-                if rid is not None:
+                payload = data.encode()
+                if inbox.full():
+                    await inbox.put(payload)
+                else:
+                    inbox.put_nowait(payload)
+                if rid is not None and not answered:
                     probe = _probe(payload)
                     if probe is not None and probe.method is None and probe.id == rid:
-                        return True
+                        answered = True
+            if answered:
+                await self._finish_stream(resp, decoder)
+                return True
         return False
+
+    async def _finish_stream(self, resp: HTTPResponse, decoder: SSEDecoder) -> None:
+        """Read what is left of an answered stream for at most ``stream_linger`` seconds
+        (messages on it still reach receive()); then the connection is reused or closed."""
+        try:
+            while resp.buffered:  # usually the end of the stream came with the response
+                await self._leftover(await resp.next_chunk(), decoder)
+            if resp.closed:
+                return
+            async with asyncio.timeout(self.stream_linger):
+                while (chunk := await resp.next_chunk()) is not None:
+                    await self._leftover(chunk, decoder)
+        except (TimeoutError, MCPError, OSError) as exc:
+            log.debug("an answered SSE stream did not end: %r", exc)
+
+    async def _leftover(self, chunk: bytes | None, decoder: SSEDecoder) -> None:
+        for event in decoder.feed(chunk or b""):
+            if event.event == "message" and event.data and not event.data.isspace():
+                await self._inbox.put(event.data.encode())
 
     async def _standalone_stream(self) -> None:
         last_id: str | None = None

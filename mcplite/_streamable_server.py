@@ -644,19 +644,24 @@ class StreamableHTTPServer:
 
     @property
     def port(self) -> int:
+        """The port listened on (the one picked when ``port=0``)."""
         return self.http.port
 
     @property
     def url(self) -> str:
+        """The endpoint's URL, e.g. ``http://127.0.0.1:8000/mcp``."""
         return self.http.url + self.app.path
 
     async def start(self) -> None:
+        """Start listening; ``async with`` does this."""
         await self.http.start()
 
     async def aclose(self) -> None:
+        """Stop listening, close sessions and connections (bounded)."""
         await self.http.aclose()
 
     async def serve_forever(self) -> None:
+        """Start, then serve until cancelled."""
         await self.http.serve_forever()
 
     async def __aenter__(self) -> StreamableHTTPServer:

@@ -115,12 +115,14 @@ class Stream:
         "http",
         "key",
         "log",
+        "max_events",
         "next_index",
         "on_gone",
         "owner",
         "pending",
         "priming",
         "responder",
+        "resumable",
         "sent_upto",
         "sse",
         "status_map",
@@ -153,12 +155,14 @@ class Stream:
         self.sent_upto = -1  # last event index written to a live connection
         self.on_gone: Any = None  # stateless: called when the client goes away
         # Replay log (session streams only): (index, encoded event).
-        self.log: deque[tuple[int, bytes]] | None = (
-            deque(maxlen=max_events) if owner is not None else None
-        )
+        # Replay log (session streams only): (index, encoded event), created with the
+        # first event -- most streams are answered as JSON and never need one.
+        self.resumable = owner is not None
+        self.max_events = max_events
+        self.log: deque[tuple[int, bytes]] | None = None
 
     def _event(self, data: bytes, retry_ms: int | None = None) -> bytes:
-        if self.log is None:
+        if not self.resumable:
             return (
                 encode_event(data, event="message")
                 if retry_ms is None
@@ -169,7 +173,10 @@ class Stream:
         ev = encode_event(
             data, event="message" if data else None, id=f"{self.key}_{idx}", retry_ms=retry_ms
         )
-        self.log.append((idx, ev))
+        log = self.log
+        if log is None:
+            log = self.log = deque(maxlen=self.max_events)
+        log.append((idx, ev))
         return ev
 
     def start_sse(self) -> None:
@@ -180,7 +187,7 @@ class Stream:
         self.responder = None
         self.http = responder.start_stream(200, [*SSE_HEADERS, *self.extra_headers])
         self.http.on_close(self._disconnected)
-        if self.priming and self.log is not None:
+        if self.priming and self.resumable:
             self.http.write(self._event(b""))
 
     def _disconnected(self) -> None:
@@ -232,7 +239,7 @@ class Stream:
 
     def close_connection(self, retry_ms: int) -> bool:
         """SEP-1699: tell the client when to come back, then drop the connection."""
-        if self.done or self.log is None:
+        if self.done or not self.resumable:
             return False
         if not self.sse:
             if self.responder is None or not self.can_sse:
@@ -248,13 +255,13 @@ class Stream:
 
     def attach(self, responder: Responder, after: int, prime: bool = False) -> None:
         """A GET: replay what followed event ``after``, then go live."""
-        assert self.log is not None
+        assert self.resumable
         if self.http is not None:
             self.http.abort()
         http = responder.start_stream(200, [*SSE_HEADERS, *self.extra_headers])
         self.sse = True
         self.responder = None
-        missed = [ev for idx, ev in self.log if idx > after]
+        missed = [ev for idx, ev in self.log or () if idx > after]
         if prime:
             missed.insert(0, self._event(b""))
         self.sent_upto = self.next_index - 1
@@ -289,7 +296,7 @@ class HTTPSession:
         self._waiter: asyncio.Future[None] | None = None
         self.closed = False
         self.routes: dict[Any, Stream] = {}  # client request id -> its stream
-        self.batches: deque[Stream] = deque()  # POSTs carrying a batch, oldest first
+        self.batches: list[Stream] = []  # POSTs carrying a batch, oldest first (rare)
         self.streams: OrderedDict[int, Stream] = OrderedDict()  # replayable streams
         self._keys = 0
         self.in_flight = 0
@@ -322,7 +329,7 @@ class HTTPSession:
             raise ConnectionClosed("the HTTP session was closed")
         if data[:1] == b"[":  # a batch answer (2025-03-26): the oldest batch POST
             if self.batches:
-                oldest = self.batches.popleft()
+                oldest = self.batches.pop(0)
                 oldest.pending.clear()
                 oldest.message(data, True)
             return

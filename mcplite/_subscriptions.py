@@ -49,6 +49,8 @@ Listener = Callable[[ChangeEvent], None]
 
 @runtime_checkable
 class SubscriptionBus(Protocol):
+    """Carries change events between the workers serving one MCP server (``Server(bus=)``)."""
+
     def publish(self, event: ChangeEvent) -> None:
         """Send ``event`` to every listener (of every worker sharing the bus)."""
         ...
@@ -65,6 +67,7 @@ class MemoryBus:
         self._listeners: list[Listener] = []
 
     def publish(self, event: ChangeEvent) -> None:
+        """Deliver ``event`` to every listener in this process."""
         for listener in list(self._listeners):
             try:
                 listener(event)
@@ -72,6 +75,7 @@ class MemoryBus:
                 log.exception("subscription listener failed")
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` for every published event; returns the unsubscribe function."""
         self._listeners.append(listener)
 
         def unsubscribe() -> None:

@@ -23,6 +23,8 @@ RequestId = int | str
 
 @runtime_checkable
 class Transport(Protocol):
+    """What a session needs from a transport: payloads in, payloads out, close."""
+
     async def receive(self) -> bytes:
         """Return the next payload; raise ``ConnectionClosed`` at the end of the stream.
 
@@ -31,9 +33,13 @@ class Transport(Protocol):
         """
         ...
 
-    async def send(self, data: bytes, related: RequestId | None = None) -> None: ...
+    async def send(self, data: bytes, related: RequestId | None = None) -> None:
+        """Send one payload; ``related`` is the id of the request it belongs to, if any."""
+        ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Close the transport (idempotent)."""
+        ...
 
 
 _EOF = b""
@@ -48,6 +54,7 @@ class MemoryTransport:
         self._closed = False
 
     async def receive(self) -> bytes:
+        """The next payload the other end sent; ``ConnectionClosed`` once it closed."""
         if self._closed:
             raise ConnectionClosed("the in-memory transport is closed")
         data = await self._inbox.get()
@@ -57,11 +64,13 @@ class MemoryTransport:
         return data
 
     async def send(self, data: bytes, related: RequestId | None = None) -> None:
+        """Queue ``data`` for the other end (waits while its queue is full)."""
         if self._closed:
             raise ConnectionClosed("the in-memory transport is closed")
         await self._outbox.put(data)
 
     async def aclose(self) -> None:
+        """Close both directions; the other end sees the end of the stream."""
         if self._closed:
             return
         self._closed = True
@@ -94,13 +103,16 @@ class LoggingTransport:
         self.name = name
 
     async def receive(self) -> bytes:
+        """Receive from the wrapped transport, logging the payload."""
         data = await self.inner.receive()
         log.debug("%s <- %s", self.name, data.decode("utf-8", "replace"))
         return data
 
     async def send(self, data: bytes, related: RequestId | None = None) -> None:
+        """Log the payload, then send it on the wrapped transport."""
         log.debug("%s -> %s", self.name, data.decode("utf-8", "replace"))
         await self.inner.send(data, related)
 
     async def aclose(self) -> None:
+        """Close the wrapped transport."""
         await self.inner.aclose()

@@ -292,17 +292,23 @@ class BlobResourceContents(ResourceContents, kw_only=True):
 
 
 class TextContent(_WithMeta, tag_field="type", tag="text", kw_only=True):
+    """Text provided to or from an LLM."""
+
     text: str
     annotations: Annotations | UnsetType = UNSET
 
 
 class ImageContent(_WithMeta, tag_field="type", tag="image", kw_only=True):
+    """An image provided to or from an LLM."""
+
     data: str  # base64
     mime_type: str
     annotations: Annotations | UnsetType = UNSET
 
 
 class AudioContent(_WithMeta, tag_field="type", tag="audio", kw_only=True):
+    """Audio provided to or from an LLM."""
+
     data: str  # base64
     mime_type: str
     annotations: Annotations | UnsetType = UNSET
@@ -326,6 +332,8 @@ class ResourceLink(Resource, tag_field="type", tag="resource_link", kw_only=True
 
 
 class EmbeddedResource(_WithMeta, tag_field="type", tag="resource", kw_only=True):
+    """The contents of a resource, embedded into a prompt or tool call result."""
+
     resource: ResourceContents
     annotations: Annotations | UnsetType = UNSET
 
@@ -385,16 +393,22 @@ class UnknownContent:
 
 
 class RootsCapability(_Base, kw_only=True):
+    """The client can list its roots (`ClientCapabilities.roots`)."""
+
     list_changed: bool | UnsetType = UNSET
 
 
 class SamplingCapability(_Base, kw_only=True):
+    """The client can sample an LLM for the server (`ClientCapabilities.sampling`)."""
+
     context: dict[str, Any] | UnsetType = UNSET
     tools: dict[str, Any] | UnsetType = UNSET
 
 
 class ElicitationCapability(_Base, kw_only=True):
     # 2025-11-25: an empty object means form mode only.
+    """The client can ask its user for input (`ClientCapabilities.elicitation`)."""
+
     form: dict[str, Any] | UnsetType = UNSET
     url: dict[str, Any] | UnsetType = UNSET
 
@@ -408,6 +422,8 @@ class TasksCapability(_Base, kw_only=True):
 
 
 class ClientCapabilities(_Base, kw_only=True):
+    """Capabilities a client may support."""
+
     experimental: dict[str, dict[str, Any]] | UnsetType = UNSET
     roots: RootsCapability | UnsetType = UNSET
     sampling: SamplingCapability | UnsetType = UNSET
@@ -417,19 +433,27 @@ class ClientCapabilities(_Base, kw_only=True):
 
 
 class PromptsCapability(_Base, kw_only=True):
+    """The server offers prompt templates (`ServerCapabilities.prompts`)."""
+
     list_changed: bool | UnsetType = UNSET
 
 
 class ResourcesCapability(_Base, kw_only=True):
+    """The server offers resources to read (`ServerCapabilities.resources`)."""
+
     subscribe: bool | UnsetType = UNSET
     list_changed: bool | UnsetType = UNSET
 
 
 class ToolsCapability(_Base, kw_only=True):
+    """The server offers tools to call (`ServerCapabilities.tools`)."""
+
     list_changed: bool | UnsetType = UNSET
 
 
 class ServerCapabilities(_Base, kw_only=True):
+    """Capabilities that a server may support."""
+
     experimental: dict[str, dict[str, Any]] | UnsetType = UNSET
     logging: dict[str, Any] | UnsetType = UNSET
     completions: dict[str, Any] | UnsetType = UNSET
@@ -450,10 +474,14 @@ class TaskMetadata(_Base, kw_only=True):
 
 
 class RelatedTaskMetadata(_Base, kw_only=True):
+    """Metadata for associating messages with a task."""
+
     task_id: str
 
 
 class Task(_WithMeta, kw_only=True):
+    """Data associated with a task."""
+
     task_id: str
     status: TaskStatus
     created_at: str
@@ -464,18 +492,26 @@ class Task(_WithMeta, kw_only=True):
 
 
 class CreateTaskResult(_WithMeta, kw_only=True):
+    """A response to a task-augmented request."""
+
     task: Task
 
 
 class GetTaskParams(_WithMeta, kw_only=True):
+    """Parameters for a `tasks/get` request."""
+
     task_id: str
 
 
 class GetTaskPayloadParams(_WithMeta, kw_only=True):
+    """Parameters for a `tasks/result` request."""
+
     task_id: str
 
 
 class CancelTaskParams(_WithMeta, kw_only=True):
+    """Parameters for a `tasks/cancel` request."""
+
     task_id: str
 
 
@@ -492,10 +528,14 @@ class TaskStatusNotificationParams(Task, kw_only=True):
 
 
 class ListTasksParams(_PaginatedParams, kw_only=True):
+    """Parameters for a `tasks/list` request."""
+
     pass
 
 
 class ListTasksResult(_WithMeta, kw_only=True):
+    """The response to a tasks/list request."""
+
     tasks: list[Task]
     next_cursor: str | UnsetType = UNSET
 
@@ -538,12 +578,16 @@ class InputRequiredResult(_Result, kw_only=True):
 
 
 class InitializeParams(_WithMeta, kw_only=True):
+    """Parameters for an `initialize` request."""
+
     protocol_version: str
     capabilities: ClientCapabilities
     client_info: Implementation
 
 
 class InitializeResult(_WithMeta, kw_only=True):
+    """After receiving an initialize request from the client, the server sends this response."""
+
     protocol_version: str
     capabilities: ServerCapabilities
     server_info: Implementation
@@ -551,6 +595,8 @@ class InitializeResult(_WithMeta, kw_only=True):
 
 
 class PingParams(_WithMeta, kw_only=True):
+    """Parameters for a `ping` request."""
+
     pass
 
 
@@ -559,12 +605,16 @@ class DiscoverParams(_WithMeta, kw_only=True):
 
 
 class DiscoverResult(_CacheableResult, kw_only=True):
+    """The result returned by the server for a `server/discover` request."""
+
     supported_versions: list[str]
     capabilities: ServerCapabilities
     instructions: str | UnsetType = UNSET
 
 
 class EmptyResult(_Result, kw_only=True):
+    """A result that indicates success but carries no data."""
+
     pass
 
 
@@ -573,11 +623,15 @@ class EmptyNotificationParams(_WithMeta, kw_only=True):
 
 
 class CancelledNotificationParams(_WithMeta, kw_only=True):
+    """Parameters for a `notifications/cancelled` notification."""
+
     request_id: RequestId
     reason: str | UnsetType = UNSET
 
 
 class ProgressNotificationParams(_WithMeta, kw_only=True):
+    """Parameters for a `notifications/progress` notification."""
+
     progress_token: ProgressToken
     progress: float
     total: float | UnsetType = UNSET
@@ -588,6 +642,8 @@ class ProgressNotificationParams(_WithMeta, kw_only=True):
 
 
 class ToolAnnotations(_Base, kw_only=True):
+    """Additional properties describing a `Tool` to clients."""
+
     title: str | UnsetType = UNSET
     read_only_hint: bool | UnsetType = UNSET
     destructive_hint: bool | UnsetType = UNSET
@@ -596,10 +652,14 @@ class ToolAnnotations(_Base, kw_only=True):
 
 
 class ToolExecution(_Base, kw_only=True):
+    """Execution-related properties for a tool."""
+
     task_support: Literal["forbidden", "optional", "required"] | UnsetType = UNSET
 
 
 class Tool(_WithMeta, kw_only=True):
+    """Definition for a tool the client can call."""
+
     name: str
     input_schema: dict[str, Any]  # JSON Schema, verbatim
     title: str | UnsetType = UNSET
@@ -611,20 +671,28 @@ class Tool(_WithMeta, kw_only=True):
 
 
 class ListToolsParams(_PaginatedParams, kw_only=True):
+    """Parameters for a `tools/list` request."""
+
     pass
 
 
 class ListToolsResult(_PaginatedResult, kw_only=True):
+    """The result returned by the server for a `tools/list` request."""
+
     tools: list[Tool]
 
 
 class CallToolParams(_MRTRParams, kw_only=True):
+    """Parameters for a `tools/call` request."""
+
     name: str
     arguments: dict[str, Any] | UnsetType = UNSET
     task: TaskMetadata | UnsetType = UNSET
 
 
 class CallToolResult(_Result, kw_only=True):
+    """The result returned by the server for a `tools/call` request."""
+
     content: list[ContentBlock]
     structured_content: Any = UNSET
     is_error: bool | UnsetType = UNSET
@@ -641,6 +709,8 @@ class CallToolResult(_Result, kw_only=True):
 
 
 class ResourceTemplate(_WithMeta, kw_only=True):
+    """A template description for resources available on the server."""
+
     uri_template: str
     name: str
     title: str | UnsetType = UNSET
@@ -651,40 +721,58 @@ class ResourceTemplate(_WithMeta, kw_only=True):
 
 
 class ListResourcesParams(_PaginatedParams, kw_only=True):
+    """Parameters for a `resources/list` request."""
+
     pass
 
 
 class ListResourcesResult(_PaginatedResult, kw_only=True):
+    """The result returned by the server for a `resources/list` request."""
+
     resources: list[Resource]
 
 
 class ListResourceTemplatesParams(_PaginatedParams, kw_only=True):
+    """Parameters for a `resources/templates/list` request."""
+
     pass
 
 
 class ListResourceTemplatesResult(_PaginatedResult, kw_only=True):
+    """The result returned by the server for a `resources/templates/list` request."""
+
     resource_templates: list[ResourceTemplate]
 
 
 class ReadResourceParams(_MRTRParams, kw_only=True):
+    """Parameters for a `resources/read` request."""
+
     uri: str
 
 
 class ReadResourceResult(_CacheableResult, kw_only=True):
+    """The result returned by the server for a `resources/read` request."""
+
     contents: list[ResourceContents]
     input_requests: dict[str, InputRequest] | UnsetType = UNSET
     request_state: str | UnsetType = UNSET
 
 
 class SubscribeParams(_WithMeta, kw_only=True):
+    """Parameters for a `resources/subscribe` request."""
+
     uri: str
 
 
 class UnsubscribeParams(_WithMeta, kw_only=True):
+    """Parameters for a `resources/unsubscribe` request."""
+
     uri: str
 
 
 class ResourceUpdatedNotificationParams(_WithMeta, kw_only=True):
+    """Parameters for a `notifications/resources/updated` notification."""
+
     uri: str
 
 
@@ -692,6 +780,8 @@ class ResourceUpdatedNotificationParams(_WithMeta, kw_only=True):
 
 
 class SubscriptionFilter(_Base, kw_only=True):
+    """The set of notification types a client may opt in to on a `subscriptions/listen` request."""
+
     tools_list_changed: bool | UnsetType = UNSET
     prompts_list_changed: bool | UnsetType = UNSET
     resources_list_changed: bool | UnsetType = UNSET
@@ -699,15 +789,23 @@ class SubscriptionFilter(_Base, kw_only=True):
 
 
 class SubscriptionsListenParams(_WithMeta, kw_only=True):
+    """Parameters for a `subscriptions/listen` request."""
+
     notifications: SubscriptionFilter
 
 
 class SubscriptionsListenResult(_Result, kw_only=True):
     # 2026-07-28: _meta is required here (carries META_SUBSCRIPTION_ID).
+    """The response to a `subscriptions/listen` request, signalling that the subscription has ended
+    gracefully (for example, during server shutdown).
+    """
+
     meta: dict[str, Any] = msgspec.field(name="_meta")
 
 
 class SubscriptionsAcknowledgedNotificationParams(_WithMeta, kw_only=True):
+    """Parameters for a `notifications/subscriptions/acknowledged` notification."""
+
     notifications: SubscriptionFilter
 
 
@@ -715,6 +813,8 @@ class SubscriptionsAcknowledgedNotificationParams(_WithMeta, kw_only=True):
 
 
 class PromptArgument(_Base, kw_only=True):
+    """Describes an argument that a prompt can accept."""
+
     name: str
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -722,6 +822,8 @@ class PromptArgument(_Base, kw_only=True):
 
 
 class Prompt(_WithMeta, kw_only=True):
+    """A prompt or prompt template that the server offers."""
+
     name: str
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -730,24 +832,34 @@ class Prompt(_WithMeta, kw_only=True):
 
 
 class PromptMessage(_Base, kw_only=True):
+    """Describes a message returned as part of a prompt."""
+
     role: Role
     content: ContentBlock
 
 
 class ListPromptsParams(_PaginatedParams, kw_only=True):
+    """Parameters for a `prompts/list` request."""
+
     pass
 
 
 class ListPromptsResult(_PaginatedResult, kw_only=True):
+    """The result returned by the server for a `prompts/list` request."""
+
     prompts: list[Prompt]
 
 
 class GetPromptParams(_MRTRParams, kw_only=True):
+    """Parameters for a `prompts/get` request."""
+
     name: str
     arguments: dict[str, str] | UnsetType = UNSET
 
 
 class GetPromptResult(_Result, kw_only=True):
+    """The result returned by the server for a `prompts/get` request."""
+
     messages: list[PromptMessage]
     description: str | UnsetType = UNSET
     input_requests: dict[str, InputRequest] | UnsetType = UNSET
@@ -758,10 +870,14 @@ class GetPromptResult(_Result, kw_only=True):
 
 
 class SetLevelParams(_WithMeta, kw_only=True):
+    """Parameters for a `logging/setLevel` request."""
+
     level: LoggingLevel
 
 
 class LoggingMessageNotificationParams(_WithMeta, kw_only=True):
+    """Parameters for a `notifications/message` notification."""
+
     level: LoggingLevel
     data: Any
     logger: str | UnsetType = UNSET
@@ -771,11 +887,15 @@ class LoggingMessageNotificationParams(_WithMeta, kw_only=True):
 
 
 class PromptReference(_Base, tag_field="type", tag="ref/prompt", kw_only=True):
+    """Identifies a prompt."""
+
     name: str
     title: str | UnsetType = UNSET
 
 
 class ResourceTemplateReference(_Base, tag_field="type", tag="ref/resource", kw_only=True):
+    """A reference to a resource or resource template definition."""
+
     uri: str
 
 
@@ -785,27 +905,37 @@ Reference: TypeAlias = PromptReference | ResourceTemplateReference
 
 
 class CompleteArgument(_Base, kw_only=True):
+    """The argument being completed: its name and the value typed so far."""
+
     name: str
     value: str
 
 
 class CompleteContext(_Base, kw_only=True):
+    """Additional context for completion: already-resolved argument values."""
+
     arguments: dict[str, str] | UnsetType = UNSET
 
 
 class CompleteParams(_WithMeta, kw_only=True):
+    """Parameters for a `completion/complete` request."""
+
     ref: Reference
     argument: CompleteArgument
     context: CompleteContext | UnsetType = UNSET
 
 
 class Completion(_Base, kw_only=True):
+    """The completion values of a `completion/complete` result."""
+
     values: list[str]
     total: int | UnsetType = UNSET
     has_more: bool | UnsetType = UNSET
 
 
 class CompleteResult(_Result, kw_only=True):
+    """The result returned by the server for a `completion/complete` request."""
+
     completion: Completion
 
 
@@ -813,10 +943,14 @@ class CompleteResult(_Result, kw_only=True):
 
 
 class ModelHint(_Base, kw_only=True):
+    """Hints to use for model selection."""
+
     name: str | UnsetType = UNSET
 
 
 class ModelPreferences(_Base, kw_only=True):
+    """The server's preferences for model selection, requested of the client during sampling."""
+
     hints: list[ModelHint] | UnsetType = UNSET
     cost_priority: float | UnsetType = UNSET
     speed_priority: float | UnsetType = UNSET
@@ -824,16 +958,22 @@ class ModelPreferences(_Base, kw_only=True):
 
 
 class ToolChoice(_Base, kw_only=True):
+    """Controls tool selection behavior for sampling requests."""
+
     mode: Literal["auto", "required", "none"] | UnsetType = UNSET
 
 
 class SamplingMessage(_WithMeta, kw_only=True):
+    """Describes a message issued to or received from an LLM API."""
+
     role: Role
     # 2025-11-25+: a single block or a list of blocks.
     content: SamplingContent | list[SamplingContent]
 
 
 class CreateMessageParams(_WithMeta, kw_only=True):
+    """Parameters for a `sampling/createMessage` request."""
+
     messages: list[SamplingMessage]
     max_tokens: int
     model_preferences: ModelPreferences | UnsetType = UNSET
@@ -848,6 +988,8 @@ class CreateMessageParams(_WithMeta, kw_only=True):
 
 
 class CreateMessageResult(_WithMeta, kw_only=True):
+    """The result returned by the client for a `sampling/createMessage` request."""
+
     role: Role
     content: SamplingContent | list[SamplingContent]
     model: str
@@ -858,15 +1000,21 @@ class CreateMessageResult(_WithMeta, kw_only=True):
 
 
 class Root(_WithMeta, kw_only=True):
+    """Represents a root directory or file that the server can operate on."""
+
     uri: str
     name: str | UnsetType = UNSET
 
 
 class ListRootsParams(_WithMeta, kw_only=True):
+    """Parameters for a `roots/list` request."""
+
     pass
 
 
 class ListRootsResult(_WithMeta, kw_only=True):
+    """The result returned by the client for a `roots/list` request."""
+
     roots: list[Root]
 
 
@@ -874,6 +1022,8 @@ class ListRootsResult(_WithMeta, kw_only=True):
 
 
 class StringSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    """An elicitation form field holding a string."""
+
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
     min_length: int | UnsetType = UNSET
@@ -883,6 +1033,8 @@ class StringSchema(_Base, tag_field="type", tag="string", kw_only=True):
 
 
 class NumberSchema(_Base, kw_only=True):
+    """An elicitation form field holding a number or an integer."""
+
     type: Literal["number", "integer"]
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -892,17 +1044,23 @@ class NumberSchema(_Base, kw_only=True):
 
 
 class BooleanSchema(_Base, tag_field="type", tag="boolean", kw_only=True):
+    """An elicitation form field holding a boolean."""
+
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
     default: bool | UnsetType = UNSET
 
 
 class EnumOption(_Base, kw_only=True):
+    """One option of a titled enumeration: its value (`const`) and display title."""
+
     const: str
     title: str
 
 
 class UntitledSingleSelectEnumSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    """Schema for single-selection enumeration without display titles for options."""
+
     enum: list[str]
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -910,6 +1068,8 @@ class UntitledSingleSelectEnumSchema(_Base, tag_field="type", tag="string", kw_o
 
 
 class TitledSingleSelectEnumSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    """Schema for single-selection enumeration with display titles for each option."""
+
     one_of: list[EnumOption]
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -917,6 +1077,8 @@ class TitledSingleSelectEnumSchema(_Base, tag_field="type", tag="string", kw_onl
 
 
 class LegacyTitledEnumSchema(_Base, tag_field="type", tag="string", kw_only=True):
+    """Deprecated: use `TitledSingleSelectEnumSchema` instead."""
+
     enum: list[str]
     enum_names: list[str] | UnsetType = UNSET
     title: str | UnsetType = UNSET
@@ -925,14 +1087,20 @@ class LegacyTitledEnumSchema(_Base, tag_field="type", tag="string", kw_only=True
 
 
 class UntitledEnumItems(_Base, tag_field="type", tag="string", kw_only=True):
+    """The `items` of an untitled multi-select enumeration."""
+
     enum: list[str]
 
 
 class TitledEnumItems(_Base, kw_only=True):
+    """The `items` of a titled multi-select enumeration."""
+
     any_of: list[EnumOption]
 
 
 class UntitledMultiSelectEnumSchema(_Base, tag_field="type", tag="array", kw_only=True):
+    """Schema for multiple-selection enumeration without display titles for options."""
+
     items: UntitledEnumItems
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -942,6 +1110,8 @@ class UntitledMultiSelectEnumSchema(_Base, tag_field="type", tag="array", kw_onl
 
 
 class TitledMultiSelectEnumSchema(_Base, tag_field="type", tag="array", kw_only=True):
+    """Schema for multiple-selection enumeration with display titles for each option."""
+
     items: TitledEnumItems
     title: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -967,11 +1137,15 @@ class ElicitParams(_WithMeta, kw_only=True):
 
 
 class ElicitResult(_WithMeta, kw_only=True):
+    """The result returned by the client for an `elicitation/create` request."""
+
     action: Literal["accept", "decline", "cancel"]
     content: dict[str, Any] | UnsetType = UNSET
 
 
 class ElicitationCompleteNotificationParams(_WithMeta, kw_only=True):
+    """Parameters for a `notifications/elicitation/complete` notification."""
+
     elicitation_id: str
 
 

@@ -500,6 +500,14 @@ async def test_listen_feeds_list_changed_and_is_cancelled_on_close() -> None:
 
     async def handler(msg: dict[str, Any], peer: Peer) -> None:
         if msg.get("method") == "subscriptions/listen":
+            ack = {"notifications": msg["params"]["notifications"]}
+            await peer.send(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "notifications/subscriptions/acknowledged",
+                    "params": ack,
+                }
+            )
             await peer.send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
             await peer.send(
                 {

@@ -1,0 +1,144 @@
+"""The streamable HTTP client's hot paths: SSE answers keep their connection, a stream that
+does not end after its answer is dropped after ``stream_linger``, the request fast path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+import mcplite
+from mcplite._framing import LineSplitter, LineTooLong
+from mcplite._http11 import RequestParser
+from mcplite._jsonrpc import encode_request
+from mcplite._streamable_client import StreamableHTTPTransport, _fast_request
+from mcplite._streamable_server import StreamableHTTPServer
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+@asynccontextmanager
+async def sse_server(end_stream: bool) -> AsyncIterator[tuple[str, list[int]]]:
+    """Answers each POSTed request over a chunked SSE stream: a priming event, the response,
+    one notification after it, then the end of the stream (or nothing: it stays open)."""
+    conns: list[int] = []
+
+    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conns.append(1)
+        parser = RequestParser()
+        try:
+            while data := await reader.read(65536):
+                for _req, body in parser.feed_requests(data):
+                    rid = json.loads(body)["id"]
+                    response = json.dumps({"jsonrpc": "2.0", "id": rid, "result": {}})
+                    note = json.dumps({"jsonrpc": "2.0", "method": "notifications/x"})
+                    out = (
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n"
+                        + _chunk(b"id: p\ndata:\n\n")
+                        + _chunk(b"data: " + response.encode() + b"\n\n")
+                        + _chunk(b"data: " + note.encode() + b"\n\n")
+                    )
+                    writer.write(out + (b"0\r\n\r\n" if end_stream else b""))
+                    await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/mcp", conns
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def _exchange(transport: StreamableHTTPTransport, rid: int) -> list[bytes]:
+    await transport.send(encode_request(rid, "tools/list", {}))
+    return [await transport.receive(), await transport.receive()]
+
+
+async def test_answered_sse_stream_keeps_its_connection() -> None:
+    async with sse_server(end_stream=True) as (url, conns):
+        transport = StreamableHTTPTransport(url, standalone_stream=False)
+        transport.set_protocol_version("2025-11-25")
+        try:
+            for rid in (1, 2, 3):
+                got = await _exchange(transport, rid)
+                assert json.loads(got[0])["id"] == rid
+                assert json.loads(got[1])["method"] == "notifications/x"  # after the answer
+            for _ in range(50):
+                if not transport._streams:
+                    break
+                await asyncio.sleep(0.002)
+            assert transport.http.open_connections == 1
+            assert len(conns) == 1
+        finally:
+            await transport.aclose()
+
+
+async def test_answered_sse_stream_that_stays_open_is_dropped_after_linger() -> None:
+    async with sse_server(end_stream=False) as (url, _conns):
+        transport = StreamableHTTPTransport(url, standalone_stream=False, stream_linger=0.02)
+        try:
+            got = await _exchange(transport, 7)  # no protocol version yet: the slow path
+            assert json.loads(got[0])["id"] == 7
+            for _ in range(50):
+                if transport.http.open_connections == 0:
+                    break
+                await asyncio.sleep(0.005)
+            assert transport.http.open_connections == 0
+        finally:
+            await transport.aclose()
+
+
+async def test_sse_server_answers_over_one_connection() -> None:
+    server = mcplite.Server("s")
+
+    @server.tool()
+    async def echo(text: str) -> str:
+        return text
+
+    async with (
+        StreamableHTTPServer(server, json_response=False) as srv,
+        mcplite.connect(srv.url, protocol_version="2025-11-25") as client,
+    ):
+        for n in (1, 70_000):  # the second one spans several reads and chunks
+            result = await client.call_tool("echo", {"text": "x" * n})
+            assert result.content[0].text == "x" * n  # type: ignore[union-attr]
+        transport = client.transport
+        assert isinstance(transport, StreamableHTTPTransport)
+        # One for the requests, one for the standalone GET stream.
+        assert transport.http.open_connections <= 2
+
+
+def test_fast_request_reads_our_own_envelope_only() -> None:
+    assert _fast_request(encode_request(12, "tools/call", {"name": "a"})) == (12, "tools/call")
+    assert _fast_request(encode_request(3, "ping")) == (3, "ping")
+    assert _fast_request(encode_request("s", "ping")) is None  # string ids: decoded instead
+    assert _fast_request(b'{"jsonrpc":"2.0","id":1,"result":{}}') is None
+    assert _fast_request(b'{"jsonrpc":"2.0","id":1,"method":"a\\u0062"}') is None
+    assert _fast_request(b'{"jsonrpc":"2.0","id":1,"method":"unterminated') is None
+    assert _fast_request(b"[]") is None
+
+
+def test_line_split_over_reads_is_joined_once() -> None:
+    splitter = LineSplitter(max_line_bytes=10)
+    assert splitter.feed(b"abc") == []
+    assert splitter.feed(b"") == []
+    assert splitter.feed(b"def") == []
+    assert splitter.pending_bytes == 6
+    assert splitter.feed(b"g\r\nhi\nj") == [b"abcdefg", b"hi"]
+    assert splitter.feed(b"\n") == [b"j"]
+    assert splitter.feed(b"12345") == []
+    with pytest.raises(LineTooLong) as info:
+        splitter.feed(b"678901\nok\n")
+    assert info.value.lines == [b"ok"] and info.value.dropped == 1
+    assert splitter.feed(b"\r\n") == []  # an empty CRLF line is skipped

@@ -1,0 +1,278 @@
+"""_httpserver: handler failures, responder contract, pipelining back-pressure, half-close,
+shutdown of busy connections, write flow control (real loopback sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import socket
+import struct
+from typing import Any
+
+import pytest
+
+from mcplite._http11 import Request
+from mcplite._httpserver import HTTPServer, Responder, make_ssl_context
+
+GET = b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+GET_KEEP = b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+async def exchange(port: int, data: bytes, *, half_close: bool = False) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        if half_close:
+            writer.write_eof()
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+
+
+def statuses(raw: bytes) -> list[int]:
+    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
+
+
+async def test_handler_failures_become_500_or_a_broken_stream(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def app(request: Request, body: bytes, responder: Responder) -> Any:
+        if request.target == "/sync-boom":
+            raise RuntimeError("sync handler bug")
+        if request.target == "/silent":
+
+            async def nothing() -> None:
+                return None
+
+            return nothing()
+        if request.target == "/stream-boom":
+
+            async def stream_boom() -> None:
+                s = responder.start_stream(200, [])
+                s.write(b"partial")
+                raise RuntimeError("failed mid-stream")
+
+            return stream_boom()
+        responder.respond(200, [], b"ok")
+        return None
+
+    with caplog.at_level(logging.ERROR, logger="mcplite._httpserver"):
+        async with HTTPServer(app) as srv:
+            out = await exchange(srv.port, GET % b"/sync-boom")
+            assert statuses(out) == [500] and out.endswith(b"internal server error\n")
+            out = await exchange(srv.port, GET % b"/silent")  # never answered: 500
+            assert statuses(out) == [500]
+            out = await exchange(srv.port, GET % b"/stream-boom")
+            assert statuses(out) == [200]
+            assert b"partial" in out and not out.endswith(b"0\r\n\r\n")  # cut short
+    assert sum("HTTP handler failed" in r.getMessage() for r in caplog.records) >= 2
+
+
+async def test_responder_contract_and_stream_details() -> None:
+    seen: dict[str, Any] = {}
+
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        seen["client"] = responder.client
+        seen["local"] = responder.local_address
+        seen["disconnected"] = responder.disconnected
+        if request.target == "/stream":
+            s = responder.start_stream(200, [(b"content-type", b"text/plain")])
+            with pytest.raises(RuntimeError, match="already answered"):
+                responder.start_stream(200, [])
+            with pytest.raises(RuntimeError, match="already answered"):
+                responder.respond(200, [])
+            s.on_close(lambda: None)
+            s.write(b"")  # ignored
+            s.write(b"a")
+            await s.drain()
+            s.end()
+            s.write(b"after end")  # ignored
+            s.end(b"again")
+            s.abort()  # already closed: ignored
+            seen["closed"] = s.closed
+            return
+        responder.respond(204, [])
+
+    async with HTTPServer(app) as srv:
+        out = await exchange(srv.port, GET_KEEP % b"/stream" + GET % b"/")
+        assert statuses(out) == [200, 204]
+        assert b"1\r\na\r\n0\r\n\r\n" in out
+        assert b"after end" not in out and b"again" not in out
+        assert seen["closed"] is True
+        assert seen["client"][0] == "127.0.0.1"
+        assert seen["local"][1] == srv.port
+        assert seen["disconnected"] is False
+        # HTTP/1.0: no chunking, the body ends when the connection closes
+        out = await exchange(srv.port, b"GET /stream HTTP/1.0\r\n\r\n")
+        assert b"connection: close" in out.lower() and out.endswith(b"\r\n\r\na")
+
+
+async def test_parse_error_after_a_pipelined_request() -> None:
+    release = asyncio.Event()
+    busy = asyncio.Event()
+
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        busy.set()
+        await release.wait()
+        responder.respond(200, [], b"first")
+
+    async with HTTPServer(app) as srv:
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(GET_KEEP % b"/a")
+        await writer.drain()
+        await asyncio.wait_for(busy.wait(), 5)
+        writer.write(b"BROKEN\r\n\r\n")  # arrives while the first request is running
+        await writer.drain()
+        await asyncio.sleep(0.02)
+        release.set()
+        out = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        # the good request is answered first, then the bad one gets a 400 and the close
+        assert statuses(out) == [200, 400]
+
+
+async def test_pipelining_pauses_and_resumes_reading() -> None:
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        await asyncio.sleep(0)
+        responder.respond(200, [], request.target.encode())
+
+    async with HTTPServer(app, max_pipelined=2) as srv:
+        data = b"".join(GET_KEEP % b"/%d" % i for i in range(8))
+        data += b"GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        out = await exchange(srv.port, data)
+        assert statuses(out) == [200] * 9
+        assert out.endswith(b"/last")
+
+
+async def test_half_close_answers_then_closes() -> None:
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        await asyncio.sleep(0.01)
+        responder.respond(200, [], b"done")
+
+    async with HTTPServer(app) as srv:
+        out = await exchange(srv.port, GET % b"/", half_close=True)
+        assert statuses(out) == [200] and out.endswith(b"done")
+        out = await exchange(srv.port, b"", half_close=True)  # nothing sent at all
+        assert out == b""
+
+
+async def test_connection_lost_runs_callbacks_and_skips_late_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gone = asyncio.Event()
+    done = asyncio.Event()
+
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        def bad_callback() -> None:
+            raise RuntimeError("callback bug")
+
+        responder.on_close(bad_callback)
+        responder.on_close(gone.set)
+        await gone.wait()
+        assert responder.disconnected
+        responder.on_close(done.set)  # already gone: runs at once
+        responder.respond(200, [], b"too late")  # no connection: dropped quietly
+        s = Responder(responder._conn, True).start_stream(200, [])
+        assert s.closed
+        s.write(b"x")
+
+    with caplog.at_level(logging.ERROR, logger="mcplite._httpserver"):
+        async with HTTPServer(app) as srv:
+            _, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+            writer.write(GET_KEEP % b"/")
+            await writer.drain()
+            await asyncio.sleep(0.02)
+            # a reset (not a half-close, which the server answers first) loses the connection
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            await asyncio.wait_for(done.wait(), 5)
+    assert any("close callback failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_write_flow_control() -> None:
+    results: list[str] = []
+
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        conn = responder._conn
+        s = responder.start_stream(200, [])
+        conn.pause_writing()
+        waiter = asyncio.ensure_future(s.drain())
+        await asyncio.sleep(0)
+        assert not waiter.done()
+        conn.resume_writing()
+        await waiter
+        conn.resume_writing()  # nothing waits: harmless
+        results.append("drained")
+        s.end(b"ok")
+
+    async with HTTPServer(app) as srv:
+        out = await exchange(srv.port, GET_KEEP % b"/" + GET % b"/")
+        assert b"2\r\nok\r\n0\r\n\r\n" in out and results == ["drained", "drained"]
+
+
+async def test_shutdown_aborts_busy_connections_and_runs_hooks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cancelled = asyncio.Event()
+    started = asyncio.Event()
+
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    hooks: list[str] = []
+
+    async def async_hook() -> None:
+        hooks.append("async")
+
+    srv = HTTPServer(app, shutdown_timeout=0.02)
+    srv.on_shutdown.append(lambda: hooks.append("sync"))
+    srv.on_shutdown.append(async_hook)
+    await srv.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+    writer.write(GET % b"/")
+    await writer.drain()
+    await asyncio.wait_for(started.wait(), 5)
+    with caplog.at_level(logging.WARNING, logger="mcplite._httpserver"):
+        await srv.aclose()
+        await srv.aclose()  # idempotent
+    assert hooks == ["sync", "async"]
+    await asyncio.wait_for(cancelled.wait(), 5)
+    assert any("still busy" in r.getMessage() for r in caplog.records)
+    assert await asyncio.wait_for(reader.read(), 5) == b""
+    writer.close()
+
+
+async def test_serve_forever_cancelled_closes_the_server() -> None:
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        responder.respond(200, [], b"up")
+
+    srv = HTTPServer(app)
+    task = asyncio.ensure_future(srv.serve_forever())
+    for _ in range(50):
+        await asyncio.sleep(0.005)
+        if srv._server is not None and srv.port:
+            break
+    out = await exchange(srv.port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert out.endswith(b"up")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert srv.closing
+
+
+def test_url_and_ssl_context_errors(tmp_path: Any) -> None:
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        return None
+
+    srv = HTTPServer(app, host="::1", port=8443)
+    assert srv.url == "http://[::1]:8443"
+    with pytest.raises(OSError):
+        make_ssl_context(str(tmp_path / "missing.pem"))
