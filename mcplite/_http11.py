@@ -326,7 +326,8 @@ class _Parser:
                 if pos == n:
                     break
                 i = data.find(b"\n\r\n", pos)
-                j = data.find(b"\n\n", pos)
+                # Only a bare-LF terminator before the CRLF one matters: never scan the body.
+                j = data.find(b"\n\n", pos, i + 1 if i >= 0 else n)
                 if i < 0 and j < 0:
                     if n - pos > self.max_head_bytes:
                         raise self._head_too_large(n - pos)

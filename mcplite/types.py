@@ -1310,6 +1310,15 @@ def decode_result(data: bytes | msgspec.Raw, type_: type[T]) -> T | InputRequire
     ``resultType == "input_required"`` yields :class:`InputRequiredResult` (the complete
     result's required fields are absent then); anything else decodes leniently as ``type_``.
     """
+    # Fast path: one typed decode.  An input_required result lacks the complete result's
+    # required fields, so it fails here (or says so in resultType) and takes the slow path.
+    try:
+        result = decoder(type_).decode(data)
+    except msgspec.ValidationError:
+        pass
+    else:
+        if getattr(result, "result_type", None) != "input_required":
+            return result
     if decoder(_ResultTypeProbe).decode(data).result_type == "input_required":
         return decoder(InputRequiredResult).decode(data)
     return decode_lenient(data, type_)

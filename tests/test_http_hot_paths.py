@@ -142,3 +142,5 @@ def test_line_split_over_reads_is_joined_once() -> None:
         splitter.feed(b"678901\nok\n")
     assert info.value.lines == [b"ok"] and info.value.dropped == 1
     assert splitter.feed(b"\r\n") == []  # an empty CRLF line is skipped
+    assert splitter.feed(b"\r") == []
+    assert splitter.feed(b"\n") == []  # ... also when its CR and LF arrive apart

@@ -842,3 +842,19 @@ def test_2026_example_round_trips(path: Path) -> None:
     else:
         value = t.decode_lenient(part, type_)
     assert json.loads(t.encode(value)) == part
+
+
+def test_decode_result_fast_path_and_input_required() -> None:
+    ok = t.decode_result(
+        b'{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}', t.CallToolResult
+    )
+    assert isinstance(ok, t.CallToolResult) and ok.text == "ab"
+    # valid as the complete type, but the server says input_required: trust resultType
+    raw = b'{"resultType":"input_required","content":[],"inputRequests":{},"requestState":"s"}'
+    needed = t.decode_result(raw, t.CallToolResult)
+    assert isinstance(needed, t.InputRequiredResult) and needed.request_state == "s"
+    bare = t.decode_result(b'{"resultType":"input_required","requestState":"t"}', t.CallToolResult)
+    assert isinstance(bare, t.InputRequiredResult) and bare.request_state == "t"
+    newer = t.decode_result(b'{"content":[{"type":"hologram","x":1}]}', t.CallToolResult)
+    assert isinstance(newer, t.CallToolResult)
+    assert isinstance(newer.content[0], t.UnknownContent)
