@@ -385,11 +385,14 @@ class HTTPSession:
             max_events=self.max_events,
         )
         self.streams[key] = stream
-        while len(self.streams) > self.max_replay_streams:
-            old_key, old = next(iter(self.streams.items()))
-            if not old.done and old.key != 0:
-                break  # never forget a live stream
-            del self.streams[old_key]
+        if len(self.streams) > self.max_replay_streams:
+            # Forget the oldest finished request streams; never a live one, and never the
+            # standalone GET stream (key 0), which a client may resume at any time.
+            for old_key, old in list(self.streams.items()):
+                if len(self.streams) <= self.max_replay_streams:
+                    break
+                if old.done and old_key != 0:
+                    del self.streams[old_key]
         return stream
 
     def open_post(

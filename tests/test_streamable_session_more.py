@@ -199,12 +199,6 @@ def test_finished_post_streams_leave_the_replay_window() -> None:
     assert hs.replay("1_0", fake()) is False  # the oldest answers were forgotten
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: HTTPSession._new_stream evicts the standalone GET stream (key 0) from the "
-    "replay window once max_replay_streams POSTs have been opened, so Last-Event-ID '0_N' "
-    "resumption of the GET stream fails (400) for the rest of the session",
-)
 def test_standalone_stream_stays_resumable_after_many_posts() -> None:
     hs = HTTPSession("sid", max_replay_streams=4)
     hs.open_standalone(fake(), priming=True)
