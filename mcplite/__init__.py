@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         TokenStorage,
     )
     from ._oauth_loopback import LoopbackRedirect
-    from ._streamable_server import StreamableHTTPServer, serve_http
+    from ._streamable_run import StreamableHTTPServer, serve_http
 
 # Imported on first use (PEP 562) so ``import mcplite`` stays light: the OAuth client and
 # the HTTP server pull in modules a stdio-only program never needs.
@@ -70,10 +70,10 @@ _LAZY = {
     "JWTBearer": "._oauth_grants",
     "LoopbackRedirect": "._oauth_loopback",
     "OAuthClient": "._oauth",
-    "StreamableHTTPServer": "._streamable_server",
+    "StreamableHTTPServer": "._streamable_run",
     "TokenStorage": "._oauth_grants",
     "asgi_app": "._asgi",
-    "serve_http": "._streamable_server",
+    "serve_http": "._streamable_run",
 }
 
 

@@ -7,30 +7,18 @@ in the handshake era ``elicit``/``sample``/``list_roots`` are requests to the cl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
 
 from . import types as t
 from ._events import ClientState, RequestReceived
+from ._meta import LOG_LEVELS, LOG_RANK
 
 if TYPE_CHECKING:
     from ._auth import TokenInfo
     from ._server import Server
     from ._session import Session
-
-# Syslog severities (RFC 5424 §6.2.1) as MCP orders them (server/utilities/logging.mdx).
-LOG_LEVELS: Final = (
-    "debug",
-    "info",
-    "notice",
-    "warning",
-    "error",
-    "critical",
-    "alert",
-    "emergency",
-)
-LOG_RANK: Final = {name: rank for rank, name in enumerate(LOG_LEVELS)}
 
 
 class Context:

@@ -1,8 +1,9 @@
 """Sans-I/O HTTP/1.1 for both roles (layer 1, pure).
 
 Message syntax is RFC 9112, semantics RFC 9110.  The server feeds received bytes to a
-``RequestParser`` and writes what ``encode_response_head``/``encode_chunk`` return; the
-client does the mirror image with ``encode_request_head`` and a ``ResponseParser``.  Nothing
+``RequestParser`` and writes what ``_http11_write.encode_response_head``/``encode_chunk``
+return; the client does the mirror image with ``encode_request_head`` and a
+``ResponseParser``.  Nothing
 here does I/O or keeps a clock: timeouts belong to the asyncio layer.
 
 Parsers return events (h11's vocabulary): a head (``Request`` or ``Response``), then zero or
@@ -19,22 +20,20 @@ searched, so a message trickling in byte by byte still costs O(n).
 
 from __future__ import annotations
 
-import functools
-import re
 from collections import deque
 from collections.abc import Iterator
-from typing import Final, NamedTuple, NoReturn
+from typing import Final, NoReturn
 
 import msgspec
 
 from ._errors import LocalProtocolError, RemoteProtocolError
+from ._http11_syntax import patterns as _re
 
 # fmt: off
 __all__ = [
-    "CHUNKED_END", "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_HEADERS", "DEFAULT_MAX_HEAD_BYTES",
+    "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_HEADERS", "DEFAULT_MAX_HEAD_BYTES",
     "DEFAULT_MAX_LINE_BYTES", "Data", "EndOfMessage", "Event", "HTTPProtocolError", "Headers",
-    "Request", "RequestParser", "Response", "ResponseParser", "encode_chunk",
-    "encode_request_head", "encode_response_head",
+    "Request", "RequestParser", "Response", "ResponseParser",
 ]
 # fmt: on
 
@@ -46,10 +45,6 @@ DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024  # one JSON-RPC message (DESIGN.
 # Request-line / status-line (a longer request-line answers 414), chunk-size and trailer lines.
 DEFAULT_MAX_LINE_BYTES: Final = 8 * 1024
 
-CHUNKED_END: Final = b"0\r\n\r\n"  # last-chunk + empty trailer section (RFC 9112 §7.1)
-
-_TCHAR = rb"[-!#$%&'*+.^_`|~0-9A-Za-z]"  # RFC 9110 §5.6.2 token characters
-_FIELD_VCHAR = rb"[\t\x20-\x7e\x80-\xff]"  # RFC 9110 §5.5: VCHAR, obs-text, SP, HTAB
 
 # Framing decided from a head: a byte count (>= 0) or one of these.
 _CHUNKED: Final = -1
@@ -59,21 +54,6 @@ _UNTIL_CLOSE: Final = -2
 _HEAD, _BODY_LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _BODY_CLOSE = range(7)
 _CLOSED, _ERROR = 7, 8
 
-# fmt: off
-_REASONS: Final = {
-    100: b"Continue", 200: b"OK", 201: b"Created", 202: b"Accepted", 204: b"No Content",
-    301: b"Moved Permanently", 302: b"Found", 304: b"Not Modified",
-    307: b"Temporary Redirect", 308: b"Permanent Redirect", 400: b"Bad Request",
-    401: b"Unauthorized", 403: b"Forbidden", 404: b"Not Found", 405: b"Method Not Allowed",
-    406: b"Not Acceptable", 408: b"Request Timeout", 409: b"Conflict",
-    413: b"Content Too Large", 414: b"URI Too Long", 415: b"Unsupported Media Type",
-    421: b"Misdirected Request", 422: b"Unprocessable Content", 429: b"Too Many Requests",
-    431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
-    501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable",
-    504: b"Gateway Timeout", 505: b"HTTP Version Not Supported",
-}
-# fmt: on
-
 
 class HTTPProtocolError(RemoteProtocolError):
     """The peer sent invalid HTTP; ``status`` is the response a server should send."""
@@ -81,39 +61,6 @@ class HTTPProtocolError(RemoteProtocolError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-class _Patterns(NamedTuple):
-    request_line: re.Pattern[bytes]
-    status_line: re.Pattern[bytes]
-    field_line: re.Pattern[bytes]
-    out_block: re.Pattern[bytes]
-    token: re.Pattern[bytes]
-    chunk_size: re.Pattern[bytes]
-    ctl: re.Pattern[bytes]
-    blank_lines: re.Pattern[bytes]
-
-
-@functools.cache
-def _re() -> _Patterns:
-    """Regexes, compiled on first use, never at import (cold start; DESIGN.md §1)."""
-    return _Patterns(
-        request_line=re.compile(rb"(" + _TCHAR + rb"+) ([\x21-\x7e]+) HTTP/([0-9]\.[0-9])"),
-        status_line=re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: (" + _FIELD_VCHAR + rb"*))?"),
-        # One match per valid field line (CRLF already folded to LF), anchored at a line
-        # start: a line with obs-fold, whitespace before the colon or a control character
-        # has none.  Possessive quantifiers keep a long run of spaces from backtracking
-        # quadratically; trailing OWS is stripped in Python for the same reason.
-        field_line=re.compile(
-            rb"^(" + _TCHAR + rb"++):[ \t]*+(" + _FIELD_VCHAR + rb"*+)\n", re.MULTILINE
-        ),
-        out_block=re.compile(rb"(?:" + _TCHAR + rb"+: " + _FIELD_VCHAR + rb"*\r\n)*"),
-        token=re.compile(_TCHAR + rb"+"),
-        # 16 hex digits = 64 bits; int(x, 16) alone would accept "0x", "_", "+" and spaces.
-        chunk_size=re.compile(rb"[0-9A-Fa-f]{1,16}"),
-        ctl=re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]"),  # CTL except HTAB
-        blank_lines=re.compile(rb"[\r\n]*"),
-    )
 
 
 class Headers:
@@ -622,46 +569,3 @@ class ResponseParser(_Parser):
         self._keep_alive = keep_alive
         response = Response(status, reason or b"", headers, version, keep_alive)
         return response, framing
-
-
-def _encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
-    block = b"".join([b"%s: %s\r\n" % pair for pair in headers])
-    # The count catches a value smuggling in "\r\nName: value", which the regex alone allows.
-    if not _re().out_block.fullmatch(block) or block.count(b"\n") != len(headers):
-        for name, value in headers:
-            if not _re().token.fullmatch(name):
-                raise LocalProtocolError(f"invalid header name {name!r}")
-            if b"\r" in value or b"\n" in value or _re().ctl.search(value):
-                raise LocalProtocolError(
-                    f"header {name!r} value contains CR, LF, NUL or a control character"
-                )
-        raise AssertionError("unreachable: the field block was rejected")  # pragma: no cover
-    return block
-
-
-def encode_response_head(
-    status: int, headers: list[tuple[bytes, bytes]], reason: bytes | None = None
-) -> bytes:
-    """Status line + header fields + blank line.  Framing headers are the caller's job."""
-    if not 100 <= status <= 999:
-        raise LocalProtocolError(f"status must be 100-999, got {status}")
-    if reason is None:
-        reason = _REASONS.get(status, b"")
-    elif _re().ctl.search(reason):
-        raise LocalProtocolError(f"reason phrase contains a control character: {reason!r}")
-    return b"HTTP/1.1 %d %s\r\n%s\r\n" % (status, reason, _encode_fields(headers))
-
-
-def encode_request_head(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> bytes:
-    """Request line + header fields + blank line.  ``Host`` is the caller's job."""
-    line = b"%s %s HTTP/1.1" % (method.encode(), target.encode())
-    if not _re().request_line.fullmatch(line):
-        raise LocalProtocolError(f"invalid method or target: {method!r} {target!r}")
-    return line + b"\r\n" + _encode_fields(headers) + b"\r\n"
-
-
-def encode_chunk(data: bytes) -> bytes:
-    """One chunk of a chunked body; empty data gives b"" (an empty chunk would end it)."""
-    if not data:
-        return b""
-    return b"%x\r\n%s\r\n" % (len(data), data)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from . import _http11 as h11
 from ._errors import ConnectError, ConnectionClosed, RemoteProtocolError, RequestTimeout
+from ._http11_write import encode_request_head
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +337,7 @@ class HTTPClient:
         out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
         if body is not None:
             out.append((b"content-length", str(len(body)).encode()))
-        head = h11.encode_request_head(method, target, out)
+        head = encode_request_head(method, target, out)
         timeout = self.read_timeout if read_timeout is ... else read_timeout
         slot = self._slots.setdefault(origin, asyncio.Semaphore(self.max_connections_per_origin))
         await slot.acquire()

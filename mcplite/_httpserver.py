@@ -27,15 +27,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._http11 import (
-    CHUNKED_END,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_HEAD_BYTES,
     DEFAULT_MAX_HEADERS,
     HTTPProtocolError,
     Request,
     RequestParser,
-    encode_response_head,
 )
+from ._http11_write import CHUNKED_END, encode_response_head
 
 if TYPE_CHECKING:
     import ssl

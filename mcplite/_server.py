@@ -20,8 +20,8 @@ from msgspec import UNSET
 from . import types as t
 from ._codec import decode_params
 from ._completion import Completer, CompletionRegistry
-from ._context import LOG_RANK, Context
-from ._errors import INVALID_PARAMS, METHOD_NOT_FOUND, RPCError
+from ._context import Context
+from ._errors import METHOD_NOT_FOUND, RPCError
 from ._events import NotificationReceived, RequestReceived
 from ._mrtr import (
     DEFAULT_MAX_REQUEST_STATE_BYTES,
@@ -29,7 +29,7 @@ from ._mrtr import (
     InputRequired,
     restore,
 )
-from ._pagination import DEFAULT_PAGE_SIZE, paginate
+from ._pagination import DEFAULT_PAGE_SIZE
 from ._prompts import PromptRegistry
 from ._protocol import SERVER_ROLE, Protocol
 from ._resources import ResourceRegistry
@@ -51,12 +51,6 @@ DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS: Final = 0.01
 
 Handler = Callable[[Context, Any], Awaitable[Any]]
 Middleware = Callable[[Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]
-
-
-class _SetLevelParams(msgspec.Struct, kw_only=True):
-    # level as a plain string so an unknown one gets our message listing the valid levels.
-    level: str
-    meta: dict[str, Any] | msgspec.UnsetType = msgspec.field(default=UNSET, name="_meta")
 
 
 class _Route(msgspec.Struct):
@@ -396,63 +390,10 @@ class Server:
         self._invalidate()
 
     def _install_core_routes(self) -> None:
-        self.route("tools/list", t.ListToolsParams, self._list_tools)
-        self.route("tools/call", t.CallToolParams, self._call_tool)
-        self.route("logging/setLevel", _SetLevelParams, self._set_level)
-        self.route("completion/complete", t.CompleteParams, self._complete)
-        self.route("resources/list", t.ListResourcesParams, self._list_resources)
-        self.route("resources/templates/list", t.ListResourceTemplatesParams, self._list_templates)
-        self.route("resources/read", t.ReadResourceParams, self._read_resource)
-        self.route("resources/subscribe", t.SubscribeParams, self.subscriptions.subscribe)
-        self.route("resources/unsubscribe", t.UnsubscribeParams, self.subscriptions.unsubscribe)
-        self.route("subscriptions/listen", t.SubscriptionsListenParams, self.subscriptions.listen)
-        self.route("prompts/list", t.ListPromptsParams, self._list_prompts)
-        self.route("prompts/get", t.GetPromptParams, self._get_prompt)
+        from ._routes import core_routes
 
-    # ------------------------------------------------------------------ handlers
-
-    async def _list_tools(self, ctx: Context, params: t.ListToolsParams) -> t.ListToolsResult:
-        page, nxt = paginate(self.tools.listing(), _cursor(params), self.page_size)
-        return t.ListToolsResult(tools=page, next_cursor=_next(nxt))
-
-    async def _call_tool(self, ctx: Context, params: t.CallToolParams) -> Any:
-        return await self.tools.call(ctx, params)
-
-    async def _set_level(self, ctx: Context, params: _SetLevelParams) -> t.EmptyResult:
-        if params.level not in LOG_RANK:
-            raise RPCError(
-                INVALID_PARAMS,
-                f"Invalid params: level must be one of {', '.join(LOG_RANK)}, got {params.level!r}",
-            )
-        ctx.session.state["log_level"] = params.level
-        return t.EmptyResult()
-
-    async def _complete(self, ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
-        return await self.completions.complete(self, params)
-
-    async def _list_resources(
-        self, ctx: Context, params: t.ListResourcesParams
-    ) -> t.ListResourcesResult:
-        page, nxt = paginate(self.resources.listing(), _cursor(params), self.page_size)
-        return t.ListResourcesResult(resources=page, next_cursor=_next(nxt))
-
-    async def _list_templates(
-        self, ctx: Context, params: t.ListResourceTemplatesParams
-    ) -> t.ListResourceTemplatesResult:
-        page, nxt = paginate(self.resources.template_listing(), _cursor(params), self.page_size)
-        return t.ListResourceTemplatesResult(resource_templates=page, next_cursor=_next(nxt))
-
-    async def _read_resource(
-        self, ctx: Context, params: t.ReadResourceParams
-    ) -> t.ReadResourceResult:
-        return await self.resources.read(ctx, params.uri)
-
-    async def _list_prompts(self, ctx: Context, params: t.ListPromptsParams) -> t.ListPromptsResult:
-        page, nxt = paginate(self.prompts.listing(), _cursor(params), self.page_size)
-        return t.ListPromptsResult(prompts=page, next_cursor=_next(nxt))
-
-    async def _get_prompt(self, ctx: Context, params: t.GetPromptParams) -> t.GetPromptResult:
-        return await self.prompts.get(ctx, params)
+        for method, (params_type, handler) in core_routes(self).items():
+            self.route(method, params_type, handler)
 
     # ------------------------------------------------------------------ dispatch
 
@@ -551,7 +492,7 @@ class Server:
                 asyncio.run(self.serve_stdio(**options))
             return
         if transport in ("http", "streamable-http"):
-            from ._streamable_server import serve_http
+            from ._streamable_run import serve_http
 
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve_http(self, **options))
@@ -593,15 +534,6 @@ class Server:
             hook = getattr(ext, "list_changed", None)
             if hook is not None:
                 hook(kind)
-
-
-def _cursor(params: Any) -> str | None:
-    cursor = params.cursor
-    return None if cursor is UNSET else cursor
-
-
-def _next(cursor: str | None) -> Any:
-    return UNSET if cursor is None else cursor
 
 
 def _stamp_stateless(result: Any, info: t.Implementation) -> None:

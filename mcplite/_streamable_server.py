@@ -19,16 +19,13 @@ it into SSE.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Collection
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET
 
 from . import _jsonrpc as rpc, types as t
 from ._errors import (
@@ -39,7 +36,7 @@ from ._errors import (
     UNSUPPORTED_PROTOCOL_VERSION,
 )
 from ._http11 import Request
-from ._httpserver import DEFAULT_MAX_BODY_BYTES, HTTPServer, Responder
+from ._httpserver import Responder
 from ._methods import STATELESS_REVISION
 from ._origin import check_host, check_origin, is_loopback
 from ._streamable_session import (
@@ -51,6 +48,14 @@ from ._streamable_session import (
     OneShotTransport,
     Stream,
 )
+from ._streamable_wire import (
+    META_KEY as _META_KEY,
+    _media,
+    _params,
+    _Peek,
+    _peek_decoder,
+    decode_header_value,
+)
 
 if TYPE_CHECKING:
     from ._auth_server import BearerAuth
@@ -61,9 +66,6 @@ __all__ = [
     "DEFAULT_PATH",
     "DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS",
     "StreamableHTTPApp",
-    "StreamableHTTPServer",
-    "close_sse_stream",
-    "serve_http",
 ]
 
 log = logging.getLogger(__name__)
@@ -74,60 +76,6 @@ DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS: Final = 1800.0  # no POST in flight and no
 SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown session id
 # handshake-era versions before this one had no MCP-Protocol-Version header: assume it.
 ASSUMED_VERSION: Final = "2025-03-26"
-
-_META_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
-_SENTINEL_PREFIX: Final = "=?base64?"
-
-
-class _Peek(msgspec.Struct):
-    """Just enough of a POSTed message to route it; the protocol decodes the rest."""
-
-    id: int | str | None | UnsetType = UNSET
-    method: str | UnsetType = UNSET
-    params: msgspec.Raw | UnsetType = UNSET
-
-
-class _PeekParams(msgspec.Struct):
-    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
-    name: Any = None
-    uri: Any = None
-
-
-@functools.cache
-def _peek_decoder() -> msgspec.json.Decoder[_Peek | list[_Peek]]:
-    return msgspec.json.Decoder(_Peek | list[_Peek])
-
-
-@functools.cache
-def _params_decoder() -> msgspec.json.Decoder[_PeekParams]:
-    return msgspec.json.Decoder(_PeekParams)
-
-
-def _params(msg: _Peek) -> _PeekParams:
-    if msg.params is UNSET:
-        return _PeekParams()
-    try:
-        return _params_decoder().decode(msg.params)
-    except msgspec.DecodeError:  # params not an object: the protocol will say so
-        return _PeekParams()
-
-
-def _media(value: bytes | None, *types: bytes) -> bool:
-    """Whether an Accept value lists one of ``types`` (a missing header accepts all)."""
-    if value is None:
-        return True
-    value = value.lower()
-    return any(t in value for t in types)
-
-
-def decode_header_value(value: str) -> str | None:
-    """SEP-2243 value encoding: ``=?base64?<b64>?=`` wraps UTF-8; None if malformed."""
-    if value.startswith(_SENTINEL_PREFIX) and value.endswith("?="):
-        try:
-            return base64.b64decode(value[9:-2], validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-    return value
 
 
 class StreamableHTTPApp:
@@ -596,101 +544,3 @@ def _text(responder: Responder, status: int, message: str) -> None | Awaitable[N
         status, [(b"content-type", b"text/plain; charset=utf-8")], (message + "\n").encode()
     )
     return None
-
-
-def close_sse_stream(ctx: Any, retry_ms: int | None = None) -> bool:
-    """SEP-1699 from a handler: close the SSE connection carrying this request (the client
-    reconnects with Last-Event-ID after ``retry_ms``).  False when the transport has no
-    resumable stream for it (stdio, stateless, JSON answer already sent)."""
-    hook = getattr(ctx.session.transport, "close_sse_stream", None)
-    return bool(hook(ctx.request_id, retry_ms)) if hook is not None else False
-
-
-class StreamableHTTPServer:
-    """``async with StreamableHTTPServer(server, port=0) as srv: srv.url`` (tests, embedding).
-
-    Options are those of ``StreamableHTTPApp`` and ``HTTPServer`` together.
-    """
-
-    _HTTP_OPTIONS: Final = frozenset(
-        {
-            "ssl",
-            "max_body_bytes",
-            "max_head_bytes",
-            "max_headers",
-            "head_timeout",
-            "keep_alive_timeout",
-            "max_connections",
-            "max_pipelined",
-            "shutdown_timeout",
-            "write_high_water",
-        }
-    )
-
-    def __init__(
-        self, server: Server, host: str = "127.0.0.1", port: int = 0, **options: Any
-    ) -> None:
-        http_opts = {k: options.pop(k) for k in list(options) if k in self._HTTP_OPTIONS}
-        certfile = options.pop("certfile", None)
-        keyfile = options.pop("keyfile", None)
-        if certfile is not None:
-            from ._httpserver import make_ssl_context
-
-            http_opts["ssl"] = make_ssl_context(certfile, keyfile)
-        http_opts.setdefault("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
-        self.app = StreamableHTTPApp(server, **options)
-        self.http = HTTPServer(self.app, host, port, **http_opts)
-        self.http.on_shutdown.append(self.app.aclose)
-
-    @property
-    def port(self) -> int:
-        """The port listened on (the one picked when ``port=0``)."""
-        return self.http.port
-
-    @property
-    def url(self) -> str:
-        """The endpoint's URL, e.g. ``http://127.0.0.1:8000/mcp``."""
-        return self.http.url + self.app.path
-
-    async def start(self) -> None:
-        """Start listening; ``async with`` does this."""
-        await self.http.start()
-
-    async def aclose(self) -> None:
-        """Stop listening, close sessions and connections (bounded)."""
-        await self.http.aclose()
-
-    async def serve_forever(self) -> None:
-        """Start, then serve until cancelled."""
-        await self.http.serve_forever()
-
-    async def __aenter__(self) -> StreamableHTTPServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-
-async def serve_http(
-    server: Server,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    path: str = DEFAULT_PATH,
-    stateless: bool = False,
-    json_response: bool = False,
-    **options: Any,
-) -> None:
-    """Serve ``server`` over streamable HTTP until cancelled (``Server.run("http")``)."""
-    srv = StreamableHTTPServer(
-        server,
-        host,
-        port,
-        path=path,
-        stateless=stateless,
-        json_response=json_response,
-        **options,
-    )
-    await srv.start()
-    log.info("MCP streamable HTTP endpoint at %s", srv.url)
-    await srv.serve_forever()

@@ -27,7 +27,7 @@ from mcplite._http11 import Request
 from mcplite._httpclient import HTTPClient
 from mcplite._httpserver import HTTPServer, Responder
 from mcplite._server import Server
-from mcplite._streamable_server import StreamableHTTPServer
+from mcplite._streamable_run import StreamableHTTPServer
 
 NOW = 1_700_000_000.0
 RESOURCE = "https://mcp.example/mcp"

@@ -11,7 +11,6 @@ from hypothesis import given, settings, strategies as st
 
 from mcplite._errors import LocalProtocolError, RemoteProtocolError
 from mcplite._http11 import (
-    CHUNKED_END,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_HEAD_BYTES,
     DEFAULT_MAX_HEADERS,
@@ -25,6 +24,9 @@ from mcplite._http11 import (
     RequestParser,
     Response,
     ResponseParser,
+)
+from mcplite._http11_write import (
+    CHUNKED_END,
     encode_chunk,
     encode_request_head,
     encode_response_head,

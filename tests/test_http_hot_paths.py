@@ -15,7 +15,7 @@ from mcplite._framing import LineSplitter, LineTooLong
 from mcplite._http11 import RequestParser
 from mcplite._jsonrpc import encode_request
 from mcplite._streamable_client import StreamableHTTPTransport, _fast_request
-from mcplite._streamable_server import StreamableHTTPServer
+from mcplite._streamable_run import StreamableHTTPServer
 
 
 def _chunk(data: bytes) -> bytes:

@@ -9,7 +9,7 @@ from typing import Any
 
 from mcplite._context import Context
 from mcplite._server import Server
-from mcplite._streamable_server import StreamableHTTPServer, close_sse_stream
+from mcplite._streamable_run import StreamableHTTPServer, close_sse_stream
 
 ACCEPT = "application/json, text/event-stream"
 INIT = {
