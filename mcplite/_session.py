@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import itertools
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from types import EllipsisType
 from typing import Any, Final, TypeVar
@@ -89,6 +90,11 @@ class Session:
         self._background: set[asyncio.Task[Any]] = set()
         self._batches: dict[int, list[Any]] = {}
         self._progress: dict[str | int, ProgressCallback] = {}
+        # Request deadlines: one timer per session for the earliest one, instead of a timer
+        # per request (no TimerHandle churn on the hot path; see _sweep_deadlines).
+        self._deadlines: dict[rpc.RequestId, tuple[float, asyncio.Future[Any], str, float]] = {}
+        self._sweep: asyncio.TimerHandle | None = None
+        self._sweep_at = math.inf
         self._tokens = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
@@ -132,6 +138,9 @@ class Session:
         if self.closed.is_set():
             return
         self.close_reason = exc
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         self.protocol.connection_lost()
         for fut in self._futures.values():
             if not fut.done():
@@ -326,7 +335,11 @@ class Session:
         self._futures[id] = fut
         if timeout is ...:
             timeout = self.request_timeout
-        timer = loop.call_later(timeout, _expire, fut, method, timeout) if timeout else None
+        if timeout:
+            deadline = loop.time() + timeout
+            self._deadlines[id] = (deadline, fut, method, timeout)
+            if deadline < self._sweep_at:
+                self._schedule_sweep(loop, deadline)
         try:
             await self.transport.send(data, related)
             return await fut
@@ -337,11 +350,33 @@ class Session:
             self._cancel_remote(id, f"timed out after {timeout} s")
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            self._deadlines.pop(id, None)
             self._futures.pop(id, None)
             if token is not None:
                 self._progress.pop(token, None)
+
+    def _schedule_sweep(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+        self._sweep_at = when
+        self._sweep = loop.call_at(when, self._sweep_deadlines, loop)
+
+    def _sweep_deadlines(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the requests whose deadline passed; re-arm for the next earliest one."""
+        self._sweep = None
+        self._sweep_at = math.inf
+        # A timer may fire a hair before its time (clock resolution): allow 1 ms.
+        now = loop.time() + 0.001
+        nearest = math.inf
+        for deadline, fut, method, timeout in list(self._deadlines.values()):
+            if fut.done():
+                continue
+            if deadline <= now:
+                _expire(fut, method, timeout)
+            elif deadline < nearest:
+                nearest = deadline
+        if nearest < math.inf and not self.closed.is_set():
+            self._schedule_sweep(loop, nearest)
 
     def fail_request(self, id: rpc.RequestId, exc: BaseException) -> None:
         """Fail our pending request ``id`` with ``exc``: for transports that learn of a

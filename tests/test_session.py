@@ -345,3 +345,27 @@ async def test_context_manager_and_memory_transport_close() -> None:
     await a.aclose()  # idempotent
     with pytest.raises(ConnectionClosed, match="peer closed"):
         await b.receive()
+
+
+async def test_one_deadline_timer_serves_many_requests() -> None:
+    """A short timeout behind a long one still fires on time; the long one survives it."""
+    release = asyncio.Event()
+
+    async def handler(session: Session, ev: RequestReceived) -> Any:
+        await release.wait()
+        return t.ListToolsResult(tools=[])
+
+    client, server = await client_server(handler)
+    slow = asyncio.ensure_future(client.request("tools/list", None, t.ListToolsResult, timeout=10))
+    await asyncio.sleep(0)
+    assert client._sweep_at < float("inf")
+    with pytest.raises(RequestTimeout, match="within 0.03 s"):
+        await client.request("tools/list", None, t.ListToolsResult, timeout=0.03)
+    assert not slow.done()  # re-armed for the 10 s deadline, not fired early
+    release.set()
+    assert (await slow).tools == []
+    untimed = await client.request("tools/list", None, t.ListToolsResult, timeout=None)
+    assert untimed.tools == []
+    await client.aclose()
+    await server.aclose()
+    assert client._sweep is None
