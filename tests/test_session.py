@@ -359,7 +359,7 @@ async def test_one_deadline_timer_serves_many_requests() -> None:
     slow = asyncio.ensure_future(client.request("tools/list", None, t.ListToolsResult, timeout=10))
     await asyncio.sleep(0)
     assert client._sweep_at < float("inf")
-    with pytest.raises(RequestTimeout, match="within 0.03 s"):
+    with pytest.raises(RequestTimeout, match=r"within 0\.03 s"):
         await client.request("tools/list", None, t.ListToolsResult, timeout=0.03)
     assert not slow.done()  # re-armed for the 10 s deadline, not fired early
     release.set()
