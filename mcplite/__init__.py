@@ -2,17 +2,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-from ._auth import TokenInfo
-from ._auth_server import (
-    BearerAuth,
-    InvalidTokenError,
-    ProtectedResourceMetadata,
-    StaticTokenVerifier,
-    TokenVerifier,
-)
-from ._auth_verifiers import IntrospectionTokenVerifier, JWTVerifier
-from ._client import Client
-from ._connect import connect
 from ._context import Context
 from ._errors import (
     HEADER_MISMATCH,
@@ -46,6 +35,17 @@ from ._transport import LoggingTransport, MemoryTransport, Transport, memory_pai
 
 if TYPE_CHECKING:
     from ._asgi import asgi_app
+    from ._auth import TokenInfo
+    from ._auth_server import (
+        BearerAuth,
+        InvalidTokenError,
+        ProtectedResourceMetadata,
+        StaticTokenVerifier,
+        TokenVerifier,
+    )
+    from ._auth_verifiers import IntrospectionTokenVerifier, JWTVerifier
+    from ._client import Client
+    from ._connect import connect
     from ._httpauth import HTTPAuth
     from ._oauth import OAuthClient
     from ._oauth_grants import (
@@ -59,9 +59,19 @@ if TYPE_CHECKING:
     from ._oauth_loopback import LoopbackRedirect
     from ._streamable_run import StreamableHTTPServer, serve_http
 
-# Imported on first use (PEP 562) so ``import mcplite`` stays light: the OAuth client and
-# the HTTP server pull in modules a stdio-only program never needs.
+# Imported on first use (PEP 562) so ``import mcplite`` stays light: a stdio server never
+# loads the client, auth, OAuth or HTTP modules (cold start), and a client loads no auth.
 _LAZY = {
+    "BearerAuth": "._auth_server",
+    "Client": "._client",
+    "IntrospectionTokenVerifier": "._auth_verifiers",
+    "InvalidTokenError": "._auth_server",
+    "JWTVerifier": "._auth_verifiers",
+    "ProtectedResourceMetadata": "._auth_server",
+    "StaticTokenVerifier": "._auth_server",
+    "TokenInfo": "._auth",
+    "TokenVerifier": "._auth_server",
+    "connect": "._connect",
     "AuthorizationCode": "._oauth_grants",
     "ClientCredentials": "._oauth_grants",
     "EnterpriseManaged": "._oauth_grants",
