@@ -22,6 +22,7 @@ def connect(
     headers: Mapping[str, str] | None = None,
     auth: HTTPAuth | None = None,
     http_options: Mapping[str, Any] | None = None,
+    transport: str = "streamable-http",
     **options: Any,
 ) -> Client:
     """A ``Client`` for ``target``; use it as ``async with connect(...) as client``.
@@ -34,8 +35,12 @@ def connect(
     For a URL: ``headers`` are sent with every request, ``auth`` (an ``OAuthClient`` or
     any ``HTTPAuth``) authorizes them, and ``http_options`` go to the streamable HTTP
     transport (``connect_timeout``, ``read_timeout``, ``max_message_bytes``,
-    ``max_reconnects``, ``reconnect_delay``, ``close_timeout``...).
+    ``max_reconnects``, ``reconnect_delay``, ``close_timeout``...).  ``transport="sse"``
+    speaks the legacy 2024-11-05 HTTP+SSE transport to that URL instead (``http_options``
+    then go to ``LegacySSEClientTransport``; ``auth`` is not supported there).
     """
+    if transport not in ("streamable-http", "sse"):
+        raise ValueError(f'transport must be "streamable-http" or "sse", got {transport!r}')
     is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
     if not is_url and (headers is not None or auth is not None or http_options is not None):
         raise ValueError("headers, auth and http_options apply to an http(s):// URL target only")
@@ -51,6 +56,16 @@ def connect(
     if isinstance(target, str):
         if target.startswith(("http://", "https://")):
             url = target
+            if transport == "sse":
+                if auth is not None:
+                    raise ValueError('auth is not supported with transport="sse"')
+
+                async def legacy() -> Transport:
+                    from ._sse_legacy_client import open_legacy_sse
+
+                    return await open_legacy_sse(url, headers=headers, **dict(http_options or {}))
+
+                return Client(legacy, **options)
 
             async def http() -> Transport:
                 from ._streamable_client import StreamableHTTPTransport

@@ -7,15 +7,23 @@ no randomness and this module stays pure; key *generation* (which does) lives wi
 asyncio glue.  Private keys load from PEM: PKCS#8, SEC1 ``EC PRIVATE KEY`` and PKCS#1
 ``RSA PRIVATE KEY``.  Verification exists for tests and for symmetry; it is not constant
 time and is not meant to guard anything.
+
+Signing uses the optional ``cryptography`` package (``pip install mcplite[auth]``) when it is
+importable: its ECDSA and RSA are constant time, whereas the pure-Python fallback below (big
+integer arithmetic, ``pow``) leaks timing about the private key.  The import is lazy, inside
+a function, so this module stays importable and pure without it; ``signing_backend()`` says
+which one is in use.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
-from typing import Any, Final
+import logging
+from typing import Any, Final, NamedTuple
 
 import msgspec
 
@@ -35,6 +43,7 @@ _OID_RSA: Final = bytes.fromhex("2a864886f70d010101")  # rsaEncryption
 _SHA256_DIGEST_INFO: Final = bytes.fromhex("3031300d060960864801650304020105000420")
 
 Point = tuple[int, int] | None
+_log = logging.getLogger(__name__)
 
 
 class JOSEError(ValueError):
@@ -110,6 +119,52 @@ def _rfc6979_k(d: int, digest: bytes) -> int:
         v = hmac.new(k, v, hashlib.sha256).digest()  # pragma: no cover
 
 
+# ---------------------------------------------------------------- optional native backend
+
+
+class _Native(NamedTuple):
+    """The pieces of ``cryptography`` the signers use (imported once, lazily)."""
+
+    ec: Any
+    rsa: Any
+    padding: Any
+    utils: Any
+    sha256: Any
+    unsupported: type[Exception]
+
+
+@functools.cache
+def _native() -> _Native | None:
+    """``cryptography``'s primitives, or None (said once, at INFO) when it is not installed."""
+    try:
+        # Optional extra `mcplite[auth]`; absent, the pure-Python signers below are used.
+        from cryptography.exceptions import (  # type: ignore[import-not-found,unused-ignore]
+            UnsupportedAlgorithm,
+        )
+        from cryptography.hazmat.primitives import (  # type: ignore[import-not-found,unused-ignore]
+            hashes,
+        )
+        from cryptography.hazmat.primitives.asymmetric import (  # type: ignore[import-not-found,unused-ignore]
+            ec,
+            padding,
+            rsa,
+            utils,
+        )
+    except ImportError:
+        _log.info(
+            "the 'cryptography' package is not installed: JWT/DPoP signing (ES256, RS256) uses "
+            "pure Python, which is correct but not constant time; `pip install mcplite[auth]` "
+            "fixes it"
+        )
+        return None
+    return _Native(ec, rsa, padding, utils, hashes.SHA256, UnsupportedAlgorithm)
+
+
+def signing_backend() -> str:
+    """``"cryptography"`` when that package signs (constant time), else ``"pure-python"``."""
+    return "cryptography" if _native() is not None else "pure-python"
+
+
 # ---------------------------------------------------------------- keys
 
 
@@ -125,6 +180,7 @@ class ECPrivateKey:
         point = _mul(d, _G)
         assert point is not None
         self.public = point
+        self._native_key: Any = None
 
     @classmethod
     def from_bytes(cls, secret: bytes) -> ECPrivateKey:
@@ -133,6 +189,20 @@ class ECPrivateKey:
 
     def sign(self, data: bytes) -> bytes:
         """The JWS ES256 signature of ``data``: R || S, 32 bytes each (RFC 7518 §3.4)."""
+        native = _native()
+        if native is None:
+            return self._sign_pure(data)
+        if self._native_key is None:
+            self._native_key = native.ec.derive_private_key(self.d, native.ec.SECP256R1())
+        try:
+            # RFC 6979 nonces (cryptography >= 44 on OpenSSL >= 3.2): the same bytes as below.
+            algorithm = native.ec.ECDSA(native.sha256(), deterministic_signing=True)
+        except (TypeError, native.unsupported):  # pragma: no cover - older cryptography/OpenSSL
+            algorithm = native.ec.ECDSA(native.sha256())
+        r, s = native.utils.decode_dss_signature(self._native_key.sign(data, algorithm))
+        return _int_bytes(r, 32) + _int_bytes(s, 32)
+
+    def _sign_pure(self, data: bytes) -> bytes:
         digest = hashlib.sha256(data).digest()
         e = int.from_bytes(digest, "big")
         k = _rfc6979_k(self.d, digest)
@@ -161,9 +231,38 @@ class RSAPrivateKey:
         if n.bit_length() < 2048:
             raise JOSEError(f"expected an RSA modulus of at least 2048 bits, got {n.bit_length()}")
         self.n, self.e, self.d = n, e, d
+        self._native_key: Any = None
 
     def sign(self, data: bytes) -> bytes:
-        """RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2.1)."""
+        """RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2.1): deterministic, either backend."""
+        native = _native()
+        if native is None:
+            return self._sign_pure(data)
+        if self._native_key is None:
+            self._native_key = self._build_native(native)
+        signature: bytes = self._native_key.sign(data, native.padding.PKCS1v15(), native.sha256())
+        return signature
+
+    def _build_native(self, native: _Native) -> Any:
+        """A ``cryptography`` key from (n, e, d): the CRT primes are recovered (RFC 8017 §3.2)."""
+        rsa = native.rsa
+        try:
+            p, q = rsa.rsa_recover_prime_factors(self.n, self.e, self.d)
+            public = rsa.RSAPublicNumbers(self.e, self.n)
+            numbers = rsa.RSAPrivateNumbers(
+                p,
+                q,
+                self.d,
+                rsa.rsa_crt_dmp1(self.d, p),
+                rsa.rsa_crt_dmq1(self.d, q),
+                rsa.rsa_crt_iqmp(p, q),
+                public,
+            )
+            return numbers.private_key()
+        except ValueError as exc:
+            raise JOSEError(f"expected a consistent RSA key (n, e, d): {exc}") from exc
+
+    def _sign_pure(self, data: bytes) -> bytes:
         size = (self.n.bit_length() + 7) // 8
         t = _SHA256_DIGEST_INFO + hashlib.sha256(data).digest()
         em = b"\x00\x01" + b"\xff" * (size - len(t) - 3) + b"\x00" + t

@@ -39,6 +39,7 @@ from ._http11 import Request
 from ._httpserver import Responder
 from ._methods import STATELESS_REVISION
 from ._origin import check_host, check_origin, is_loopback
+from ._sse_legacy_server import LegacySSEApp
 from ._streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
     DEFAULT_SSE_RETRY_MS,
@@ -97,8 +98,24 @@ class StreamableHTTPApp:
         retry_ms: int = DEFAULT_SSE_RETRY_MS,
         supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
         auth: BearerAuth | None = None,
+        legacy_sse: bool = True,
+        legacy_sse_path: str = "/sse",
+        legacy_messages_path: str = "/messages",
     ) -> None:
         self.server = server
+        # 2024-11-05 HTTP+SSE on its own paths, for older clients (_sse_legacy_server).
+        self.legacy: LegacySSEApp | None = None
+        if legacy_sse:
+            self.legacy = LegacySSEApp(
+                server,
+                sse_path=legacy_sse_path,
+                messages_path=legacy_messages_path,
+                dns_rebinding_protection=dns_rebinding_protection,
+                allowed_hosts=allowed_hosts,
+                allowed_origins=allowed_origins,
+                max_sessions=max_sessions,
+                supported_versions=supported_versions,
+            )
         self.auth = auth  # bearer-token middleware (_auth_server), run before everything
         self.path = path
         self.stateless = stateless
@@ -133,6 +150,8 @@ class StreamableHTTPApp:
         if "?" in path:
             path = path.partition("?")[0]
         if path != self.path:
+            if self.legacy is not None and self.legacy.handles(path):
+                return self.legacy(request, body, responder)
             return _text(responder, 404, f"not found: the MCP endpoint is {self.path}")
         headers = request.headers
         problem = self._check_host_origin(headers, responder)
@@ -518,6 +537,8 @@ class StreamableHTTPApp:
             self._sweeper.cancel()
             self._sweeper = None
         await asyncio.gather(*(self._end_session(sid) for sid in list(self.sessions)))
+        if self.legacy is not None:
+            await self.legacy.aclose()
         for task in list(self._tasks):
             task.cancel()
 

@@ -1,0 +1,172 @@
+"""The optional `cryptography` signing backend of _oauth_jose and its pure-Python fallback."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from mcplite import _oauth_jose as jose
+from mcplite._oauth_jose import (
+    ECPrivateKey,
+    JOSEError,
+    RSAPrivateKey,
+    load_private_key,
+    sign_jwt,
+    signing_backend,
+    verify_jwt,
+)
+
+
+@pytest.fixture
+def fresh_backend() -> Iterator[None]:
+    """Forget the cached backend choice before and after, so each test decides afresh."""
+    jose._native.cache_clear()
+    yield
+    jose._native.cache_clear()
+
+
+def _hide_cryptography(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [n for n in sys.modules if n == "cryptography" or n.startswith("cryptography.")]
+    for name in {"cryptography", *names}:
+        monkeypatch.setitem(sys.modules, name, None)  # makes `import` raise ImportError
+
+
+def test_fallback_is_pure_python_and_says_so_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_backend: None
+) -> None:
+    _hide_cryptography(monkeypatch)
+    with caplog.at_level(logging.INFO, logger=jose.__name__):
+        assert signing_backend() == "pure-python"
+        ec, rsa_key = ECPrivateKey(7), RSAPrivateKey(*_small_rsa_2048())
+        assert ec.sign(b"x") == ec._sign_pure(b"x")
+        assert rsa_key.sign(b"x") == rsa_key._sign_pure(b"x")
+        token = sign_jwt(ec, {"sub": "a"})
+        assert verify_jwt(token, ec.public_jwk()) == {"sub": "a"}
+        assert signing_backend() == "pure-python"
+    records = [r for r in caplog.records if r.name == jose.__name__]
+    assert len(records) == 1, "the fallback is announced once"
+    assert records[0].levelno == logging.INFO
+    message = records[0].getMessage()
+    assert "not constant time" in message and "pip install mcplite[auth]" in message
+
+
+def _small_rsa_2048() -> tuple[int, int, int]:
+    """A fixed RSA (n, e, d) of 3482 bits from the Mersenne primes 2**1279-1 and 2**2203-1."""
+    p, q, e = 2**1279 - 1, 2**2203 - 1, 65537
+    return p * q, e, pow(e, -1, (p - 1) * (q - 1))
+
+
+# ---------------------------------------------------------------- with `cryptography`
+
+
+@pytest.fixture(scope="module")
+def rsa_pem() -> dict[str, str]:
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    formats = {
+        "PKCS8": serialization.PrivateFormat.PKCS8,
+        "TraditionalOpenSSL": serialization.PrivateFormat.TraditionalOpenSSL,
+    }
+    return {
+        name: key.private_bytes(
+            serialization.Encoding.PEM, fmt, serialization.NoEncryption()
+        ).decode("ascii")
+        for name, fmt in formats.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def ec_pem() -> dict[str, str]:
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    formats = {
+        "PKCS8": serialization.PrivateFormat.PKCS8,
+        "TraditionalOpenSSL": serialization.PrivateFormat.TraditionalOpenSSL,
+    }
+    return {
+        name: key.private_bytes(
+            serialization.Encoding.PEM, fmt, serialization.NoEncryption()
+        ).decode("ascii")
+        for name, fmt in formats.items()
+    }
+
+
+def test_backend_is_cryptography_when_installed(fresh_backend: None) -> None:
+    pytest.importorskip("cryptography")
+    assert signing_backend() == "cryptography"
+
+
+@pytest.mark.parametrize("fmt", ["PKCS8", "TraditionalOpenSSL"])
+def test_es256_backends_verify_each_other(ec_pem: dict[str, str], fmt: str) -> None:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+    key = load_private_key(ec_pem[fmt])
+    assert isinstance(key, ECPrivateKey)
+    public = serialization.load_pem_private_key(ec_pem[fmt].encode(), None).public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    data = b"header.payload"
+    # cryptography's signature, checked by the pure-Python verifier.
+    token = sign_jwt(key, {"sub": "native"})
+    assert verify_jwt(token, key.public_jwk()) == {"sub": "native"}
+    native = key.sign(data)
+    assert len(native) == 64
+    # The pure-Python signature, checked by cryptography (R || S re-encoded as DER).
+    for signature in (key._sign_pure(data), native):
+        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        public.verify(utils.encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+    bad = key._sign_pure(b"other")
+    r, s = int.from_bytes(bad[:32], "big"), int.from_bytes(bad[32:], "big")
+    with pytest.raises(InvalidSignature):
+        public.verify(utils.encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+
+
+@pytest.mark.parametrize("fmt", ["PKCS8", "TraditionalOpenSSL"])
+def test_rs256_backends_are_byte_identical(rsa_pem: dict[str, str], fmt: str) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = load_private_key(rsa_pem[fmt])
+    assert isinstance(key, RSAPrivateKey)
+    data = b"header.payload"
+    native = key.sign(data)
+    assert native == key._sign_pure(data)  # PKCS#1 v1.5 is deterministic
+    public = serialization.load_pem_private_key(rsa_pem[fmt].encode(), None).public_key()
+    assert isinstance(public, rsa.RSAPublicKey)
+    public.verify(key._sign_pure(data), data, padding.PKCS1v15(), hashes.SHA256())
+    token = sign_jwt(key, {"sub": "rsa"})
+    assert verify_jwt(token, key.public_jwk()) == {"sub": "rsa"}
+    cached = key._native_key
+    assert cached is not None and key.sign(b"again") and key._native_key is cached
+
+
+def test_rfc6979_vector_through_the_backend() -> None:
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.backends.openssl import backend
+
+    if not backend.ecdsa_deterministic_supported():
+        pytest.skip("this OpenSSL has no deterministic ECDSA; signatures differ but verify")
+    # RFC 6979 A.2.5: deterministic nonces make both backends agree byte for byte.
+    key = ECPrivateKey(0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721)
+    assert key.sign(b"sample") == key._sign_pure(b"sample")
+    assert key.sign(b"sample")[:4].hex() == "efd48b2a"
+
+
+def test_inconsistent_rsa_key_is_refused_by_the_backend(
+    rsa_pem: dict[str, str], fresh_backend: None
+) -> None:
+    key = load_private_key(rsa_pem["PKCS8"])
+    assert isinstance(key, RSAPrivateKey)
+    wrong = RSAPrivateKey(key.n, key.e, key.d + 2)
+    with pytest.raises(JOSEError, match="expected a consistent RSA key"):
+        wrong.sign(b"x")
