@@ -188,18 +188,25 @@ async def stdio_server_transport(
     """
     sys.stdout.flush()
     out_fd = os.dup(1)
-    if protect_stdout:
-        os.dup2(2, 1)
     try:
         reader, writer = await _pipe_streams(0, out_fd)
     except (OSError, ValueError) as exc:
         os.close(out_fd)
         raise ConnectError(f"cannot use stdin/stdout as pipes: {exc}") from exc
+    # Redirect only once the protocol stream is set up, and put fd 1 back afterwards, so
+    # code that runs after the server (or a failed start) prints where it expects to.
+    saved = os.dup(1) if protect_stdout else -1
+    if protect_stdout:
+        os.dup2(2, 1)
     transport = StreamTransport(reader, writer, max_line_bytes=max_line_bytes)
     try:
         yield transport
     finally:
         await transport.aclose()
+        if saved >= 0:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 class StdioClientTransport(StreamTransport):

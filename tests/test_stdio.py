@@ -157,3 +157,23 @@ async def test_missing_command_is_a_connect_error() -> None:
         await spawn_stdio(["/nonexistent/mcp-server"])
     with pytest.raises(ConnectError, match="empty"):
         await spawn_stdio([])
+
+
+async def test_stdout_is_given_back_after_the_server_stops(tmp_path: Path) -> None:
+    script = tmp_path / "after.py"
+    script.write_text("from mcplite import Server\nServer('x').run()\nprint('printed after run')\n")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=ENV,
+    )
+    out, err = await asyncio.wait_for(
+        proc.communicate(b'{"jsonrpc":"2.0","id":1,"method":"ping"}\n'), 10
+    )
+    lines = out.decode().splitlines()
+    assert msgspec.json.decode(lines[0]) == {"jsonrpc": "2.0", "id": 1, "result": {}}
+    assert lines[1:] == ["printed after run"]  # fd 1 is stdout again, not stderr
+    assert b"printed after run" not in err
