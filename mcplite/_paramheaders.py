@@ -1,4 +1,4 @@
-"""Request metadata headers of streamable HTTP 2026-07-28 (SEP-2243), client side (pure).
+"""Request metadata headers of streamable HTTP 2026-07-28 (SEP-2243), both sides (pure).
 
 ``Mcp-Method`` / ``Mcp-Name`` mirror the JSON-RPC method and ``params.name``/``params.uri``;
 ``Mcp-Param-{Name}`` mirrors tool arguments whose schema carries ``x-mcp-header``
@@ -12,6 +12,8 @@ import base64
 import re
 from collections.abc import Mapping
 from typing import Any, Final
+
+from ._streamable_wire import decode_header_value
 
 HEADER_EXTENSION: Final = "x-mcp-header"
 _MAX_SAFE_INTEGER: Final = 2**53 - 1  # JavaScript's safe range (spec "Schema Extension")
@@ -123,3 +125,28 @@ def _params(headers: ParamHeaders, arguments: Any) -> list[tuple[str, str]]:
         if text is not None:
             out.append((f"Mcp-Param-{name}", text))
     return out
+
+
+def check_params(get_header: Any, headers: ParamHeaders, arguments: Any) -> str | None:
+    """Server side: why the ``Mcp-Param-*`` headers disagree with ``arguments``, or None.
+
+    ``get_header(lowercase_name) -> str | None``.  A header must be present exactly when the
+    argument is, and carry the same value (``=?base64?...?=`` decoded; anything else is a
+    literal) -- 2026-07-28 streamable-http.mdx "Server Behavior", SEP-2243 test cases.
+    """
+    for name, path in headers.items():
+        value: Any = arguments
+        for part in path:
+            value = value.get(part) if isinstance(value, Mapping) else None
+        expected = value if isinstance(value, str) else header_value(value)
+        raw = get_header(f"mcp-param-{name.lower()}")
+        if raw is None:
+            if expected is not None:
+                return f"the Mcp-Param-{name} header is missing; the body has {name} = {value!r}"
+            continue
+        got = decode_header_value(raw)
+        if got is None:
+            return f"the Mcp-Param-{name} header has a malformed base64 value {raw!r}"
+        if got != expected:
+            return f"Mcp-Param-{name} header value {got!r} does not match body value {value!r}"
+    return None

@@ -39,6 +39,7 @@ from ._http11 import Request
 from ._httpserver import Responder
 from ._methods import STATELESS_REVISION
 from ._origin import check_host, check_origin, is_loopback
+from ._paramheaders import InvalidToolHeaders, check_params, param_headers
 from ._sse_legacy_server import LegacySSEApp
 from ._streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
@@ -323,7 +324,34 @@ class StreamableHTTPApp:
                     f"Header mismatch: Mcp-Name header value {got!r} does not match body "
                     f"value {want!r}"
                 )
+            if msg.method == "tools/call" and isinstance(want, str):
+                problem = self._check_param_headers(headers, want, msg)
+                if problem is not None:
+                    return HEADER_MISMATCH, f"Header mismatch: {problem}"
         return None
+
+    def _check_param_headers(self, headers: Any, tool: str, msg: _Peek) -> str | None:
+        """SEP-2243: ``Mcp-Param-*`` headers must mirror the x-mcp-header arguments."""
+        entry = self.server.tools.entries.get(tool)
+        if entry is None:
+            return None  # unknown tool: tools/call itself answers
+        try:
+            wanted = param_headers(entry.tool.input_schema)
+        except InvalidToolHeaders:
+            return None  # our own tool's annotations are invalid: nothing to compare
+        if not wanted:
+            return None
+        try:
+            params = msgspec.json.decode(msg.params) if msg.params is not UNSET else {}
+        except msgspec.DecodeError:
+            return None
+        arguments = params.get("arguments") if isinstance(params, dict) else None
+
+        def get(name: str) -> str | None:
+            value = headers.get(name.encode("latin-1"))
+            return None if value is None else str(value.decode("latin-1"))
+
+        return check_params(get, wanted, arguments)
 
     def _post_stateless(
         self, body: bytes, ids: list[Any], responder: Responder, can_sse: bool, *, new_era: bool

@@ -1,0 +1,57 @@
+"""_paramheaders.check_params: the server side of SEP-2243 Mcp-Param-* headers (pure)."""
+
+from __future__ import annotations
+
+import base64
+
+from mcplite._paramheaders import check_params, param_headers
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "region": {"type": "string", "x-mcp-header": "Region"},
+        "level": {"type": "integer", "x-mcp-header": "Level"},
+        "loud": {"type": "boolean", "x-mcp-header": "Loud"},
+        "note": {"type": "string"},
+    },
+}
+WANTED = param_headers(SCHEMA)
+
+
+def getter(headers: dict[str, str]) -> object:
+    return lambda name: headers.get(name)
+
+
+def test_matching_headers_pass() -> None:
+    headers = {"mcp-param-region": "us-west1", "mcp-param-level": "3", "mcp-param-loud": "true"}
+    args = {"region": "us-west1", "level": 3, "loud": True, "note": "x"}
+    assert check_params(getter(headers), WANTED, args) is None
+    b64 = base64.b64encode("Zürich".encode()).decode()
+    assert (
+        check_params(
+            getter({"mcp-param-region": f"=?base64?{b64}?="}), WANTED, {"region": "Zürich"}
+        )
+        is None
+    )
+    # literal when the sentinel is incomplete
+    assert (
+        check_params(
+            getter({"mcp-param-region": f"=?base64?{b64}"}), WANTED, {"region": f"=?base64?{b64}"}
+        )
+        is None
+    )
+    assert check_params(getter({}), WANTED, {"note": "only unannotated"}) is None
+    assert check_params(getter({}), WANTED, None) is None
+
+
+def test_mismatches_are_explained() -> None:
+    missing = check_params(getter({}), WANTED, {"region": "eu"})
+    assert missing is not None and "Mcp-Param-Region header is missing" in missing
+    wrong = check_params(getter({"mcp-param-region": "us"}), WANTED, {"region": "eu"})
+    assert wrong is not None and "does not match body value 'eu'" in wrong
+    extra = check_params(getter({"mcp-param-level": "1"}), WANTED, {})
+    assert extra is not None and "does not match" in extra
+    bad = check_params(
+        getter({"mcp-param-region": "=?base64?SGVsbG8?="}), WANTED, {"region": "Hello"}
+    )
+    assert bad is not None and "malformed base64" in bad
