@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
-__all__ = ["check_host", "check_origin", "host_name", "is_loopback"]
+__all__ = ["check_host", "check_origin", "check_request", "host_name", "is_loopback"]
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
@@ -95,3 +95,28 @@ def check_origin(
     ):
         return None
     return f"Origin {origin!r} is not allowed: only loopback or same-origin requests are accepted"
+
+
+def check_request(
+    host: bytes | None,
+    origin: bytes | None,
+    local_address: object,
+    *,
+    dns_rebinding_protection: bool,
+    allowed_hosts: Collection[str] | None = None,
+    allowed_origins: Collection[str] | None = None,
+) -> str | None:
+    """Both checks for one HTTP request, as every MCP HTTP endpoint applies them: the
+    ``Host`` check (when protection is on; ``local_address`` is the listening socket's
+    address, loopback or not) and then the ``Origin`` check."""
+    host_s = None if host is None else host.decode("latin-1")
+    if dns_rebinding_protection:
+        local_loop = isinstance(local_address, tuple) and is_loopback(str(local_address[0]))
+        problem = check_host(host_s, local_is_loopback=local_loop, allowed_hosts=allowed_hosts)
+        if problem is not None:
+            return problem
+    if origin is None:
+        return None
+    return check_origin(
+        origin.decode("latin-1"), host_header=host_s, allowed_origins=allowed_origins
+    )

@@ -23,7 +23,7 @@ from . import _jsonrpc as rpc, types as t
 from ._errors import INVALID_REQUEST, PARSE_ERROR, ConnectionClosed
 from ._http11 import Request
 from ._httpserver import Responder, ResponseStream
-from ._origin import check_host, check_origin, is_loopback
+from ._origin import check_request
 from ._sse import encode_comment, encode_event
 
 if TYPE_CHECKING:
@@ -169,21 +169,14 @@ class LegacySSEApp:
         return self._post(query, request.headers, body, responder)
 
     def _check_host_origin(self, headers: Any, responder: Responder) -> str | None:
-        host = headers.get(b"host")
-        origin = headers.get(b"origin")
-        local = responder.local_address
-        local_loop = isinstance(local, tuple) and is_loopback(str(local[0]))
-        host_s = None if host is None else host.decode("latin-1")
-        problem = None
-        if self.dns_rebinding_protection:
-            problem = check_host(
-                host_s, local_is_loopback=local_loop, allowed_hosts=self.allowed_hosts
-            )
-        if problem is None and origin is not None:
-            problem = check_origin(
-                origin.decode("latin-1"), host_header=host_s, allowed_origins=self.allowed_origins
-            )
-        return problem
+        return check_request(
+            headers.get(b"host"),
+            headers.get(b"origin"),
+            responder.local_address,
+            dns_rebinding_protection=self.dns_rebinding_protection,
+            allowed_hosts=self.allowed_hosts,
+            allowed_origins=self.allowed_origins,
+        )
 
     # ------------------------------------------------------------------ GET
 

@@ -38,9 +38,9 @@ from ._errors import (
 from ._http11 import Request
 from ._httpserver import Responder
 from ._methods import STATELESS_REVISION
-from ._origin import check_host, check_origin, is_loopback
+from ._origin import check_request
 from ._paramheaders import InvalidToolHeaders, check_params, param_headers
-from ._sse_legacy_server import LegacySSEApp
+from ._sse_legacy_server import DEFAULT_MESSAGES_PATH, DEFAULT_SSE_PATH, LegacySSEApp
 from ._streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
     DEFAULT_SSE_RETRY_MS,
@@ -100,8 +100,8 @@ class StreamableHTTPApp:
         supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
         auth: BearerAuth | None = None,
         legacy_sse: bool = True,
-        legacy_sse_path: str = "/sse",
-        legacy_messages_path: str = "/messages",
+        legacy_sse_path: str = DEFAULT_SSE_PATH,
+        legacy_messages_path: str = DEFAULT_MESSAGES_PATH,
     ) -> None:
         self.server = server
         # 2024-11-05 HTTP+SSE on its own paths, for older clients (_sse_legacy_server).
@@ -182,18 +182,14 @@ class StreamableHTTPApp:
         cached = self._host_ok.get(key, False)
         if cached is not False:
             return cached  # type: ignore[return-value]
-        local = responder.local_address
-        local_loop = isinstance(local, tuple) and is_loopback(str(local[0]))
-        host_s = None if host is None else host.decode("latin-1")
-        problem = None
-        if self.dns_rebinding_protection:
-            problem = check_host(
-                host_s, local_is_loopback=local_loop, allowed_hosts=self.allowed_hosts
-            )
-        if problem is None and origin is not None:
-            problem = check_origin(
-                origin.decode("latin-1"), host_header=host_s, allowed_origins=self.allowed_origins
-            )
+        problem = check_request(
+            host,
+            origin,
+            responder.local_address,
+            dns_rebinding_protection=self.dns_rebinding_protection,
+            allowed_hosts=self.allowed_hosts,
+            allowed_origins=self.allowed_origins,
+        )
         if len(self._host_ok) < 256:  # a few distinct (Host, Origin) pairs in practice
             self._host_ok[key] = problem
         return problem

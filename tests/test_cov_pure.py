@@ -252,3 +252,23 @@ def test_load_private_key_fuzz(der: bytes) -> None:
         except jose.JOSEError:
             continue
         assert isinstance(key, jose.ECPrivateKey | jose.RSAPrivateKey)
+
+
+def test_check_request_combines_host_and_origin_checks() -> None:
+    from mcplite._origin import check_request
+
+    loop = ("127.0.0.1", 8000)
+    ok = check_request(b"localhost:8000", None, loop, dns_rebinding_protection=True)
+    assert ok is None
+    evil = check_request(b"evil.example", None, loop, dns_rebinding_protection=True)
+    assert evil is not None and "DNS-rebinding" in evil
+    # protection off: any Host passes, but a foreign Origin is still refused
+    assert check_request(b"evil.example", None, loop, dns_rebinding_protection=False) is None
+    foreign = check_request(
+        b"evil.example", b"https://other.example", loop, dns_rebinding_protection=False
+    )
+    assert foreign is not None and "not allowed" in foreign
+    same = check_request(
+        b"mcp.example", b"https://mcp.example", ("10.0.0.1", 443), dns_rebinding_protection=True
+    )
+    assert same is None
