@@ -67,26 +67,26 @@ def _cases() -> list[tuple[str, Callable[[], Callable[[], object]]]]:
         return lambda: dec(b'{"text":"0123456789abcdef"}')
 
     def jsonrpc_decode() -> Callable[[], object]:
-        m = _mod("mcplite._jsonrpc")
+        m = _mod("mcplite._core.jsonrpc")
         return lambda: m.decode(CALL)
 
     def jsonrpc_classify() -> Callable[[], object]:
-        m = _mod("mcplite._jsonrpc")
+        m = _mod("mcplite._core.jsonrpc")
         _, msg = m.decode_message(CALL)
         return lambda: m.classify(msg)
 
     def jsonrpc_encode() -> Callable[[], object]:
-        m = _mod("mcplite._jsonrpc")
+        m = _mod("mcplite._core.jsonrpc")
         result = {"content": [{"type": "text", "text": "0123456789abcdef"}]}
         return lambda: m.encode_response(7, result)
 
     def method_lookup() -> Callable[[], object]:
-        m = _mod("mcplite._methods")
+        m = _mod("mcplite._core.methods")
         m.lookup("tools/call")
         return lambda: m.lookup("tools/call")
 
     def schema_validate() -> Callable[[], object]:
-        m = _mod("mcplite._schema")
+        m = _mod("mcplite._core.schema")
 
         async def echo(text: str) -> str:
             return text
@@ -95,7 +95,7 @@ def _cases() -> list[tuple[str, Callable[[], Callable[[], object]]]]:
         return lambda: sig.decode_json(b'{"text":"0123456789abcdef"}')
 
     def http_head() -> Callable[[], object]:
-        m = _mod("mcplite._http11")
+        m = _mod("mcplite._wire.http11")
 
         def parse() -> object:
             return m.RequestParser().feed_requests(HTTP_HEAD)
@@ -105,7 +105,7 @@ def _cases() -> list[tuple[str, Callable[[], Callable[[], object]]]]:
         return parse
 
     def sse_encode() -> Callable[[], object]:
-        m = _mod("mcplite._sse")
+        m = _mod("mcplite._wire.sse")
         data = CALL
         return lambda: m.encode_event(data, event="message")
 
@@ -113,13 +113,13 @@ def _cases() -> list[tuple[str, Callable[[], Callable[[], object]]]]:
         ("floor: envelope decode (msgspec Struct)", floor_decode),
         ("floor: response encode", floor_encode),
         ("floor: echo arguments decode", floor_args),
-        ("mcplite._jsonrpc.decode (envelope)", jsonrpc_decode),
-        ("mcplite._jsonrpc.classify", jsonrpc_classify),
-        ("mcplite._jsonrpc.encode_response", jsonrpc_encode),
-        ("mcplite._methods.lookup (dispatch)", method_lookup),
-        ("mcplite._schema ToolSignature.decode_json", schema_validate),
-        ("mcplite._http11 RequestParser (head+body)", http_head),
-        ("mcplite._sse.encode_event", sse_encode),
+        ("mcplite._core.jsonrpc.decode (envelope)", jsonrpc_decode),
+        ("mcplite._core.jsonrpc.classify", jsonrpc_classify),
+        ("mcplite._core.jsonrpc.encode_response", jsonrpc_encode),
+        ("mcplite._core.methods.lookup (dispatch)", method_lookup),
+        ("mcplite._core.schema ToolSignature.decode_json", schema_validate),
+        ("mcplite._wire.http11 RequestParser (head+body)", http_head),
+        ("mcplite._wire.sse.encode_event", sse_encode),
     ]
 
 

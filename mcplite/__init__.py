@@ -2,7 +2,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-from ._context import Context
 from ._errors import (
     HEADER_MISMATCH,
     INTERNAL_ERROR,
@@ -28,27 +27,19 @@ from ._errors import (
     ToolError,
     TransportError,
 )
-from ._server import Server
-from ._session import Session
-from ._subscriptions import ChangeEvent, MemoryBus, SubscriptionBus
-from ._transport import LoggingTransport, MemoryTransport, Transport, memory_pair
+from ._io.session import Session
+from ._io.transport import LoggingTransport, MemoryTransport, Transport, memory_pair
+from ._server.context import Context
+from ._server.server import Server
+from ._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus
 
 if TYPE_CHECKING:
-    from ._asgi import asgi_app
-    from ._auth import TokenInfo
-    from ._auth_server import (
-        BearerAuth,
-        InvalidTokenError,
-        ProtectedResourceMetadata,
-        StaticTokenVerifier,
-        TokenVerifier,
-    )
-    from ._auth_verifiers import IntrospectionTokenVerifier, JWTVerifier
-    from ._client import Client
-    from ._connect import connect
-    from ._httpauth import HTTPAuth
-    from ._oauth import OAuthClient
-    from ._oauth_grants import (
+    from ._auth.bearer import TokenInfo
+    from ._client.client import Client
+    from ._client.connect import connect
+    from ._client.httpauth import HTTPAuth
+    from ._client.oauth import OAuthClient
+    from ._client.oauth_grants import (
         AuthorizationCode,
         ClientCredentials,
         EnterpriseManaged,
@@ -56,34 +47,43 @@ if TYPE_CHECKING:
         JWTBearer,
         TokenStorage,
     )
-    from ._oauth_loopback import LoopbackRedirect
-    from ._streamable_run import StreamableHTTPServer, serve_http
+    from ._client.oauth_loopback import LoopbackRedirect
+    from ._server.asgi import asgi_app
+    from ._server.bearer import (
+        BearerAuth,
+        InvalidTokenError,
+        ProtectedResourceMetadata,
+        StaticTokenVerifier,
+        TokenVerifier,
+    )
+    from ._server.streamable_run import StreamableHTTPServer, serve_http
+    from ._server.verifiers import IntrospectionTokenVerifier, JWTVerifier
 
 # Imported on first use (PEP 562) so ``import mcplite`` stays light: a stdio server never
 # loads the client, auth, OAuth or HTTP modules (cold start), and a client loads no auth.
 _LAZY = {
-    "BearerAuth": "._auth_server",
-    "Client": "._client",
-    "IntrospectionTokenVerifier": "._auth_verifiers",
-    "InvalidTokenError": "._auth_server",
-    "JWTVerifier": "._auth_verifiers",
-    "ProtectedResourceMetadata": "._auth_server",
-    "StaticTokenVerifier": "._auth_server",
-    "TokenInfo": "._auth",
-    "TokenVerifier": "._auth_server",
-    "connect": "._connect",
-    "AuthorizationCode": "._oauth_grants",
-    "ClientCredentials": "._oauth_grants",
-    "EnterpriseManaged": "._oauth_grants",
-    "HTTPAuth": "._httpauth",
-    "InMemoryTokenStorage": "._oauth_grants",
-    "JWTBearer": "._oauth_grants",
-    "LoopbackRedirect": "._oauth_loopback",
-    "OAuthClient": "._oauth",
-    "StreamableHTTPServer": "._streamable_run",
-    "TokenStorage": "._oauth_grants",
-    "asgi_app": "._asgi",
-    "serve_http": "._streamable_run",
+    "BearerAuth": "._server.bearer",
+    "Client": "._client.client",
+    "IntrospectionTokenVerifier": "._server.verifiers",
+    "InvalidTokenError": "._server.bearer",
+    "JWTVerifier": "._server.verifiers",
+    "ProtectedResourceMetadata": "._server.bearer",
+    "StaticTokenVerifier": "._server.bearer",
+    "TokenInfo": "._auth.bearer",
+    "TokenVerifier": "._server.bearer",
+    "connect": "._client.connect",
+    "AuthorizationCode": "._client.oauth_grants",
+    "ClientCredentials": "._client.oauth_grants",
+    "EnterpriseManaged": "._client.oauth_grants",
+    "HTTPAuth": "._client.httpauth",
+    "InMemoryTokenStorage": "._client.oauth_grants",
+    "JWTBearer": "._client.oauth_grants",
+    "LoopbackRedirect": "._client.oauth_loopback",
+    "OAuthClient": "._client.oauth",
+    "StreamableHTTPServer": "._server.streamable_run",
+    "TokenStorage": "._client.oauth_grants",
+    "asgi_app": "._server.asgi",
+    "serve_http": "._server.streamable_run",
 }
 
 

@@ -25,7 +25,7 @@ def meta(**extra: Any) -> dict[str, Any]:
 class Peer:
     def __init__(self, server: Server) -> None:
         self.wire, server_end = memory_pair()
-        self.session = server.connect(server_end)
+        self.session = server.accept(server_end)
         self.n = 0
 
     async def send(self, msg: dict[str, Any]) -> None:

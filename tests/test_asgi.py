@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from mcplite._asgi import asgi_app
-from mcplite._server import Server
+from mcplite._server.asgi import asgi_app
+from mcplite._server.server import Server
 
 uvicorn = pytest.importorskip("uvicorn")
 

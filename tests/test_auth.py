@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from mcplite._auth import (
+from mcplite._auth.bearer import (
     Challenge,
     Denial,
     TokenInfo,

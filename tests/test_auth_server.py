@@ -12,22 +12,22 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from mcplite._auth import TokenInfo, parse_www_authenticate
-from mcplite._auth_server import (
+from mcplite._auth.bearer import TokenInfo, parse_www_authenticate
+from mcplite._errors import ConnectionClosed, HTTPStatusError, RemoteProtocolError
+from mcplite._io.httpclient import HTTPClient
+from mcplite._io.httpserver import HTTPServer, Responder
+from mcplite._server.bearer import (
     BearerAuth,
     InvalidTokenError,
     ProtectedResourceMetadata,
     StaticTokenVerifier,
     current_auth,
 )
-from mcplite._auth_verifiers import IntrospectionTokenVerifier, JWTVerifier, metadata_urls
-from mcplite._context import Context
-from mcplite._errors import ConnectionClosed, HTTPStatusError, RemoteProtocolError
-from mcplite._http11 import Request
-from mcplite._httpclient import HTTPClient
-from mcplite._httpserver import HTTPServer, Responder
-from mcplite._server import Server
-from mcplite._streamable_run import StreamableHTTPServer
+from mcplite._server.context import Context
+from mcplite._server.server import Server
+from mcplite._server.streamable_run import StreamableHTTPServer
+from mcplite._server.verifiers import IntrospectionTokenVerifier, JWTVerifier, metadata_urls
+from mcplite._wire.http11 import Request
 
 NOW = 1_700_000_000.0
 RESOURCE = "https://mcp.example/mcp"
@@ -508,7 +508,7 @@ def test_metadata_urls() -> None:
 
 
 async def test_middleware_edges() -> None:
-    from mcplite._auth_server import _owner
+    from mcplite._server.bearer import _owner
 
     assert _owner(TokenInfo(client_id="c")) == ("client_id", "c")
     assert _owner(TokenInfo()) is None
@@ -524,7 +524,7 @@ async def test_middleware_edges() -> None:
     assert state == {}
 
     def raw(method: str, body: bytes, hdrs: list[tuple[bytes, bytes]]) -> Request:
-        from mcplite._http11 import Headers
+        from mcplite._wire.http11 import Headers
 
         return Request(method, "/mcp", Headers(hdrs))
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mcplite import _cli
+from mcplite._cli import main as _cli
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -92,8 +92,12 @@ def line_matches(expected: str, actual: str) -> bool:
 def shim_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An environment where python, python3 and mcplite run this interpreter and checkout."""
     bindir = tmp_path_factory.mktemp("bin")
+    # Shell shims, not symlinks: a symlinked venv interpreter no longer finds its pyvenv.cfg
+    # and so runs without the venv's packages.
     for name in ("python", "python3"):
-        (bindir / name).symlink_to(sys.executable)
+        shim = bindir / name
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        shim.chmod(0o755)
     script = bindir / "mcplite"
     script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m mcplite "$@"\n')
     script.chmod(0o755)
@@ -231,7 +235,7 @@ def test_usage_errors_in_process(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_load_server(tmp_path: pathlib.Path) -> None:
-    assert _cli.load_server("mcplite._demo_server:build").info.name == "mcplite-demo"
+    assert _cli.load_server("mcplite._cli.demo_server:build").info.name == "mcplite-demo"
     two = tmp_path / "two.py"
     two.write_text("from mcplite import Server\na = Server('a')\nb = Server('b')\n")
     with pytest.raises(_cli.UsageError, match="defines 2 Server objects"):

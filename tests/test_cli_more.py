@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from mcplite import _cli, types as t
+from mcplite import types as t
+from mcplite._cli import main as _cli
 
 
 def answers(monkeypatch: pytest.MonkeyPatch, *replies: str) -> list[str]:

@@ -18,7 +18,7 @@ from mcplite import (
     RPCError,
     types as t,
 )
-from mcplite._transport import MemoryTransport, memory_pair
+from mcplite._io.transport import MemoryTransport, memory_pair
 
 Reply = Callable[[dict[str, Any]], Awaitable[None]]
 Handler = Callable[[dict[str, Any], "Peer"], Awaitable[None]]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mcplite import RemoteProtocolError
-from mcplite._jsonschema import first_error, validate
+from mcplite._core.jsonschema import first_error, validate
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -16,7 +16,7 @@ import pytest
 
 import mcplite
 from mcplite import HTTPStatusError
-from mcplite._httpclient import HTTPClient
+from mcplite._io.httpclient import HTTPClient
 
 SESSION = "stdlib-session-1"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mcplite._asgi import _Channel, asgi_app
-from mcplite._server import Server
+from mcplite._server.asgi import _Channel, asgi_app
+from mcplite._server.server import Server
 
 ACCEPT = b"application/json, text/event-stream"
 HOST = b"127.0.0.1:8000"
@@ -278,7 +278,7 @@ def test_channel_responder_contract() -> None:
 
 
 async def test_abort_leaves_response_unfinished() -> None:
-    from mcplite._asgi import _pump
+    from mcplite._server.asgi import _pump
 
     ch = _Channel({})
     sent: list[dict[str, Any]] = []

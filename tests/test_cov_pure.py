@@ -8,12 +8,12 @@ import base64
 import pytest
 from hypothesis import given, strategies as st
 
-from mcplite import _oauth_jose as jose
+from mcplite._auth import jose as jose
+from mcplite._core.jsonschema import first_error
+from mcplite._core.pagination import decode_cursor, encode_cursor, paginate
 from mcplite._errors import INVALID_PARAMS, RemoteProtocolError
-from mcplite._jsonschema import first_error
-from mcplite._origin import check_host, check_origin, host_name, is_loopback
-from mcplite._pagination import decode_cursor, encode_cursor, paginate
-from mcplite._paramheaders import InvalidToolHeaders, param_headers, request_headers
+from mcplite._wire.origin import check_host, check_origin, host_name, is_loopback
+from mcplite._wire.paramheaders import InvalidToolHeaders, param_headers, request_headers
 
 # ---------------------------------------------------------------- _origin
 
@@ -255,7 +255,7 @@ def test_load_private_key_fuzz(der: bytes) -> None:
 
 
 def test_check_request_combines_host_and_origin_checks() -> None:
-    from mcplite._origin import check_request
+    from mcplite._wire.origin import check_request
 
     loop = ("127.0.0.1", 8000)
     ok = check_request(b"localhost:8000", None, loop, dns_rebinding_protection=True)

@@ -142,7 +142,7 @@ class _RecordingAuth:
 
 
 async def test_connect_forwards_auth_and_http_options() -> None:
-    from mcplite._streamable_client import StreamableHTTPTransport
+    from mcplite._client.streamable_http import StreamableHTTPTransport
 
     auth = _RecordingAuth()
     client = mcplite.connect(
@@ -169,7 +169,7 @@ async def test_missing_client_capabilities_message_names_the_field_once() -> Non
 def test_cli_call_without_arguments_does_not_require_pairs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from mcplite import _cli
+    from mcplite._cli import main as _cli
 
     for cmd, missing in (("call", "tool"), ("prompt", "name")):
         with pytest.raises(SystemExit):

@@ -146,7 +146,7 @@ def test_every_named_default_is_documented_and_real() -> None:
     """Every ``DEFAULT_*`` limit in the package is named in docs/, and every one the docs
     name exists (a renamed or removed constant fails here, not in a reader's code)."""
     in_code: set[str] = set()
-    for path in (ROOT / "mcplite").glob("*.py"):
+    for path in (ROOT / "mcplite").rglob("*.py"):
         in_code |= set(re.findall(r"^(DEFAULT_[A-Z0-9_]+)\s*[:=]", path.read_text(), re.M))
     docs = " ".join(p.read_text() for p in DOCS)
     in_docs = set(re.findall(r"DEFAULT_[A-Z0-9_]+", docs))

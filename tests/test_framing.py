@@ -1,4 +1,4 @@
-"""NDJSON line splitter for stdio (mcplite._framing)."""
+"""NDJSON line splitter for stdio (mcplite._wire.ndjson)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from mcplite._errors import PARSE_ERROR, LocalProtocolError, RemoteProtocolError
-from mcplite._framing import DEFAULT_MAX_LINE_BYTES, LineSplitter, LineTooLong, frame
+from mcplite._wire.ndjson import DEFAULT_MAX_LINE_BYTES, LineSplitter, LineTooLong, frame
 
 
 def chunked(data: bytes, cuts: list[int]) -> list[bytes]:

@@ -1,4 +1,4 @@
-"""Sans-I/O HTTP/1.1 (mcplite._http11): parsing, limits, rejections, serialisers."""
+"""Sans-I/O HTTP/1.1 (mcplite._wire.http11): parsing, limits, rejections, serialisers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from mcplite._errors import LocalProtocolError, RemoteProtocolError
-from mcplite._http11 import (
+from mcplite._wire.http11 import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_HEAD_BYTES,
     DEFAULT_MAX_HEADERS,
@@ -25,7 +25,7 @@ from mcplite._http11 import (
     Response,
     ResponseParser,
 )
-from mcplite._http11_write import (
+from mcplite._wire.http11_write import (
     CHUNKED_END,
     encode_chunk,
     encode_request_head,

@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 import pytest
 
 import mcplite
-from mcplite._framing import LineSplitter, LineTooLong
-from mcplite._http11 import RequestParser
-from mcplite._jsonrpc import encode_request
-from mcplite._streamable_client import StreamableHTTPTransport, _fast_request
-from mcplite._streamable_run import StreamableHTTPServer
+from mcplite._client.streamable_http import StreamableHTTPTransport, _fast_request
+from mcplite._core.jsonrpc import encode_request
+from mcplite._server.streamable_run import StreamableHTTPServer
+from mcplite._wire.http11 import RequestParser
+from mcplite._wire.ndjson import LineSplitter, LineTooLong
 
 
 def _chunk(data: bytes) -> bytes:

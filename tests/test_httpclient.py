@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 import pytest
 
 from mcplite import ConnectError, ConnectionClosed, RemoteProtocolError, RequestTimeout
-from mcplite._http11 import Request, RequestParser
-from mcplite._httpclient import HTTPClient, split_url
+from mcplite._io.httpclient import HTTPClient, split_url
+from mcplite._wire.http11 import Request, RequestParser
 
 Handler = Callable[[Request, bytes, asyncio.StreamWriter], Awaitable[bool]]
 

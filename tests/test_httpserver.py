@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import http.client
 
-from mcplite._http11 import Request
-from mcplite._httpserver import HTTPServer, Responder
+from mcplite._io.httpserver import HTTPServer, Responder
+from mcplite._wire.http11 import Request
 
 
 async def echo_app(request: Request, body: bytes, responder: Responder) -> None:

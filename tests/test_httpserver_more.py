@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from mcplite._http11 import Request
-from mcplite._httpserver import HTTPServer, Responder, make_ssl_context
+from mcplite._io.httpserver import HTTPServer, Responder, make_ssl_context
+from mcplite._wire.http11 import Request
 
 GET = b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 GET_KEEP = b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -58,7 +58,7 @@ async def test_handler_failures_become_500_or_a_broken_stream(
         responder.respond(200, [], b"ok")
         return None
 
-    with caplog.at_level(logging.ERROR, logger="mcplite._httpserver"):
+    with caplog.at_level(logging.ERROR, logger="mcplite._io.httpserver"):
         async with HTTPServer(app) as srv:
             out = await exchange(srv.port, GET % b"/sync-boom")
             assert statuses(out) == [500] and out.endswith(b"internal server error\n")
@@ -178,7 +178,7 @@ async def test_connection_lost_runs_callbacks_and_skips_late_answers(
         assert s.closed
         s.write(b"x")
 
-    with caplog.at_level(logging.ERROR, logger="mcplite._httpserver"):
+    with caplog.at_level(logging.ERROR, logger="mcplite._io.httpserver"):
         async with HTTPServer(app) as srv:
             _, writer = await asyncio.open_connection("127.0.0.1", srv.port)
             writer.write(GET_KEEP % b"/")
@@ -240,7 +240,7 @@ async def test_shutdown_aborts_busy_connections_and_runs_hooks(
     writer.write(GET % b"/")
     await writer.drain()
     await asyncio.wait_for(started.wait(), 5)
-    with caplog.at_level(logging.WARNING, logger="mcplite._httpserver"):
+    with caplog.at_level(logging.WARNING, logger="mcplite._io.httpserver"):
         await srv.aclose()
         await srv.aclose()  # idempotent
     assert hooks == ["sync", "async"]

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mcplite import _oauth_jose as jose
-from mcplite._oauth_jose import (
+from mcplite._auth import jose as jose
+from mcplite._auth.jose import (
     ECPrivateKey,
     JOSEError,
     RSAPrivateKey,
@@ -18,14 +18,17 @@ from mcplite._oauth_jose import (
     signing_backend,
     verify_jwt,
 )
+from mcplite._client import oauth_flows
 
 
 @pytest.fixture
 def fresh_backend() -> Iterator[None]:
     """Forget the cached backend choice before and after, so each test decides afresh."""
     jose._native.cache_clear()
+    oauth_flows._announced = False
     yield
     jose._native.cache_clear()
+    oauth_flows._announced = False
 
 
 def _hide_cryptography(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,15 +41,17 @@ def test_fallback_is_pure_python_and_says_so_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_backend: None
 ) -> None:
     _hide_cryptography(monkeypatch)
-    with caplog.at_level(logging.INFO, logger=jose.__name__):
+    with caplog.at_level(logging.INFO, logger=oauth_flows.__name__):
         assert signing_backend() == "pure-python"
+        oauth_flows.DPoPKey()
+        oauth_flows.DPoPKey()
         ec, rsa_key = ECPrivateKey(7), RSAPrivateKey(*_small_rsa_2048())
         assert ec.sign(b"x") == ec._sign_pure(b"x")
         assert rsa_key.sign(b"x") == rsa_key._sign_pure(b"x")
         token = sign_jwt(ec, {"sub": "a"})
         assert verify_jwt(token, ec.public_jwk()) == {"sub": "a"}
         assert signing_backend() == "pure-python"
-    records = [r for r in caplog.records if r.name == jose.__name__]
+    records = [r for r in caplog.records if r.name == oauth_flows.__name__]
     assert len(records) == 1, "the fallback is announced once"
     assert records[0].levelno == logging.INFO
     message = records[0].getMessage()

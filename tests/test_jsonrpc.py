@@ -6,7 +6,7 @@ import msgspec
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mcplite import _jsonrpc as rpc
+from mcplite._core import jsonrpc as rpc
 from mcplite._errors import INVALID_REQUEST, PARSE_ERROR, RemoteProtocolError
 from mcplite.types import TextContent
 

@@ -12,10 +12,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from mcplite import _http11 as h11
-from mcplite._httpauth import request_with_auth
-from mcplite._httpclient import HTTPClient
-from mcplite._oauth import (
+from mcplite._auth.jose import ECPrivateKey, decode_jwt, jwk_thumbprint, s256, verify_jwt
+from mcplite._client.httpauth import request_with_auth
+from mcplite._client.oauth import (
     AuthorizationCode,
     AuthorizationResponse,
     ClientCredentials,
@@ -25,8 +24,9 @@ from mcplite._oauth import (
     OAuthClient,
     OAuthError,
 )
-from mcplite._oauth_jose import ECPrivateKey, decode_jwt, jwk_thumbprint, s256, verify_jwt
-from mcplite._oauth_loopback import LoopbackRedirect
+from mcplite._client.oauth_loopback import LoopbackRedirect
+from mcplite._io.httpclient import HTTPClient
+from mcplite._wire import http11 as h11
 
 Reply = tuple[int, dict[str, str], bytes]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mcplite._oauth_jose import (
+from mcplite._auth.jose import (
     ECPrivateKey,
     JOSEError,
     RSAPrivateKey,
@@ -20,7 +20,7 @@ from mcplite._oauth_jose import (
     sign_jwt,
     verify_jwt,
 )
-from mcplite._oauth_metadata import (
+from mcplite._auth.oauth_metadata import (
     AuthorizationServerMetadata,
     ClientInformation,
     OAuthError,

@@ -31,58 +31,78 @@ UPDATE_SNAPSHOTS_ENV = "MCPLITE_UPDATE_SNAPSHOTS"
 MAX_MODULE_LINES = 800
 SUBPROCESS_TIMEOUT_SECONDS = 60
 
-# DESIGN.md section 3, layer table. A module not listed here is asyncio glue (layer 3) until it
-# is placed deliberately; modules named _types_* are the split type catalogue (layer 1).
+# DESIGN.md section 3, layer table: a layer is a folder. Top-level modules are listed by name;
+# everything inside a private folder takes the folder's layer.
 LAYERS: dict[str, int] = {
     "_errors": 0,
-    "_jsonrpc": 1,
-    "types": 1,
-    "_methods": 1,
-    "_framing": 1,
-    "_sse": 1,
-    "_http11": 1,
+    "types": 0,
+    "_core": 1,
+    "_wire": 1,
     "_auth": 1,
-    "_schema": 1,
-    "_uritemplate": 1,
-    "_codec": 1,
-    "_meta": 1,
-    "_pagination": 1,
-    "_jwt": 1,
-    "_origin": 1,
-    "_jsonschema": 1,
-    "_paramheaders": 1,
-    "_oauth_metadata": 1,
-    "_oauth_jose": 1,
-    "_streamable_wire": 1,
-    "_http11_write": 1,
-    "_http11_syntax": 1,
-    "_protocol": 2,
-    "_events": 2,
+    "_io": 2,
+    "_server": 3,
+    "_client": 3,
+    "_cli": 4,
     "__init__": 4,
     "__main__": 4,
+    "protocol": 4,
+    "auth": 4,
+    "oauth": 4,
 }
-DEFAULT_LAYER = 3
-# Pure layers (0-2) take values and return values: no I/O, no clock, no randomness, no threads.
+PURE_LAYERS = frozenset({0, 1})
+# Layer-3 folders that must never import each other (connect(server) duck-types).
+SIBLINGS_APART = frozenset({"_server", "_client"})
+# Pure layers take values and return values: no I/O, no clock, no randomness, no threads, no
+# logging (what a pure module would log becomes an event or a return value).
 IMPURE_STDLIB = frozenset(
-    {"asyncio", "socket", "ssl", "subprocess", "os", "time", "random", "threading", "selectors"}
+    {
+        "asyncio",
+        "socket",
+        "ssl",
+        "subprocess",
+        "os",
+        "time",
+        "random",
+        "secrets",
+        "threading",
+        "selectors",
+        "logging",
+        "sys",
+    }
 )
 ALLOWED_THIRD_PARTY = frozenset({"msgspec"})
 # Optional extras, allowed only as lazy imports inside a function of the named module: the
-# package must import and work without them. `cryptography` (extra `auth`) gives _oauth_jose
+# package must import and work without them. `cryptography` (extra `auth`) gives _auth.jose
 # constant-time signing; without it the pure-Python signers are used.
-OPTIONAL_LAZY_THIRD_PARTY = {"cryptography": frozenset({"_oauth_jose"})}
+OPTIONAL_LAZY_THIRD_PARTY = {"cryptography": frozenset({"_auth.jose"})}
 # Lookups a vendored copy cannot honour (its distribution metadata belongs to the host).
 VENDOR_HOSTILE_MODULES = frozenset({"importlib.metadata", "importlib.resources", "pkg_resources"})
 
 
+def module_name(path: Path) -> str:
+    """``mcplite/_core/protocol.py`` -> ``_core.protocol``; ``__init__.py`` -> ``__init__``."""
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    if len(parts) > 1 and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def folder_of(module: str) -> str:
+    return module.partition(".")[0]
+
+
 def layer_of(module: str) -> int:
-    if module.startswith("_types_"):
-        return 1
-    return LAYERS.get(module, DEFAULT_LAYER)
+    top = folder_of(module)
+    if top not in LAYERS:
+        raise AssertionError(
+            f"module {module!r} is in no layer; expected one of {sorted(LAYERS)} "
+            "(DESIGN.md section 3): place it in a layer folder"
+        )
+    return LAYERS[top]
 
 
 def package_modules() -> list[Path]:
-    return sorted(SOURCE.glob("*.py"))
+    return sorted(SOURCE.rglob("*.py"))
 
 
 @dataclass(frozen=True)
@@ -142,48 +162,132 @@ def imports_of(path: Path) -> list[Import]:
 
 
 def test_package_has_modules() -> None:
-    names = {path.stem for path in package_modules()}
-    assert {"__init__", "_errors"} <= names, f"expected the package at {SOURCE}, found {names}"
+    names = {module_name(path) for path in package_modules()}
+    assert {"__init__", "_errors", "types"} <= names, (
+        f"expected the package at {SOURCE}, found {names}"
+    )
 
 
-@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
-def test_layering(path: Path) -> None:
-    """A module imports only from its own or lower layers (DESIGN.md section 3), relatively.
+def resolve(importer: str, imp: Import, is_package: bool) -> str:
+    """The package-relative module a relative import names (``_core.jsonrpc``, ``types``)."""
+    base = importer.split(".") if is_package else importer.split(".")[:-1]
+    if importer == "__init__":
+        base = []
+    base = base[: len(base) - (imp.level - 1)] if imp.level > 1 else base
+    return ".".join([*base, imp.module]) if imp.module else ".".join(base)
 
-    Same-layer imports let pure helpers share code and asyncio glue compose; Python itself
-    refuses the cycles that would make that unsafe.
+
+def package_imports(path: Path) -> Iterator[tuple[Import, str]]:
+    """Each relative import of ``path`` with the package module it reaches.
+
+    ``from .._core import jsonrpc`` reaches ``_core.jsonrpc`` when that module exists, else
+    the folder's ``__init__``.
     """
-    own = layer_of(path.stem)
+    importer = module_name(path)
+    modules = {module_name(p) for p in package_modules()}
+    for imp in imports_of(path):
+        if not imp.relative:
+            continue
+        target = resolve(importer, imp, path.name == "__init__.py")
+        if target not in modules and target.rpartition(".")[0] in modules:
+            target = target.rpartition(".")[0]
+        yield imp, target
+
+
+def ids(path: Path) -> str:
+    return module_name(path)
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=ids)
+def test_layering(path: Path) -> None:
+    """A module imports only from its own or lower layers (DESIGN.md section 3), relatively;
+    pure layers import no I/O, clock, randomness, threads or logging; ``_server`` and
+    ``_client`` never import each other."""
+    me = module_name(path)
+    own = layer_of(me)
     problems: list[str] = []
     for imp in imports_of(path):
-        where = f"{path.name}:{imp.line}"
-        if not imp.relative:
-            top = imp.module.partition(".")[0]
-            if top == "mcplite":
-                problems.append(
-                    f"{where}: absolute self-import {imp.module!r} breaks a vendored copy; "
-                    "expected a relative import"
-                )
-            if own <= 2 and top in IMPURE_STDLIB:
-                problems.append(
-                    f"{where}: layer-{own} module imports {imp.module!r}; layers 0-2 are pure "
-                    f"(none of {sorted(IMPURE_STDLIB)})"
-                )
+        where = f"{me}:{imp.line}"
+        if imp.relative:
             continue
-        if imp.level != 1:
-            problems.append(f"{where}: {'.' * imp.level}{imp.module}: the package is flat")
-            continue
-        target = imp.module.partition(".")[0]
+        top = imp.module.partition(".")[0]
+        if top == "mcplite":
+            problems.append(
+                f"{where}: absolute self-import {imp.module!r} breaks a vendored copy; "
+                "expected a relative import"
+            )
+        if own in PURE_LAYERS and top in IMPURE_STDLIB:
+            problems.append(
+                f"{where}: layer-{own} module imports {imp.module!r}; layers 0-1 are pure "
+                f"(none of {sorted(IMPURE_STDLIB)})"
+            )
+    for imp, target in package_imports(path):
+        where = f"{me}:{imp.line}"
+        if not target:
+            continue  # the package itself (``from .. import types`` resolves to types)
         theirs = layer_of(target)
         if theirs > own:
             problems.append(
                 f"{where}: layer-{own} module imports {target!r} (layer {theirs}); expected "
                 f"layers 0-{own} only"
             )
+        mine, their_folder = folder_of(me), folder_of(target)
+        if mine != their_folder and {mine, their_folder} <= SIBLINGS_APART:
+            problems.append(
+                f"{where}: {mine} imports {target!r}; {sorted(SIBLINGS_APART)} never import "
+                "each other"
+            )
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+def module_graph(*, with_type_checking: bool) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in package_modules():
+        edges = graph.setdefault(module_name(path), set())
+        for imp, target in package_imports(path):
+            if imp.in_function or (imp.type_checking_only and not with_type_checking):
+                continue
+            if target and target != module_name(path):
+                edges.add(target)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of ``graph`` as a path that starts and ends at the same module."""
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_find_cycle_finds_one() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycle() -> None:
+    """No cycle among package modules, counting every module-level import, TYPE_CHECKING
+    ones included (DESIGN.md section 3: a cycle means a small Protocol belongs lower down)."""
+    cycle = find_cycle(module_graph(with_type_checking=True))
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+@pytest.mark.parametrize("path", package_modules(), ids=ids)
 def test_ssl_is_imported_lazily(path: Path) -> None:
     """Some constrained builds lack ssl: import it inside the TLS code path only."""
     eager = [
@@ -203,7 +307,7 @@ def test_only_third_party_import_is_msgspec() -> None:
     for path in package_modules():
         for imp in imports_of(path):
             top = imp.module.partition(".")[0]
-            if imp.in_function and path.stem in OPTIONAL_LAZY_THIRD_PARTY.get(top, ()):
+            if imp.in_function and module_name(path) in OPTIONAL_LAZY_THIRD_PARTY.get(top, ()):
                 continue
             if not imp.relative and top not in sys.stdlib_module_names and top != "mcplite":
                 found.add(f"{top} ({path.name}:{imp.line})")
@@ -213,7 +317,7 @@ def test_only_third_party_import_is_msgspec() -> None:
     )
 
 
-@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", package_modules(), ids=ids)
 def test_vendorable_source(path: Path) -> None:
     """No metadata lookups, no paths from __file__, no hard-coded logger names."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -243,7 +347,7 @@ def test_vendorable_source(path: Path) -> None:
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("path", package_modules(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", package_modules(), ids=ids)
 def test_module_size(path: Path) -> None:
     if path.stem == "types" or path.stem.startswith("_types_"):
         return  # declarative catalogue: exempt from the cap (DESIGN.md section 2)

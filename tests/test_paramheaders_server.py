@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from mcplite._paramheaders import check_params, param_headers
+from mcplite._wire.paramheaders import check_params, param_headers
 
 SCHEMA = {
     "type": "object",

@@ -7,12 +7,13 @@ from typing import Any
 import msgspec
 import pytest
 
-from mcplite import _jsonrpc as rpc, types as t
-from mcplite._errors import LocalProtocolError, RemoteProtocolError, RPCError
-from mcplite._events import (
+from mcplite import types as t
+from mcplite._core import jsonrpc as rpc
+from mcplite._core.events import (
     BatchReceived,
     CancelRequested,
     ErrorReceived,
+    MessageDropped,
     NotificationReceived,
     ProgressReceived,
     ReplyReady,
@@ -20,7 +21,8 @@ from mcplite._events import (
     ResponseReceived,
     SessionReady,
 )
-from mcplite._protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
+from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
+from mcplite._errors import LocalProtocolError, RemoteProtocolError, RPCError
 
 NEW = "2026-07-28"
 
@@ -287,7 +289,8 @@ def test_cancel_only_for_requests_in_flight() -> None:
     assert events == [CancelRequested(9, "bored")]
     p.respond(9, t.EmptyResult())
     assert p.receive(note("notifications/cancelled", {"requestId": 9})) == []
-    assert p.receive(note("notifications/cancelled", {"nope": 1})) == []
+    [dropped] = p.receive(note("notifications/cancelled", {"nope": 1}))
+    assert isinstance(dropped, MessageDropped) and "requestId" in dropped.reason
 
 
 def test_progress_for_our_tokens_only() -> None:
@@ -304,7 +307,8 @@ def test_progress_for_our_tokens_only() -> None:
         ProgressReceived("tok", 2.0, None, None)
     ]
     assert p.receive(note("notifications/progress", {"progressToken": "x", "progress": 1})) == []
-    assert p.receive(note("notifications/progress", {"progress": "x"})) == []
+    [dropped] = p.receive(note("notifications/progress", {"progress": "x"}))
+    assert isinstance(dropped, MessageDropped) and "notifications/progress" in dropped.reason
     p.receive(enc({"jsonrpc": "2.0", "id": id, "result": {}}))
     assert p.receive(note("notifications/progress", {"progressToken": "tok", "progress": 3})) == []
 
@@ -325,14 +329,19 @@ def test_responses_matched_to_pending_requests() -> None:
     assert p.pending == 1
     events = p.receive(enc({"jsonrpc": "2.0", "id": id1, "result": {}}))
     assert isinstance(events[0], ResponseReceived) and events[0].method == "ping"
-    assert p.receive(enc({"jsonrpc": "2.0", "id": id1, "result": {}})) == []  # unknown now
+    # unknown now: dropped, and the driver may log why
+    assert p.receive(enc({"jsonrpc": "2.0", "id": id1, "result": {}})) == [
+        MessageDropped(f"a response to unknown request id {id1!r}")
+    ]
     id2, _ = p.request("ping", progress_token=5)
     events = p.receive(
         enc({"jsonrpc": "2.0", "id": id2, "error": {"code": -1, "message": "no", "data": [1]}})
     )
     assert isinstance(events[0], ErrorReceived)
     assert isinstance(events[0].error, RPCError) and events[0].error.data == [1]
-    assert p.receive(enc({"jsonrpc": "2.0", "id": None, "error": {"code": 1, "message": ""}})) == []
+    assert p.receive(enc({"jsonrpc": "2.0", "id": None, "error": {"code": 1, "message": ""}})) == [
+        MessageDropped("a response to unknown request id None")
+    ]
 
 
 def test_cancel_forget_and_connection_lost() -> None:
@@ -531,8 +540,8 @@ def test_client_stateless_without_info_or_level() -> None:
 
 
 def test_codec_and_method_table() -> None:
-    from mcplite._codec import decode_params, decode_result
-    from mcplite._methods import lookup
+    from mcplite._core.codec import decode_params, decode_result
+    from mcplite._core.methods import lookup
 
     assert decode_params(t.ListToolsParams, None) == t.ListToolsParams()
     with pytest.raises(RemoteProtocolError, match="Invalid params"):

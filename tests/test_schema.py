@@ -1,4 +1,4 @@
-"""Tests for mcplite._schema: schemas from signatures, argument validation, tool names."""
+"""Tests for mcplite._core.schema: schemas from signatures, argument validation, tool names."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import jsonschema
 import msgspec
 import pytest
 
-from mcplite._schema import (
+from mcplite._core.schema import (
     MAX_TOOL_NAME_CHARS,
     ArgumentError,
     Parameter,

@@ -13,7 +13,7 @@ import pytest
 from _server_peer import Peer, error, result
 
 from mcplite import Context, Server, ToolError, types as t
-from mcplite._mrtr import url_elicitation_required
+from mcplite._server.input import url_elicitation_required
 
 
 class Point(msgspec.Struct):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from _server_peer import Peer, error, meta, result
 
 from mcplite import Server
-from mcplite._subscriptions import ChangeEvent, MemoryBus
+from mcplite._server.subscriptions import ChangeEvent, MemoryBus
 
 SUB_ID = "io.modelcontextprotocol/subscriptionId"
 

@@ -9,6 +9,8 @@ import msgspec
 import pytest
 
 from mcplite import types as t
+from mcplite._core.events import NotificationReceived, RequestReceived
+from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
 from mcplite._errors import (
     ConnectionClosed,
     LocalProtocolError,
@@ -16,10 +18,8 @@ from mcplite._errors import (
     RequestTimeout,
     RPCError,
 )
-from mcplite._events import NotificationReceived, RequestReceived
-from mcplite._protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
-from mcplite._session import Session
-from mcplite._transport import LoggingTransport, MemoryTransport, memory_pair
+from mcplite._io.session import Session
+from mcplite._io.transport import LoggingTransport, MemoryTransport, memory_pair
 
 
 class Identity:

@@ -11,11 +11,11 @@ import msgspec
 import pytest
 
 from mcplite import types as t
+from mcplite._core.events import NotificationReceived, RequestReceived
+from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
 from mcplite._errors import ConnectionClosed, RemoteProtocolError, RequestTimeout
-from mcplite._events import NotificationReceived, RequestReceived
-from mcplite._protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
-from mcplite._session import Session, maybe_await
-from mcplite._transport import LoggingTransport, memory_pair
+from mcplite._io.session import Session, maybe_await
+from mcplite._io.transport import LoggingTransport, memory_pair
 
 
 class Identity:
@@ -168,7 +168,7 @@ async def test_unanswerable_reply_is_logged_not_raised(caplog: pytest.LogCapture
 
     tr = FailingTransport([enc({"id": 1, "method": "x"})], send_error=ConnectionClosed("gone"))
     session = server_session(tr, on_request=handler)
-    with caplog.at_level(logging.DEBUG, logger="mcplite._session"):
+    with caplog.at_level(logging.DEBUG, logger="mcplite._io.session"):
         session.start()
         for _ in range(20):
             await asyncio.sleep(0)
@@ -234,7 +234,7 @@ async def test_bad_frame_on_a_dead_transport_ends_the_session() -> None:
 async def test_logging_transport_and_maybe_await(caplog: pytest.LogCaptureFixture) -> None:
     a, b = memory_pair(max_messages=1)
     logged = LoggingTransport(a, "client")
-    with caplog.at_level(logging.DEBUG, logger="mcplite._transport"):
+    with caplog.at_level(logging.DEBUG, logger="mcplite._io.transport"):
         await logged.send(b'{"x":1}')
         assert await b.receive() == b'{"x":1}'
         await b.send(b'{"y":2}')

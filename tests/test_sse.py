@@ -1,4 +1,4 @@
-"""Server-Sent Events encoder and decoder (mcplite._sse), WHATWG HTML §9.2."""
+"""Server-Sent Events encoder and decoder (mcplite._wire.sse), WHATWG HTML §9.2."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from mcplite._errors import LocalProtocolError, RemoteProtocolError
-from mcplite._sse import (
+from mcplite._wire.sse import (
     DEFAULT_MAX_EVENT_BYTES,
     SSEDecoder,
     SSEEvent,

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from mcplite._client import Client
-from mcplite._connect import connect
-from mcplite._context import Context
+from mcplite._client.client import Client
+from mcplite._client.connect import connect
+from mcplite._client.legacy_sse import LegacySSEClientTransport, open_legacy_sse
 from mcplite._errors import HTTPStatusError
-from mcplite._httpserver import HTTPServer
-from mcplite._server import Server
-from mcplite._sse_legacy_client import LegacySSEClientTransport, open_legacy_sse
-from mcplite._sse_legacy_server import LegacySSEApp
-from mcplite._streamable_run import StreamableHTTPServer
+from mcplite._io.httpserver import HTTPServer
+from mcplite._server.context import Context
+from mcplite._server.legacy_sse import LegacySSEApp
+from mcplite._server.server import Server
+from mcplite._server.streamable_run import StreamableHTTPServer
 
 LEGACY = "2024-11-05"
 

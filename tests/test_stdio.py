@@ -13,7 +13,7 @@ import pytest
 
 import mcplite
 from mcplite._errors import ConnectError, ConnectionClosed
-from mcplite._stdio import spawn_stdio
+from mcplite._io.stdio import spawn_stdio
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

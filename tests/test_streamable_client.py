@@ -12,15 +12,15 @@ import pytest
 
 import mcplite
 from mcplite import AuthError, HTTPStatusError, RemoteProtocolError, types as t
-from mcplite._http11 import Request, RequestParser
-from mcplite._paramheaders import (
+from mcplite._client.streamable_http import StreamableHTTPTransport
+from mcplite._wire.http11 import Request, RequestParser
+from mcplite._wire.paramheaders import (
     InvalidToolHeaders,
     encode_value,
     header_value,
     param_headers,
     request_headers,
 )
-from mcplite._streamable_client import StreamableHTTPTransport
 
 REGION_TOOL = {
     "name": "sql",

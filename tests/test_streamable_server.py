@@ -7,9 +7,9 @@ import http.client
 import json
 from typing import Any
 
-from mcplite._context import Context
-from mcplite._server import Server
-from mcplite._streamable_run import StreamableHTTPServer, close_sse_stream
+from mcplite._server.context import Context
+from mcplite._server.server import Server
+from mcplite._server.streamable_run import StreamableHTTPServer, close_sse_stream
 
 ACCEPT = "application/json, text/event-stream"
 INIT = {

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mcplite._errors import ConnectionClosed
-from mcplite._streamable_session import (
+from mcplite._server.streamable_session import (
     _NOTIFICATION,
     _REQUEST,
     _RESPONSE,

@@ -6,7 +6,7 @@ import base64
 
 import msgspec
 
-from mcplite._streamable_wire import (
+from mcplite._wire.streamable import (
     _media,
     _params,
     _Peek,

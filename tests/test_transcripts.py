@@ -56,7 +56,7 @@ def _substitute(line: str, seen: list[str]) -> str:
 async def run(lines: list[str]) -> list[Any]:
     server = build_server()
     wire, server_end = memory_pair()
-    session = server.connect(server_end)
+    session = server.accept(server_end)
     out: list[Any] = []
     seen: list[str] = []
     outstanding: set[Any] = set()

@@ -1,4 +1,4 @@
-"""Tests for mcplite._uritemplate: RFC 6570 expansion (the RFC's own examples) and matching."""
+"""Tests for mcplite._core.uritemplate: RFC 6570 expansion (the RFC's own examples) and matching."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mcplite._uritemplate import (
+from mcplite._core.uritemplate import (
     DEFAULT_MAX_TEMPLATE_CHARS,
     DEFAULT_MAX_URI_CHARS,
     DEFAULT_MAX_VARIABLES,

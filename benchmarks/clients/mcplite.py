@@ -10,7 +10,8 @@ import mcplite
 
 # Import the client side up front, like the floor client does: cold start measures spawn ->
 # initialize -> tools/list, not the client's own import (perf-baseline.md §3).
-from mcplite import _client, _stdio  # noqa: F401
+from mcplite._client import client as _client  # noqa: F401
+from mcplite._io import stdio as _stdio  # noqa: F401
 
 from .._runner import Session, main
 

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import mcplite
-from mcplite._httpclient import HTTPClient
-from mcplite._oauth import (
+from mcplite._auth.oauth_metadata import OAuthError
+from mcplite._client.oauth import (
     AuthorizationCode,
     AuthorizationResponse,
     ClientCredentials,
@@ -26,8 +26,8 @@ from mcplite._oauth import (
     JWTBearer,
     OAuthClient,
 )
-from mcplite._oauth_metadata import OAuthError
-from mcplite._streamable_client import StreamableHTTPTransport
+from mcplite._client.streamable_http import StreamableHTTPTransport
+from mcplite._io.httpclient import HTTPClient
 
 CIMD_URL = "https://conformance-test.local/client-metadata.json"
 REDIRECT_URI = "http://localhost:3000/callback"

@@ -1,0 +1,571 @@
+"""``Client``: the client side of MCP over any transport (layer 3).
+
+Plain asyncio: ``async with``, plain exceptions, cancel a call by cancelling its task
+(the Session sends ``notifications/cancelled``).  Negotiation (default
+``protocol_version=None``): probe ``server/discover`` (2026-07-28) and fall back to the
+``initialize`` handshake on -32601, on -32022 without a stateless version we share, or when
+the transport refuses the probe (HTTP 400/404/405: seps/2575, go-sdk §1.3).  The spec
+methods live in ``_client_api.ClientAPI``; this module holds the machinery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final, TypeVar
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._client.api import ClientAPI
+from .._core.events import NotificationReceived, RequestReceived
+from .._core.methods import STATELESS_REVISION
+from .._core.protocol import CLIENT_ROLE, Protocol
+from .._errors import (
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
+    UNSUPPORTED_PROTOCOL_VERSION,
+    URL_ELICITATION_REQUIRED,
+    HTTPStatusError,
+    LocalProtocolError,
+    MCPError,
+    RemoteProtocolError,
+    RequestTimeout,
+    RPCError,
+)
+from .._io.session import DEFAULT_REQUEST_TIMEOUT_SECONDS, ProgressCallback, Session
+from .._io.transport import Transport
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+DEFAULT_DISCOVER_TIMEOUT_SECONDS: Final = 10.0
+DEFAULT_MAX_INPUT_ROUNDS: Final = 10  # 2026-07-28 MRTR: give up after this many rounds
+DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS: Final = 300.0  # wait for elicitation/complete
+DEFAULT_CLIENT_NAME: Final = "mcplite"
+
+RootsHandler = Callable[[], Awaitable[list[t.Root]] | list[t.Root]]
+SamplingHandler = Callable[[t.CreateMessageParams], Awaitable[t.CreateMessageResult]]
+ElicitationHandler = Callable[[t.ElicitParams], Awaitable[t.ElicitResult]]
+NotificationCallback = Callable[[str, Any], Awaitable[None] | None]
+Callback = Callable[..., Awaitable[None] | None]
+
+# Notification method -> (Client attribute of the typed callback, params type or None).
+_TYPED: Final[dict[str, tuple[str, type | None]]] = {
+    "notifications/message": ("on_logging_message", t.LoggingMessageNotificationParams),
+    "notifications/tools/list_changed": ("on_tools_list_changed", None),
+    "notifications/prompts/list_changed": ("on_prompts_list_changed", None),
+    "notifications/resources/list_changed": ("on_resources_list_changed", None),
+    "notifications/resources/updated": (
+        "on_resource_updated",
+        t.ResourceUpdatedNotificationParams,
+    ),
+    "notifications/elicitation/complete": (
+        "on_elicitation_complete",
+        t.ElicitationCompleteNotificationParams,
+    ),
+}
+
+
+class Client(ClientAPI):
+    """A connected MCP client.  Use ``mcplite.connect(...)`` to make one.
+
+    Capabilities advertised = handlers given: ``roots`` (a list or a callable),
+    ``sampling`` (``sampling_tools=True`` adds ``sampling.tools``), ``elicitation``
+    (``elicitation_modes`` ``"form"`` and/or ``"url"``).  Notification callbacks are typed
+    (``on_logging_message(params)``, ``on_tools_list_changed()``, ...); ``on_notification
+    (method, params)`` receives every notification no typed callback took.
+    """
+
+    def __init__(
+        self,
+        transport: Transport | Callable[[], Awaitable[Transport]],
+        *,
+        name: str = DEFAULT_CLIENT_NAME,
+        version: str = "0.0.0",
+        protocol_version: str | None = None,
+        roots: Sequence[t.Root] | RootsHandler | None = None,
+        sampling: SamplingHandler | None = None,
+        sampling_tools: bool = False,
+        elicitation: ElicitationHandler | None = None,
+        elicitation_modes: Sequence[str] = ("form",),
+        on_notification: NotificationCallback | None = None,
+        on_logging_message: Callback | None = None,
+        on_tools_list_changed: Callback | None = None,
+        on_prompts_list_changed: Callback | None = None,
+        on_resources_list_changed: Callback | None = None,
+        on_resource_updated: Callback | None = None,
+        on_elicitation_complete: Callback | None = None,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        max_input_rounds: int = DEFAULT_MAX_INPUT_ROUNDS,
+        url_elicitation_timeout: float = DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS,
+        log_level: str | None = None,
+        listen: bool = True,
+    ) -> None:
+        self._transport_factory = transport
+        self.info = t.Implementation(name=name, version=version)
+        self.requested_version = protocol_version
+        self._roots = roots
+        self._sampling = sampling
+        self._sampling_tools = sampling_tools
+        self._elicitation = elicitation
+        self._elicitation_modes = tuple(elicitation_modes)
+        self.on_notification = on_notification
+        self.on_logging_message = on_logging_message
+        self.on_tools_list_changed = on_tools_list_changed
+        self.on_prompts_list_changed = on_prompts_list_changed
+        self.on_resources_list_changed = on_resources_list_changed
+        self.on_resource_updated = on_resource_updated
+        self.on_elicitation_complete = on_elicitation_complete
+        self.request_timeout = request_timeout
+        self.max_input_rounds = max_input_rounds
+        self.url_elicitation_timeout = url_elicitation_timeout
+        self.log_level = log_level
+        self.listen_enabled = listen
+        self.session: Session | None = None
+        self.transport: Transport | None = None
+        self.server_info: t.Implementation | None = None
+        self.server_capabilities: t.ServerCapabilities = t.ServerCapabilities()
+        self.instructions: str | None = None
+        self.protocol_version: str | None = None
+        self._tool_schemas: dict[str, dict[str, Any]] = {}
+        self._subscriptions: set[str] = set()
+        self._listen_task: asyncio.Task[None] | None = None
+        # URIs the latest notifications/subscriptions/acknowledged covers; the event is
+        # replaced (after being set) on every acknowledgement.
+        self._acked: set[str] = set()
+        self._ack_event = asyncio.Event()
+        self._elicitations: dict[str, asyncio.Event] = {}
+
+    # ------------------------------------------------------------------ capabilities
+
+    def capabilities(self) -> t.ClientCapabilities:
+        """Advertised = handlers given (DESIGN.md §10)."""
+        caps = t.ClientCapabilities()
+        if self._roots is not None:
+            caps.roots = t.RootsCapability(list_changed=True)
+        if self._sampling is not None:
+            caps.sampling = t.SamplingCapability(tools={} if self._sampling_tools else UNSET)
+        if self._elicitation is not None:
+            caps.elicitation = t.ElicitationCapability(
+                form={} if "form" in self._elicitation_modes else UNSET,
+                url={} if "url" in self._elicitation_modes else UNSET,
+            )
+        return caps
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Client:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def start(self) -> None:
+        """Open the transport and run the handshake (or discovery); ``async with`` does this."""
+        factory = self._transport_factory
+        transport = factory if isinstance(factory, Transport) else await factory()
+        self.transport = transport
+        proto = Protocol(
+            CLIENT_ROLE, client_info=self.info, client_capabilities=self.capabilities()
+        )
+        assert proto.client is not None
+        proto.client.log_level = self.log_level
+        self.session = Session(
+            proto,
+            transport,
+            on_request=self._on_request,
+            on_notification=self._on_notification,
+            request_timeout=self.request_timeout,
+        )
+        if hasattr(transport, "on_request_error"):
+            transport.on_request_error = self.session.fail_request
+        self.session.start()
+        try:
+            await self._negotiate()
+            hook = getattr(transport, "set_protocol_version", None)
+            if hook is not None:
+                hook(self.protocol_version)
+            self._restart_listen()
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Cancel the listen, close the session and the transport (bounded)."""
+        task, self._listen_task = self._listen_task, None
+        if task is not None:
+            task.cancel()
+        if self.session is not None:
+            await self.session.aclose()
+        elif self.transport is not None:
+            await self.transport.aclose()
+        if task is not None:
+            await asyncio.wait([task], timeout=1.0)
+
+    async def _negotiate(self) -> None:
+        wanted = self.requested_version
+        if wanted is None or wanted >= STATELESS_REVISION:
+            version = wanted or t.LATEST_PROTOCOL_VERSION
+            for _ in range(2):
+                outcome = await self._discover(version)
+                if outcome is None:
+                    return
+                if outcome == "":
+                    break
+                version = outcome
+            if wanted is not None:
+                raise RemoteProtocolError(f"the server does not speak protocol version {wanted}")
+        await self._initialize(wanted if wanted else t.LATEST_HANDSHAKE_VERSION)
+
+    async def _discover(self, version: str) -> str | None:
+        """None on success; a version to retry with; "" to fall back to initialize."""
+        session = self._session()
+        proto = session.protocol
+        proto.use_stateless(version)
+        timeout = min(
+            self.request_timeout or DEFAULT_DISCOVER_TIMEOUT_SECONDS,
+            DEFAULT_DISCOVER_TIMEOUT_SECONDS,
+        )
+        try:
+            result = await session.request(
+                "server/discover", t.DiscoverParams(), t.DiscoverResult, timeout=timeout
+            )
+        except RPCError as exc:
+            proto.reset_version()
+            if exc.code == UNSUPPORTED_PROTOCOL_VERSION and isinstance(exc.data, dict):
+                retry = _pick(exc.data.get("supported"), proto.supported_versions)
+                if retry and retry >= STATELESS_REVISION:
+                    return retry
+            log.debug("server/discover failed (%s); falling back to initialize", exc)
+            return ""
+        except (HTTPStatusError, RequestTimeout, RemoteProtocolError) as exc:
+            proto.reset_version()
+            log.debug("server/discover refused (%r); falling back to initialize", exc)
+            return ""
+        chosen = _pick(result.supported_versions, proto.supported_versions)
+        if chosen is None or chosen < STATELESS_REVISION:
+            proto.reset_version()
+            return ""
+        proto.use_stateless(chosen, result)
+        self.protocol_version = chosen
+        self.server_capabilities = result.capabilities
+        self.server_info = proto.server_info
+        self.instructions = None if result.instructions is UNSET else result.instructions
+        return None
+
+    async def _initialize(self, version: str) -> None:
+        session = self._session()
+        assert session.protocol.client is not None
+        params = t.InitializeParams(
+            protocol_version=version,
+            capabilities=session.protocol.client.capabilities,
+            client_info=self.info,
+        )
+        result = await session.request("initialize", params, t.InitializeResult)
+        self.protocol_version = result.protocol_version
+        self.server_capabilities = result.capabilities
+        self.server_info = result.server_info
+        self.instructions = None if result.instructions is UNSET else result.instructions
+
+    def _session(self) -> Session:
+        if self.session is None:
+            raise LocalProtocolError("the client is not started; use `async with`")
+        return self.session
+
+    @property
+    def stateless(self) -> bool:
+        """Whether the session speaks 2026-07-28 (per-request _meta, MRTR, listen)."""
+        return self._session().protocol.stateless
+
+    # ------------------------------------------------------------------ listen (2026-07-28)
+
+    def _listen_filter(self) -> t.SubscriptionFilter | None:
+        caps = self.server_capabilities
+        f = t.SubscriptionFilter()
+        wanted = False
+        for attr, cap, flag in (
+            ("on_tools_list_changed", caps.tools, "tools_list_changed"),
+            ("on_prompts_list_changed", caps.prompts, "prompts_list_changed"),
+            ("on_resources_list_changed", caps.resources, "resources_list_changed"),
+        ):
+            if getattr(self, attr) is not None and cap is not UNSET and cap.list_changed:
+                setattr(f, flag, True)
+                wanted = True
+        if self._subscriptions:
+            f.resource_subscriptions = sorted(self._subscriptions)
+            wanted = True
+        return f if wanted else None
+
+    def _restart_listen(self) -> None:
+        """(Re)open the background subscriptions/listen with the current filter."""
+        old, self._listen_task = self._listen_task, None
+        if old is not None:
+            old.cancel()
+        self._acked = set()
+        if not self.listen_enabled or self.session is None or not self.stateless:
+            return
+        flt = self._listen_filter()
+        if flt is not None:
+            self._listen_task = asyncio.get_running_loop().create_task(self._listen(flt))
+
+    async def _wait_acknowledged(self, uri: str) -> None:
+        """Wait (bounded by ``request_timeout``) until the open subscriptions/listen is
+        acknowledged for ``uri``: updates published before that are not delivered
+        (2026-07-28 server/utilities/subscriptions)."""
+        if self._listen_task is None:
+            return  # listening is off, or the server cannot deliver updates anyway
+        res = self.server_capabilities.resources
+        if res is UNSET or not res.subscribe:
+            return
+
+        async def covered() -> None:
+            while uri not in self._acked:
+                await self._ack_event.wait()
+
+        try:
+            await asyncio.wait_for(covered(), self.request_timeout)
+        except TimeoutError:
+            raise RequestTimeout(
+                f"subscriptions/listen: no acknowledgement covering {uri!r} within "
+                f"{self.request_timeout} s"
+            ) from None
+
+    def _acknowledged(self, raw: msgspec.Raw | None) -> None:
+        try:
+            p = msgspec.json.decode(
+                raw or b"{}", type=t.SubscriptionsAcknowledgedNotificationParams
+            )
+        except msgspec.ValidationError:
+            return
+        subs = p.notifications.resource_subscriptions
+        self._acked = set() if subs is UNSET else set(subs)
+        event, self._ack_event = self._ack_event, asyncio.Event()
+        event.set()
+
+    async def _listen(self, flt: t.SubscriptionFilter) -> None:
+        try:
+            await self._session().request(
+                "subscriptions/listen",
+                t.SubscriptionsListenParams(notifications=flt),
+                t.SubscriptionsListenResult,
+                timeout=None,
+            )
+        except MCPError as exc:
+            log.info("subscriptions/listen ended: %s", exc)
+
+    # ------------------------------------------------------------------ requests
+
+    async def request(
+        self,
+        method: str,
+        params: Any,
+        result_type: type[R],
+        *,
+        timeout: float | None | Any = ...,
+        on_progress: ProgressCallback | None = None,
+    ) -> R:
+        """Send any request (spec or custom) and decode its result as ``result_type``."""
+        return await self._session().request(
+            method, params, result_type, timeout=timeout, on_progress=on_progress
+        )
+
+    async def _request_mrtr(
+        self,
+        method: str,
+        params: Any,
+        result_type: type[R],
+        *,
+        timeout: float | None | Any = ...,
+        on_progress: ProgressCallback | None = None,
+    ) -> R:
+        """tools/call, prompts/get, resources/read: answer ``input_required`` results
+        (2026-07-28 MRTR) and -32042 URL elicitations (2025-11-25) with our handlers."""
+        try:
+            return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
+        except RPCError as exc:
+            if exc.code != URL_ELICITATION_REQUIRED or self._elicitation is None:
+                raise
+            await self._url_elicitations(exc)
+        return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
+
+    async def _mrtr_rounds(
+        self,
+        method: str,
+        params: Any,
+        result_type: type[R],
+        timeout: Any,
+        on_progress: ProgressCallback | None,
+    ) -> R:
+        session = self._session()
+        for _ in range(self.max_input_rounds + 1):
+            raw = await session.request_raw(
+                method, params, timeout=timeout, on_progress=on_progress
+            )
+            try:
+                result = t.decode_result(raw, result_type)
+            except msgspec.ValidationError as exc:
+                raise RemoteProtocolError(
+                    f"Invalid result for {method}: expected a {result_type.__name__}: {exc}"
+                ) from None
+            except msgspec.DecodeError as exc:  # pragma: no cover - the session checked JSON
+                raise RemoteProtocolError(f"Invalid result for {method}: {exc}") from None
+            if not isinstance(result, t.InputRequiredResult):
+                return result
+            params.input_responses = await self._fulfil(
+                result.input_requests if result.input_requests is not UNSET else {}
+            )
+            params.request_state = result.request_state
+            params.meta = _strip_meta(params.meta)
+        raise RemoteProtocolError(
+            f"{method}: the server still wanted input after {self.max_input_rounds} rounds"
+        )
+
+    async def _url_elicitations(self, exc: RPCError) -> None:
+        """-32042: run the handler for each URL elicitation, then wait (bounded) for each
+        notifications/elicitation/complete (2025-11-25 client/elicitation.mdx)."""
+        try:
+            data = msgspec.convert(exc.data, t.URLElicitationRequiredErrorData)
+        except msgspec.ValidationError:
+            raise exc from None
+        waits: list[asyncio.Event] = []
+        for params in data.elicitations:
+            if params.mode is UNSET:
+                params.mode = "url"
+            event = None
+            if params.elicitation_id is not UNSET:
+                event = self._elicitations.setdefault(params.elicitation_id, asyncio.Event())
+            answer = await self._answer("elicitation/create", params)
+            if answer.action != "accept":
+                raise exc
+            if event is not None:
+                waits.append(event)
+        try:
+            async with asyncio.timeout(self.url_elicitation_timeout):
+                for event in waits:
+                    await event.wait()
+        except TimeoutError:
+            log.info(
+                "no notifications/elicitation/complete within %s s; retrying anyway",
+                self.url_elicitation_timeout,
+            )
+        finally:
+            for params in data.elicitations:
+                if params.elicitation_id is not UNSET:
+                    self._elicitations.pop(params.elicitation_id, None)
+
+    async def _fulfil(self, requests: dict[str, t.InputRequest]) -> dict[str, Any]:
+        keys = list(requests)
+        answers = await asyncio.gather(
+            *(self._answer(requests[k].method, requests[k].params or {}) for k in keys)
+        )
+        return dict(zip(keys, answers, strict=True))
+
+    async def _answer(self, method: str, params: Any) -> Any:
+        """Run our handler for a server->client request (either era); returns a Struct."""
+        if method == "roots/list" and self._roots is not None:
+            roots = self._roots
+            value = roots() if callable(roots) else list(roots)
+            if not isinstance(value, list):
+                value = await value
+            return t.ListRootsResult(roots=list(value))
+        if method == "sampling/createMessage" and self._sampling is not None:
+            return await self._sampling(_convert(params, t.CreateMessageParams))
+        if method == "elicitation/create" and self._elicitation is not None:
+            request = _convert(params, t.ElicitParams)
+            return _with_defaults(await self._elicitation(request), request)
+        if method == "ping":
+            return t.EmptyResult()
+        raise RPCError(METHOD_NOT_FOUND, f"Method not found: {method} (no handler given)")
+
+    async def _on_request(self, session: Session, event: RequestReceived) -> Any:
+        params: Any = {}
+        if event.params is not None:
+            params = msgspec.json.decode(event.params)
+        return await self._answer(event.method, params)
+
+    async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
+        method = event.method
+        typed = _TYPED.get(method)
+        callback = getattr(self, typed[0]) if typed is not None else None
+        if method == "notifications/elicitation/complete":
+            self._elicitation_done(event.params)
+        elif method == "notifications/subscriptions/acknowledged":
+            self._acknowledged(event.params)
+        if callback is None:
+            if self.on_notification is not None:
+                params = msgspec.json.decode(event.params) if event.params is not None else {}
+                await _maybe(self.on_notification(method, params))
+            return
+        assert typed is not None
+        if typed[1] is None:
+            await _maybe(callback())
+            return
+        try:
+            value: Any = msgspec.json.decode(event.params or b"{}", type=typed[1])
+        except msgspec.ValidationError as exc:
+            log.warning("dropping malformed %s: %s", method, exc)
+            return
+        await _maybe(callback(value))
+
+    def _elicitation_done(self, raw: msgspec.Raw | None) -> None:
+        try:
+            p = msgspec.json.decode(raw or b"{}", type=t.ElicitationCompleteNotificationParams)
+        except msgspec.ValidationError:
+            return
+        event = self._elicitations.get(p.elicitation_id)
+        if event is not None:
+            event.set()
+
+
+async def _maybe(value: Any) -> None:
+    if (value is not None and asyncio.iscoroutine(value)) or isinstance(value, asyncio.Future):
+        await value
+
+
+def _with_defaults(result: t.ElicitResult, request: t.ElicitParams) -> t.ElicitResult:
+    """Fill fields the user left out with the schema's defaults (SEP-1034, 2025-11-25
+    client/elicitation.mdx: clients SHOULD pre-populate form fields with defaults)."""
+    schema = request.requested_schema
+    if result.action != "accept" or not isinstance(schema, dict):
+        return result
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return result
+    content = dict(result.content) if isinstance(result.content, dict) else {}
+    for name, prop in props.items():
+        if name not in content and isinstance(prop, dict) and "default" in prop:
+            content[name] = prop["default"]
+    result.content = content
+    return result
+
+
+def _strip_meta(meta: Any) -> Any:
+    """Drop the per-request _meta the Protocol added, so the retry gets fresh values."""
+    if not isinstance(meta, dict):
+        return meta
+    kept = {k: v for k, v in meta.items() if not k.startswith("io.modelcontextprotocol/")}
+    return kept or UNSET
+
+
+def _pick(offered: Any, ours: Sequence[str]) -> str | None:
+    """The newest version in both lists (ours is newest first)."""
+    if not isinstance(offered, list):
+        return None
+    for version in ours:
+        if version in offered:
+            return version
+    return None
+
+
+def _convert(params: Any, type_: type[R]) -> R:
+    try:
+        return msgspec.convert(params, type_)
+    except msgspec.ValidationError as exc:
+        raise RPCError(INVALID_PARAMS, f"Invalid params: {exc}") from None
+
+
+__all__ = ["Client"]

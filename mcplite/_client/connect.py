@@ -1,0 +1,90 @@
+"""``connect(target)``: one entry point for every transport (layer 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._client.client import Client
+from .._io.transport import Acceptor, Transport, memory_pair
+
+if TYPE_CHECKING:
+    from .._client.httpauth import HTTPAuth
+
+
+def connect(
+    target: Sequence[str] | str | Acceptor | Transport,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stderr: Any = "inherit",
+    headers: Mapping[str, str] | None = None,
+    auth: HTTPAuth | None = None,
+    http_options: Mapping[str, Any] | None = None,
+    transport: str = "streamable-http",
+    **options: Any,
+) -> Client:
+    """A ``Client`` for ``target``; use it as ``async with connect(...) as client``.
+
+    ``target`` is a command list (a stdio server subprocess), an ``http(s)://`` URL
+    (streamable HTTP), a ``Server`` (in memory, same process) or any ``Transport``.
+    ``options`` go to ``Client`` (name, version, protocol_version, roots, sampling,
+    elicitation, request_timeout, ...).
+
+    For a URL: ``headers`` are sent with every request, ``auth`` (an ``OAuthClient`` or
+    any ``HTTPAuth``) authorizes them, and ``http_options`` go to the streamable HTTP
+    transport (``connect_timeout``, ``read_timeout``, ``max_message_bytes``,
+    ``max_reconnects``, ``reconnect_delay``, ``close_timeout``...).  ``transport="sse"``
+    speaks the legacy 2024-11-05 HTTP+SSE transport to that URL instead (``http_options``
+    then go to ``LegacySSEClientTransport``; ``auth`` is not supported there).
+    """
+    if transport not in ("streamable-http", "sse"):
+        raise ValueError(f'transport must be "streamable-http" or "sse", got {transport!r}')
+    is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
+    if not is_url and (headers is not None or auth is not None or http_options is not None):
+        raise ValueError("headers, auth and http_options apply to an http(s):// URL target only")
+    if isinstance(target, Acceptor) and not isinstance(target, Transport):
+        server = target  # a Server (duck-typed: the client layer never imports the server)
+
+        async def memory() -> Transport:
+            client_end, server_end = memory_pair()
+            server.accept(server_end)
+            return client_end
+
+        return Client(memory, **options)
+    if isinstance(target, str):
+        if target.startswith(("http://", "https://")):
+            url = target
+            if transport == "sse":
+                if auth is not None:
+                    raise ValueError('auth is not supported with transport="sse"')
+
+                async def legacy() -> Transport:
+                    from .._client.legacy_sse import open_legacy_sse
+
+                    return await open_legacy_sse(url, headers=headers, **dict(http_options or {}))
+
+                return Client(legacy, **options)
+
+            async def http() -> Transport:
+                from .._client.streamable_http import StreamableHTTPTransport
+
+                return StreamableHTTPTransport(
+                    url, headers=headers, auth=auth, **dict(http_options or {})
+                )
+
+            return Client(http, **options)
+        raise ValueError(
+            f"target must be a URL, a command list, a Server or a Transport; got {target!r} "
+            "(to run a command, pass it as a list: ['python', 'server.py'])"
+        )
+    if isinstance(target, Transport):
+        return Client(target, **options)
+    command = list(target)
+
+    async def stdio() -> Transport:
+        from .._io.stdio import spawn_stdio
+
+        return await spawn_stdio(command, env=env, cwd=cwd, stderr=stderr)
+
+    return Client(stdio, **options)

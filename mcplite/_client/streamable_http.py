@@ -1,0 +1,513 @@
+"""Streamable HTTP, client side: ``StreamableHTTPTransport`` (layer 3).
+
+Every message is its own POST (2025-11-25 basic/transports.mdx "Streamable HTTP",
+2026-07-28 basic/transports/streamable-http.mdx).  A request's POST runs in its own task:
+its answer (a JSON body, or the SSE stream's events) is fed to ``receive()``, and an HTTP
+failure is handed to ``on_request_error`` (the Client wires ``Session.fail_request``) so the
+caller of that request sees ``HTTPStatusError``/``AuthError`` -- which is also how a
+transport-level refusal of ``server/discover`` makes the Client fall back to ``initialize``.
+
+Handshake era: ``Mcp-Session-Id`` is captured from the initialize response and sent after,
+``MCP-Protocol-Version`` follows ``set_protocol_version``, a standalone GET stream carries
+server-initiated messages (405 = not offered), a request's SSE stream that ends before its
+response is resumed with GET + ``Last-Event-ID`` after the server's ``retry`` delay
+(SEP-1699) or a backoff, and close sends DELETE.  2026-07-28: no sessions, no GET stream,
+``Mcp-Method``/``Mcp-Name``/``Mcp-Param-*`` headers (SEP-2243), and cancelling a request
+closes its stream instead of posting ``notifications/cancelled``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import msgspec
+
+from .. import types as t
+from .._client.httpauth import HTTPAuth, request_with_auth
+from .._core.methods import STATELESS_REVISION
+from .._errors import (
+    AuthError,
+    ConnectionClosed,
+    HTTPStatusError,
+    MCPError,
+    RemoteProtocolError,
+)
+from .._io.httpclient import (
+    DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    DEFAULT_READ_TIMEOUT_SECONDS,
+    HTTPClient,
+    HTTPResponse,
+)
+from .._wire.paramheaders import InvalidToolHeaders, ParamHeaders, param_headers, request_headers
+from .._wire.sse import SSEDecoder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_MESSAGE_BYTES: Final = 4 * 1024 * 1024  # JSON body or one SSE event
+DEFAULT_MAX_RECONNECTS: Final = 5  # per stream, reset whenever the last event id advances
+DEFAULT_RECONNECT_DELAY_SECONDS: Final = 1.0  # first backoff step when no `retry` was sent
+DEFAULT_MAX_RECONNECT_DELAY_SECONDS: Final = 30.0
+DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 5.0  # the DELETE on close (go-sdk #1183)
+DEFAULT_MAX_QUEUED_MESSAGES: Final = 1024  # received, not yet read by the session
+# How long the rest of an answered request's SSE stream is read before its connection is
+# dropped (the server should end it right after the response).
+_STREAM_LINGER_SECONDS: Final = 1.0
+_BACKOFF_FACTOR: Final = 1.5
+
+RequestId = int | str
+ErrorSink = Callable[[RequestId, BaseException], None]
+
+
+class _Outgoing(msgspec.Struct):
+    id: Any = None
+    method: str | None = None
+    params: Any = None
+
+
+class _Probe(msgspec.Struct):
+    id: Any = None
+    method: str | None = None
+
+
+_REQUEST_PREFIX: Final = b'{"jsonrpc":"2.0","id":'
+_METHOD_KEY: Final = b'"method":"'
+_META_KEY: Final = b'"' + t.META_PROTOCOL_VERSION.encode() + b'"'
+
+
+def _fast_request(data: bytes) -> tuple[int, str] | None:
+    """(id, method) of a request our ``_jsonrpc`` encoded with an integer id, read from its
+    fixed envelope (``{"jsonrpc":"2.0","id":N,"method":"..."``) without decoding the params;
+    None when the message is anything else (the caller then decodes it)."""
+    if not data.startswith(_REQUEST_PREFIX):
+        return None
+    comma = data.find(b",", 22, 44)
+    if comma < 0 or not data.startswith(_METHOD_KEY, comma + 1):
+        return None
+    start = comma + 11
+    end = data.find(b'"', start, start + 256)
+    digits = data[22:comma]
+    if end < 0 or not digits.isdigit() or b"\\" in data[start:end]:
+        return None
+    return int(digits), data[start:end].decode()
+
+
+def _probe(data: bytes) -> _Probe | None:
+    try:
+        return msgspec.json.decode(data, type=_Probe)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+class StreamableHTTPTransport:
+    """The Transport protocol over streamable HTTP (one POST per message)."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        http: HTTPClient | None = None,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        read_timeout: float | None = DEFAULT_READ_TIMEOUT_SECONDS,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        max_reconnects: int = DEFAULT_MAX_RECONNECTS,
+        reconnect_delay: float = DEFAULT_RECONNECT_DELAY_SECONDS,
+        max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY_SECONDS,
+        standalone_stream: bool = True,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS,
+        max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
+        auth: HTTPAuth | None = None,
+        stream_linger: float = _STREAM_LINGER_SECONDS,
+    ) -> None:
+        from .._io.httpclient import split_url
+
+        split_url(url)  # fail fast on a bad URL
+        self.url = url
+        self.headers = dict(headers or {})
+        self.auth = auth  # adds Authorization/DPoP, handles 401/403 (see _httpauth.py)
+        self._own_http = http is None
+        self.http = http or HTTPClient(connect_timeout=connect_timeout, read_timeout=read_timeout)
+        self.max_message_bytes = max_message_bytes
+        self.max_reconnects = max_reconnects
+        self.reconnect_delay = reconnect_delay
+        self.max_reconnect_delay = max_reconnect_delay
+        self.standalone_stream = standalone_stream
+        self.close_timeout = close_timeout
+        self.stream_linger = stream_linger
+        self.session_id: str | None = None
+        self.protocol_version: str | None = None
+        # Set by the Client to Session.fail_request; without it failures become
+        # synthesized JSON-RPC error responses.
+        self.on_request_error: ErrorSink | None = None
+        self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue(max_queued_messages)
+        self._streams: dict[RequestId, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._get_task: asyncio.Task[None] | None = None
+        self._tool_headers: dict[str, ParamHeaders] = {}
+        self._closed = False
+
+    # ------------------------------------------------------------------ hooks
+
+    def set_protocol_version(self, version: str | None) -> None:
+        """The Client's negotiated version: sent as MCP-Protocol-Version from now on.
+
+        In the handshake era this also opens the standalone GET stream (2025-11-25
+        "Listening for Messages from the Server"); 2026-07-28 has none.
+        """
+        self.protocol_version = version
+        if (
+            version is not None
+            and version < STATELESS_REVISION
+            and self.standalone_stream
+            and self._get_task is None
+            and not self._closed
+        ):
+            self._get_task = self._spawn(self._standalone_stream())
+
+    def register_tools(self, tools: Sequence[t.Tool]) -> list[t.Tool]:
+        """Learn the ``x-mcp-header`` maps of ``tools``; drop (and log) invalid ones.
+
+        2026-07-28 streamable-http.mdx: clients MUST exclude a tool whose annotations
+        break the constraints, and SHOULD log a warning naming it.
+        """
+        kept: list[t.Tool] = []
+        for tool in tools:
+            try:
+                mapping = param_headers(tool.input_schema)
+            except InvalidToolHeaders as exc:
+                log.warning("ignoring tool %r: %s", tool.name, exc)
+                self._tool_headers.pop(tool.name, None)
+                continue
+            if mapping:
+                self._tool_headers[tool.name] = mapping
+            else:
+                self._tool_headers.pop(tool.name, None)
+            kept.append(tool)
+        return kept
+
+    # ------------------------------------------------------------------ Transport
+
+    async def receive(self) -> bytes:
+        if self._closed:
+            raise ConnectionClosed("the streamable HTTP transport is closed")
+        data = await self._inbox.get()
+        if data is None:
+            raise ConnectionClosed("the streamable HTTP transport is closed")
+        return data
+
+    async def send(self, data: bytes, related: RequestId | None = None) -> None:
+        if self._closed:
+            raise ConnectionClosed("the streamable HTTP transport is closed")
+        version = self.protocol_version
+        if version is not None and version < STATELESS_REVISION and _META_KEY not in data:
+            # The hot path: a request in the handshake era whose params carry no protocol
+            # version, so its headers do not depend on them -- no need to decode them.
+            fast = _fast_request(data)
+            if fast is not None:
+                self._start_request(fast[0], fast[1], None, data)
+                return
+        try:
+            msg = msgspec.json.decode(data, type=_Outgoing)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            msg = _Outgoing()
+        if msg.method is not None and isinstance(msg.id, (int, str)):
+            self._start_request(msg.id, msg.method, msg.params, data)
+            return
+        if msg.method == "notifications/cancelled" and isinstance(msg.params, dict):
+            target = msg.params.get("requestId")
+            stream = self._streams.pop(target, None) if isinstance(target, (int, str)) else None
+            if stream is not None:
+                stream.cancel()
+            if self._stateless(msg.params):
+                return  # 2026-07-28: closing the stream IS the cancellation
+        await self._post_other(data, msg)
+
+    def _start_request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
+        self._streams[rid] = task = self._spawn(self._request(rid, method, params, data))
+        task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.close_timeout)
+        if self.session_id is not None:
+            try:
+                async with asyncio.timeout(self.close_timeout):
+                    resp = await self._http_request("DELETE", self._base_headers())
+                    await resp.aclose()
+                if resp.status not in (200, 202, 204, 404, 405):
+                    log.debug("DELETE of the session answered HTTP %d", resp.status)
+            except (MCPError, OSError, TimeoutError) as exc:
+                log.debug("could not DELETE the session: %r", exc)
+        if self._own_http:
+            await self.http.aclose()
+        while not self._inbox.empty():
+            self._inbox.get_nowait()
+        self._inbox.put_nowait(None)
+
+    # ------------------------------------------------------------------ internals
+
+    async def _http_request(
+        self, method: str, headers: list[tuple[str, str]], body: bytes | None = None
+    ) -> HTTPResponse:
+        return await request_with_auth(self.http, self.auth, method, self.url, headers, body)
+
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _stateless(self, params: Any = None) -> bool:
+        version = self._body_version(params) or self.protocol_version
+        return version is not None and version >= STATELESS_REVISION
+
+    @staticmethod
+    def _body_version(params: Any) -> str | None:
+        if isinstance(params, dict):
+            meta = params.get("_meta")
+            if isinstance(meta, dict):
+                version = meta.get(t.META_PROTOCOL_VERSION)
+                if isinstance(version, str):
+                    return version
+        return None
+
+    def _base_headers(self, params: Any = None) -> list[tuple[str, str]]:
+        out = list(self.headers.items())
+        version = self._body_version(params) or self.protocol_version
+        if version is not None:
+            out.append(("MCP-Protocol-Version", version))
+        if self.session_id is not None and not (version and version >= STATELESS_REVISION):
+            out.append(("Mcp-Session-Id", self.session_id))
+        return out
+
+    def _post_headers(self, method: str | None, params: Any) -> list[tuple[str, str]]:
+        out = self._base_headers(params)
+        out.append(("Content-Type", "application/json"))
+        out.append(("Accept", "application/json, text/event-stream"))
+        if method is not None and self._stateless(params):
+            out += request_headers(method, params, self._tool_headers)
+        return out
+
+    def _fail(self, rid: RequestId, exc: BaseException) -> None:
+        if self.on_request_error is not None:
+            self.on_request_error(rid, exc)
+            return
+        from .._core.jsonrpc import encode_error
+        from .._errors import INTERNAL_ERROR
+
+        try:
+            self._inbox.put_nowait(encode_error(rid, INTERNAL_ERROR, str(exc)))
+        except asyncio.QueueFull:  # pragma: no cover - the session is not reading anyway
+            log.debug("dropping the failure of request %r: %r", rid, exc)
+
+    def _capture_session(self, resp: HTTPResponse) -> None:
+        sid = resp.header("mcp-session-id")
+        if sid and not self._stateless():
+            self.session_id = sid
+
+    async def _request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
+        try:
+            resp = await self._http_request("POST", self._post_headers(method, params), data)
+        except (MCPError, OSError) as exc:
+            self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
+            return
+        try:
+            await self._answer(resp, rid, method)
+        except (MCPError, OSError) as exc:
+            self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
+        finally:
+            await resp.aclose()
+
+    async def _answer(self, resp: HTTPResponse, rid: RequestId, method: str) -> None:
+        self._capture_session(resp)
+        status = resp.status
+        if status >= 300 or status in (202, 204):
+            body = await resp.read(self.max_message_bytes)
+            probe = _probe(body) if status >= 300 else None
+            if probe is not None and probe.method is None and probe.id == rid:
+                # A JSON-RPC error for this request (e.g. 400 -32022, 404 -32601): the
+                # server speaks MCP, so the caller gets the RPCError, not the status.
+                await self._inbox.put(body)
+                return
+            self._fail(rid, _status_error(status, method, body))
+            return
+        kind = resp.content_type
+        if kind == "application/json":
+            body = await resp.read(self.max_message_bytes)
+            probe = _probe(body)
+            if probe is None:
+                raise RemoteProtocolError(f"{method}: the HTTP response body is not JSON-RPC")
+            await self._inbox.put(body)
+            if probe.method is None and probe.id != rid:
+                raise RemoteProtocolError(
+                    f"{method}: expected a response with id {rid!r}, got id {probe.id!r}"
+                )
+        elif kind == "text/event-stream":
+            await self._request_stream(resp, rid, method)
+        else:
+            raise RemoteProtocolError(
+                f"{method}: expected application/json or text/event-stream, got {kind!r}"
+            )
+
+    async def _request_stream(self, resp: HTTPResponse, rid: RequestId, method: str) -> None:
+        decoder = SSEDecoder(self.max_message_bytes)
+        last_id: str | None = None
+        retry: int | None = None
+        attempts = 0
+        current = resp
+        try:
+            while True:
+                if await self._pump(current, decoder, rid):
+                    return
+                await current.aclose()
+                if decoder.last_event_id not in (None, last_id):
+                    attempts = 0  # progress was made: the budget starts over (go-sdk #679)
+                    last_id = decoder.last_event_id
+                retry = decoder.retry if decoder.retry is not None else retry
+                if last_id is None or self._stateless() or attempts >= self.max_reconnects:
+                    raise ConnectionClosed(
+                        f"{method}: the SSE stream ended without a response"
+                        + (f" after {attempts} reconnections" if attempts else "")
+                    )
+                await asyncio.sleep(self._delay(retry, attempts))
+                attempts += 1
+                current = await self._resume(last_id)
+                if current.status != 200 or current.content_type != "text/event-stream":
+                    body = await current.read(self.max_message_bytes)
+                    raise _status_error(current.status, f"{method} (resuming the stream)", body)
+                decoder = SSEDecoder(self.max_message_bytes)
+        finally:
+            await current.aclose()
+
+    def _delay(self, retry: int | None, attempts: int) -> float:
+        if retry is not None:
+            return retry / 1000  # SEP-1699: the server said when to come back
+        delay = self.reconnect_delay * _BACKOFF_FACTOR**attempts
+        return float(min(delay, self.max_reconnect_delay))
+
+    async def _resume(self, last_id: str | None) -> HTTPResponse:
+        headers = self._base_headers()
+        headers.append(("Accept", "text/event-stream"))
+        if last_id is not None:
+            headers.append(("Last-Event-ID", last_id))
+        return await self._http_request("GET", headers)
+
+    async def _pump(self, resp: HTTPResponse, decoder: SSEDecoder, rid: RequestId | None) -> bool:
+        """Feed the stream's messages to receive(); True once the response to ``rid`` came.
+
+        After the response the server SHOULD end the stream (2025-11-25 transports.mdx,
+        "Sending Messages to the Server" 6.iv); its end usually arrives with the response,
+        so the rest is read (briefly) and a keep-alive connection goes back to the pool
+        instead of being closed and reconnected for every request.
+        """
+        answered = False
+        inbox = self._inbox
+        while (chunk := await resp.next_chunk()) is not None:
+            for event in decoder.feed(chunk):
+                if event.event != "message":
+                    continue
+                data = event.data
+                if not data or data.isspace():
+                    continue  # priming events carry only an id (SEP-1699)
+                payload = data.encode()
+                if inbox.full():
+                    await inbox.put(payload)
+                else:
+                    inbox.put_nowait(payload)
+                if rid is not None and not answered:
+                    probe = _probe(payload)
+                    if probe is not None and probe.method is None and probe.id == rid:
+                        answered = True
+            if answered:
+                await self._finish_stream(resp, decoder)
+                return True
+        return False
+
+    async def _finish_stream(self, resp: HTTPResponse, decoder: SSEDecoder) -> None:
+        """Read what is left of an answered stream for at most ``stream_linger`` seconds
+        (messages on it still reach receive()); then the connection is reused or closed."""
+        try:
+            while resp.buffered:  # usually the end of the stream came with the response
+                await self._leftover(await resp.next_chunk(), decoder)
+            if resp.closed:
+                return
+            async with asyncio.timeout(self.stream_linger):
+                while (chunk := await resp.next_chunk()) is not None:
+                    await self._leftover(chunk, decoder)
+        except (TimeoutError, MCPError, OSError) as exc:
+            log.debug("an answered SSE stream did not end: %r", exc)
+
+    async def _leftover(self, chunk: bytes | None, decoder: SSEDecoder) -> None:
+        for event in decoder.feed(chunk or b""):
+            if event.event == "message" and event.data and not event.data.isspace():
+                await self._inbox.put(event.data.encode())
+
+    async def _standalone_stream(self) -> None:
+        last_id: str | None = None
+        retry: int | None = None
+        attempts = 0
+        try:
+            while not self._closed:
+                decoder = SSEDecoder(self.max_message_bytes)
+                resp = await self._resume(last_id)
+                try:
+                    if resp.status == 405:
+                        log.debug("the server offers no standalone SSE stream (405)")
+                        return
+                    if resp.status != 200 or resp.content_type != "text/event-stream":
+                        log.info("standalone SSE stream refused: HTTP %d", resp.status)
+                        return
+                    await self._pump(resp, decoder, None)
+                finally:
+                    await resp.aclose()
+                if decoder.last_event_id not in (None, last_id):
+                    attempts = 0
+                    last_id = decoder.last_event_id
+                retry = decoder.retry if decoder.retry is not None else retry
+                if attempts >= self.max_reconnects:
+                    log.info("standalone SSE stream: giving up after %d reconnections", attempts)
+                    return
+                await asyncio.sleep(self._delay(retry, attempts))
+                attempts += 1
+        except (MCPError, OSError) as exc:
+            log.info("standalone SSE stream stopped: %r", exc)
+
+    async def _post_other(self, data: bytes, msg: _Outgoing) -> None:
+        """POST a notification or a response: the server answers 202 (or an error)."""
+        try:
+            resp = await self._http_request("POST", self._post_headers(None, msg.params), data)
+            try:
+                body = await resp.read(self.max_message_bytes)
+            finally:
+                await resp.aclose()
+        except (MCPError, OSError) as exc:
+            if self._closed:
+                raise ConnectionClosed("the streamable HTTP transport is closed") from exc
+            log.warning("could not POST %s: %r", msg.method or "a response", exc)
+            return
+        if resp.status >= 300:
+            log.warning(
+                "the server refused %s: HTTP %d %s",
+                msg.method or "a response",
+                resp.status,
+                body[:200].decode("utf-8", "replace"),
+            )
+
+
+def _status_error(status: int, what: str, body: bytes) -> HTTPStatusError:
+    text = body[:500].decode("utf-8", "replace").strip()
+    message = f"{what}: the server answered HTTP {status}" + (f": {text}" if text else "")
+    if status in (401, 403):
+        return AuthError(status, message, body)
+    if status in (202, 204):
+        message = f"{what}: the server answered HTTP {status} without a response to the request"
+    return HTTPStatusError(status, message, body)

@@ -1,0 +1,571 @@
+"""Sans-I/O MCP session: lifecycle, version negotiation (both eras), capability gating,
+request ids, the pending table, cancellation and progress bookkeeping (layer 2, pure).
+
+h11 style (DESIGN.md §4): ``receive(data)`` turns one framed payload into events; every
+call that produces output returns the bytes to write.  Nothing here reads a clock.
+
+Eras.  Revisions up to 2025-11-25 keep per-connection state set up by the ``initialize``
+handshake (<rev>/basic/lifecycle.mdx).  Revision 2026-07-28 is stateless: every request
+carries the protocol version and client capabilities in ``params._meta`` and the server
+answers ``server/discover`` (2026-07-28/basic/index.mdx, seps/2575).  One ``Protocol``
+serves both: a request whose ``_meta`` names a version >= 2026-07-28 is handled in the new
+era, any other request in the handshake era.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Final, TypeVar
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._core import jsonrpc as rpc
+from .._core.codec import decode_params, decode_result
+from .._core.events import (
+    BatchReceived,
+    CancelRequested,
+    ClientState,
+    ErrorReceived,
+    Event,
+    MessageDropped,
+    NotificationReceived,
+    ProgressReceived,
+    ReplyReady,
+    RequestReceived,
+    ResponseReceived,
+    ServerIdentity,
+    SessionReady,
+)
+from .._core.meta import read_request_meta, with_meta
+from .._core.methods import (
+    BATCH_REVISIONS,
+    CLIENT,
+    SERVER,
+    STATELESS_REVISION,
+    has_capability,
+    lookup,
+)
+from .._errors import (
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    LocalProtocolError,
+    RemoteProtocolError,
+    RPCError,
+)
+
+T = TypeVar("T")
+
+SERVER_ROLE: Final = "server"
+CLIENT_ROLE: Final = "client"
+
+# 2026-07-28 per-request _meta keys (schema.ts, RequestMetaObject).
+_META_VERSION_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
+# Requests a server accepts before the handshake completes (2025-11-25 basic/lifecycle.mdx:
+# "The client SHOULD NOT send requests other than pings before the server has responded
+# to the initialize request").
+_PRE_INIT_METHODS: Final = frozenset({"initialize", "ping"})
+
+
+class _ParamsMeta(msgspec.Struct):
+    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
+
+
+@functools.cache
+def _meta_decoder() -> msgspec.json.Decoder[_ParamsMeta]:
+    return msgspec.json.Decoder(_ParamsMeta)
+
+
+def _raw_bytes(raw: msgspec.Raw | Any) -> bytes:
+    return bytes(raw) if isinstance(raw, msgspec.Raw) else b""
+
+
+# ------------------------------------------------------------------------ protocol
+
+
+class Protocol:
+    """One MCP session in one role.  Feed it payloads, write what it returns."""
+
+    def __init__(
+        self,
+        role: str,
+        *,
+        identity: ServerIdentity | None = None,
+        supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
+        assume_initialized: bool = False,
+        client_info: t.Implementation | None = None,
+        client_capabilities: t.ClientCapabilities | None = None,
+    ) -> None:
+        if role not in (SERVER_ROLE, CLIENT_ROLE):
+            raise ValueError(f"role must be 'server' or 'client', got {role!r}")
+        if role == SERVER_ROLE and identity is None:
+            raise ValueError("a server-role Protocol needs an identity")
+        self.role = role
+        self.identity = identity
+        self.supported_versions = supported_versions
+        self._handshake_versions = tuple(v for v in supported_versions if v < STATELESS_REVISION)
+        # Server: stateless HTTP answers handshake-era requests without a handshake on
+        # that connection (each POST is its own session).
+        self.assume_initialized = assume_initialized
+        self.state = "ready" if assume_initialized else "new"
+        # Negotiated (handshake era) or chosen (2026-07-28, client role) version.
+        self.protocol_version: str | None = None
+        # Server role: the client of the session (handshake era).  Client role: us.
+        self.client: ClientState | None = None
+        if role == CLIENT_ROLE:
+            self.client = ClientState(
+                protocol_version="",
+                capabilities=client_capabilities or t.ClientCapabilities(),
+                info=client_info,
+            )
+        # Client role: what the server advertised.
+        self.server_capabilities: t.ServerCapabilities | None = None
+        self.server_info: t.Implementation | None = None
+        self._next_id = 1
+        self._pending: dict[rpc.RequestId, str] = {}
+        self._progress: dict[str | int, rpc.RequestId] = {}  # our tokens -> our request ids
+        self._progress_of: dict[rpc.RequestId, str | int] = {}
+        self._incoming: set[rpc.RequestId] = set()  # peer requests we have not answered
+        self._batches = 0
+        self.closed = False
+
+    # ------------------------------------------------------------------ receiving
+
+    def receive(self, data: bytes) -> list[Event]:
+        """Process one framed payload (a message or a batch)."""
+        try:
+            decoded = rpc.decode(data)
+        except rpc.InvalidMessage as exc:
+            return [ReplyReady(rpc.encode_error(exc.id, exc.code, exc.message), id=exc.id)]
+        if isinstance(decoded, list):
+            return self._receive_batch(decoded)
+        kind, msg = decoded
+        return self._dispatch(kind, msg, data, 0)
+
+    def _dispatch(self, kind: int, msg: rpc.Message, data: bytes, batch: int) -> list[Event]:
+        if kind == rpc.REQUEST:
+            return self._on_request(msg, data, batch)
+        if kind == rpc.NOTIFICATION:
+            return self._on_notification(msg)
+        return self._on_response(kind, msg)
+
+    def _receive_batch(
+        self, items: list[tuple[int, rpc.Message] | rpc.InvalidMessage]
+    ) -> list[Event]:
+        version = self.protocol_version
+        if self.state != "ready" or version not in BATCH_REVISIONS:
+            # 2025-06-18 removed batching; before that only 2025-03-26 had it, and the
+            # initialize request MUST NOT be part of a batch.
+            return [
+                ReplyReady(
+                    rpc.encode_error(
+                        None,
+                        INVALID_REQUEST,
+                        f"Invalid Request: JSON-RPC batches are not supported in protocol "
+                        f"version {version or '(not initialized)'}",
+                    )
+                )
+            ]
+        self._batches += 1
+        n = self._batches
+        events: list[Event] = []
+        size = 0
+        for item in items:
+            if isinstance(item, rpc.InvalidMessage):
+                size += 1
+                events.append(
+                    ReplyReady(
+                        rpc.encode_error(item.id, item.code, item.message), batch=n, id=item.id
+                    )
+                )
+                continue
+            kind, msg = item
+            if kind == rpc.REQUEST:
+                size += 1
+            for ev in self._dispatch(kind, msg, _raw_bytes(msg.params), n):
+                if isinstance(ev, ReplyReady) and kind == rpc.REQUEST:
+                    ev.batch = n
+                events.append(ev)
+        return [BatchReceived(n, size), *events]
+
+    def _error(self, id: rpc.RequestId, code: int, message: str, data: Any = UNSET) -> list[Event]:
+        return [ReplyReady(rpc.encode_error(id, code, message, data), id=id)]
+
+    def _on_request(self, msg: rpc.Message, data: bytes, batch: int) -> list[Event]:
+        id = msg.id
+        assert isinstance(id, (int, str))
+        method = msg.method
+        assert isinstance(method, str)
+        params = msg.params if msg.params is not UNSET else None
+        if self.role == SERVER_ROLE and params is not None and _META_VERSION_KEY in data:
+            meta = self._request_meta(params)
+            version = meta.get(t.META_PROTOCOL_VERSION) if meta else None
+            if isinstance(version, str) and version >= STATELESS_REVISION:
+                return self._on_stateless_request(id, method, params, meta or {}, version, batch)
+        return self._on_handshake_request(id, method, params, batch)
+
+    @staticmethod
+    def _request_meta(params: msgspec.Raw) -> dict[str, Any] | None:
+        try:
+            return _meta_decoder().decode(params).meta
+        except msgspec.DecodeError:
+            return None
+
+    def _gate(self, method: str, version: str, caps: Any) -> tuple[int, str] | None:
+        """The error to answer for ``method`` in ``version``, or None if it may run."""
+        spec = lookup(method)
+        if spec is None:
+            return None  # custom method: the handler side decides
+        expected = CLIENT if self.role == SERVER_ROLE else SERVER
+        if spec.sender not in (expected, "both"):
+            return METHOD_NOT_FOUND, f"Method not found: {method} is not sent to a {self.role}"
+        if not spec.exists_in(version):
+            return (
+                METHOD_NOT_FOUND,
+                f"Method not found: {method} is not supported in protocol version {version}",
+            )
+        if (
+            spec.capability
+            and version >= spec.gate_since
+            and not has_capability(caps, spec.capability)
+        ):
+            return (
+                METHOD_NOT_FOUND,
+                f"Method not found: {method} needs the {'.'.join(spec.capability)} capability,"
+                f" which this {self.role} does not advertise",
+            )
+        return None
+
+    def _own_capabilities(self) -> Any:
+        if self.role == SERVER_ROLE:
+            assert self.identity is not None
+            return self.identity.capabilities()
+        assert self.client is not None
+        return self.client.capabilities
+
+    def _on_stateless_request(
+        self,
+        id: rpc.RequestId,
+        method: str,
+        params: msgspec.Raw,
+        meta: dict[str, Any],
+        version: str,
+        batch: int,
+    ) -> list[Event]:
+        try:
+            caps, info, level = read_request_meta(meta, version, self.supported_versions)
+        except RemoteProtocolError as exc:
+            return self._error(id, exc.code, exc.message, exc.data if exc.data else UNSET)
+        gate = self._gate(method, version, self._own_capabilities())
+        if gate is not None:
+            return self._error(id, *gate)
+        client = ClientState(
+            protocol_version=version, capabilities=caps, info=info, log_level=level
+        )
+        if method == "server/discover":
+            return self._discover(id, batch)
+        self._incoming.add(id)
+        return [RequestReceived(id, method, params, client, batch)]
+
+    def _discover(self, id: rpc.RequestId, batch: int) -> list[Event]:
+        assert self.identity is not None
+        result = t.DiscoverResult(
+            supported_versions=list(self.supported_versions),
+            capabilities=self.identity.capabilities(),
+            instructions=self.identity.instructions if self.identity.instructions else UNSET,
+            result_type="complete",
+            ttl_ms=0,
+            cache_scope="public",
+            meta={t.META_SERVER_INFO: self.identity.info},
+        )
+        return [ReplyReady(rpc.encode_response(id, result), batch, id)]
+
+    def _on_handshake_request(
+        self, id: rpc.RequestId, method: str, params: msgspec.Raw | None, batch: int
+    ) -> list[Event]:
+        if self.role == SERVER_ROLE:
+            if method == "initialize":
+                return self._initialize(id, params)
+            if method == "server/discover":
+                return self._error(
+                    id,
+                    METHOD_NOT_FOUND,
+                    f"Method not found: server/discover is only supported in protocol version "
+                    f'>= {STATELESS_REVISION} (send it with _meta "{t.META_PROTOCOL_VERSION}")',
+                )
+            if self.state == "new" and method not in _PRE_INIT_METHODS:
+                return self._error(
+                    id,
+                    INVALID_REQUEST,
+                    f"Invalid Request: expected initialize before {method}",
+                )
+        version = self.protocol_version or self._handshake_versions[0]
+        caps = self._own_capabilities()
+        gate = self._gate(method, version, caps)
+        if gate is not None:
+            return self._error(id, *gate)
+        if method == "ping":
+            return [ReplyReady(rpc.encode_response(id, _EMPTY), batch, id)]
+        self._incoming.add(id)
+        return [
+            RequestReceived(
+                id, method, params, self.client if self.role == SERVER_ROLE else None, batch
+            )
+        ]
+
+    def _initialize(self, id: rpc.RequestId, params: msgspec.Raw | None) -> list[Event]:
+        assert self.identity is not None
+        if self.state != "new" and not self.assume_initialized:
+            return self._error(
+                id, INVALID_REQUEST, "Invalid Request: initialize was already received"
+            )
+        try:
+            p = decode_params(t.InitializeParams, params)
+        except RemoteProtocolError as exc:
+            return self._error(id, exc.code, exc.message)
+        requested = p.protocol_version
+        # 2025-11-25 basic/lifecycle.mdx "Version Negotiation": answer the client's version
+        # if we support it, else the latest we support.  2026-07-28 has no handshake, so a
+        # client asking for it through initialize gets our latest handshake version.
+        if requested in self._handshake_versions:
+            version = requested
+        else:
+            version = self._handshake_versions[0]
+        self.protocol_version = version
+        self.client = ClientState(
+            protocol_version=version, capabilities=p.capabilities, info=p.client_info
+        )
+        if not self.assume_initialized:
+            self.state = "initializing"
+        result = t.InitializeResult(
+            protocol_version=version,
+            capabilities=self.identity.capabilities(),
+            server_info=self.identity.info,
+            instructions=self.identity.instructions if self.identity.instructions else UNSET,
+        )
+        return [ReplyReady(rpc.encode_response(id, result), id=id)]
+
+    def _on_notification(self, msg: rpc.Message) -> list[Event]:
+        method = msg.method
+        assert isinstance(method, str)
+        params = msg.params if msg.params is not UNSET else None
+        if method == "notifications/cancelled":
+            try:
+                c = decode_params(t.CancelledNotificationParams, params)
+            except RemoteProtocolError as exc:
+                return [MessageDropped(f"malformed notifications/cancelled: {exc}")]
+            if c.request_id in self._incoming:
+                return [CancelRequested(c.request_id, c.reason or None)]
+            return []  # already answered, or never seen: 2025-11-25 cancellation.mdx says ignore
+        if method == "notifications/progress":
+            try:
+                p = decode_params(t.ProgressNotificationParams, params)
+            except RemoteProtocolError as exc:
+                return [MessageDropped(f"malformed notifications/progress: {exc}")]
+            if p.progress_token in self._progress:
+                return [
+                    ProgressReceived(
+                        p.progress_token,
+                        p.progress,
+                        p.total if p.total is not UNSET else None,
+                        p.message if p.message is not UNSET else None,
+                    )
+                ]
+            return []
+        if method == "notifications/initialized" and self.role == SERVER_ROLE:
+            if self.state == "initializing":
+                self.state = "ready"
+                assert self.protocol_version is not None
+                return [SessionReady(self.protocol_version)]
+            return []
+        return [NotificationReceived(method, params, self.client)]
+
+    def _on_response(self, kind: int, msg: rpc.Message) -> list[Event]:
+        id = msg.id
+        method = self._pending.pop(id, None) if isinstance(id, (int, str)) else None
+        if method is None:
+            # JSON-RPC 2.0 §5: e.g. a late answer to a request we cancelled.
+            return [MessageDropped(f"a response to unknown request id {id!r}")]
+        assert isinstance(id, (int, str))
+        token = self._progress_of.pop(id, None)
+        if token is not None:
+            self._progress.pop(token, None)
+        if kind == rpc.ERROR:
+            err = msg.error
+            assert isinstance(err, rpc.ErrorObject)
+            data = None if err.data is UNSET else err.data
+            return [ErrorReceived(id, method, RPCError(err.code, err.message, data))]
+        result = msg.result
+        assert isinstance(result, msgspec.Raw)
+        if method == "initialize" and self.role == CLIENT_ROLE:
+            return self._on_initialize_result(id, result)
+        return [ResponseReceived(id, method, result)]
+
+    def _on_initialize_result(self, id: rpc.RequestId, raw: msgspec.Raw) -> list[Event]:
+        try:
+            res = decode_result(t.InitializeResult, raw)
+        except RemoteProtocolError as exc:
+            return [ErrorReceived(id, "initialize", exc)]
+        if res.protocol_version not in self._handshake_versions:
+            # 2025-11-25 basic/lifecycle.mdx: "If the client does not support the version
+            # in the server's response, it SHOULD disconnect."
+            return [
+                ErrorReceived(
+                    id,
+                    "initialize",
+                    RemoteProtocolError(
+                        f"Server answered protocol version {res.protocol_version!r}; "
+                        f"expected one of {', '.join(self._handshake_versions)}"
+                    ),
+                )
+            ]
+        self.protocol_version = res.protocol_version
+        assert self.client is not None
+        self.client.protocol_version = res.protocol_version
+        self.server_capabilities = res.capabilities
+        self.server_info = res.server_info
+        self.state = "ready"
+        return [
+            ReplyReady(rpc.encode_notification("notifications/initialized")),
+            SessionReady(res.protocol_version),
+            ResponseReceived(id, "initialize", raw),
+        ]
+
+    # ------------------------------------------------------------------ sending
+
+    def use_stateless(self, version: str, discovered: t.DiscoverResult | None = None) -> None:
+        """Client role: speak 2026-07-28 (or later) from now on, with per-request _meta."""
+        if version < STATELESS_REVISION or version not in self.supported_versions:
+            raise LocalProtocolError(f"{version!r} is not a supported stateless protocol version")
+        self.protocol_version = version
+        assert self.client is not None
+        self.client.protocol_version = version
+        if discovered is not None:
+            self.server_capabilities = discovered.capabilities
+            meta = discovered.meta if discovered.meta is not UNSET else {}
+            info = meta.get(t.META_SERVER_INFO)
+            if info is not None:
+                try:
+                    self.server_info = msgspec.convert(info, t.Implementation)
+                except msgspec.ValidationError:
+                    self.server_info = None
+        self.state = "ready"
+
+    def reset_version(self) -> None:
+        """Client role: the stateless probe failed; back to the handshake era."""
+        self.protocol_version = None
+        assert self.client is not None
+        self.client.protocol_version = ""
+        self.state = "new"
+
+    @property
+    def stateless(self) -> bool:
+        return self.protocol_version is not None and self.protocol_version >= STATELESS_REVISION
+
+    def request(
+        self, method: str, params: Any = None, *, progress_token: str | int | None = None
+    ) -> tuple[rpc.RequestId, bytes]:
+        """Encode a request to the peer and remember it in the pending table."""
+        if self.closed:
+            raise LocalProtocolError(f"cannot send {method}: the session is closed")
+        spec = lookup(method)
+        if spec is not None:
+            version = self.protocol_version or (
+                self._handshake_versions[0] if method == "initialize" else ""
+            )
+            mine = CLIENT if self.role == CLIENT_ROLE else SERVER
+            if spec.sender not in (mine, "both"):
+                raise LocalProtocolError(f"a {self.role} cannot send {method}")
+            if version and not spec.exists_in(version):
+                raise LocalProtocolError(f"{method} does not exist in protocol version {version}")
+            self._check_peer_capability(method, spec.capability, spec.gate_since, version)
+        id = self._next_id
+        self._next_id += 1
+        extra: dict[str, Any] = {}
+        if progress_token is not None:
+            extra["progressToken"] = progress_token
+            self._progress[progress_token] = id
+            self._progress_of[id] = progress_token
+        if self.role == CLIENT_ROLE and self.stateless and method not in _NO_META_METHODS:
+            assert self.client is not None
+            extra[t.META_PROTOCOL_VERSION] = self.protocol_version
+            extra[t.META_CLIENT_CAPABILITIES] = self.client.capabilities
+            if self.client.info is not None:
+                extra[t.META_CLIENT_INFO] = self.client.info
+            if self.client.log_level is not None:
+                extra[t.META_LOG_LEVEL] = self.client.log_level
+        if extra:
+            params = with_meta(params, extra)
+        self._pending[id] = method
+        return id, rpc.encode_request(id, method, params)
+
+    def _check_peer_capability(
+        self, method: str, path: tuple[str, ...], since: str, version: str
+    ) -> None:
+        caps: Any
+        if self.role == CLIENT_ROLE:
+            peer, caps = "server", self.server_capabilities
+        else:
+            peer, caps = "client", self.client.capabilities if self.client else None
+        if path and caps is not None and version >= since and not has_capability(caps, path):
+            raise LocalProtocolError(
+                f"cannot send {method}: the {peer} does not advertise "
+                f"the {'.'.join(path)} capability"
+            )
+
+    def notify(self, method: str, params: Any = None) -> bytes:
+        return rpc.encode_notification(method, params)
+
+    def respond(self, id: rpc.RequestId, result: Any) -> bytes:
+        self._incoming.discard(id)
+        return rpc.encode_response(id, result)
+
+    def respond_error(self, id: rpc.RequestId, code: int, message: str, data: Any = UNSET) -> bytes:
+        self._incoming.discard(id)
+        return rpc.encode_error(id, code, message, data)
+
+    def cancel(self, id: rpc.RequestId, reason: str | None = None) -> bytes:
+        """Forget our request ``id`` and return the notifications/cancelled to send.
+
+        2025-11-25 basic/utilities/cancellation.mdx: the initialize request MUST NOT be
+        cancelled; a response that still arrives is ignored (the pending entry is gone).
+        """
+        method = self._pending.pop(id, None)
+        if method == "initialize":
+            raise LocalProtocolError("the initialize request cannot be cancelled")
+        token = self._progress_of.pop(id, None)
+        if token is not None:
+            self._progress.pop(token, None)
+        params = t.CancelledNotificationParams(
+            request_id=id, reason=reason if reason is not None else UNSET
+        )
+        return rpc.encode_notification("notifications/cancelled", params)
+
+    def forget(self, id: rpc.RequestId) -> None:
+        """Drop request ``id`` from the pending table without telling the peer."""
+        self._pending.pop(id, None)
+        token = self._progress_of.pop(id, None)
+        if token is not None:
+            self._progress.pop(token, None)
+
+    def connection_lost(self) -> list[rpc.RequestId]:
+        """The transport is gone: return the ids of our requests that will never be answered."""
+        self.closed = True
+        ids = list(self._pending)
+        self._pending.clear()
+        self._progress.clear()
+        self._progress_of.clear()
+        self._incoming.clear()
+        return ids
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+
+# ------------------------------------------------------------------------- helpers
+
+_EMPTY: Final = t.EmptyResult()
+# Methods that never carry the per-request _meta (2026-07-28: only requests do).
+_NO_META_METHODS: Final = frozenset({"initialize", "ping"})

@@ -1,0 +1,449 @@
+"""A small asyncio HTTP/1.1 client driving the sans-I/O ``_http11.ResponseParser`` (layer 3).
+
+Just what streamable HTTP needs: one request per connection at a time, a bounded keep-alive
+pool per origin, connect/read timeouts, a cap on buffered bodies, and bodies that can be read
+incrementally (an SSE response is a body that never ends on its own).  ``ssl`` is imported
+only when an ``https`` URL is first used, so plain-HTTP and stdio users never pay for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from .._errors import ConnectError, ConnectionClosed, RemoteProtocolError, RequestTimeout
+from .._wire import http11 as h11
+from .._wire.http11_write import encode_request_head
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONNECT_TIMEOUT_SECONDS: Final = 10.0
+# Longest silence while waiting for a response head or the next body bytes.  SSE streams
+# are quiet for long stretches (servers send keep-alive comments), so this is generous;
+# None waits forever.
+DEFAULT_READ_TIMEOUT_SECONDS: Final = 300.0
+DEFAULT_MAX_BODY_BYTES: Final = h11.DEFAULT_MAX_BODY_BYTES  # what read() buffers (4 MiB)
+DEFAULT_MAX_CONNECTIONS_PER_ORIGIN: Final = 16  # open (busy + idle) per scheme/host/port
+DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN: Final = 4
+# Parsed but unread body bytes before the socket stops being read (backpressure).
+_READ_BUFFER_BYTES: Final = 256 * 1024
+_MAX_CACHED_URLS: Final = 64  # parsed request URLs kept (one endpoint in practice)
+
+HeaderList = list[tuple[bytes, bytes]]
+Origin = tuple[str, str, int]
+
+
+def split_url(url: str) -> tuple[Origin, str]:
+    """``((scheme, host, port), target)`` for an http(s) URL; ValueError otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL, got {url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return (parts.scheme, parts.hostname, port), target
+
+
+def _host_header(origin: Origin) -> bytes:
+    scheme, host, port = origin
+    if ":" in host:  # IPv6 literal (RFC 9110 §7.2 uses the URI authority form)
+        host = f"[{host}]"
+    default = 443 if scheme == "https" else 80
+    return (host if port == default else f"{host}:{port}").encode("idna")
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: bytes go straight from ``data_received`` into the parser.
+
+    A Protocol rather than a StreamReader: no intermediate buffer (each received chunk is
+    parsed once, no copy into and out of a StreamReader), and no read() call per chunk.
+    Reading pauses while more than ``_READ_BUFFER_BYTES`` of parsed body waits unread.
+    """
+
+    def __init__(self, origin: Origin) -> None:
+        self.origin = origin
+        self.transport: asyncio.Transport | None = None
+        self.parser = h11.ResponseParser()
+        self.events: deque[h11.Event] = deque()
+        self.reused = False
+        self.eof = False  # no more bytes will arrive
+        self._error: BaseException | None = None  # why reading stopped early
+        self._waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._buffered = 0
+        self._read_paused = False
+        self._write_paused = False
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.events.extend(self.parser.feed(data))
+        except RemoteProtocolError as exc:
+            self._stop(exc)
+            return
+        self._buffered += len(data)
+        if self._buffered > _READ_BUFFER_BYTES and not self._read_paused:
+            self._read_paused = True
+            assert self.transport is not None
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        try:
+            self.events.extend(self.parser.feed_eof())
+        except RemoteProtocolError as exc:
+            self._error = exc
+        self.eof = True
+        self._wake()
+        return False  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        if not self.closed.done():
+            self.closed.set_result(None)
+        if exc is not None and self._error is None:
+            self._error = ConnectionClosed(f"the HTTP connection failed: {exc!r}")
+        self._wake()
+        w = self._drain_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        w = self._drain_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    # -- used by the client
+
+    def _stop(self, exc: BaseException) -> None:
+        self._error = exc
+        self.eof = True
+        if self.transport is not None:
+            self.transport.close()
+        self._wake()
+
+    def _wake(self) -> None:
+        w = self._waiter
+        if w is not None:
+            self._waiter = None
+            if not w.done():
+                w.set_result(None)
+
+    @property
+    def usable(self) -> bool:
+        return not self.eof and self.transport is not None and not self.transport.is_closing()
+
+    def write(self, data: bytes) -> None:
+        if not self.usable:
+            raise ConnectionClosed(
+                "the HTTP server closed the connection" if self._error is None else str(self._error)
+            )
+        assert self.transport is not None
+        self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self._write_paused and not self.eof:
+            self._drain_waiter = asyncio.get_running_loop().create_future()
+            await self._drain_waiter
+            self._drain_waiter = None
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    async def next_event(self, timeout: float | None) -> h11.Event:
+        events = self.events
+        while not events:
+            self._buffered = 0
+            if self._read_paused and not self.eof:
+                self._read_paused = False
+                assert self.transport is not None
+                self.transport.resume_reading()
+            if self.eof:
+                if self._error is not None:
+                    raise self._error
+                raise ConnectionClosed("the HTTP server closed the connection")
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
+            try:
+                await waiter
+            except TimeoutError:
+                raise RequestTimeout(f"no data from the HTTP server within {timeout} s") from None
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+        return events.popleft()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
+class HTTPResponse:
+    """A response whose head has arrived; read its body with ``read`` or ``aiter_bytes``.
+
+    Always ``aclose()`` it (or read it to the end): a fully read keep-alive response returns
+    its connection to the pool, anything else closes the connection.
+    """
+
+    def __init__(
+        self,
+        client: HTTPClient,
+        conn: _Connection,
+        head: h11.Response,
+        read_timeout: float | None,
+    ) -> None:
+        self._client = client
+        self._conn: _Connection | None = conn
+        self.status = head.status
+        self.reason = head.reason.decode("latin-1")
+        self.headers = head.headers
+        self._keep_alive = head.keep_alive
+        self._read_timeout = read_timeout
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name.lower().encode())
+        return None if value is None else value.decode("latin-1")
+
+    @property
+    def content_type(self) -> str:
+        """The media type, lowercased, without parameters ("" if absent)."""
+        value = self.header("content-type") or ""
+        return value.split(";", 1)[0].strip().lower()
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """Body bytes as they arrive."""
+        while (chunk := await self.next_chunk()) is not None:
+            yield chunk
+
+    @property
+    def buffered(self) -> bool:
+        """True when the next body event has already arrived (``next_chunk`` will not wait)."""
+        conn = self._conn
+        return conn is not None and bool(conn.events)
+
+    async def next_chunk(self) -> bytes | None:
+        """The next body bytes as they arrive; None at the end of the body."""
+        while self._conn is not None:
+            event = await self._next()
+            if type(event) is h11.Data:
+                return event.data
+            if type(event) is h11.EndOfMessage:
+                self._release()
+        return None
+
+    async def _next(self) -> h11.Event:
+        conn = self._conn
+        assert conn is not None
+        try:
+            return await conn.next_event(self._read_timeout)
+        except BaseException:
+            self._abort()
+            raise
+
+    async def read(self, max_bytes: int | None = DEFAULT_MAX_BODY_BYTES) -> bytes:
+        """The whole body; more than ``max_bytes`` raises ``RemoteProtocolError``."""
+        parts: list[bytes] = []
+        size = 0
+        while (chunk := await self.next_chunk()) is not None:
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                self._abort()
+                raise RemoteProtocolError(
+                    f"HTTP response body exceeds {max_bytes} bytes (status {self.status})"
+                )
+            parts.append(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._client._release(conn, self._keep_alive)
+
+    def _abort(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._client._release(conn, False)
+
+    async def aclose(self) -> None:
+        self._abort()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+
+class HTTPClient:
+    """Keep-alive connections, bounded per origin; ``request`` returns after the head."""
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        read_timeout: float | None = DEFAULT_READ_TIMEOUT_SECONDS,
+        max_connections_per_origin: int = DEFAULT_MAX_CONNECTIONS_PER_ORIGIN,
+        max_idle_per_origin: int = DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN,
+        ssl_context: Any = None,
+    ) -> None:
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_connections_per_origin = max_connections_per_origin
+        self.max_idle_per_origin = max_idle_per_origin
+        self._ssl_context = ssl_context
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._slots: dict[Origin, asyncio.Semaphore] = {}
+        self._open: set[_Connection] = set()
+        self._targets: dict[str, tuple[Origin, str, bytes]] = {}  # url -> split, Host
+        self.closed = False
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
+        body: bytes | None = None,
+        *,
+        read_timeout: float | None | Any = ...,
+    ) -> HTTPResponse:
+        if self.closed:
+            raise ConnectionClosed("the HTTP client is closed")
+        cached = self._targets.get(url)
+        if cached is None:
+            origin, target = split_url(url)
+            cached = (origin, target, _host_header(origin))
+            if len(self._targets) >= _MAX_CACHED_URLS:
+                self._targets.clear()
+            self._targets[url] = cached
+        origin, target, host = cached
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        out: HeaderList = [(b"host", host)]
+        out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+        if body is not None:
+            out.append((b"content-length", str(len(body)).encode()))
+        head = encode_request_head(method, target, out)
+        timeout = self.read_timeout if read_timeout is ... else read_timeout
+        slot = self._slots.setdefault(origin, asyncio.Semaphore(self.max_connections_per_origin))
+        await slot.acquire()
+        try:
+            for attempt in range(2):
+                conn = self._idle_connection(origin) or await self._connect(origin)
+                try:
+                    conn.parser.expect_response(method)
+                    conn.write(head + body if body else head)
+                    await conn.drain()
+                    event = await conn.next_event(timeout)
+                except RequestTimeout:  # a TimeoutError, hence an OSError: not retried
+                    self._discard(conn)
+                    raise
+                except (ConnectionClosed, OSError) as exc:
+                    self._discard(conn)
+                    # A pooled connection the server already closed: retry once on a
+                    # fresh one (nothing of the response arrived, so nothing was lost).
+                    if conn.reused and attempt == 0:
+                        continue
+                    if isinstance(exc, ConnectionClosed):
+                        raise
+                    raise ConnectionClosed(f"the HTTP connection failed: {exc!r}") from exc
+                except BaseException:
+                    self._discard(conn)
+                    raise
+                assert type(event) is h11.Response
+                return HTTPResponse(self, conn, event, timeout)
+            raise AssertionError("unreachable")  # pragma: no cover
+        except BaseException:
+            slot.release()
+            raise
+
+    def _idle_connection(self, origin: Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            conn = idle.pop()
+            if conn.usable:
+                conn.reused = True
+                return conn
+            self._discard(conn)
+        return None
+
+    async def _connect(self, origin: Origin) -> _Connection:
+        scheme, host, port = origin
+        ssl_ctx: Any = None
+        if scheme == "https":
+            ssl_ctx = self._ssl_context
+            if ssl_ctx is None:
+                import ssl  # lazy: plain-HTTP users never load it
+
+                ssl_ctx = self._ssl_context = ssl.create_default_context()
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, conn = await loop.create_connection(
+                    lambda: _Connection(origin),
+                    host,
+                    port,
+                    ssl=ssl_ctx,
+                    server_hostname=host if ssl_ctx else None,
+                )
+        except TimeoutError:
+            raise ConnectError(
+                f"could not connect to {host}:{port} within {self.connect_timeout} s"
+            ) from None
+        except OSError as exc:
+            raise ConnectError(f"could not connect to {host}:{port}: {exc}") from exc
+        self._open.add(conn)
+        return conn
+
+    def _discard(self, conn: _Connection) -> None:
+        self._open.discard(conn)
+        conn.close()
+
+    def _release(self, conn: _Connection, keep_alive: bool) -> None:
+        slot = self._slots.get(conn.origin)
+        if slot is not None:
+            slot.release()
+        idle = self._idle.setdefault(conn.origin, [])
+        if keep_alive and not self.closed and len(idle) < self.max_idle_per_origin:
+            conn.events.clear()
+            idle.append(conn)
+        else:
+            self._discard(conn)
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._open)
+
+    async def aclose(self) -> None:
+        """Close every connection, idle or busy (busy responses fail with ConnectionClosed)."""
+        self.closed = True
+        self._idle.clear()
+        conns = list(self._open)
+        self._open.clear()
+        for conn in conns:
+            conn.close()
+        for conn in conns:
+            try:
+                await asyncio.wait_for(asyncio.shield(conn.closed), 1.0)
+            except (OSError, TimeoutError):  # pragma: no cover - best effort
+                pass
+
+    async def __aenter__(self) -> HTTPClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,540 @@
+"""asyncio HTTP/1.1 server driving the sans-I/O ``_http11.RequestParser`` (layer 3).
+
+The handler interface is one callable, ``app(request, body, responder)``: ``request`` is an
+``_http11.Request`` head, ``body`` the whole (bounded) body, and ``responder`` answers it
+once, either with ``respond(status, headers, body)`` (one write, Content-Length framing:
+the hot path) or ``start_stream(status, headers)`` (chunked, or close-delimited for
+HTTP/1.0) for SSE.  ``app`` may return an awaitable (run as a task) or ``None`` when it has
+arranged to answer later through the responder (callback style, no task per request).
+
+Requests on one connection are answered in order (pipelining-safe: RFC 9112 §9.3.2); the
+next one starts when the previous response is complete.  Built on ``loop.create_server``
+with an ``asyncio.Protocol`` rather than ``asyncio.start_server`` streams: the protocol
+callbacks cost a fraction of a stream reader per request.
+
+Bounds (DESIGN.md §8): body/head/header-count limits come from the parser (413/431);
+``head_timeout`` runs from the first byte of a request to its last (slow clients get 408),
+``keep_alive_timeout`` closes idle connections, ``max_connections`` answers 503 beyond it,
+and ``aclose`` finishes in-flight requests within ``shutdown_timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from .._wire.http11 import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HEAD_BYTES,
+    DEFAULT_MAX_HEADERS,
+    HTTPProtocolError,
+    Request,
+    RequestParser,
+)
+from .._wire.http11_write import CHUNKED_END, encode_response_head
+
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = [
+    "DEFAULT_HEAD_TIMEOUT_SECONDS",
+    "DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_HEADERS",
+    "DEFAULT_MAX_HEAD_BYTES",
+    "DEFAULT_MAX_PIPELINED_REQUESTS",
+    "DEFAULT_SHUTDOWN_TIMEOUT_SECONDS",
+    "App",
+    "HTTPServer",
+    "Request",
+    "Responder",
+    "ResponseStream",
+    "make_ssl_context",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HEAD_TIMEOUT_SECONDS: Final = 10.0  # first byte of a request -> its complete body
+DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS: Final = 5.0  # idle connection between requests
+DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: Final = 5.0  # in-flight requests get this long on aclose()
+DEFAULT_MAX_CONNECTIONS: Final = 1024
+DEFAULT_MAX_PIPELINED_REQUESTS: Final = 16  # parsed, unanswered requests before reading pauses
+DEFAULT_WRITE_HIGH_WATER_BYTES: Final = 256 * 1024  # ResponseStream.drain() waits above this
+
+App = Callable[[Request, bytes, "Responder"], Awaitable[None] | None]
+
+_IDLE, _HEAD = 1, 2  # what the read timer is measuring
+_CLOSE: Final = [(b"connection", b"close")]
+
+
+def make_ssl_context(certfile: str, keyfile: str | None = None) -> ssl.SSLContext:
+    """A server TLS context (``ssl`` is imported here, not at module import)."""
+    import ssl
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(certfile, keyfile)
+    return ctx
+
+
+def _plain(status: int, message: str, *, close: bool = False) -> bytes:
+    body = (message + "\n").encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", b"%d" % len(body)),
+    ]
+    if close:
+        headers += _CLOSE
+    return encode_response_head(status, headers) + body
+
+
+class ResponseStream:
+    """A response body written piece by piece (SSE).  ``end()`` finishes it; ``abort()``
+    closes the connection without finishing it (the client sees a broken stream).
+
+    The head is held until the end of the current event-loop step so that it leaves in
+    one write with whatever is written right after it (e.g. a priming event): fewer
+    syscalls and TCP segments per response, and the client parses it in one read.
+    """
+
+    __slots__ = ("_chunked", "_conn", "_head", "done")
+
+    def __init__(self, conn: _Connection, chunked: bool, head: bytes = b"") -> None:
+        self._conn = conn
+        self._chunked = chunked
+        self._head = head
+        self.done = False
+        if head:
+            asyncio.get_running_loop().call_soon(self._flush_head)
+
+    @property
+    def closed(self) -> bool:
+        """True once ended, aborted, or the client went away."""
+        return self.done or self._conn.lost
+
+    def _flush_head(self) -> None:
+        head, self._head = self._head, b""
+        if head and not self._conn.lost:
+            self._conn.transport.write(head)
+
+    def _frame(self, data: bytes, last: bool = False) -> bytes:
+        if self._chunked:
+            if data:
+                data = b"%x\r\n%s\r\n%s" % (len(data), data, CHUNKED_END if last else b"")
+            elif last:
+                data = CHUNKED_END
+        if self._head:
+            data = self._head + data
+            self._head = b""
+        return data
+
+    def write(self, data: bytes) -> None:
+        if self.closed or not data:
+            return
+        self._conn.transport.write(self._frame(data))
+
+    async def drain(self) -> None:
+        """Wait while the client reads slower than we write (bounded write buffer)."""
+        await self._conn.drain()
+
+    def end(self, data: bytes = b"") -> None:
+        if self.closed:
+            return
+        self.done = True
+        out = self._frame(data, last=True)
+        if out:
+            self._conn.transport.write(out)
+        self._conn.finished(self._chunked)
+
+    def abort(self) -> None:
+        if self.closed:
+            return
+        self.done = True
+        self._flush_head()
+        self._conn.transport.close()
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once if the client disconnects before ``end()``."""
+        self._conn.on_close(callback)
+
+
+class Responder:
+    """Answers one request, exactly once."""
+
+    __slots__ = ("_conn", "_keep_alive", "started", "stream")
+
+    def __init__(self, conn: _Connection, keep_alive: bool) -> None:
+        self._conn = conn
+        self._keep_alive = keep_alive
+        self.started = False
+        self.stream: ResponseStream | None = None
+
+    @property
+    def client(self) -> Any:
+        """The peer address (``transport.get_extra_info("peername")``)."""
+        return self._conn.transport.get_extra_info("peername")
+
+    @property
+    def local_address(self) -> Any:
+        return self._conn.transport.get_extra_info("sockname")
+
+    @property
+    def disconnected(self) -> bool:
+        return self._conn.lost
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once if the client disconnects before the response is done."""
+        self._conn.on_close(callback)
+
+    def respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        """The whole response in one write, framed by Content-Length."""
+        if self.started:
+            raise RuntimeError("this request was already answered")
+        self.started = True
+        conn = self._conn
+        if conn.lost:
+            return
+        keep_alive = self._keep_alive and not conn.closing
+        headers = [*headers, (b"content-length", b"%d" % len(body))]
+        if not keep_alive:
+            headers += _CLOSE
+        conn.transport.write(encode_response_head(status, headers) + body)
+        conn.finished(keep_alive)
+
+    def start_stream(self, status: int, headers: list[tuple[bytes, bytes]]) -> ResponseStream:
+        """Send the head now; the body follows through the returned stream."""
+        if self.started:
+            raise RuntimeError("this request was already answered")
+        self.started = True
+        conn = self._conn
+        chunked = self._keep_alive  # HTTP/1.0 or Connection: close -> close-delimited body
+        headers = [*headers, (b"transfer-encoding", b"chunked") if chunked else _CLOSE[0]]
+        head = b"" if conn.lost else encode_response_head(status, headers)
+        stream = self.stream = ResponseStream(conn, chunked, head)
+        conn.stream = stream
+        return stream
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        s = server
+        self.parser = RequestParser(
+            max_head_bytes=s.max_head_bytes,
+            max_headers=s.max_headers,
+            max_body_bytes=s.max_body_bytes,
+        )
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        # A list, not a deque: an idle keep-alive connection then holds no 600-byte block,
+        # and at most max_pipelined requests ever wait in it.
+        self.queue: list[tuple[Request, bytes]] = []
+        self.busy = False
+        self.lost = False
+        self.closing = False  # answer the current request, then close
+        self.paused = False
+        self.stream: ResponseStream | None = None
+        self.task: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_kind = 0
+        self._error: HTTPProtocolError | None = None
+        self._drain: asyncio.Future[None] | None = None
+        self._write_paused = False
+        self._close_callbacks: list[Callable[[], None]] = []
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        if self.lost:
+            callback()
+        else:
+            self._close_callbacks.append(callback)
+
+    # ------------------------------------------------------------- asyncio callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        s = self.server
+        if len(s.connections) >= s.max_connections or s.closing:
+            transport.write(_plain(503, "server busy: too many connections", close=True))
+            transport.close()
+            self.lost = True
+            return
+        s.connections.add(self)
+        transport.set_write_buffer_limits(high=s.write_high_water)
+        self._arm(_IDLE)
+
+    def data_received(self, data: bytes) -> None:
+        if self._error is not None or self.lost:
+            return
+        if self._timer_kind == _IDLE:
+            self._arm(_HEAD)
+        try:
+            requests = self.parser.feed_requests(data)
+        except HTTPProtocolError as exc:
+            self._error = exc
+            if not self.busy:
+                self._send_error()
+            return
+        if requests:
+            self._disarm()
+            self.queue.extend(requests)
+            if not self.busy:
+                self._next()
+            elif len(self.queue) > self.server.max_pipelined and not self.paused:
+                self.paused = True
+                self.transport.pause_reading()
+
+    def eof_received(self) -> bool | None:
+        # A half-close: answer what was already received, then close.
+        self.closing = True
+        if not self.busy and not self.queue:
+            self.transport.close()
+        return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self._disarm()
+        self.server.connections.discard(self)
+        self.server._connection_gone()
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for cb in callbacks:
+            try:
+                cb()
+            except Exception:  # a callback's bug must not break connection teardown
+                log.exception("close callback failed")
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
+
+    async def drain(self) -> None:
+        if self._write_paused and not self.lost:
+            self._drain = asyncio.get_running_loop().create_future()
+            await self._drain
+
+    # ------------------------------------------------------------- request cycle
+
+    def _next(self) -> None:
+        while self.queue and not self.lost:
+            request, body = self.queue.pop(0)
+            if self.paused and len(self.queue) <= self.server.max_pipelined // 2:
+                self.paused = False
+                self.transport.resume_reading()
+            self.busy = True
+            responder = Responder(self, request.keep_alive)
+            try:
+                result = self.server.app(request, body, responder)
+            except Exception:
+                log.exception("HTTP handler failed")
+                self._internal_error(responder)
+                return
+            if result is not None:
+                task = asyncio.ensure_future(result)
+                self.task = task
+                task.add_done_callback(functools.partial(self._task_done, responder=responder))
+            return  # finished() resumes the loop
+        if self.lost:
+            return
+        if self._error is not None:
+            self._send_error()
+        elif self.closing:
+            self.transport.close()
+        else:
+            self._arm(_IDLE)
+
+    def _task_done(self, task: asyncio.Future[None], *, responder: Responder) -> None:
+        self.task = None
+        if task.cancelled():
+            exc: BaseException | None = None
+        else:
+            exc = task.exception()
+            if exc is not None:
+                log.error("HTTP handler failed", exc_info=exc)
+        if not responder.started:
+            self._internal_error(responder)
+        elif exc is not None and responder.stream is not None:
+            responder.stream.abort()
+
+    def _internal_error(self, responder: Responder) -> None:
+        if not responder.started:
+            responder.respond(
+                500,
+                [(b"content-type", b"text/plain; charset=utf-8")],
+                b"internal server error\n",
+            )
+        elif responder.stream is not None:
+            responder.stream.abort()
+
+    def finished(self, keep_alive: bool) -> None:
+        """The current response is complete."""
+        self.busy = False
+        self.stream = None
+        if self._close_callbacks:
+            self._close_callbacks = []
+        if not keep_alive or self.lost:
+            self.closing = True
+            self.queue.clear()
+            if not self.lost:
+                self.transport.close()
+            return
+        if self.queue or self._error is not None:
+            # Answer the next pipelined request after this call returns, so a handler
+            # that answers synchronously does not recurse.
+            asyncio.get_running_loop().call_soon(self._next)
+        elif self.closing:
+            self.transport.close()
+        else:
+            self._arm(_IDLE)
+
+    def _send_error(self) -> None:
+        exc = self._error
+        assert exc is not None
+        self.busy = True
+        self.transport.write(_plain(exc.status, f"bad request: {exc}", close=True))
+        self.transport.close()
+
+    # ------------------------------------------------------------- timers
+
+    def _arm(self, kind: int) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        s = self.server
+        delay = s.keep_alive_timeout if kind == _IDLE else s.head_timeout
+        self._timer_kind = kind
+        self._timer = asyncio.get_running_loop().call_later(delay, self._timeout)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_kind = 0
+
+    def _timeout(self) -> None:
+        kind = self._timer_kind
+        self._timer = None
+        self._timer_kind = 0
+        if self.lost or self.busy:
+            return
+        if kind == _HEAD:
+            msg = f"request not received within {self.server.head_timeout} s"
+            self.transport.write(_plain(408, msg, close=True))
+        self.transport.close()
+
+    def shutdown(self) -> None:
+        """Server shutdown: close when idle, else after the current response."""
+        self.closing = True
+        if not self.busy:
+            self.transport.close()
+
+
+class HTTPServer:
+    """An HTTP/1.1 server for one ``app``.  ``async with HTTPServer(app) as srv: srv.port``.
+
+    ``port=0`` picks a free port.  ``ssl`` is an ``ssl.SSLContext`` (see
+    ``make_ssl_context``).  ``on_shutdown`` callbacks run at the start of ``aclose`` (to end
+    long-lived streams so in-flight requests can finish).
+    """
+
+    def __init__(
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl: ssl.SSLContext | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES,
+        max_headers: int = DEFAULT_MAX_HEADERS,
+        head_timeout: float = DEFAULT_HEAD_TIMEOUT_SECONDS,
+        keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_pipelined: int = DEFAULT_MAX_PIPELINED_REQUESTS,
+        shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+        write_high_water: int = DEFAULT_WRITE_HIGH_WATER_BYTES,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.ssl = ssl
+        self.max_body_bytes = max_body_bytes
+        self.max_head_bytes = max_head_bytes
+        self.max_headers = max_headers
+        self.head_timeout = head_timeout
+        self.keep_alive_timeout = keep_alive_timeout
+        self.max_connections = max_connections
+        self.max_pipelined = max_pipelined
+        self.shutdown_timeout = shutdown_timeout
+        self.write_high_water = write_high_water
+        self.connections: set[_Connection] = set()
+        self.closing = False
+        self.on_shutdown: list[Callable[[], Awaitable[None] | None]] = []
+        self._server: asyncio.Server | None = None
+        self._all_gone: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self.host, self.port, ssl=self.ssl
+        )
+        sock = self._server.sockets[0]
+        self.port = sock.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.ssl is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    async def serve_forever(self) -> None:
+        if self._server is None:
+            await self.start()
+        assert self._server is not None
+        try:
+            await self._server.serve_forever()
+        except asyncio.CancelledError:
+            await asyncio.shield(self.aclose())
+            raise
+
+    def _connection_gone(self) -> None:
+        if self._all_gone is not None and not self.connections:
+            self._all_gone.set()
+
+    async def aclose(self) -> None:
+        """Stop accepting, let in-flight requests finish (bounded), then drop the rest."""
+        if self.closing:
+            return
+        self.closing = True
+        if self._server is not None:
+            self._server.close()
+        for cb in self.on_shutdown:
+            res = cb()
+            if res is not None:
+                await res
+        self._all_gone = asyncio.Event()
+        for conn in list(self.connections):
+            conn.shutdown()
+        if self.connections:
+            try:
+                await asyncio.wait_for(self._all_gone.wait(), self.shutdown_timeout)
+            except TimeoutError:
+                log.warning("shutdown: %d connections still busy; aborting", len(self.connections))
+        for conn in list(self.connections):
+            if conn.task is not None:
+                conn.task.cancel()
+            conn.transport.abort()
+        await asyncio.sleep(0)  # let connection_lost callbacks run
+
+    async def __aenter__(self) -> HTTPServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

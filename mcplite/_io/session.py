@@ -1,0 +1,421 @@
+"""The asyncio driver of a ``Protocol``: a pump between a transport and handlers (layer 3).
+
+Read a payload, ``receive`` it, act on the events: each incoming request runs in its own
+task (a slow handler never blocks reading), each outgoing request waits on a future,
+timeouts are timers (not ``wait_for`` tasks), and cancelling the awaiting task sends
+``notifications/cancelled`` (2025-11-25 basic/utilities/cancellation.mdx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from types import EllipsisType
+from typing import Any, Final, TypeVar
+
+import msgspec
+
+from .._core import jsonrpc as rpc
+from .._core.codec import decode_result
+from .._core.events import (
+    BatchReceived,
+    CancelRequested,
+    ErrorReceived,
+    MessageDropped,
+    NotificationReceived,
+    ProgressReceived,
+    ReplyReady,
+    RequestReceived,
+    ResponseReceived,
+    SessionReady,
+)
+from .._core.protocol import Protocol
+from .._errors import (
+    INTERNAL_ERROR,
+    REQUEST_CANCELLED,
+    ConnectionClosed,
+    MCPError,
+    ProtocolError,
+    RemoteProtocolError,
+    RequestTimeout,
+    RPCError,
+)
+from .._io.transport import Transport
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
+DEFAULT_MAX_IN_FLIGHT_REQUESTS: Final = 256
+DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 2.0
+# When the peer's input ends, requests already running get this long to finish and have
+# their answers written before they are cancelled.  Under 1 s so a stdio server still
+# exits promptly after stdin EOF (2025-11-25 basic/lifecycle.mdx "stdio" shutdown).
+DEFAULT_DRAIN_TIMEOUT_SECONDS: Final = 0.8
+
+RequestHandler = Callable[["Session", RequestReceived], Awaitable[Any]]
+NotificationHandler = Callable[["Session", NotificationReceived], Awaitable[None] | None]
+ProgressCallback = Callable[[float, float | None, str | None], Awaitable[None] | None]
+
+
+class Session:
+    """One live MCP connection, either role."""
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        transport: Transport,
+        *,
+        on_request: RequestHandler | None = None,
+        on_notification: NotificationHandler | None = None,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+        drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
+    ) -> None:
+        self.protocol = protocol
+        self.transport = transport
+        self.on_request = on_request
+        self.on_notification = on_notification
+        self.request_timeout = request_timeout
+        self.max_in_flight = max_in_flight
+        self.drain_timeout = drain_timeout
+        self.ready = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_reason: BaseException | None = None
+        self._futures: dict[rpc.RequestId, asyncio.Future[msgspec.Raw]] = {}
+        self._handlers: dict[rpc.RequestId, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._batches: dict[int, list[Any]] = {}
+        self._progress: dict[str | int, ProgressCallback] = {}
+        # Request deadlines: one timer per session for the earliest one, instead of a timer
+        # per request (no TimerHandle churn on the hot path; see _sweep_deadlines).
+        self._deadlines: dict[rpc.RequestId, tuple[float, asyncio.Future[Any], str, float]] = {}
+        self._sweep: asyncio.TimerHandle | None = None
+        self._sweep_at = math.inf
+        self._tokens = itertools.count(1)
+        self._reader: asyncio.Task[None] | None = None
+        self.state: dict[str, Any] = {}  # per-session storage for the layers above
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start reading from the transport (idempotent); ``async with`` does this."""
+        if self._reader is None:
+            self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection has ended (either side closed it)."""
+        await self.closed.wait()
+
+    async def aclose(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
+        """Stop reading, cancel handlers, close the transport; bounded by ``timeout``."""
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+        tasks = [*self._handlers.values(), *self._background]
+        for task in tasks:
+            task.cancel()
+        try:
+            await asyncio.wait_for(self.transport.aclose(), timeout)
+        except (TimeoutError, OSError, MCPError) as exc:
+            log.debug("closing the transport failed: %r", exc)
+        pending = [t for t in [*tasks, reader] if t is not None and not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        self._connection_lost(ConnectionClosed("the session was closed"))
+
+    async def __aenter__(self) -> Session:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _connection_lost(self, exc: BaseException) -> None:
+        if self.closed.is_set():
+            return
+        self.close_reason = exc
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        self.protocol.connection_lost()
+        for fut in self._futures.values():
+            if not fut.done():
+                fut.set_exception(ConnectionClosed(str(exc) or "the connection closed"))
+        self._futures.clear()
+        for task in self._handlers.values():
+            task.cancel()
+        self.closed.set()
+
+    # ------------------------------------------------------------------ reading
+
+    async def _read_loop(self) -> None:
+        receive = self.transport.receive
+        proto_receive = self.protocol.receive
+        reason: BaseException = ConnectionClosed("the peer closed the connection")
+        try:
+            while True:
+                try:
+                    data = await receive()
+                except RemoteProtocolError as exc:
+                    # One bad frame (e.g. an over-long stdio line): answer, keep reading.
+                    await self.transport.send(rpc.encode_error(None, exc.code, exc.message))
+                    continue
+                for event in proto_receive(data):
+                    kind = type(event)
+                    if kind is RequestReceived:
+                        self._start_handler(event)  # type: ignore[arg-type]
+                    elif kind is ResponseReceived:
+                        fut = self._futures.get(event.id)  # type: ignore[attr-defined]
+                        if fut is not None and not fut.done():
+                            fut.set_result(event.result)  # type: ignore[attr-defined]
+                    elif kind is ReplyReady:
+                        if event.batch:  # type: ignore[attr-defined]
+                            await self._batch_part(event.batch, event.data)  # type: ignore[attr-defined]
+                        else:
+                            await self.transport.send(event.data, event.id)  # type: ignore[attr-defined]
+                    else:
+                        self._other_event(event)
+        except ConnectionClosed as exc:
+            reason = exc
+            await self._drain_in_flight()
+        except (OSError, MCPError) as exc:
+            reason = ConnectionClosed(f"the connection failed: {exc!r}")
+            log.debug("session reader stopped", exc_info=True)
+        finally:
+            self._connection_lost(reason)
+
+    async def _drain_in_flight(self) -> None:
+        """The peer's input ended: let running handlers finish (and write their answers)
+        for up to ``drain_timeout`` seconds; whatever is still running is then cancelled
+        by ``_connection_lost``."""
+        pending = [*self._handlers.values(), *self._background]
+        if pending and self.drain_timeout > 0:
+            await asyncio.wait(pending, timeout=self.drain_timeout)
+
+    def _other_event(self, event: Any) -> None:
+        kind = type(event)
+        if kind is ErrorReceived:
+            fut = self._futures.get(event.id)
+            if fut is not None and not fut.done():
+                fut.set_exception(event.error)
+        elif kind is NotificationReceived:
+            if self.on_notification is not None:
+                res = self.on_notification(self, event)
+                if res is not None:
+                    self._spawn(res)
+        elif kind is CancelRequested:
+            task = self._handlers.get(event.id)
+            if task is not None:
+                log.debug("request %r cancelled by the peer: %s", event.id, event.reason)
+                task.cancel()
+        elif kind is ProgressReceived:
+            cb = self._progress.get(event.token)
+            if cb is not None:
+                res = cb(event.progress, event.total, event.message)
+                if res is not None:
+                    self._spawn(res)
+        elif kind is SessionReady:
+            self.ready.set()
+        elif kind is BatchReceived and event.size:
+            self._batches[event.n] = [event.size]
+        elif kind is MessageDropped:
+            log.debug("dropping %s", event.reason)
+
+    def _spawn(self, aw: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(aw)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _batch_part(self, n: int, data: bytes) -> None:
+        parts = self._batches.get(n)
+        if parts is None:  # pragma: no cover - protocol always announces the batch first
+            await self.transport.send(data)
+            return
+        parts.append(data)
+        if len(parts) - 1 == parts[0]:
+            del self._batches[n]
+            await self.transport.send(rpc.encode_batch(parts[1:]))
+
+    # ------------------------------------------------------------------ handling
+
+    def _start_handler(self, event: RequestReceived) -> None:
+        if self.on_request is None or len(self._handlers) >= self.max_in_flight:
+            self._spawn(self._refuse(event))
+            return
+        task = asyncio.get_running_loop().create_task(self._run_handler(event))
+        self._handlers[event.id] = task
+
+    async def _refuse(self, event: RequestReceived) -> None:
+        if self.on_request is None:
+            data = self.protocol.respond_error(
+                event.id, -32601, f"Method not found: {event.method}"
+            )
+        else:
+            data = self.protocol.respond_error(
+                event.id,
+                INTERNAL_ERROR,
+                f"Server busy: {self.max_in_flight} requests already in flight; retry later",
+            )
+        await self._reply(event, data)
+
+    async def _run_handler(self, event: RequestReceived) -> None:
+        assert self.on_request is not None
+        proto = self.protocol
+        try:
+            result = await self.on_request(self, event)
+        except asyncio.CancelledError:
+            self._handlers.pop(event.id, None)
+            proto.respond_error(event.id, REQUEST_CANCELLED, "cancelled")  # bookkeeping only
+            raise
+        except RPCError as exc:
+            data = proto.respond_error(event.id, exc.code, exc.message, _data(exc.data))
+        except ProtocolError as exc:
+            data = proto.respond_error(event.id, exc.code, exc.message, _data(exc.data))
+        except Exception:
+            log.debug("handler for %s raised", event.method, exc_info=True)
+            data = proto.respond_error(event.id, INTERNAL_ERROR, "Internal error")
+        else:
+            data = proto.respond(event.id, result)
+        self._handlers.pop(event.id, None)
+        await self._reply(event, data)
+
+    async def _reply(self, event: RequestReceived, data: bytes) -> None:
+        try:
+            if event.batch:
+                await self._batch_part(event.batch, data)
+            else:
+                await self.transport.send(data, event.id)
+        except (ConnectionClosed, OSError) as exc:
+            log.debug("could not answer %s: %r", event.method, exc)
+
+    # ------------------------------------------------------------------ sending
+
+    async def notify(
+        self, method: str, params: Any = None, related: rpc.RequestId | None = None
+    ) -> None:
+        """Send notification ``method``; ``related`` ties it to a request being answered."""
+        await self.transport.send(self.protocol.notify(method, params), related)
+
+    async def request(
+        self,
+        method: str,
+        params: Any,
+        result_type: type[T],
+        *,
+        timeout: float | EllipsisType | None = ...,
+        on_progress: ProgressCallback | None = None,
+        related: rpc.RequestId | None = None,
+    ) -> T:
+        """Send request ``method`` and decode its result as ``result_type``."""
+        raw = await self.request_raw(
+            method, params, timeout=timeout, on_progress=on_progress, related=related
+        )
+        return decode_result(result_type, raw)
+
+    async def request_raw(
+        self,
+        method: str,
+        params: Any,
+        *,
+        timeout: float | EllipsisType | None = ...,
+        on_progress: ProgressCallback | None = None,
+        related: rpc.RequestId | None = None,
+    ) -> msgspec.Raw:
+        if self.closed.is_set():
+            raise ConnectionClosed(f"cannot send {method}: the session is closed")
+        token: int | None = None
+        if on_progress is not None:
+            token = next(self._tokens)
+            self._progress[token] = on_progress
+        id, data = self.protocol.request(method, params, progress_token=token)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[msgspec.Raw] = loop.create_future()
+        self._futures[id] = fut
+        if timeout is ...:
+            timeout = self.request_timeout
+        if timeout:
+            deadline = loop.time() + timeout
+            self._deadlines[id] = (deadline, fut, method, timeout)
+            if deadline < self._sweep_at:
+                self._schedule_sweep(loop, deadline)
+        try:
+            await self.transport.send(data, related)
+            return await fut
+        except asyncio.CancelledError:
+            self._cancel_remote(id, "the caller cancelled the request")
+            raise
+        except RequestTimeout:
+            self._cancel_remote(id, f"timed out after {timeout} s")
+            raise
+        finally:
+            self._deadlines.pop(id, None)
+            self._futures.pop(id, None)
+            if token is not None:
+                self._progress.pop(token, None)
+
+    def _schedule_sweep(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
+        self._sweep_at = when
+        self._sweep = loop.call_at(when, self._sweep_deadlines, loop)
+
+    def _sweep_deadlines(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Fail the requests whose deadline passed; re-arm for the next earliest one."""
+        self._sweep = None
+        self._sweep_at = math.inf
+        # A timer may fire a hair before its time (clock resolution): allow 1 ms.
+        now = loop.time() + 0.001
+        nearest = math.inf
+        for deadline, fut, method, timeout in list(self._deadlines.values()):
+            if fut.done():
+                continue
+            if deadline <= now:
+                _expire(fut, method, timeout)
+            elif deadline < nearest:
+                nearest = deadline
+        if nearest < math.inf and not self.closed.is_set():
+            self._schedule_sweep(loop, nearest)
+
+    def fail_request(self, id: rpc.RequestId, exc: BaseException) -> None:
+        """Fail our pending request ``id`` with ``exc``: for transports that learn of a
+        failure out of band (streamable HTTP: an error status on the POST that carried it)."""
+        fut = self._futures.get(id)
+        if fut is not None and not fut.done():
+            self.protocol.forget(id)
+            fut.set_exception(exc)
+
+    def _cancel_remote(self, id: rpc.RequestId, reason: str) -> None:
+        if self.closed.is_set():
+            return
+        try:
+            data = self.protocol.cancel(id, reason)
+        except ProtocolError:  # initialize cannot be cancelled: just forget it
+            self.protocol.forget(id)
+            return
+        self._spawn(self._send_quietly(data))
+
+    async def _send_quietly(self, data: bytes) -> None:
+        try:
+            await self.transport.send(data)
+        except (ConnectionClosed, OSError) as exc:
+            log.debug("could not send: %r", exc)
+
+
+def _expire(fut: asyncio.Future[Any], method: str, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(RequestTimeout(f"{method}: no answer within {timeout} s"))
+
+
+def _data(value: Any) -> Any:
+    return msgspec.UNSET if value is None else value
+
+
+async def maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value

@@ -1,0 +1,320 @@
+"""stdio transports: a server on its own stdin/stdout, a client that spawns one (layer 3).
+
+MCP stdio (every revision, basic/transports): newline-delimited JSON-RPC on stdin/stdout;
+the server MUST NOT write anything to stdout that is not a valid MCP message, so while a
+server runs, file descriptor 1 is pointed at stderr and messages go to a private duplicate
+of the real stdout.  Shutdown (2025-11-25 basic/lifecycle.mdx "stdio"): the client closes
+the child's stdin, waits, then SIGTERM, waits, then SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import IO, Any, Final
+
+from .._errors import ConnectError, ConnectionClosed
+from .._wire.ndjson import DEFAULT_MAX_LINE_BYTES, LineSplitter, LineTooLong
+
+log = logging.getLogger(__name__)
+
+DEFAULT_READ_CHUNK_BYTES: Final = 256 * 1024
+DEFAULT_STDIN_CLOSE_WAIT_SECONDS: Final = 1.0
+DEFAULT_TERMINATE_WAIT_SECONDS: Final = 1.0
+DEFAULT_STDERR_CAPTURE_BYTES: Final = 64 * 1024
+# Flush the writer once this much is buffered (keeps memory bounded under a slow reader).
+DEFAULT_WRITE_HIGH_WATER_BYTES: Final = 1024 * 1024
+
+RequestId = int | str
+
+
+class StreamTransport:
+    """NDJSON over an asyncio reader/writer pair (both stdio ends use this)."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter | Any,
+        *,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        read_chunk_bytes: int = DEFAULT_READ_CHUNK_BYTES,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._splitter = LineSplitter(max_line_bytes)
+        self._lines: collections.deque[bytes | Exception] = collections.deque()
+        self._chunk = read_chunk_bytes
+        self._eof = False
+        self._closed = False
+
+    async def receive(self) -> bytes:
+        lines = self._lines
+        while not lines:
+            if self._eof:
+                raise ConnectionClosed("end of stream")
+            try:
+                data = await self._reader.read(self._chunk)
+            except (ConnectionError, OSError) as exc:
+                raise ConnectionClosed(f"reading failed: {exc!r}") from exc
+            if not data:
+                self._eof = True
+                lines.extend(self._splitter.feed_eof())
+                continue
+            try:
+                lines.extend(self._splitter.feed(data))
+            except LineTooLong as exc:
+                lines.extend(exc.lines)
+                lines.append(exc)
+        item = lines.popleft()
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    async def send(self, data: bytes, related: RequestId | None = None) -> None:
+        if self._closed:
+            raise ConnectionClosed("the stdio transport is closed")
+        writer = self._writer
+        try:
+            # One write call per message: the payload plus its delimiter (no extra copy
+            # of large payloads through concatenation).
+            writer.writelines((data, b"\n"))
+            transport = writer.transport
+            if transport.get_write_buffer_size() > DEFAULT_WRITE_HIGH_WATER_BYTES:
+                await writer.drain()
+        except (ConnectionError, OSError, RuntimeError) as exc:
+            self._closed = True
+            raise ConnectionClosed(f"writing failed: {exc!r}") from exc
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            await self._writer.drain()
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            self._writer.close()
+
+
+class _FileReader:
+    """The ``read`` half of a StreamReader over a regular file (or anything the event loop
+    cannot watch): each read runs in a worker thread.  A regular file never blocks for
+    long, so the thread always comes back."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    async def read(self, n: int) -> bytes:
+        return await asyncio.to_thread(os.read, self._fd, n)
+
+
+class _FileWriter:
+    """The part of a StreamWriter StreamTransport uses, over a regular file: writes go
+    straight to the descriptor (writing to a regular file does not block on a reader)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._fd = file.fileno()
+
+    @property
+    def transport(self) -> _FileWriter:
+        return self  # nothing is ever buffered: see get_write_buffer_size
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def writelines(self, parts: Sequence[bytes]) -> None:
+        if self._file.closed:
+            raise ConnectionClosed("the output file is closed")
+        for part in parts:
+            view = memoryview(part)
+            while view:
+                view = view[os.write(self._fd, view) :]
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._file.close()
+
+
+async def _read_stream(read_fd: int) -> asyncio.StreamReader | _FileReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=DEFAULT_READ_CHUNK_BYTES, loop=loop)
+    rfile = os.fdopen(read_fd, "rb", buffering=0, closefd=False)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), rfile)
+    except (ValueError, OSError):
+        # "Pipe transport is only for pipes, sockets and character devices": stdin is a
+        # regular file (``server < requests.jsonl``).
+        return _FileReader(read_fd)
+    return reader
+
+
+async def _write_stream(write_fd: int) -> asyncio.StreamWriter | _FileWriter:
+    loop = asyncio.get_running_loop()
+    wfile = os.fdopen(write_fd, "wb", buffering=0)  # owned (and closed) by the writer
+    try:
+        w_transport, w_protocol = await loop.connect_write_pipe(
+            lambda: asyncio.streams.FlowControlMixin(loop=loop), wfile
+        )
+    except (ValueError, OSError):
+        return _FileWriter(wfile)  # stdout is a regular file (``server > out.jsonl``)
+    return asyncio.StreamWriter(w_transport, w_protocol, None, loop)
+
+
+async def _pipe_streams(read_fd: int, write_fd: int) -> tuple[Any, Any]:
+    """A reader of ``read_fd`` and a writer to ``write_fd`` (which the writer owns): event
+    loop pipes when the descriptors are pipes, sockets or terminals (the fast path),
+    thread reads / direct writes when they are regular files."""
+    reader = await _read_stream(read_fd)
+    writer = await _write_stream(write_fd)
+    return reader, writer
+
+
+@contextlib.asynccontextmanager
+async def stdio_server_transport(
+    *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, protect_stdout: bool = True
+) -> Any:
+    """The transport of a server speaking MCP on this process's stdin/stdout.
+
+    With ``protect_stdout`` (the default) fd 1 is redirected to stderr for the duration,
+    so a stray ``print`` cannot corrupt the protocol stream.
+    """
+    sys.stdout.flush()
+    out_fd = os.dup(1)
+    try:
+        reader, writer = await _pipe_streams(0, out_fd)
+    except (OSError, ValueError) as exc:
+        os.close(out_fd)
+        raise ConnectError(f"cannot use stdin/stdout as pipes: {exc}") from exc
+    # Redirect only once the protocol stream is set up, and put fd 1 back afterwards, so
+    # code that runs after the server (or a failed start) prints where it expects to.
+    saved = os.dup(1) if protect_stdout else -1
+    if protect_stdout:
+        os.dup2(2, 1)
+    transport = StreamTransport(reader, writer, max_line_bytes=max_line_bytes)
+    try:
+        yield transport
+    finally:
+        await transport.aclose()
+        if saved >= 0:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+class StdioClientTransport(StreamTransport):
+    """Spawn ``command`` and speak MCP on its stdin/stdout."""
+
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        *,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        stdin_close_wait: float = DEFAULT_STDIN_CLOSE_WAIT_SECONDS,
+        terminate_wait: float = DEFAULT_TERMINATE_WAIT_SECONDS,
+        stderr_capture_bytes: int = DEFAULT_STDERR_CAPTURE_BYTES,
+    ) -> None:
+        assert process.stdout is not None and process.stdin is not None
+        super().__init__(process.stdout, process.stdin, max_line_bytes=max_line_bytes)
+        self.process = process
+        self.stdin_close_wait = stdin_close_wait
+        self.terminate_wait = terminate_wait
+        self._stderr = bytearray()
+        self._stderr_cap = stderr_capture_bytes
+        self._stderr_task: asyncio.Task[None] | None = None
+        if process.stderr is not None:
+            self._stderr_task = asyncio.get_running_loop().create_task(
+                self._drain_stderr(process.stderr)
+            )
+
+    @property
+    def stderr(self) -> bytes:
+        """The last ``stderr_capture_bytes`` the child wrote (when stderr is captured)."""
+        return bytes(self._stderr)
+
+    async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while chunk := await stream.read(65536):
+                self._stderr += chunk
+                if len(self._stderr) > self._stderr_cap:
+                    del self._stderr[: len(self._stderr) - self._stderr_cap]
+
+    async def receive(self) -> bytes:
+        try:
+            return await super().receive()
+        except ConnectionClosed:
+            # stdout closed: the child is probably exiting; give it a moment so the
+            # error can say how it ended.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.process.wait(), self.stdin_close_wait)
+            code = self.process.returncode
+            detail = f" (exit status {code})" if code is not None else ""
+            raise ConnectionClosed(f"the server process closed its stdout{detail}") from None
+
+    async def aclose(self) -> None:
+        """stdin EOF -> wait -> SIGTERM -> wait -> SIGKILL; bounded in time."""
+        await super().aclose()
+        proc = self.process
+        if proc.returncode is None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(proc.wait(), self.stdin_close_wait)
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(proc.wait(), self.terminate_wait)
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+        if self._stderr_task is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stderr_task, self.terminate_wait)
+            if not self._stderr_task.done():
+                self._stderr_task.cancel()
+
+
+async def spawn_stdio(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stderr: str | int | IO[Any] | None = "inherit",
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> StdioClientTransport:
+    """Start ``command`` as an MCP server subprocess.
+
+    ``stderr``: "inherit" (the default: the child's log lines show in ours), "capture"
+    (kept, bounded, in ``transport.stderr``), "devnull", or a file object / descriptor.
+    """
+    if not command:
+        raise ConnectError("the server command is empty")
+    err: Any
+    if stderr == "inherit":
+        err = None
+    elif stderr == "capture":
+        err = subprocess.PIPE
+    elif stderr == "devnull":
+        err = subprocess.DEVNULL
+    else:
+        err = stderr
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            limit=DEFAULT_READ_CHUNK_BYTES,
+        )
+    except OSError as exc:
+        raise ConnectError(f"cannot start {command[0]!r}: {exc}") from exc
+    return StdioClientTransport(proc, max_line_bytes=max_line_bytes)

@@ -1,0 +1,216 @@
+"""ASGI adapter: the streamable HTTP endpoint under uvicorn, hypercorn, ... (layer 3).
+
+``asgi_app(server, **options)`` returns an ASGI 3 callable serving the same
+``StreamableHTTPApp`` as our own HTTP server; no ASGI package is imported.  The app's
+responder interface is synchronous (``respond``/``start_stream``/``write``), so this
+adapter queues what it is told and a pump coroutine feeds ASGI ``send``.  A client
+disconnect (``http.disconnect``) runs the responder's close callbacks, as a dropped socket
+does on our own server.  Run several workers statelessly (``stateless=True``) and give the
+``Server`` a shared ``state_key`` so MRTR request state verifies in any worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .._server.streamable_http import StreamableHTTPApp
+from .._wire.http11 import DEFAULT_MAX_BODY_BYTES, Headers, Request
+
+__all__ = ["asgi_app"]
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+_START, _BODY, _ABORT = 0, 1, 2
+
+
+class _Channel:
+    """Responder + ResponseStream in one, backed by a queue the pump drains."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.started = False
+        self.done = False
+        self.lost = False
+        self.queue: deque[tuple[int, Any, Any]] = deque()
+        self.wake = asyncio.Event()
+        self.callbacks: list[Callable[[], None]] = []
+        self.stream: _Channel | None = None
+
+    # Responder
+    @property
+    def local_address(self) -> Any:
+        server = self.scope.get("server")
+        return tuple(server) if server else None
+
+    @property
+    def client(self) -> Any:
+        return self.scope.get("client")
+
+    @property
+    def disconnected(self) -> bool:
+        return self.lost
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        if self.lost:
+            callback()
+        else:
+            self.callbacks.append(callback)
+
+    def _push(self, item: tuple[int, Any, Any]) -> None:
+        self.queue.append(item)
+        self.wake.set()
+
+    def respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        if self.started:
+            raise RuntimeError("this request was already answered")
+        self.started = True
+        self.done = True
+        headers = [*headers, (b"content-length", b"%d" % len(body))]
+        self._push((_START, status, headers))
+        self._push((_BODY, body, False))
+
+    def start_stream(self, status: int, headers: list[tuple[bytes, bytes]]) -> _Channel:
+        if self.started:
+            raise RuntimeError("this request was already answered")
+        self.started = True
+        self.stream = self
+        self._push((_START, status, headers))
+        return self
+
+    # ResponseStream
+    @property
+    def closed(self) -> bool:
+        return self.done or self.lost
+
+    def write(self, data: bytes) -> None:
+        if not self.closed and data:
+            self._push((_BODY, data, True))
+
+    async def drain(self) -> None:
+        return None  # the ASGI server applies its own flow control in send()
+
+    def end(self, data: bytes = b"") -> None:
+        if self.closed:
+            return
+        self.done = True
+        self._push((_BODY, data, False))
+
+    def abort(self) -> None:
+        if self.closed:
+            return
+        self.done = True
+        self._push((_ABORT, None, None))
+
+    def gone(self) -> None:
+        if self.lost:
+            return
+        self.lost = True
+        self.wake.set()
+        callbacks, self.callbacks = self.callbacks, []
+        for cb in callbacks:
+            cb()
+
+
+def asgi_app(
+    server: Any, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, **options: Any
+) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """An ASGI 3 application serving ``server`` (options as ``StreamableHTTPApp``)."""
+    mcp = StreamableHTTPApp(server, **options)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await _lifespan(mcp, receive, send)
+            return
+        if kind != "http":
+            return
+        body = await _read_body(receive, max_body_bytes)
+        if body is None:
+            msg = f"body exceeds {max_body_bytes} bytes\n".encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [(b"content-type", b"text/plain"), (b"connection", b"close")],
+                }
+            )
+            await send({"type": "http.response.body", "body": msg})
+            return
+        target = scope.get("raw_path") or scope["path"].encode()
+        if isinstance(target, bytes):
+            target = target.decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        headers = Headers([(bytes(n).lower(), bytes(v)) for n, v in scope.get("headers", [])])
+        request = Request(scope["method"], target, headers)
+        channel = _Channel(scope)
+        result = mcp(request, body, channel)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(result) if result is not None else None
+        watcher = asyncio.ensure_future(_watch_disconnect(receive, channel))
+        try:
+            await _pump(channel, send)
+        finally:
+            watcher.cancel()
+            if task is not None and not task.done():
+                task.cancel()
+
+    app.mcp = mcp  # type: ignore[attr-defined]
+    return app
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)  # disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def _watch_disconnect(receive: Receive, channel: _Channel) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            channel.gone()
+            return
+
+
+async def _pump(channel: _Channel, send: Send) -> None:
+    while True:
+        while not channel.queue:
+            if channel.lost:
+                return
+            channel.wake.clear()
+            await channel.wake.wait()
+        kind, a, b = channel.queue.popleft()
+        if kind == _START:
+            await send({"type": "http.response.start", "status": a, "headers": b})
+        elif kind == _BODY:
+            await send({"type": "http.response.body", "body": a, "more_body": b})
+            if not b:
+                return
+        else:
+            return  # abort: leave the response unfinished; the server drops the connection
+
+
+async def _lifespan(mcp: StreamableHTTPApp, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await mcp.aclose()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

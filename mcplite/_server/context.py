@@ -1,0 +1,196 @@
+"""``Context``: what a handler can do besides returning a result (layer 3).
+
+Injected into tools, prompts and resource handlers by annotation.  One API for both eras:
+in the handshake era ``elicit``/``sample``/``list_roots`` are requests to the client; in
+2026-07-28 they become multi-round-trip ``input_required`` results (``_mrtr.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from msgspec import UNSET
+
+from .. import types as t
+from .._core.events import ClientState, RequestReceived
+from .._core.meta import LOG_LEVELS, LOG_RANK
+
+if TYPE_CHECKING:
+    from .._auth.bearer import TokenInfo
+    from .._io.session import Session
+    from .._server.server import Server
+
+
+class Context:
+    """The request being handled, and the ways to talk back to its client."""
+
+    __slots__ = ("_event", "meta", "params", "server", "session", "state_store")
+
+    def __init__(
+        self,
+        server: Server,
+        session: Session,
+        event: RequestReceived,
+        params: Any,
+    ) -> None:
+        self.server = server
+        self.session = session
+        self._event = event
+        self.params = params
+        meta = getattr(params, "meta", UNSET)
+        self.meta: dict[str, Any] = meta if isinstance(meta, dict) else {}
+        self.state_store: dict[str, Any] | None = None
+
+    # --------------------------------------------------------------- about the request
+
+    @property
+    def request_id(self) -> int | str:
+        """The JSON-RPC id of the request being handled."""
+        return self._event.id
+
+    @property
+    def method(self) -> str:
+        """The method of the request being handled (``tools/call``...)."""
+        return self._event.method
+
+    @property
+    def client(self) -> ClientState | None:
+        """Protocol version, capabilities and info of the client making this request."""
+        return self._event.client
+
+    @property
+    def protocol_version(self) -> str | None:
+        """The protocol revision of this request (in 2026-07-28, from its ``_meta``)."""
+        c = self._event.client
+        return c.protocol_version if c is not None else None
+
+    @property
+    def stateless(self) -> bool:
+        """True for a 2026-07-28 (stateless era) request."""
+        c = self._event.client
+        return c is not None and c.stateless
+
+    @property
+    def client_capabilities(self) -> t.ClientCapabilities:
+        """What the client said it can do (handshake, or this request's ``_meta``)."""
+        c = self._event.client
+        return c.capabilities if c is not None else t.ClientCapabilities()
+
+    @property
+    def progress_token(self) -> str | int | None:
+        """The request's ``progressToken``, or None when the client asked for no progress."""
+        token = self.meta.get("progressToken")
+        return token if isinstance(token, (str, int)) else None
+
+    @property
+    def auth(self) -> TokenInfo | None:
+        """The verified bearer token of this request (HTTP with ``BearerAuth``), else None."""
+        from .._server.bearer import current_auth
+
+        return current_auth(self.session)
+
+    @property
+    def session_state(self) -> dict[str, Any]:
+        """Storage that lives as long as the session (one connection / HTTP session)."""
+        return self.session.state
+
+    # --------------------------------------------------------------- notifications
+
+    async def progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Send notifications/progress if the request asked for it (it carried a token)."""
+        token = self.progress_token
+        if token is None:
+            return
+        params = t.ProgressNotificationParams(
+            progress_token=token,
+            progress=progress,
+            total=UNSET if total is None else total,
+            message=UNSET if message is None else message,
+        )
+        await self.session.notify("notifications/progress", params, related=self.request_id)
+
+    async def log(self, level: str, data: Any, *, logger: str | None = None) -> None:
+        """Send notifications/message if ``level`` passes the client's threshold.
+
+        Handshake era: the threshold is set by logging/setLevel (everything passes until
+        then).  2026-07-28: it travels in each request's ``_meta`` logLevel, and with no
+        level the client asked for no log messages at all.
+        """
+        if level not in LOG_RANK:
+            raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        client = self._event.client
+        if client is not None and client.stateless:
+            threshold = client.log_level
+            if threshold is None:
+                return
+        else:
+            threshold = self.session.state.get("log_level")
+        if threshold is not None and LOG_RANK[level] < LOG_RANK.get(threshold, 0):
+            return
+        params = t.LoggingMessageNotificationParams(
+            level=level,  # type: ignore[arg-type]
+            data=data,
+            logger=UNSET if logger is None else logger,
+        )
+        await self.session.notify("notifications/message", params, related=self.request_id)
+
+    # --------------------------------------------------------------- client requests
+
+    async def elicit(
+        self, message: str, schema: Any = None, *, key: str | None = None
+    ) -> t.ElicitResult:
+        """Ask the user for input (form mode).  ``schema``: a JSON Schema dict or a type."""
+        from .._server.input import elicit
+
+        return await elicit(self, message, schema, key=key)
+
+    async def elicit_url(
+        self, message: str, url: str, elicitation_id: str, *, key: str | None = None
+    ) -> t.ElicitResult:
+        """Ask the user to visit ``url`` (URL mode, 2025-11-25+)."""
+        from .._server.input import elicit_url
+
+        return await elicit_url(self, message, url, elicitation_id, key=key)
+
+    async def sample(
+        self,
+        messages: str | list[t.SamplingMessage],
+        *,
+        max_tokens: int = 1000,
+        key: str | None = None,
+        **options: Any,
+    ) -> t.CreateMessageResult:
+        """Ask the client's model for a completion (sampling/createMessage)."""
+        from .._server.input import sample
+
+        return await sample(self, messages, max_tokens=max_tokens, key=key, **options)
+
+    async def list_roots(self, *, key: str | None = None) -> t.ListRootsResult:
+        """Ask the client for its roots (roots/list)."""
+        from .._server.input import list_roots
+
+        return await list_roots(self, key=key)
+
+    async def request_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Ask for several inputs at once: ``{key: ElicitParams | CreateMessageParams |
+        ListRootsParams}`` -> ``{key: ElicitResult | CreateMessageResult |
+        ListRootsResult}``.  Handshake era: concurrent requests to the client; 2026-07-28:
+        one ``input_required`` round listing every missing key."""
+        from .._server.input import request_many
+
+        return await request_many(self, inputs)
+
+    @property
+    def request_state(self) -> Any:
+        """A JSON-encodable value carried (sealed) across 2026-07-28 input rounds."""
+        from .._server.input import get_state
+
+        return get_state(self)
+
+    @request_state.setter
+    def request_state(self, value: Any) -> None:
+        from .._server.input import set_state
+
+        set_state(self, value)

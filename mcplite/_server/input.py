@@ -1,0 +1,340 @@
+"""Server->client input for both eras: elicitation, sampling, roots (layer 3).
+
+Handshake era (<= 2025-11-25): real JSON-RPC requests to the client on the same session.
+2026-07-28 (2026-07-28/basic/patterns/mrtr.mdx, seps/2322): servers may not send requests;
+a handler that needs input ends with an ``input_required`` result listing
+``inputRequests``, the client retries the original request with ``inputResponses`` and the
+handler runs again from the top.  mcplite keeps handlers sequential: each ``ctx.elicit``
+call has a key (given, or ``input_N`` in call order); answers from earlier rounds ride
+along in ``requestState``, sealed with HMAC-SHA256 so a client cannot forge or alter them
+(and a key shared by every worker lets any worker continue the exchange).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._errors import (
+    INVALID_PARAMS,
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
+    URL_ELICITATION_REQUIRED,
+    RPCError,
+)
+
+if TYPE_CHECKING:
+    from .._server.context import Context
+
+DEFAULT_REQUEST_STATE_TTL_SECONDS: Final = 600.0
+DEFAULT_MAX_REQUEST_STATE_BYTES: Final = 256 * 1024
+_STATE_VERSION: Final = 1
+
+_process_key: bytes | None = None
+
+
+class InputRequired(Exception):
+    """Raised inside a handler (2026-07-28) to end this round with ``input_required``."""
+
+    def __init__(self, result: t.InputRequiredResult) -> None:
+        super().__init__("input required")
+        self.result = result
+
+
+class _Sealed(msgspec.Struct, array_like=True):
+    version: int
+    expires: float
+    method: str
+    responses: dict[str, Any]
+    user: Any = None
+
+
+def _key(ctx: Context) -> bytes:
+    global _process_key
+    key = ctx.server.state_key
+    if key is not None:
+        return key.encode() if isinstance(key, str) else key
+    if _process_key is None:
+        # No configured key: one per process.  Several workers must share a key
+        # (Server(state_key=...)) or a retry landing on another worker is refused.
+        _process_key = secrets.token_bytes(32)
+    return _process_key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
+    payload = msgspec.json.encode(
+        _Sealed(
+            _STATE_VERSION,
+            time.time() + ctx.server.request_state_ttl,
+            ctx.method,
+            responses,
+            user,
+        )
+    )
+    mac = hmac.new(_key(ctx), payload, hashlib.sha256).digest()
+    return _b64(payload) + "." + _b64(mac)
+
+
+def unseal(ctx: Context, state: str) -> _Sealed:
+    """Verify and open a requestState; -32602 when it is forged, altered or expired."""
+    bad = RPCError(INVALID_PARAMS, "Invalid params: invalid requestState")
+    if len(state) > ctx.server.max_request_state_bytes:
+        raise bad
+    try:
+        body, _, tag = state.partition(".")
+        payload = _unb64(body)
+        mac = _unb64(tag)
+    except (ValueError, UnicodeError):
+        raise bad from None
+    if not hmac.compare_digest(mac, hmac.new(_key(ctx), payload, hashlib.sha256).digest()):
+        raise bad
+    try:
+        sealed = msgspec.json.decode(payload, type=_Sealed)
+    except msgspec.DecodeError:
+        raise bad from None
+    if sealed.version != _STATE_VERSION or sealed.method != ctx.method:
+        raise bad
+    if sealed.expires < time.time():
+        raise RPCError(INVALID_PARAMS, "Invalid params: requestState has expired; start over")
+    return sealed
+
+
+class _Round:
+    """Per-request MRTR bookkeeping, kept on the Context."""
+
+    __slots__ = ("counter", "responses", "user")
+
+    def __init__(self, responses: dict[str, Any], user: Any) -> None:
+        self.responses = responses
+        self.user = user
+        self.counter = 0
+
+
+def _round(ctx: Context) -> _Round:
+    store = ctx.state_store
+    if store is None:
+        store = ctx.state_store = {}
+    rnd = store.get("mrtr")
+    if rnd is None:
+        rnd = store["mrtr"] = _Round({}, None)
+    return rnd
+
+
+def restore(ctx: Context) -> None:
+    """Open the requestState and merge this round's inputResponses (called at dispatch)."""
+    params = ctx.params
+    responses: dict[str, Any] = {}
+    user = None
+    state = params.request_state
+    if state is not UNSET and state:
+        if not ctx.stateless:
+            # Handshake-era requests never get a requestState from us.
+            raise RPCError(INVALID_PARAMS, "Invalid params: invalid requestState")
+        sealed = unseal(ctx, state)
+        responses.update(sealed.responses)
+        user = sealed.user
+    if params.input_responses is not UNSET:
+        responses.update(params.input_responses)
+    ctx.state_store = {"mrtr": _Round(responses, user)}
+
+
+def get_state(ctx: Context) -> Any:
+    return _round(ctx).user
+
+
+def set_state(ctx: Context, value: Any) -> None:
+    _round(ctx).user = value
+
+
+def _required(ctx: Context, capability: str) -> None:
+    if getattr(ctx.client_capabilities, capability, UNSET) is UNSET:
+        raise RPCError(
+            MISSING_REQUIRED_CLIENT_CAPABILITY,
+            f"This request needs the client capability {capability!r}, "
+            "which the client did not declare",
+            {"requiredCapabilities": {capability: {}}},
+        )
+
+
+async def request_inputs(
+    ctx: Context, requests: dict[str, t.InputRequest], result_types: dict[str, Any]
+) -> dict[str, Any]:
+    """Get answers for every request in ``requests`` (key -> InputRequest).
+
+    Handshake era: sent to the client concurrently as real requests.  2026-07-28: answers
+    already given are returned; otherwise the round ends with all missing ones at once.
+    """
+    if not ctx.stateless:
+
+        async def one(key: str) -> Any:
+            req = requests[key]
+            params = msgspec.convert(req.params or {}, _PARAMS[req.method])
+            return await ctx.session.request(
+                req.method, params, result_types[key], related=ctx.request_id
+            )
+
+        keys = list(requests)
+        values = await asyncio.gather(*(one(k) for k in keys))
+        return dict(zip(keys, values, strict=True))
+    rnd = _round(ctx)
+    missing = {k: v for k, v in requests.items() if k not in rnd.responses}
+    if missing:
+        raise InputRequired(
+            t.InputRequiredResult(
+                input_requests=missing,
+                request_state=seal(ctx, rnd.responses, rnd.user),
+            )
+        )
+    out: dict[str, Any] = {}
+    for key in requests:
+        try:
+            out[key] = msgspec.convert(rnd.responses[key], result_types[key])
+        except msgspec.ValidationError as exc:
+            raise RPCError(
+                INVALID_PARAMS, f"Invalid params: inputResponses[{key!r}]: {exc}"
+            ) from None
+    return out
+
+
+_PARAMS: Final = {
+    "elicitation/create": t.ElicitParams,
+    "sampling/createMessage": t.CreateMessageParams,
+    "roots/list": t.ListRootsParams,
+}
+
+
+_RESULTS: Final = {
+    "elicitation/create": ("elicitation", t.ElicitResult),
+    "sampling/createMessage": ("sampling", t.CreateMessageResult),
+    "roots/list": ("roots", t.ListRootsResult),
+}
+
+
+async def request_many(ctx: Context, items: dict[str, Any]) -> dict[str, Any]:
+    """Ask for several inputs in one round: key -> ElicitParams / CreateMessageParams /
+    ListRootsParams / InputRequest; returns key -> ElicitResult / CreateMessageResult /
+    ListRootsResult.  2026-07-28: one input_required result lists every missing key."""
+    requests: dict[str, t.InputRequest] = {}
+    result_types: dict[str, Any] = {}
+    for key, item in items.items():
+        if isinstance(item, t.InputRequest):
+            method = item.method
+            req = item
+        else:
+            method = _METHOD_OF.get(type(item), "")
+            if isinstance(item, t.ElicitParams) and item.mode is UNSET:
+                item.mode = "url" if item.url is not UNSET else "form"
+            req = t.InputRequest(method=method, params=msgspec.to_builtins(item))
+        if method not in _RESULTS:
+            raise TypeError(
+                f"input {key!r}: expected ElicitParams, CreateMessageParams, ListRootsParams "
+                f"or an InputRequest for one of {sorted(_RESULTS)}, got {item!r}"
+            )
+        capability, result_type = _RESULTS[method]
+        _required(ctx, capability)
+        requests[key] = req
+        result_types[key] = result_type
+    return await request_inputs(ctx, requests, result_types)
+
+
+_METHOD_OF: Final[dict[type, str]] = {
+    t.ElicitParams: "elicitation/create",
+    t.CreateMessageParams: "sampling/createMessage",
+    t.ListRootsParams: "roots/list",
+}
+
+
+def _next_key(ctx: Context, key: str | None) -> str:
+    rnd = _round(ctx)
+    rnd.counter += 1
+    return key if key is not None else f"input_{rnd.counter}"
+
+
+def _schema_of(schema: Any) -> dict[str, Any]:
+    if schema is None:
+        return {"type": "object", "properties": {}}
+    if isinstance(schema, dict):
+        return schema
+    from .._core.schema import _output_schema
+
+    built, wrapped = _output_schema(schema, "the elicitation schema")
+    if wrapped:
+        raise TypeError(f"an elicitation schema must describe an object, got {schema!r}")
+    return built
+
+
+async def _one(
+    ctx: Context, key: str | None, capability: str, method: str, params: Any, result_type: Any
+) -> Any:
+    k = _next_key(ctx, key)
+    _required(ctx, capability)
+    req = t.InputRequest(method=method, params=msgspec.to_builtins(params))
+    return (await request_inputs(ctx, {k: req}, {k: result_type}))[k]
+
+
+async def elicit(ctx: Context, message: str, schema: Any, *, key: str | None) -> t.ElicitResult:
+    params = t.ElicitParams(mode="form", message=message, requested_schema=_schema_of(schema))
+    if not ctx.stateless and (ctx.protocol_version or "") < "2025-11-25":
+        params.mode = UNSET  # mode arrived with URL elicitation in 2025-11-25
+    result: t.ElicitResult = await _one(
+        ctx, key, "elicitation", "elicitation/create", params, t.ElicitResult
+    )
+    return result
+
+
+async def elicit_url(
+    ctx: Context, message: str, url: str, elicitation_id: str, *, key: str | None
+) -> t.ElicitResult:
+    params = t.ElicitParams(mode="url", message=message, url=url, elicitation_id=elicitation_id)
+    result: t.ElicitResult = await _one(
+        ctx, key, "elicitation", "elicitation/create", params, t.ElicitResult
+    )
+    return result
+
+
+async def sample(
+    ctx: Context,
+    messages: str | list[t.SamplingMessage],
+    *,
+    max_tokens: int,
+    key: str | None,
+    **options: Any,
+) -> t.CreateMessageResult:
+    if isinstance(messages, str):
+        messages = [t.SamplingMessage(role="user", content=t.TextContent(text=messages))]
+    params = t.CreateMessageParams(messages=messages, max_tokens=max_tokens, **options)
+    result: t.CreateMessageResult = await _one(
+        ctx, key, "sampling", "sampling/createMessage", params, t.CreateMessageResult
+    )
+    return result
+
+
+async def list_roots(ctx: Context, *, key: str | None) -> t.ListRootsResult:
+    result: t.ListRootsResult = await _one(
+        ctx, key, "roots", "roots/list", t.ListRootsParams(), t.ListRootsResult
+    )
+    return result
+
+
+def url_elicitation_required(
+    elicitations: list[t.ElicitParams], message: str | None = None
+) -> RPCError:
+    """The error to raise when the user must finish URL-mode elicitations first (-32042)."""
+    data = {"elicitations": [msgspec.to_builtins(e) for e in elicitations]}
+    return RPCError(URL_ELICITATION_REQUIRED, message or "URL elicitation required", data)

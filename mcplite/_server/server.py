@@ -1,0 +1,554 @@
+"""``Server``: registries, decorators, dispatch, sessions (layer 3).
+
+One ``Server`` serves both eras on every transport: the protocol core tells each request's
+era, the handlers are the same, and era differences (``resultType``, server info in
+``_meta``, input_required instead of server->client requests) are applied here and in
+``_mrtr``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._core.codec import decode_params
+from .._core.events import NotificationReceived, RequestReceived
+from .._core.pagination import DEFAULT_PAGE_SIZE
+from .._core.protocol import SERVER_ROLE, Protocol
+from .._errors import METHOD_NOT_FOUND, RPCError
+from .._io.session import (
+    DEFAULT_DRAIN_TIMEOUT_SECONDS,
+    DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    Session,
+)
+from .._io.transport import Transport
+from .._server.completion import Completer, CompletionRegistry
+from .._server.context import Context
+from .._server.input import (
+    DEFAULT_MAX_REQUEST_STATE_BYTES,
+    DEFAULT_REQUEST_STATE_TTL_SECONDS,
+    InputRequired,
+    restore,
+)
+from .._server.prompts import PromptRegistry
+from .._server.resources import ResourceRegistry
+from .._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
+from .._server.tools import ToolRegistry
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Coalesce bursts of registry changes into one list_changed per session.
+DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS: Final = 0.01
+
+Handler = Callable[[Context, Any], Awaitable[Any]]
+Middleware = Callable[[Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
+class _Route(msgspec.Struct):
+    params_type: Any
+    handler: Handler
+
+
+class Server:
+    """An MCP server.  Register tools, resources and prompts, then ``run()`` it."""
+
+    def __init__(
+        self,
+        name: str,
+        version: str = "0.0.0",
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        instructions: str | None = None,
+        icons: list[t.Icon] | None = None,
+        website_url: str | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+        expose_errors: bool = False,
+        state_key: bytes | str | None = None,
+        list_changed_debounce: float = DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS,
+        logging: bool = True,
+        bus: SubscriptionBus | None = None,
+        request_state_ttl: float = DEFAULT_REQUEST_STATE_TTL_SECONDS,
+        max_request_state_bytes: int = DEFAULT_MAX_REQUEST_STATE_BYTES,
+        drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
+    ) -> None:
+        self.info = t.Implementation(
+            name=name,
+            version=version,
+            title=UNSET if title is None else title,
+            description=UNSET if description is None else description,
+            icons=UNSET if icons is None else icons,
+            website_url=UNSET if website_url is None else website_url,
+        )
+        self.instructions = instructions
+        self.page_size = page_size
+        self.request_timeout = request_timeout
+        self.max_in_flight = max_in_flight
+        self.list_changed_debounce = list_changed_debounce
+        # Key for sealing 2026-07-28 requestState (HMAC); share it across workers.
+        self.state_key = state_key
+        # 2026-07-28 requestState: how long a sealed state stays valid, and the longest
+        # one accepted back from a client.
+        self.request_state_ttl = request_state_ttl
+        self.max_request_state_bytes = max_request_state_bytes
+        # In-flight requests get this long to finish when a connection's input ends.
+        self.drain_timeout = drain_timeout
+        self.tools = ToolRegistry(expose_errors=expose_errors)
+        self.resources = ResourceRegistry()
+        self.prompts = PromptRegistry()
+        self.completions = CompletionRegistry()
+        # list_changed / resources/updated delivery; pass a shared bus for several workers.
+        self.subscriptions = Subscriptions(self, bus)
+        self.sessions: set[Session] = set()
+        self._routes: dict[str, _Route] = {}
+        self._notification_handlers: dict[str, Callable[[Session, Any], Awaitable[None]]] = {}
+        self._middleware: list[Middleware] = []
+        self._caps: t.ServerCapabilities | None = None
+        # Capabilities to advertise even with nothing registered.  Any handler can log
+        # through ctx.log, so logging is on unless turned off.
+        self._features: set[str] = {"logging"} if logging else set()
+        self._changed: dict[str, asyncio.TimerHandle] = {}
+        self._extensions: list[Any] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._install_core_routes()
+
+    # ------------------------------------------------------------------ capabilities
+
+    def capabilities(self) -> t.ServerCapabilities:
+        """Exactly what is registered (DESIGN.md §10: no empty default capabilities)."""
+        caps = self._caps
+        if caps is None:
+            caps = t.ServerCapabilities()
+            if self.tools.entries or "tools" in self._features:
+                caps.tools = t.ToolsCapability(list_changed=True)
+            if self.prompts or "prompts" in self._features:
+                caps.prompts = t.PromptsCapability(list_changed=True)
+            if self.resources or "resources" in self._features:
+                caps.resources = t.ResourcesCapability(subscribe=True, list_changed=True)
+            if self.completions or "completions" in self._features:
+                caps.completions = {}
+            if "logging" in self._features:
+                caps.logging = {}
+            for ext in self._extensions:
+                ext.contribute(caps)
+            self._caps = caps
+        return caps
+
+    def enable(self, feature: str) -> None:
+        """Advertise a capability even with nothing registered yet (e.g. "tools")."""
+        self._features.add(feature)
+        self._caps = None
+
+    def _invalidate(self) -> None:
+        self._caps = None
+
+    def _registered(self, feature: str) -> None:
+        # Once offered, a capability stays for the server's life: removing the last tool
+        # must not turn tools/list into -32601 for a client that just heard list_changed.
+        self._features.add(feature)
+        self._caps = None
+
+    # ------------------------------------------------------------------ registration
+
+    def tool(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: t.ToolAnnotations | None = None,
+        icons: list[t.Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> Callable[[F], F]:
+        """Register a function as a tool; its signature is the input schema."""
+
+        def register(fn: F) -> F:
+            self.add_tool(
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                annotations=annotations,
+                icons=icons,
+                meta=meta,
+                input_schema=input_schema,
+                output_schema=output_schema,
+                structured_output=structured_output,
+            )
+            return fn
+
+        return register
+
+    def add_tool(self, fn: Callable[..., Any], **options: Any) -> None:
+        """Register ``fn`` as a tool without the decorator (options as for ``tool()``)."""
+        self.tools.add(fn, **options)
+        self._registered("tools")
+        self.notify_list_changed("tools")
+
+    def remove_tool(self, name: str) -> None:
+        """Unregister tool ``name``; clients are told the tool list changed."""
+        if self.tools.remove(name):
+            self._invalidate()
+            self.notify_list_changed("tools")
+
+    # resources ----------------------------------------------------------
+
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        annotations: t.Annotations | None = None,
+        icons: list[t.Icon] | None = None,
+        size: int | None = None,
+        meta: dict[str, Any] | None = None,
+        completions: dict[str, Completer] | None = None,
+    ) -> Callable[[F], F]:
+        """Register a function that reads a resource.
+
+        ``uri`` with ``{vars}`` (RFC 6570) makes a template: the variables are passed as the
+        function's arguments.  The function returns str (text), bytes (blob), resource
+        contents, a list of those, or any JSON-encodable value (served as JSON).
+        ``completions`` maps a template variable to its completer.
+        """
+
+        def register(fn: F) -> F:
+            self.add_resource(
+                uri,
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                mime_type=mime_type,
+                annotations=annotations,
+                icons=icons,
+                size=size,
+                meta=meta,
+                completions=completions,
+            )
+            return fn
+
+        return register
+
+    def add_resource(
+        self,
+        uri: str,
+        fn: Callable[..., Any] | None = None,
+        *,
+        value: str | bytes | None = None,
+        completions: dict[str, Completer] | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a resource read by ``fn``, or a fixed ``value`` (str: text, bytes: blob)."""
+        self.resources.add(uri, fn, value=value, **options)
+        for arg, completer in (completions or {}).items():
+            self.completions.add("resource", uri, arg, completer)
+        self._registered("resources")
+        self.notify_list_changed("resources")
+
+    def remove_resource(self, uri: str) -> None:
+        """Remove a resource or template (by its URI or URI template)."""
+        if self.resources.remove(uri):
+            self._invalidate()
+            self.notify_list_changed("resources")
+
+    def resource_updated(self, uri: str) -> None:
+        """Tell subscribers that ``uri`` changed (notifications/resources/updated)."""
+        self.subscriptions.publish(ChangeEvent("updated", uri))
+
+    # prompts ------------------------------------------------------------
+
+    def prompt(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        icons: list[t.Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        completions: dict[str, Completer] | None = None,
+    ) -> Callable[[F], F]:
+        """Register a prompt; its parameters are the prompt's arguments.
+
+        ``completions`` maps an argument to a completer (a list of candidates or
+        ``(value, context_arguments) -> list[str]``).
+        """
+
+        def register(fn: F) -> F:
+            self.add_prompt(
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                icons=icons,
+                meta=meta,
+                completions=completions,
+            )
+            return fn
+
+        return register
+
+    def add_prompt(
+        self,
+        fn: Callable[..., Any],
+        *,
+        completions: dict[str, Completer] | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``fn`` as a prompt without the decorator (options as for ``prompt()``)."""
+        entry = self.prompts.add(fn, **options)
+        for arg, completer in (completions or {}).items():
+            self.completions.add("prompt", entry.prompt.name, arg, completer)
+        self._registered("prompts")
+        self.notify_list_changed("prompts")
+
+    def remove_prompt(self, name: str) -> None:
+        """Unregister prompt ``name``; clients are told the prompt list changed."""
+        if self.prompts.remove(name):
+            self._invalidate()
+            self.notify_list_changed("prompts")
+
+    # completion ---------------------------------------------------------
+
+    def completion(
+        self,
+        *,
+        prompt: str | None = None,
+        resource: str | None = None,
+        argument: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register a completer.
+
+        ``@server.completion(prompt="greet", argument="name")`` (or ``resource=<URI
+        template>``): ``fn(value, context_arguments) -> list[str] | Completion``.  With no
+        options, a catch-all for everything without its own completer:
+        ``fn(ref, argument, context_arguments)``.  Sync or async.
+        """
+
+        def register(fn: F) -> F:
+            if prompt is None and resource is None:
+                self.completions.handler = fn
+            else:
+                if argument is None or (prompt is not None and resource is not None):
+                    raise TypeError(
+                        "completion() takes prompt= or resource=, and argument=; "
+                        "or no options for a catch-all handler"
+                    )
+                kind, key = ("prompt", prompt) if prompt is not None else ("resource", resource)
+                assert key is not None
+                self.completions.add(kind, key, argument, fn)
+            self._invalidate()
+            return fn
+
+        return register
+
+    def method(self, name: str, params_type: Any = dict) -> Callable[[F], F]:
+        """Register a handler for a custom request method: ``async def h(ctx, params)``."""
+
+        def register(fn: F) -> F:
+            self.route(name, params_type, fn)
+            return fn
+
+        return register
+
+    def route(self, name: str, params_type: Any, handler: Handler) -> None:
+        """Serve request ``name``: params decoded as ``params_type``, ``handler(ctx, params)``."""
+        self._routes[name] = _Route(params_type, handler)
+
+    def on_notification(
+        self, name: str, handler: Callable[[Session, Any], Awaitable[None]]
+    ) -> None:
+        """Register a handler for incoming notification ``name``: ``handler(session, event)``."""
+        self._notification_handlers[name] = handler
+
+    def middleware(self, fn: Middleware) -> Middleware:
+        """Wrap every incoming request: ``async def mw(ctx, call_next) -> result``."""
+        self._middleware.append(fn)
+        return fn
+
+    def add_extension(self, ext: Any) -> None:
+        """Internal: a feature module (resources, prompts, ...) installing its routes."""
+        self._extensions.append(ext)
+        ext.install(self)
+        self._invalidate()
+
+    def _install_core_routes(self) -> None:
+        from .._server.routes import core_routes
+
+        for method, (params_type, handler) in core_routes(self).items():
+            self.route(method, params_type, handler)
+
+    # ------------------------------------------------------------------ dispatch
+
+    async def handle_request(self, session: Session, event: RequestReceived) -> Any:
+        route = self._routes.get(event.method)
+        if route is None:
+            raise RPCError(METHOD_NOT_FOUND, f"Method not found: {event.method}")
+        params = decode_params(route.params_type, event.params)
+        ctx = Context(self, session, event, params)
+        if (
+            getattr(params, "request_state", UNSET) is not UNSET
+            or getattr(params, "input_responses", UNSET) is not UNSET
+        ):
+            restore(ctx)
+        if self._middleware:
+            result = await self._run_middleware(ctx, route, params)
+        else:
+            result = await self._run_route(ctx, route, params)
+        client = event.client
+        if client is not None and client.stateless:
+            _stamp_stateless(result, self.info)
+        return result
+
+    async def _run_route(self, ctx: Context, route: _Route, params: Any) -> Any:
+        try:
+            return await route.handler(ctx, params)
+        except InputRequired as exc:
+            return exc.result
+
+    async def _run_middleware(self, ctx: Context, route: _Route, params: Any) -> Any:
+        async def call(i: int) -> Any:
+            if i == len(self._middleware):
+                return await self._run_route(ctx, route, params)
+            return await self._middleware[i](ctx, lambda: call(i + 1))
+
+        return await call(0)
+
+    async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
+        handler = self._notification_handlers.get(event.method)
+        if handler is None:
+            log.debug("ignoring notification %s", event.method)
+            return
+        await handler(session, event)
+
+    # ------------------------------------------------------------------ sessions
+
+    def accept(
+        self,
+        transport: Transport,
+        *,
+        assume_initialized: bool = False,
+        supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
+    ) -> Session:
+        """Start serving one connection; the session ends when the transport does."""
+        proto = Protocol(
+            SERVER_ROLE,
+            identity=self,
+            assume_initialized=assume_initialized,
+            supported_versions=supported_versions,
+        )
+        session = Session(
+            proto,
+            transport,
+            on_request=self.handle_request,
+            on_notification=self._on_notification,
+            request_timeout=self.request_timeout,
+            max_in_flight=self.max_in_flight,
+            drain_timeout=self.drain_timeout,
+        )
+        self.sessions.add(session)
+        self._loop = asyncio.get_running_loop()
+        self.subscriptions.attach()
+        session.start()
+        return session
+
+    async def serve(self, transport: Transport) -> None:
+        """Serve one connection until it closes."""
+        session = self.accept(transport)
+        try:
+            await session.wait_closed()
+        finally:
+            self.sessions.discard(session)
+            await session.aclose()
+
+    async def serve_stdio(self, **options: Any) -> None:
+        """Serve one client on this process's stdin/stdout until it goes away."""
+        from .._io.stdio import stdio_server_transport
+
+        async with stdio_server_transport(**options) as transport:
+            await self.serve(transport)
+
+    def run(self, transport: str = "stdio", **options: Any) -> None:
+        """Run until the client goes away (stdio) or until interrupted (http)."""
+        if transport == "stdio":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(self.serve_stdio(**options))
+            return
+        if transport in ("http", "streamable-http"):
+            from .._server.streamable_run import serve_http
+
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve_http(self, **options))
+            return
+        raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
+
+    def asgi_app(self, **options: Any) -> Any:
+        """An ASGI 3 application serving this server over streamable HTTP (for uvicorn
+        or hypercorn; no ASGI dependency).  Options as for ``run("http")``."""
+        from .._server.asgi import asgi_app
+
+        return asgi_app(self, **options)
+
+    # ------------------------------------------------------------------ list_changed
+
+    def notify_list_changed(self, kind: str) -> None:
+        """Tell connected clients that the ``kind`` list ("tools", "prompts",
+        "resources") changed; bursts are coalesced (debounced)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # A sync handler (worker thread) changed a registry: hop onto the serving loop.
+            serving = self._loop
+            if serving is not None and not serving.is_closed():
+                serving.call_soon_threadsafe(self.notify_list_changed, kind)
+            return  # else registration before serving: nobody to tell
+        if kind in self._changed:
+            return
+        if not self.sessions and isinstance(self.subscriptions.bus, MemoryBus):
+            return  # nobody to tell (a shared bus may still have other workers' clients)
+        self._changed[kind] = loop.call_later(
+            self.list_changed_debounce, self._fire_list_changed, kind
+        )
+
+    def _fire_list_changed(self, kind: str) -> None:
+        self._changed.pop(kind, None)
+        self.subscriptions.publish(ChangeEvent(kind))
+        for ext in self._extensions:
+            hook = getattr(ext, "list_changed", None)
+            if hook is not None:
+                hook(kind)
+
+
+def _stamp_stateless(result: Any, info: t.Implementation) -> None:
+    # 2026-07-28 schema.ts Result: servers MUST include resultType; server identity rides
+    # in _meta (io.modelcontextprotocol/serverInfo), not in a handshake.
+    if getattr(result, "result_type", None) is UNSET:
+        result.result_type = "complete"
+    # SEP-2549 CacheableResult: ttlMs and cacheScope are required on list/read results.
+    # Default: immediately stale, and never shared across authorization contexts.
+    if getattr(result, "ttl_ms", None) is UNSET:
+        result.ttl_ms = 0
+    if getattr(result, "cache_scope", None) is UNSET:
+        result.cache_scope = "private"
+    meta = getattr(result, "meta", None)
+    if meta is UNSET:
+        result.meta = {t.META_SERVER_INFO: info}
+    elif isinstance(meta, dict) and t.META_SERVER_INFO not in meta:
+        meta[t.META_SERVER_INFO] = info

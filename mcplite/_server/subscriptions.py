@@ -1,0 +1,227 @@
+"""Change notifications: list_changed and resources/updated, both eras (layer 3).
+
+Every change goes through a small pluggable bus (``SubscriptionBus``): the server publishes
+``ChangeEvent``s and delivers what the bus hands back to its own sessions.  The in-memory
+default delivers to this process; a bus backed by e.g. Redis pub/sub lets several workers
+share changes (a worker publishes, every worker delivers to its own clients).
+
+Delivery.  Handshake era (<= 2025-11-25): ``notifications/*/list_changed`` go to every
+initialized session; ``notifications/resources/updated`` to sessions that sent
+``resources/subscribe`` for the URI.  2026-07-28 (basic/patterns/subscriptions.mdx): only
+through an open ``subscriptions/listen`` request, which is acknowledged first
+(``notifications/subscriptions/acknowledged``) and whose every notification carries
+``_meta["io.modelcontextprotocol/subscriptionId"]`` = the listen request's id.  The listen
+request stays open until the client cancels it, or the server ends it gracefully.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._server.context import Context
+
+if TYPE_CHECKING:
+    from .._io.session import Session
+    from .._server.server import Server
+
+log = logging.getLogger(__name__)
+
+LIST_KINDS = ("tools", "prompts", "resources")
+_SUBSCRIBED_KEY = "resource_subscriptions"  # Session.state key (handshake era)
+
+
+class ChangeEvent(msgspec.Struct, frozen=True):
+    """``kind`` is "tools", "prompts", "resources" (list changed) or "updated" (``uri``)."""
+
+    kind: str
+    uri: str | None = None
+
+
+Listener = Callable[[ChangeEvent], None]
+
+
+@runtime_checkable
+class SubscriptionBus(Protocol):
+    """Carries change events between the workers serving one MCP server (``Server(bus=)``)."""
+
+    def publish(self, event: ChangeEvent) -> None:
+        """Send ``event`` to every listener (of every worker sharing the bus)."""
+        ...
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` for every published event; returns the unsubscribe function."""
+        ...
+
+
+class MemoryBus:
+    """The default bus: delivery within this process."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def publish(self, event: ChangeEvent) -> None:
+        """Deliver ``event`` to every listener in this process."""
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # one broken listener must not starve the others
+                log.exception("subscription listener failed")
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` for every published event; returns the unsubscribe function."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+
+class _Listen:
+    """One open subscriptions/listen request."""
+
+    __slots__ = ("done", "filter", "id", "session")
+
+    def __init__(self, session: Session, id: int | str, flt: t.SubscriptionFilter) -> None:
+        self.session = session
+        self.id = id
+        self.filter = flt
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def wants(self, event: ChangeEvent) -> bool:
+        f = self.filter
+        if event.kind == "updated":
+            subs = f.resource_subscriptions
+            return subs is not UNSET and event.uri in subs
+        return bool(getattr(f, f"{event.kind}_list_changed", False))
+
+
+class Subscriptions:
+    """The server's side of the bus: its listens and legacy resource subscriptions."""
+
+    def __init__(self, server: Server, bus: SubscriptionBus | None = None) -> None:
+        self.server = server
+        self.bus: SubscriptionBus = bus if bus is not None else MemoryBus()
+        self.listens: dict[tuple[int, int | str], _Listen] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def attach(self) -> None:
+        """Start receiving from the bus (once, on the first connection)."""
+        if self._unsubscribe is None:
+            self._unsubscribe = self.bus.subscribe(self.deliver)
+
+    def publish(self, event: ChangeEvent) -> None:
+        self.attach()
+        self.bus.publish(event)
+
+    # ------------------------------------------------------------------ delivery
+
+    def deliver(self, event: ChangeEvent) -> None:
+        if event.kind == "updated":
+            method = "notifications/resources/updated"
+        elif event.kind in LIST_KINDS:
+            method = f"notifications/{event.kind}/list_changed"
+        else:
+            log.debug("ignoring unknown change event %r", event)
+            return
+        for session in list(self.server.sessions):
+            if session.closed.is_set():
+                self.server.sessions.discard(session)
+                continue
+            proto = session.protocol
+            if proto.protocol_version is None or proto.stateless or proto.state == "new":
+                continue  # no handshake on this connection: 2026-07-28 clients use listen
+            if event.kind == "updated":
+                subs = session.state.get(_SUBSCRIBED_KEY)
+                if not subs or event.uri not in subs:
+                    continue
+            session._spawn(session.notify(method, _params(event, None)))
+        for listen in list(self.listens.values()):
+            if listen.session.closed.is_set():
+                self._drop(listen)
+                continue
+            if listen.wants(event):
+                listen.session._spawn(
+                    listen.session.notify(method, _params(event, listen.id), related=listen.id)
+                )
+
+    def _drop(self, listen: _Listen) -> None:
+        self.listens.pop((id(listen.session), listen.id), None)
+
+    # ------------------------------------------------------------------ handlers
+
+    async def subscribe(self, ctx: Context, params: t.SubscribeParams) -> t.EmptyResult:
+        """resources/subscribe (handshake era)."""
+        if not self.server.resources.knows(params.uri):
+            from .._server.resources import not_found
+
+            raise not_found(ctx, params.uri)
+        self.attach()
+        ctx.session.state.setdefault(_SUBSCRIBED_KEY, set()).add(params.uri)
+        return t.EmptyResult()
+
+    async def unsubscribe(self, ctx: Context, params: t.UnsubscribeParams) -> t.EmptyResult:
+        subs = ctx.session.state.get(_SUBSCRIBED_KEY)
+        if subs:
+            subs.discard(params.uri)
+        return t.EmptyResult()
+
+    def honoured(self, wanted: t.SubscriptionFilter) -> t.SubscriptionFilter:
+        """The subset of ``wanted`` this server supports (its capabilities)."""
+        caps = self.server.capabilities()
+        out = t.SubscriptionFilter()
+        for kind in LIST_KINDS:
+            cap = getattr(caps, kind)
+            field = f"{kind}_list_changed"
+            if getattr(wanted, field) is True and cap is not UNSET and cap.list_changed:
+                setattr(out, field, True)
+        res = caps.resources
+        if wanted.resource_subscriptions is not UNSET and res is not UNSET and res.subscribe:
+            out.resource_subscriptions = list(wanted.resource_subscriptions)
+        return out
+
+    async def listen(
+        self, ctx: Context, params: t.SubscriptionsListenParams
+    ) -> t.SubscriptionsListenResult:
+        """subscriptions/listen (2026-07-28): ack, then stay open until cancelled."""
+        rid = ctx.request_id
+        session = ctx.session
+        agreed = self.honoured(params.notifications)
+        meta = {t.META_SUBSCRIPTION_ID: rid}
+        ack = t.SubscriptionsAcknowledgedNotificationParams(notifications=agreed, meta=meta)
+        await session.notify("notifications/subscriptions/acknowledged", ack, related=rid)
+        if agreed == t.SubscriptionFilter():
+            return t.SubscriptionsListenResult(meta=dict(meta))
+        self.attach()
+        listen = _Listen(session, rid, agreed)
+        self.listens[(id(session), rid)] = listen
+        try:
+            await listen.done  # cancelled by notifications/cancelled or the session closing
+        finally:
+            self._drop(listen)
+        return t.SubscriptionsListenResult(meta=dict(meta))
+
+    def close_all(self) -> int:
+        """End every open listen gracefully (each gets its result); returns how many."""
+        n = 0
+        for listen in list(self.listens.values()):
+            if not listen.done.done():
+                listen.done.set_result(None)
+                n += 1
+        return n
+
+
+def _params(event: ChangeEvent, sub_id: int | str | None) -> Any:
+    meta: Any = UNSET if sub_id is None else {t.META_SUBSCRIPTION_ID: sub_id}
+    if event.kind == "updated":
+        assert event.uri is not None
+        return t.ResourceUpdatedNotificationParams(uri=event.uri, meta=meta)
+    return t.EmptyNotificationParams(meta=meta) if sub_id is not None else None

@@ -1,0 +1,202 @@
+"""The tool registry: registration from signatures, listing, calling (layer 3).
+
+2025-11-25 server/tools.mdx: unknown tool -> JSON-RPC error -32602; a tool that fails,
+including with invalid arguments (SEP-1303), answers a result with ``isError: true`` so a
+model can read the message and retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any, get_origin
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._core.schema import ArgumentError, ToolSignature, build_signature, validate_tool_name
+from .._errors import INVALID_PARAMS, RPCError, ToolError
+from .._server.context import Context
+
+log = logging.getLogger(__name__)
+
+_CONTENT_TYPES = (
+    t.TextContent,
+    t.ImageContent,
+    t.AudioContent,
+    t.ResourceLink,
+    t.EmbeddedResource,
+)
+
+
+def is_context(annotation: Any) -> bool:
+    if annotation is Context:
+        return True
+    return inspect.isclass(annotation) and issubclass(annotation, Context)
+
+
+def is_content(annotation: Any) -> bool:
+    """Return types rendered as content, not as structured output.
+
+    ``str`` is text: a tool that returns prose gets a text block and no outputSchema
+    (wrapping it as ``{"result": ...}`` would send every string twice).
+    """
+    if annotation is t.CallToolResult or annotation is str:
+        return True
+    return _is_block(annotation) or (
+        get_origin(annotation) is list
+        and bool(getattr(annotation, "__args__", ()))
+        and all(_is_block(a) for a in annotation.__args__)
+    )
+
+
+def _is_block(annotation: Any) -> bool:
+    return inspect.isclass(annotation) and issubclass(annotation, _CONTENT_TYPES)
+
+
+async def invoke(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """Call a handler: await it if async; run it in a worker thread if sync, because a sync
+    handler may block and must never stall the event loop (and every other request)."""
+    if inspect.iscoroutinefunction(fn):
+        return await fn(**kwargs)
+    result = await asyncio.to_thread(functools.partial(fn, **kwargs))
+    if inspect.isawaitable(result):  # a sync wrapper that returned a coroutine
+        return await result
+    return result
+
+
+class ToolEntry:
+    __slots__ = ("context_params", "fn", "is_async", "name", "sig", "tool")
+
+    def __init__(self, name: str, fn: Callable[..., Any], sig: ToolSignature, tool: t.Tool):
+        self.name = name
+        self.fn = fn
+        self.sig = sig
+        self.tool = tool
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.context_params = tuple(sig.injected)
+
+
+class ToolRegistry:
+    def __init__(self, *, expose_errors: bool = False) -> None:
+        self.entries: dict[str, ToolEntry] = {}
+        self.expose_errors = expose_errors
+        self._listing: list[t.Tool] | None = None
+
+    def add(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: t.ToolAnnotations | None = None,
+        icons: list[t.Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> ToolEntry:
+        name = name or fn.__name__
+        validate_tool_name(name)  # spec: rejected at registration, not just logged
+        sig = build_signature(fn, skip=is_context, is_content=is_content)
+        out = output_schema if output_schema is not None else sig.output_schema
+        if structured_output is False:
+            out = None
+        tool = t.Tool(
+            name=name,
+            input_schema=input_schema if input_schema is not None else sig.input_schema,
+            title=title if title is not None else UNSET,
+            description=(description or sig.description or UNSET),
+            output_schema=out if out is not None else UNSET,
+            annotations=annotations if annotations is not None else UNSET,
+            icons=icons if icons is not None else UNSET,
+            meta=meta if meta is not None else UNSET,
+        )
+        entry = ToolEntry(name, fn, sig, tool)
+        self.entries[name] = entry
+        self._listing = None
+        return entry
+
+    def remove(self, name: str) -> bool:
+        self._listing = None
+        return self.entries.pop(name, None) is not None
+
+    def listing(self) -> list[t.Tool]:
+        if self._listing is None:
+            self._listing = [e.tool for e in self.entries.values()]
+        return self._listing
+
+    async def call(self, ctx: Context, params: t.CallToolParams) -> t.CallToolResult:
+        entry = self.entries.get(params.name)
+        if entry is None:
+            raise RPCError(INVALID_PARAMS, f"Unknown tool: {params.name!r}")
+        args = params.arguments
+        try:
+            kwargs = entry.sig.validate(None if args is UNSET else args)
+        except ArgumentError as exc:
+            return _error_result(str(exc))
+        for pname in entry.context_params:
+            kwargs[pname] = ctx
+        try:
+            # The common case, an async tool, is awaited directly (no per-call inspection).
+            value = await (entry.fn(**kwargs) if entry.is_async else invoke(entry.fn, kwargs))
+        except ToolError as exc:
+            return _error_result(str(exc))
+        except (RPCError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            if _is_control_flow(exc):
+                raise
+            log.debug("tool %r raised", entry.name, exc_info=True)
+            if self.expose_errors:
+                return _error_result(f"Error executing tool {entry.name}: {exc}")
+            return _error_result(f"Error executing tool {entry.name}: internal error")
+        return self.to_result(entry, value)
+
+    def to_result(self, entry: ToolEntry, value: Any) -> t.CallToolResult:
+        if isinstance(value, t.CallToolResult):
+            return value
+        if isinstance(value, _CONTENT_TYPES):
+            return t.CallToolResult(content=[value])
+        if entry.tool.output_schema is not UNSET and entry.sig.output_schema is not None:
+            structured = _structured(entry, value)
+            text = value if isinstance(value, str) else _json_text(structured, entry)
+            return t.CallToolResult(
+                content=[t.TextContent(text=text)], structured_content=structured
+            )
+        if value is None:
+            return t.CallToolResult(content=[])
+        if isinstance(value, str):
+            return t.CallToolResult(content=[t.TextContent(text=value)])
+        if isinstance(value, list) and value and all(isinstance(v, _CONTENT_TYPES) for v in value):
+            return t.CallToolResult(content=value)
+        return t.CallToolResult(content=[t.TextContent(text=msgspec.json.encode(value).decode())])
+
+
+def _structured(entry: ToolEntry, value: Any) -> Any:
+    if entry.sig.wrap_output:
+        return {"result": value}
+    return value
+
+
+def _json_text(structured: Any, entry: ToolEntry) -> str:
+    # Text fallback for clients that ignore structuredContent (2025-06-18 server/tools.mdx
+    # "a tool that returns structured content SHOULD also return the serialized JSON in a
+    # TextContent block").  A wrapped primitive shows as itself: 3, not {"result": 3}.
+    inner = structured["result"] if entry.sig.wrap_output else structured
+    return msgspec.json.encode(inner).decode()
+
+
+def _error_result(text: str) -> t.CallToolResult:
+    return t.CallToolResult(content=[t.TextContent(text=text)], is_error=True)
+
+
+def _is_control_flow(exc: Exception) -> bool:
+    from .._server.input import InputRequired
+
+    return isinstance(exc, InputRequired)

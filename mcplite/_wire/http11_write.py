@@ -1,0 +1,75 @@
+"""Sans-I/O HTTP/1.1, the writing side: heads and chunks to send (layer 1, pure).
+
+The parsers live in ``_http11``; both share its validation regexes.  Output is validated
+too: a header name or value that could smuggle a second field (CR, LF, NUL, controls) is
+refused with ``LocalProtocolError`` (RFC 9110 §5.5, RFC 9112 §11.1).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .._errors import LocalProtocolError
+from .._wire.http11_syntax import patterns as _re
+
+__all__ = ["CHUNKED_END", "encode_chunk", "encode_request_head", "encode_response_head"]
+
+CHUNKED_END: Final = b"0\r\n\r\n"  # last-chunk + empty trailer section (RFC 9112 §7.1)
+
+# fmt: off
+_REASONS: Final = {
+    100: b"Continue", 200: b"OK", 201: b"Created", 202: b"Accepted", 204: b"No Content",
+    301: b"Moved Permanently", 302: b"Found", 304: b"Not Modified",
+    307: b"Temporary Redirect", 308: b"Permanent Redirect", 400: b"Bad Request",
+    401: b"Unauthorized", 403: b"Forbidden", 404: b"Not Found", 405: b"Method Not Allowed",
+    406: b"Not Acceptable", 408: b"Request Timeout", 409: b"Conflict",
+    413: b"Content Too Large", 414: b"URI Too Long", 415: b"Unsupported Media Type",
+    421: b"Misdirected Request", 422: b"Unprocessable Content", 429: b"Too Many Requests",
+    431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
+    501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable",
+    504: b"Gateway Timeout", 505: b"HTTP Version Not Supported",
+}
+# fmt: on
+
+
+def _encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
+    block = b"".join([b"%s: %s\r\n" % pair for pair in headers])
+    # The count catches a value smuggling in "\r\nName: value", which the regex alone allows.
+    if not _re().out_block.fullmatch(block) or block.count(b"\n") != len(headers):
+        for name, value in headers:
+            if not _re().token.fullmatch(name):
+                raise LocalProtocolError(f"invalid header name {name!r}")
+            if b"\r" in value or b"\n" in value or _re().ctl.search(value):
+                raise LocalProtocolError(
+                    f"header {name!r} value contains CR, LF, NUL or a control character"
+                )
+        raise AssertionError("unreachable: the field block was rejected")  # pragma: no cover
+    return block
+
+
+def encode_response_head(
+    status: int, headers: list[tuple[bytes, bytes]], reason: bytes | None = None
+) -> bytes:
+    """Status line + header fields + blank line.  Framing headers are the caller's job."""
+    if not 100 <= status <= 999:
+        raise LocalProtocolError(f"status must be 100-999, got {status}")
+    if reason is None:
+        reason = _REASONS.get(status, b"")
+    elif _re().ctl.search(reason):
+        raise LocalProtocolError(f"reason phrase contains a control character: {reason!r}")
+    return b"HTTP/1.1 %d %s\r\n%s\r\n" % (status, reason, _encode_fields(headers))
+
+
+def encode_request_head(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Request line + header fields + blank line.  ``Host`` is the caller's job."""
+    line = b"%s %s HTTP/1.1" % (method.encode(), target.encode())
+    if not _re().request_line.fullmatch(line):
+        raise LocalProtocolError(f"invalid method or target: {method!r} {target!r}")
+    return line + b"\r\n" + _encode_fields(headers) + b"\r\n"
+
+
+def encode_chunk(data: bytes) -> bytes:
+    """One chunk of a chunked body; empty data gives b"" (an empty chunk would end it)."""
+    if not data:
+        return b""
+    return b"%x\r\n%s\r\n" % (len(data), data)
