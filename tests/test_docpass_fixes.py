@@ -7,10 +7,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from _server_peer import Peer, error, result
 
 import mcplite
 from mcplite import ResourceNotFound, Server, ToolError
+from tests._server_peer import Peer, error, result
 
 
 def make() -> Server:

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import msgspec
 import pytest
-from _server_peer import Peer, error, result
 
 from mcplite import Context, Server, ToolError, types as t
 from mcplite._server.input import url_elicitation_required
+from tests._server_peer import Peer, error, result
 
 
 class Point(msgspec.Struct):

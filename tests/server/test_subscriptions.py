@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from _server_peer import Peer, error, meta, result
-
 from mcplite import Server
 from mcplite._server.subscriptions import ChangeEvent, MemoryBus
+from tests._server_peer import Peer, error, meta, result
 
 SUB_ID = "io.modelcontextprotocol/subscriptionId"
 

@@ -6,9 +6,9 @@ import base64
 from typing import Any
 
 import pytest
-from _server_peer import Peer, error, result
 
 from mcplite import Context, Server, types as t
+from tests._server_peer import Peer, error, result
 
 
 def make() -> Server:

@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from _server_peer import Peer, result
+from tests._server_peer import Peer, result
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE / "conformance"))
 
 from everything_server import build_server  # noqa: E402

@@ -125,7 +125,7 @@ def test_uvicorn_two_workers_stateless() -> None:
     env = dict(
         os.environ,
         MCPLITE_TEST_STATE_KEY="shared-secret-for-tests",
-        PYTHONPATH=os.pathsep.join([str(here.parent), os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join([str(here.parents[1]), os.environ.get("PYTHONPATH", "")]),
     )
     proc = subprocess.Popen(
         [

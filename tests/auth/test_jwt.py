@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 import pytest
-from _jwt_vectors import ES256_JWK, ES384_JWK, ES512_JWK, RSA_JWK, TOKENS
 from hypothesis import given, strategies as st
 
 from mcplite._auth.jwt import (
@@ -26,6 +25,7 @@ from mcplite._auth.jwt import (
     validate_claims,
     verify_signature,
 )
+from tests._jwt_vectors import ES256_JWK, ES384_JWK, ES512_JWK, RSA_JWK, TOKENS
 
 # RFC 7515 appendix A: the shared payload {"iss":"joe","exp":1300819380,...}
 A_PAYLOAD = (

@@ -14,7 +14,7 @@ from msgspec import UNSET
 import mcplite
 from mcplite import Context, LocalProtocolError, Server, types as t
 
-ROOT = str(Path(__file__).resolve().parents[1])
+ROOT = str(Path(__file__).resolve().parents[2])
 ERAS = [None, "2025-11-25", "2025-06-18", "2025-03-26"]
 
 

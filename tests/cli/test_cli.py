@@ -31,7 +31,7 @@ import pytest
 
 from mcplite._cli import main as _cli
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 COMMAND_TIMEOUT_SECONDS = 15
 SERVER_START_SECONDS = 10

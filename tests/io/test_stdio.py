@@ -15,7 +15,7 @@ import mcplite
 from mcplite._errors import ConnectError, ConnectionClosed
 from mcplite._io.stdio import spawn_stdio
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 SERVER = """

@@ -20,7 +20,7 @@ import pytest
 
 from mcplite import memory_pair
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE / "conformance"))
 
 from everything_server import build_server  # noqa: E402
