@@ -19,7 +19,7 @@ from .. import types as t
 from .._errors import INVALID_PARAMS, RPCError
 
 if TYPE_CHECKING:
-    from .._server.server import Server
+    from .._server.handle import ServerHandle
 
 # schema.ts CompleteResult.completion.values: "Must not exceed 100 items."
 MAX_COMPLETION_VALUES: Final = 100
@@ -43,7 +43,7 @@ class CompletionRegistry:
             raise ValueError(f"completion kind must be 'prompt' or 'resource', got {kind!r}")
         self.completers.setdefault((kind, key), {})[argument] = completer
 
-    async def complete(self, server: Server, params: t.CompleteParams) -> t.CompleteResult:
+    async def complete(self, server: ServerHandle, params: t.CompleteParams) -> t.CompleteResult:
         ref = params.ref
         arg = params.argument
         context: dict[str, str] = {}

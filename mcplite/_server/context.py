@@ -18,7 +18,7 @@ from .._core.meta import LOG_LEVELS, LOG_RANK
 if TYPE_CHECKING:
     from .._auth.bearer import TokenInfo
     from .._io.session import Session
-    from .._server.server import Server
+    from .._server.handle import ServerHandle
 
 
 class Context:
@@ -28,7 +28,7 @@ class Context:
 
     def __init__(
         self,
-        server: Server,
+        server: ServerHandle,
         session: Session,
         event: RequestReceived,
         params: Any,

@@ -6,7 +6,7 @@ Each handler takes ``(ctx, params)`` and finds the registries through ``ctx.serv
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 from msgspec import UNSET
@@ -45,6 +45,12 @@ def core_routes(server: Server) -> dict[str, tuple[Any, Handler]]:
     }
 
 
+def _server(ctx: Context) -> Server:
+    # The routes are the Server's own: its Context holds the full Server, seen as a
+    # ServerHandle only to keep the import graph acyclic.
+    return cast("Server", ctx.server)
+
+
 def _cursor(params: Any) -> str | None:
     cursor = params.cursor
     return None if cursor is UNSET else cursor
@@ -55,13 +61,13 @@ def _next(cursor: str | None) -> Any:
 
 
 async def list_tools(ctx: Context, params: t.ListToolsParams) -> t.ListToolsResult:
-    server = ctx.server
+    server = _server(ctx)
     page, nxt = paginate(server.tools.listing(), _cursor(params), server.page_size)
     return t.ListToolsResult(tools=page, next_cursor=_next(nxt))
 
 
 async def call_tool(ctx: Context, params: t.CallToolParams) -> Any:
-    return await ctx.server.tools.call(ctx, params)
+    return await _server(ctx).tools.call(ctx, params)
 
 
 async def set_level(ctx: Context, params: SetLevelParams) -> t.EmptyResult:
@@ -75,11 +81,11 @@ async def set_level(ctx: Context, params: SetLevelParams) -> t.EmptyResult:
 
 
 async def complete(ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
-    return await ctx.server.completions.complete(ctx.server, params)
+    return await _server(ctx).completions.complete(ctx.server, params)
 
 
 async def list_resources(ctx: Context, params: t.ListResourcesParams) -> t.ListResourcesResult:
-    server = ctx.server
+    server = _server(ctx)
     page, nxt = paginate(server.resources.listing(), _cursor(params), server.page_size)
     return t.ListResourcesResult(resources=page, next_cursor=_next(nxt))
 
@@ -87,20 +93,20 @@ async def list_resources(ctx: Context, params: t.ListResourcesParams) -> t.ListR
 async def list_templates(
     ctx: Context, params: t.ListResourceTemplatesParams
 ) -> t.ListResourceTemplatesResult:
-    server = ctx.server
+    server = _server(ctx)
     page, nxt = paginate(server.resources.template_listing(), _cursor(params), server.page_size)
     return t.ListResourceTemplatesResult(resource_templates=page, next_cursor=_next(nxt))
 
 
 async def read_resource(ctx: Context, params: t.ReadResourceParams) -> t.ReadResourceResult:
-    return await ctx.server.resources.read(ctx, params.uri)
+    return await _server(ctx).resources.read(ctx, params.uri)
 
 
 async def list_prompts(ctx: Context, params: t.ListPromptsParams) -> t.ListPromptsResult:
-    server = ctx.server
+    server = _server(ctx)
     page, nxt = paginate(server.prompts.listing(), _cursor(params), server.page_size)
     return t.ListPromptsResult(prompts=page, next_cursor=_next(nxt))
 
 
 async def get_prompt(ctx: Context, params: t.GetPromptParams) -> t.GetPromptResult:
-    return await ctx.server.prompts.get(ctx, params)
+    return await _server(ctx).prompts.get(ctx, params)

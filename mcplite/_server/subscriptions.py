@@ -29,7 +29,7 @@ from .._server.context import Context
 
 if TYPE_CHECKING:
     from .._io.session import Session
-    from .._server.server import Server
+    from .._server.handle import ServerHandle
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class _Listen:
 class Subscriptions:
     """The server's side of the bus: its listens and legacy resource subscriptions."""
 
-    def __init__(self, server: Server, bus: SubscriptionBus | None = None) -> None:
+    def __init__(self, server: ServerHandle, bus: SubscriptionBus | None = None) -> None:
         self.server = server
         self.bus: SubscriptionBus = bus if bus is not None else MemoryBus()
         self.listens: dict[tuple[int, int | str], _Listen] = {}

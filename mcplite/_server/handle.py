@@ -1,0 +1,58 @@
+"""What the parts of a server see of the ``Server`` they belong to (layer 3).
+
+``Context``, completion and subscriptions are built by ``Server`` and need a few of its
+attributes back. Declaring that view as a small ``Protocol`` here, below them all, keeps the
+import graph acyclic (DESIGN.md section 3: a cycle means a small Protocol belongs lower down)
+instead of each of them importing ``Server`` under ``TYPE_CHECKING``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from .. import types as t
+from .._io.session import Session
+
+
+class ResourceLookup(Protocol):
+    """The registered resources, as completion and subscriptions query them."""
+
+    @property
+    def templates(self) -> Mapping[str, Any]: ...
+
+    def knows(self, uri: str) -> bool: ...
+
+
+class PromptLookup(Protocol):
+    """The registered prompts, as completion queries them."""
+
+    @property
+    def entries(self) -> Mapping[str, Any]: ...
+
+
+class ServerHandle(Protocol):
+    """The ``Server`` as a request's ``Context`` and the server's own parts see it."""
+
+    @property
+    def info(self) -> t.Implementation: ...
+
+    @property
+    def state_key(self) -> bytes | str | None: ...
+
+    @property
+    def request_state_ttl(self) -> float: ...
+
+    @property
+    def max_request_state_bytes(self) -> int: ...
+
+    @property
+    def sessions(self) -> set[Session]: ...
+
+    @property
+    def resources(self) -> ResourceLookup: ...
+
+    @property
+    def prompts(self) -> PromptLookup: ...
+
+    def capabilities(self) -> t.ServerCapabilities: ...
