@@ -26,6 +26,8 @@ from typing import Any, Final, NamedTuple
 
 import msgspec
 
+from .._core import peerjson
+
 # NIST P-256 (SEC 2 §2.4.2).
 _P: Final = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 _A: Final = _P - 3
@@ -388,9 +390,12 @@ def decode_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes
     if len(parts) != 3:
         raise JOSEError(f"expected a compact JWS with 3 parts, got {len(parts)}")
     try:
-        header = msgspec.json.decode(b64url_decode(parts[0]))
-        claims = msgspec.json.decode(b64url_decode(parts[1]))
-    except msgspec.DecodeError as exc:
+        head_json, claims_json = b64url_decode(parts[0]), b64url_decode(parts[1])
+        peerjson.check(head_json)
+        peerjson.check(claims_json)
+        header = msgspec.json.decode(head_json)
+        claims = msgspec.json.decode(claims_json)
+    except (peerjson.InvalidJSON, msgspec.DecodeError) as exc:
         raise JOSEError("a JWS part is not JSON") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise JOSEError("expected JSON objects in the JWS header and payload")

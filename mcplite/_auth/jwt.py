@@ -22,6 +22,7 @@ from typing import Any, Final, NamedTuple
 import msgspec
 
 from .._auth.bearer import DEFAULT_LEEWAY_SECONDS, TokenInfo, parse_scope
+from .._core import peerjson
 from .._errors import RemoteProtocolError
 
 __all__ = [
@@ -413,7 +414,10 @@ class JWS(NamedTuple):
 
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
+        peerjson.check(data)
         value = msgspec.json.decode(data)
+    except peerjson.InvalidJSON as exc:
+        raise JWTError(f"the JWT {what} is not JSON: {exc.message}") from None
     except msgspec.DecodeError as exc:
         raise JWTError(f"the JWT {what} is not JSON: {exc}") from None
     if not isinstance(value, dict):

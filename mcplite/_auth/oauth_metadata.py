@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import msgspec
 
+from .._core import peerjson
 from .._errors import AuthError
 
 PRM_WELL_KNOWN: Final = "/.well-known/oauth-protected-resource"
@@ -148,7 +149,12 @@ class ErrorResponse(msgspec.Struct):
 
 def decode_json(data: bytes, kind: type[Any], what: str) -> Any:
     try:
+        peerjson.check(data)
         return msgspec.json.decode(data, type=kind)
+    except peerjson.InvalidJSON as exc:
+        raise OAuthError(
+            f"{what}: expected a JSON {kind.__name__}, got an invalid body: {exc.message}"
+        ) from None
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise OAuthError(
             f"{what}: expected a JSON {kind.__name__}, got an invalid body: {exc}"
@@ -157,8 +163,9 @@ def decode_json(data: bytes, kind: type[Any], what: str) -> Any:
 
 def error_message(what: str, status: int, body: bytes) -> OAuthError:
     try:
+        peerjson.check(body)
         err = msgspec.json.decode(body, type=ErrorResponse)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (peerjson.InvalidJSON, msgspec.DecodeError, msgspec.ValidationError):
         text = body[:200].decode("utf-8", "replace")
         return OAuthError(f"{what}: HTTP {status}: {text}")
     detail = f" ({err.error_description})" if err.error_description else ""

@@ -22,6 +22,7 @@ from .. import types as t
 from .._client.api import ClientAPI
 from .._core.events import NotificationReceived, RequestReceived
 from .._core.methods import STATELESS_REVISION
+from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import CLIENT_ROLE, Protocol
 from .._errors import (
     INVALID_PARAMS,
@@ -103,6 +104,7 @@ class Client(ClientAPI):
         url_elicitation_timeout: float = DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS,
         log_level: str | None = None,
         listen: bool = True,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         self._transport_factory = transport
         self.info = t.Implementation(name=name, version=version)
@@ -124,6 +126,7 @@ class Client(ClientAPI):
         self.url_elicitation_timeout = url_elicitation_timeout
         self.log_level = log_level
         self.listen_enabled = listen
+        self.max_json_depth = max_json_depth
         self.session: Session | None = None
         self.transport: Transport | None = None
         self.server_info: t.Implementation | None = None
@@ -170,7 +173,10 @@ class Client(ClientAPI):
         transport = factory if isinstance(factory, Transport) else await factory()
         self.transport = transport
         proto = Protocol(
-            CLIENT_ROLE, client_info=self.info, client_capabilities=self.capabilities()
+            CLIENT_ROLE,
+            client_info=self.info,
+            client_capabilities=self.capabilities(),
+            max_json_depth=self.max_json_depth,
         )
         assert proto.client is not None
         proto.client.log_level = self.log_level

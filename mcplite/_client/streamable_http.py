@@ -27,6 +27,7 @@ import msgspec
 
 from .. import types as t
 from .._client.httpauth import HTTPAuth, request_with_auth
+from .._core import peerjson
 from .._core.methods import STATELESS_REVISION
 from .._errors import (
     AuthError,
@@ -96,8 +97,9 @@ def _fast_request(data: bytes) -> tuple[int, str] | None:
 
 def _probe(data: bytes) -> _Probe | None:
     try:
+        peerjson.check(data)
         return msgspec.json.decode(data, type=_Probe)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (peerjson.InvalidJSON, msgspec.DecodeError, msgspec.ValidationError):
         return None
 
 

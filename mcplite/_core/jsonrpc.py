@@ -13,6 +13,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from .._errors import INVALID_REQUEST, PARSE_ERROR, RemoteProtocolError
+from . import peerjson
 
 JSONRPC_VERSION: Final = "2.0"
 
@@ -139,12 +140,19 @@ def decode_message(data: bytes | msgspec.Raw) -> tuple[int, Message]:
     return classify(msg), msg
 
 
-def decode(data: bytes) -> tuple[int, Message] | list[tuple[int, Message] | InvalidMessage]:
+def decode(
+    data: bytes, max_depth: int = peerjson.DEFAULT_MAX_JSON_DEPTH
+) -> tuple[int, Message] | list[tuple[int, Message] | InvalidMessage]:
     """Decode one framed payload: a message, or a batch (a JSON array) of them.
 
     Batch members that are invalid come back as ``InvalidMessage`` in place, so the
     caller can answer each one (JSON-RPC 2.0 §6).  An empty batch is itself invalid.
+    Invalid UTF-8 and nesting past ``max_depth`` are parse errors (``peerjson``).
     """
+    try:
+        peerjson.check(data, max_depth)
+    except peerjson.InvalidJSON as exc:
+        raise InvalidMessage(exc.message, PARSE_ERROR, None) from None
     # Fast path: a single object.  Only a payload whose first non-blank byte is "[" is a batch.
     if data[:1] != b"[" and not data.lstrip().startswith(b"["):
         return decode_message(data)

@@ -47,6 +47,7 @@ from .._core.methods import (
     has_capability,
     lookup,
 )
+from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._errors import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
@@ -96,12 +97,14 @@ class Protocol:
         assume_initialized: bool = False,
         client_info: t.Implementation | None = None,
         client_capabilities: t.ClientCapabilities | None = None,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         if role not in (SERVER_ROLE, CLIENT_ROLE):
             raise ValueError(f"role must be 'server' or 'client', got {role!r}")
         if role == SERVER_ROLE and identity is None:
             raise ValueError("a server-role Protocol needs an identity")
         self.role = role
+        self.max_json_depth = max_json_depth
         self.identity = identity
         self.supported_versions = supported_versions
         self._handshake_versions = tuple(v for v in supported_versions if v < STATELESS_REVISION)
@@ -135,7 +138,7 @@ class Protocol:
     def receive(self, data: bytes) -> list[Event]:
         """Process one framed payload (a message or a batch)."""
         try:
-            decoded = rpc.decode(data)
+            decoded = rpc.decode(data, self.max_json_depth)
         except rpc.InvalidMessage as exc:
             return [ReplyReady(rpc.encode_error(exc.id, exc.code, exc.message), id=exc.id)]
         if isinstance(decoded, list):

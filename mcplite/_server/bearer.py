@@ -34,7 +34,7 @@ from .._auth.bearer import (
     authorize,
     extract_bearer,
 )
-from .._core import jsonrpc as rpc
+from .._core import jsonrpc as rpc, peerjson
 from .._errors import MCPError
 from .._wire.http11 import Request
 
@@ -142,8 +142,9 @@ class _Peek(msgspec.Struct):
 
 def _methods(body: bytes) -> list[str]:
     try:
+        peerjson.check(body)
         decoded = msgspec.json.decode(body, type=_Peek | list[_Peek])
-    except msgspec.DecodeError:  # the MCP app answers malformed bodies itself
+    except (peerjson.InvalidJSON, msgspec.DecodeError):  # the MCP app answers those itself
         return []
     msgs = decoded if isinstance(decoded, list) else [decoded]
     return [m.method for m in msgs if isinstance(m.method, str)]

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 import msgspec
 
 from .. import types as t
-from .._core import jsonrpc as rpc
+from .._core import jsonrpc as rpc, peerjson
 from .._errors import INVALID_REQUEST, PARSE_ERROR, ConnectionClosed
 from .._io.httpserver import Responder, ResponseStream
 from .._wire.http11 import Request
@@ -233,7 +233,10 @@ class LegacySSEApp:
                 f"Unsupported Media Type: expected application/json, got {ctype[:100]!r}",
             )
         try:
+            peerjson.check(body, self.server.max_json_depth)
             msgspec.json.decode(body)
+        except peerjson.InvalidJSON as exc:
+            return _error(responder, 400, PARSE_ERROR, exc.message)
         except msgspec.DecodeError as exc:
             return _error(responder, 400, PARSE_ERROR, f"Parse error: {exc}")
         transport.last_active = asyncio.get_running_loop().time()

@@ -21,6 +21,7 @@ from .. import types as t
 from .._core.codec import decode_params
 from .._core.events import NotificationReceived, RequestReceived
 from .._core.pagination import DEFAULT_PAGE_SIZE
+from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import SERVER_ROLE, Protocol
 from .._errors import METHOD_NOT_FOUND, RPCError
 from .._io.session import (
@@ -82,6 +83,7 @@ class Server:
         request_state_ttl: float = DEFAULT_REQUEST_STATE_TTL_SECONDS,
         max_request_state_bytes: int = DEFAULT_MAX_REQUEST_STATE_BYTES,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> None:
         self.info = t.Implementation(
             name=name,
@@ -95,6 +97,8 @@ class Server:
         self.page_size = page_size
         self.request_timeout = request_timeout
         self.max_in_flight = max_in_flight
+        # Deepest JSON nesting accepted from a client (every transport; peerjson).
+        self.max_json_depth = max_json_depth
         self.list_changed_debounce = list_changed_debounce
         # Key for sealing 2026-07-28 requestState (HMAC); share it across workers.
         self.state_key = state_key
@@ -453,6 +457,7 @@ class Server:
             identity=self,
             assume_initialized=assume_initialized,
             supported_versions=supported_versions,
+            max_json_depth=self.max_json_depth,
         )
         session = Session(
             proto,

@@ -28,7 +28,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
-from .._core import jsonrpc as rpc
+from .._core import jsonrpc as rpc, peerjson
 from .._core.methods import STATELESS_REVISION
 from .._errors import (
     HEADER_MISMATCH,
@@ -220,7 +220,10 @@ class StreamableHTTPApp:
                 f"got {_show(accept)}",
             )
         try:
+            peerjson.check(body, self.server.max_json_depth)
             decoded = _peek_decoder().decode(body)
+        except peerjson.InvalidJSON as exc:
+            return _error(responder, 400, PARSE_ERROR, exc.message)
         except msgspec.ValidationError as exc:
             return _error(responder, 400, INVALID_REQUEST, f"Invalid Request: {exc}")
         except msgspec.DecodeError as exc:

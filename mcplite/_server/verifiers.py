@@ -33,6 +33,7 @@ from .._auth.jwt import (
     parse_jws,
     token_info_from_claims,
 )
+from .._core import peerjson
 from .._errors import HTTPStatusError, RemoteProtocolError
 from .._io.httpclient import HTTPClient
 from .._server.bearer import InvalidTokenError
@@ -78,8 +79,9 @@ async def _fetch(
         if own:
             await client.aclose()
     try:
+        peerjson.check(data)
         return resp.status, msgspec.json.decode(data)
-    except msgspec.DecodeError:
+    except (peerjson.InvalidJSON, msgspec.DecodeError):
         return resp.status, None
 
 

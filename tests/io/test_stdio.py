@@ -107,6 +107,28 @@ async def test_over_long_line_gets_an_error_and_serving_goes_on(server_script: P
     assert await asyncio.wait_for(proc.wait(), 5) == 0
 
 
+async def test_hostile_json_gets_parse_errors_and_serving_goes_on(server_script: Path) -> None:
+    # 100,000 levels deep used to raise RecursionError out of the decoder and end the
+    # process; invalid UTF-8 inside params used to be accepted and answered.
+    proc = await raw_server(server_script)
+    assert proc.stdin is not None and proc.stdout is not None
+    deep = b"[" * 100_000 + b"]" * 100_000
+    proc.stdin.write(b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":' + deep + b"}}\n")
+    proc.stdin.write(b'{"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":"\xff"}}\n')
+    proc.stdin.write(b'{"jsonrpc":"2.0","id":3,"method":"ping"}\n')
+    await proc.stdin.drain()
+    replies = [
+        msgspec.json.decode(await asyncio.wait_for(proc.stdout.readline(), 5)) for _ in range(3)
+    ]
+    errors = [r["error"] for r in replies if r["id"] is None]
+    assert [e["code"] for e in errors] == [-32700, -32700]
+    assert "deeper than the limit of 128 levels" in errors[0]["message"]
+    assert "invalid UTF-8" in errors[1]["message"]
+    assert {"jsonrpc": "2.0", "id": 3, "result": {}} in replies
+    proc.stdin.close()
+    assert await asyncio.wait_for(proc.wait(), 5) == 0
+
+
 async def test_server_exits_within_one_second_of_stdin_eof(server_script: Path) -> None:
     proc = await raw_server(server_script)
     assert proc.stdin is not None and proc.stdout is not None

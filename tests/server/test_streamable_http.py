@@ -240,6 +240,28 @@ async def test_bad_requests() -> None:
         await asyncio.to_thread(run)
 
 
+async def test_hostile_json_gets_400_with_a_parse_error() -> None:
+    # 100,000 levels deep used to get a 500; invalid UTF-8 inside params used to be served.
+    deep = b"[" * 100_000 + b"]" * 100_000
+    bodies = {
+        b'{"jsonrpc":"2.0","id":3,"method":"ping","params":{"x":' + deep + b"}}": "128 levels",
+        b'{"jsonrpc":"2.0","id":3,"method":"ping","params":{"x":"\xff"}}': "invalid UTF-8",
+    }
+    async with StreamableHTTPServer(make_server()) as srv:
+
+        def run() -> None:
+            c = Client(srv.port)
+            c.init()
+            for body, words in bodies.items():
+                status, _, data = c.call("POST", raw=body)
+                error = json.loads(data)["error"]
+                assert (status, error["code"]) == (400, -32700) and words in error["message"]
+            status, _, data = c.call("POST", tool("echo", id=11, text="still fine"))
+            assert status == 200 and b"still fine" in data
+
+        await asyncio.to_thread(run)
+
+
 def post26(port: int, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
     c = Client(port)
     h = {"MCP-Protocol-Version": "2026-07-28", **headers}
