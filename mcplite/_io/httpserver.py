@@ -12,6 +12,9 @@ next one starts when the previous response is complete.  Built on ``loop.create_
 with an ``asyncio.Protocol`` rather than ``asyncio.start_server`` streams: the protocol
 callbacks cost a fraction of a stream reader per request.
 
+A client that sends FIN is gone (``eof_received``): the connection is dropped at once, the
+running request's task is cancelled and its close callbacks run.
+
 Bounds (DESIGN.md §8): body/head/header-count limits come from the parser (413/431);
 ``head_timeout`` runs from the first byte of a request to its last (slow clients get 408),
 ``keep_alive_timeout`` closes idle connections, ``max_connections`` answers 503 beyond it,
@@ -287,15 +290,20 @@ class _Connection(asyncio.Protocol):
                 self.transport.pause_reading()
 
     def eof_received(self) -> bool | None:
-        # A half-close: answer what was already received, then close.
-        self.closing = True
-        if not self.busy and not self.queue:
-            self.transport.close()
+        # The server's one rule for FIN: the client is gone.  MCP clients never half-close,
+        # and 2026-07-28 basic/patterns/cancellation makes closing the stream the
+        # cancellation signal, so nothing more is read or written: its streams end, the
+        # request's handler task and close callbacks run as for a reset (connection_lost),
+        # and a session whose GET stream this was is idle again.
+        self.transport.abort()
         return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self._disarm()
+        self.queue.clear()
+        if self.task is not None:
+            self.task.cancel()  # nobody is left to answer
         self.server.connections.discard(self)
         self.server._connection_gone()
         if self._drain is not None and not self._drain.done():

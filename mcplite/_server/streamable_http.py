@@ -554,7 +554,8 @@ class StreamableHTTPApp:
         return self._delete_session(sess, responder)
 
     async def _delete_session(self, sess: HTTPSession, responder: Responder) -> None:
-        await self._end_session(sess.id)
+        # Shielded: the session ends even if the client leaves before the 204.
+        await asyncio.shield(self._end_session(sess.id))
         responder.respond(204, [])
 
     # ------------------------------------------------------------------ shutdown

@@ -193,7 +193,9 @@ class Stream:
     def _disconnected(self) -> None:
         self.http = None
         if self.owner is not None and self.key == 0:
+            # The GET slot is free again and the idle timeout runs from now.
             self.owner.standalone_live = False
+            self.owner.last_active = asyncio.get_running_loop().time()
         if self.on_gone is not None and not self.done:
             self.on_gone()
 
@@ -419,6 +421,7 @@ class HTTPSession:
     def stream_finished(self, stream: Stream) -> None:
         if stream.key != 0:
             self.in_flight -= 1
+            self.last_active = asyncio.get_running_loop().time()
 
     def open_standalone(self, responder: Responder, priming: bool) -> None:
         """A GET without Last-Event-ID: what was queued while no GET was open, then live."""

@@ -1,4 +1,4 @@
-"""_httpserver: handler failures, responder contract, pipelining back-pressure, half-close,
+"""_httpserver: handler failures, responder contract, pipelining back-pressure, FIN = gone,
 shutdown of busy connections, write flow control (real loopback sockets)."""
 
 from __future__ import annotations
@@ -146,16 +146,35 @@ async def test_pipelining_pauses_and_resumes_reading() -> None:
         assert out.endswith(b"/last")
 
 
-async def test_half_close_answers_then_closes() -> None:
+async def test_fin_means_the_client_is_gone() -> None:
+    # One rule: a FIN ends the connection at once; the request's task is cancelled and its
+    # close callbacks run (it used to be answered and the socket kept while busy).
+    started, gone, cancelled = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
     async def app(request: Request, body: bytes, responder: Responder) -> None:
-        await asyncio.sleep(0.01)
-        responder.respond(200, [], b"done")
+        responder.on_close(gone.set)
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
     async with HTTPServer(app) as srv:
-        out = await exchange(srv.port, GET % b"/", half_close=True)
-        assert statuses(out) == [200] and out.endswith(b"done")
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(GET_KEEP % b"/hang")
+        await asyncio.wait_for(started.wait(), 5)
+        writer.write_eof()
+        await asyncio.wait_for(asyncio.gather(gone.wait(), cancelled.wait()), 5)
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
         out = await exchange(srv.port, b"", half_close=True)  # nothing sent at all
         assert out == b""
+        for _ in range(100):
+            if not srv.connections:
+                break
+            await asyncio.sleep(0.01)
+        assert not srv.connections
 
 
 async def test_connection_lost_runs_callbacks_and_skips_late_answers(
@@ -170,13 +189,17 @@ async def test_connection_lost_runs_callbacks_and_skips_late_answers(
 
         responder.on_close(bad_callback)
         responder.on_close(gone.set)
-        await gone.wait()
-        assert responder.disconnected
-        responder.on_close(done.set)  # already gone: runs at once
-        responder.respond(200, [], b"too late")  # no connection: dropped quietly
-        s = Responder(responder._conn, True).start_stream(200, [])
-        assert s.closed
-        s.write(b"x")
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:  # the client is gone: the task is cancelled
+            assert responder.disconnected
+            await asyncio.wait_for(gone.wait(), 1)
+            responder.on_close(done.set)  # already gone: runs at once
+            responder.respond(200, [], b"too late")  # no connection: dropped quietly
+            s = Responder(responder._conn, True).start_stream(200, [])
+            assert s.closed
+            s.write(b"x")
+            raise
 
     with caplog.at_level(logging.ERROR, logger="mcplite._io.httpserver"):
         async with HTTPServer(app) as srv:
@@ -184,7 +207,6 @@ async def test_connection_lost_runs_callbacks_and_skips_late_answers(
             writer.write(GET_KEEP % b"/")
             await writer.drain()
             await asyncio.sleep(0.02)
-            # a reset (not a half-close, which the server answers first) loses the connection
             sock = writer.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()

@@ -1,0 +1,152 @@
+"""Streamable HTTP under hostile or vanishing clients: raw loopback sockets, no client SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from mcplite._server.server import Server
+from mcplite._server.streamable_run import StreamableHTTPServer
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"},
+    },
+}
+META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
+class Raw:
+    """One keep-alive connection speaking HTTP/1.1 by hand."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Raw:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    def send(self, method: str, body: Any = None, **headers: str) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        h = {
+            "Host": "127.0.0.1",
+            "Accept": "application/json, text/event-stream",
+            "Content-Type": "application/json",
+            "Content-Length": str(len(data)),
+            **{k.replace("_", "-"): v for k, v in headers.items()},
+        }
+        head = f"{method} /mcp HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items())
+        self.writer.write(head.encode() + b"\r\n" + data)
+
+    async def head(self) -> tuple[int, dict[str, str]]:
+        raw = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 5)
+        lines = raw.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, _, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+        return int(lines[0].split()[1]), headers
+
+    async def json_response(self) -> tuple[int, dict[str, str], Any]:
+        status, headers = await self.head()
+        body = await self.reader.readexactly(int(headers["content-length"]))
+        return status, headers, json.loads(body) if body else None
+
+    def fin(self) -> None:
+        self.writer.write_eof()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not check():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.005)
+
+
+async def initialize(port: int) -> str:
+    c = await Raw.open(port)
+    c.send("POST", INIT)
+    status, headers = await c.head()
+    c.close()
+    assert status == 200
+    return headers["mcp-session-id"]
+
+
+def hanging_server() -> tuple[Server, dict[str, asyncio.Event]]:
+    server = Server("faults", "1.0")
+    seen = {"started": asyncio.Event(), "cancelled": asyncio.Event()}
+
+    @server.tool()
+    async def hang() -> str:
+        seen["started"].set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            seen["cancelled"].set()
+            raise
+        return "never"
+
+    return server, seen
+
+
+async def test_fin_on_the_get_stream_frees_the_slot_and_the_session_expires() -> None:
+    # A GET stream closed with FIN used to be kept as a half-close: the session counted a
+    # live stream for ever (409 for the next GET, no idle timeout).
+    server, _ = hanging_server()
+    async with StreamableHTTPServer(server, session_idle_timeout=0.3) as srv:
+        sid = await initialize(srv.port)
+        sess = srv.app.sessions[sid]
+        get = await Raw.open(srv.port)
+        get.send("GET", Mcp_Session_Id=sid, MCP_Protocol_Version="2025-11-25")
+        assert (await get.head())[0] == 200
+        assert sess.standalone_live
+        get.fin()
+        await until(lambda: not sess.standalone_live)
+        again = await Raw.open(srv.port)
+        again.send("GET", Mcp_Session_Id=sid, MCP_Protocol_Version="2025-11-25")
+        assert (await again.head())[0] == 200  # not 409: the slot is free
+        again.fin()
+        await until(lambda: sid not in srv.app.sessions)  # idle timeout applies again
+        await until(lambda: not srv.http.connections)
+        get.close()
+        again.close()
+
+
+async def test_fin_cancels_a_2026_request_handler() -> None:
+    # 2026-07-28 basic/patterns/cancellation: closing the stream is the cancellation signal.
+    server, seen = hanging_server()
+    async with StreamableHTTPServer(server) as srv:
+        c = await Raw.open(srv.port)
+        call = {
+            "jsonrpc": "2.0",
+            "id": 5,
+            "method": "tools/call",
+            "params": {"name": "hang", "arguments": {}, "_meta": META},
+        }
+        c.send(
+            "POST",
+            call,
+            MCP_Protocol_Version="2026-07-28",
+            Mcp_Method="tools/call",
+            Mcp_Name="hang",
+        )
+        await asyncio.wait_for(seen["started"].wait(), 5)
+        c.fin()
+        await asyncio.wait_for(seen["cancelled"].wait(), 5)
+        await until(lambda: not server.sessions and not srv.http.connections)
+        c.close()
