@@ -29,6 +29,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from .._core import jsonrpc as rpc
+from .._errors import INVALID_REQUEST
 from .._wire.http11 import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_HEAD_BYTES,
@@ -47,6 +49,7 @@ __all__ = [
     "DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_CONNECTIONS_PER_PEER",
     "DEFAULT_MAX_HEADERS",
     "DEFAULT_MAX_HEAD_BYTES",
     "DEFAULT_MAX_PIPELINED_REQUESTS",
@@ -65,6 +68,9 @@ DEFAULT_HEAD_TIMEOUT_SECONDS: Final = 10.0  # first byte of a request -> its com
 DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS: Final = 5.0  # idle connection between requests
 DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: Final = 5.0  # in-flight requests get this long on aclose()
 DEFAULT_MAX_CONNECTIONS: Final = 1024
+# A quarter of the server: one address cannot take every connection.  Behind a reverse
+# proxy every client shares the proxy's address: raise it (or set it to max_connections).
+DEFAULT_MAX_CONNECTIONS_PER_PEER: Final = 256
 DEFAULT_MAX_PIPELINED_REQUESTS: Final = 16  # parsed, unanswered requests before reading pauses
 DEFAULT_WRITE_HIGH_WATER_BYTES: Final = 256 * 1024  # ResponseStream.drain() waits above this
 
@@ -81,6 +87,17 @@ def make_ssl_context(certfile: str, keyfile: str | None = None) -> ssl.SSLContex
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(certfile, keyfile)
     return ctx
+
+
+def _refusal(status: int, message: str) -> bytes:
+    """A limit's refusal before any request was read: a JSON-RPC error body, then close."""
+    body = rpc.encode_error(None, INVALID_REQUEST, message)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        *_CLOSE,
+    ]
+    return encode_response_head(status, headers) + body
 
 
 def _plain(status: int, message: str, *, close: bool = False) -> bytes:
@@ -231,6 +248,7 @@ class _Connection(asyncio.Protocol):
             max_body_bytes=s.max_body_bytes,
         )
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        self.peer: Any = None  # the client's address (host), for the per-peer cap
         # A list, not a deque: an idle keep-alive connection then holds no 600-byte block,
         # and at most max_pipelined requests ever wait in it.
         self.queue: list[tuple[Request, bytes]] = []
@@ -259,11 +277,30 @@ class _Connection(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         s = self.server
-        if len(s.connections) >= s.max_connections or s.closing:
-            transport.write(_plain(503, "server busy: too many connections", close=True))
+        peername = transport.get_extra_info("peername")
+        peer = peername[0] if isinstance(peername, tuple) and peername else peername
+        refusal = None
+        if s.closing:
+            refusal = _refusal(503, "Service Unavailable: the server is shutting down")
+        elif len(s.connections) >= s.max_connections:
+            refusal = _refusal(
+                503,
+                f"Service Unavailable: {len(s.connections)} connections open "
+                f"(max_connections={s.max_connections})",
+            )
+        elif s.per_peer.get(peer, 0) >= s.max_connections_per_peer:
+            refusal = _refusal(
+                429,
+                f"Too Many Requests: this address already has {s.per_peer[peer]} connections "
+                f"open (max_connections_per_peer={s.max_connections_per_peer})",
+            )
+        if refusal is not None:
+            transport.write(refusal)
             transport.close()
             self.lost = True
             return
+        self.peer = peer
+        s.per_peer[peer] = s.per_peer.get(peer, 0) + 1
         s.connections.add(self)
         transport.set_write_buffer_limits(high=s.write_high_water)
         self._arm(_IDLE)
@@ -304,8 +341,15 @@ class _Connection(asyncio.Protocol):
         self.queue.clear()
         if self.task is not None:
             self.task.cancel()  # nobody is left to answer
-        self.server.connections.discard(self)
-        self.server._connection_gone()
+        s = self.server
+        if self in s.connections:
+            s.connections.discard(self)
+            left = s.per_peer.get(self.peer, 1) - 1
+            if left > 0:
+                s.per_peer[self.peer] = left
+            else:
+                s.per_peer.pop(self.peer, None)
+        s._connection_gone()
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)
         callbacks, self._close_callbacks = self._close_callbacks, []
@@ -464,6 +508,7 @@ class HTTPServer:
         head_timeout: float = DEFAULT_HEAD_TIMEOUT_SECONDS,
         keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_connections_per_peer: int = DEFAULT_MAX_CONNECTIONS_PER_PEER,
         max_pipelined: int = DEFAULT_MAX_PIPELINED_REQUESTS,
         shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
         write_high_water: int = DEFAULT_WRITE_HIGH_WATER_BYTES,
@@ -478,6 +523,8 @@ class HTTPServer:
         self.head_timeout = head_timeout
         self.keep_alive_timeout = keep_alive_timeout
         self.max_connections = max_connections
+        self.max_connections_per_peer = max_connections_per_peer
+        self.per_peer: dict[Any, int] = {}  # open connections per client address
         self.max_pipelined = max_pipelined
         self.shutdown_timeout = shutdown_timeout
         self.write_high_water = write_high_water

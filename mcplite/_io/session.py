@@ -51,6 +51,9 @@ T = TypeVar("T")
 
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 60.0
 DEFAULT_MAX_IN_FLIGHT_REQUESTS: Final = 256
+# Every session of one server together (stateless HTTP makes a session per POST, so the
+# per-session cap alone bounds nothing there); as many as the HTTP server's connections.
+DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS: Final = 1024
 DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 2.0
 # When the peer's input ends, requests already running get this long to finish and have
 # their answers written before they are cancelled.  Under 1 s so a stdio server still
@@ -60,6 +63,19 @@ DEFAULT_DRAIN_TIMEOUT_SECONDS: Final = 0.8
 RequestHandler = Callable[["Session", RequestReceived], Awaitable[Any]]
 NotificationHandler = Callable[["Session", NotificationReceived], Awaitable[None] | None]
 ProgressCallback = Callable[[float, float | None, str | None], Awaitable[None] | None]
+
+
+class InFlightBudget:
+    """Requests running at once across the sessions sharing it (one per ``Server``)."""
+
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int = DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def release(self, _task: object = None) -> None:
+        self.used -= 1
 
 
 class Session:
@@ -75,8 +91,10 @@ class Session:
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT_REQUESTS,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
+        budget: InFlightBudget | None = None,
     ) -> None:
         self.protocol = protocol
+        self.budget = budget
         self.transport = transport
         self.on_request = on_request
         self.on_notification = on_notification
@@ -244,24 +262,40 @@ class Session:
     # ------------------------------------------------------------------ handling
 
     def _start_handler(self, event: RequestReceived) -> None:
-        if self.on_request is None or len(self._handlers) >= self.max_in_flight:
-            self._spawn(self._refuse(event))
+        budget = self.budget
+        if self.on_request is None:
+            self._spawn(self._refuse(event, -32601, f"Method not found: {event.method}"))
+            return
+        if len(self._handlers) >= self.max_in_flight:
+            self._spawn(
+                self._refuse(
+                    event,
+                    INTERNAL_ERROR,
+                    f"Server busy: {self.max_in_flight} requests already in flight in this "
+                    "session (max_in_flight); retry later",
+                )
+            )
+            return
+        if budget is not None and budget.used >= budget.limit:
+            self._spawn(
+                self._refuse(
+                    event,
+                    INTERNAL_ERROR,
+                    f"Server busy: {budget.limit} requests already in flight on this server "
+                    "(max_in_flight_total); retry later",
+                )
+            )
             return
         task = asyncio.get_running_loop().create_task(self._run_handler(event))
         self._handlers[event.id] = task
+        if budget is not None:
+            # A done callback, not a finally: a task cancelled before its first step never
+            # runs its body.
+            budget.used += 1
+            task.add_done_callback(budget.release)
 
-    async def _refuse(self, event: RequestReceived) -> None:
-        if self.on_request is None:
-            data = self.protocol.respond_error(
-                event.id, -32601, f"Method not found: {event.method}"
-            )
-        else:
-            data = self.protocol.respond_error(
-                event.id,
-                INTERNAL_ERROR,
-                f"Server busy: {self.max_in_flight} requests already in flight; retry later",
-            )
-        await self._reply(event, data)
+    async def _refuse(self, event: RequestReceived, code: int, message: str) -> None:
+        await self._reply(event, self.protocol.respond_error(event.id, code, message))
 
     async def _run_handler(self, event: RequestReceived) -> None:
         assert self.on_request is not None

@@ -330,6 +330,11 @@ class BearerAuth:
             elif getattr(responder, "stream", None) is not None:
                 responder.stream.abort()
 
+    def current_owner(self) -> tuple[str, str] | None:
+        """The user (or OAuth client) of the request being served, if it authenticated."""
+        info = _current.get()
+        return None if info is None else _owner(info)
+
     def bind_session(self, session: Any) -> None:
         """Called by the HTTP app when it creates a session: record whose it is."""
         info = _current.get()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 
@@ -23,11 +24,13 @@ from .._core.events import NotificationReceived, RequestReceived
 from .._core.pagination import DEFAULT_PAGE_SIZE
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import SERVER_ROLE, Protocol
-from .._errors import METHOD_NOT_FOUND, RPCError
+from .._errors import METHOD_NOT_FOUND, REQUEST_TIMEOUT, RPCError
 from .._io.session import (
     DEFAULT_DRAIN_TIMEOUT_SECONDS,
     DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+    DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    InFlightBudget,
     Session,
 )
 from .._io.transport import Transport
@@ -84,6 +87,8 @@ class Server:
         max_request_state_bytes: int = DEFAULT_MAX_REQUEST_STATE_BYTES,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+        max_in_flight_total: int = DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS,
+        handler_timeout: float | None = None,
     ) -> None:
         self.info = t.Implementation(
             name=name,
@@ -97,6 +102,11 @@ class Server:
         self.page_size = page_size
         self.request_timeout = request_timeout
         self.max_in_flight = max_in_flight
+        # Every session together, stateless HTTP included (one session per POST there).
+        self.in_flight = InFlightBudget(max_in_flight_total)
+        # Longest a request handler may run before it is cancelled and answered -32003
+        # (None: no limit); a tool's own ``timeout=`` wins.
+        self.handler_timeout = handler_timeout
         # Deepest JSON nesting accepted from a client (every transport; peerjson).
         self.max_json_depth = max_json_depth
         self.list_changed_debounce = list_changed_debounce
@@ -177,8 +187,13 @@ class Server:
         input_schema: dict[str, Any] | None = None,
         output_schema: dict[str, Any] | None = None,
         structured_output: bool | None = None,
+        timeout: float | None = None,
     ) -> Callable[[F], F]:
-        """Register a function as a tool; its signature is the input schema."""
+        """Register a function as a tool; its signature is the input schema.
+
+        ``timeout``: seconds a call may run before it is cancelled and answered -32003
+        (default: the server's ``handler_timeout``; ``math.inf`` for no limit).
+        """
 
         def register(fn: F) -> F:
             self.add_tool(
@@ -192,6 +207,7 @@ class Server:
                 input_schema=input_schema,
                 output_schema=output_schema,
                 structured_output=structured_output,
+                timeout=timeout,
             )
             return fn
 
@@ -412,14 +428,34 @@ class Server:
             or getattr(params, "input_responses", UNSET) is not UNSET
         ):
             restore(ctx)
-        if self._middleware:
-            result = await self._run_middleware(ctx, route, params)
+        deadline = self.handler_timeout
+        if event.method == "tools/call":
+            entry = self.tools.entries.get(getattr(params, "name", ""))
+            if entry is not None and entry.timeout is not None:
+                deadline = entry.timeout
+        if deadline is None or deadline == math.inf:
+            result = await self._run(ctx, route, params)
         else:
-            result = await self._run_route(ctx, route, params)
+            try:
+                async with asyncio.timeout(deadline) as scope:
+                    result = await self._run(ctx, route, params)
+            except TimeoutError:
+                if not scope.expired():
+                    raise  # the handler's own timeout, not ours
+                raise RPCError(
+                    REQUEST_TIMEOUT,
+                    f"Request timeout: the handler ran past its deadline of {deadline} s "
+                    "(handler_timeout)",
+                ) from None
         client = event.client
         if client is not None and client.stateless:
             _stamp_stateless(result, self.info)
         return result
+
+    def _run(self, ctx: Context, route: _Route, params: Any) -> Awaitable[Any]:
+        if self._middleware:
+            return self._run_middleware(ctx, route, params)
+        return self._run_route(ctx, route, params)
 
     async def _run_route(self, ctx: Context, route: _Route, params: Any) -> Any:
         try:
@@ -467,6 +503,7 @@ class Server:
             request_timeout=self.request_timeout,
             max_in_flight=self.max_in_flight,
             drain_timeout=self.drain_timeout,
+            budget=self.in_flight,
         )
         self.sessions.add(session)
         self._loop = asyncio.get_running_loop()

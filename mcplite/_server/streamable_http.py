@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Collection, Hashable
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
@@ -39,6 +39,7 @@ from .._errors import (
 )
 from .._io.httpserver import Responder
 from .._server.legacy_sse import DEFAULT_MESSAGES_PATH, DEFAULT_SSE_PATH, LegacySSEApp
+from .._server.session_table import DEFAULT_MAX_SESSIONS_PER_PEER, SessionTable
 from .._server.streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
     DEFAULT_SSE_RETRY_MS,
@@ -95,6 +96,7 @@ class StreamableHTTPApp:
         allowed_hosts: Collection[str] | None = None,
         allowed_origins: Collection[str] | None = None,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
+        max_sessions_per_peer: int = DEFAULT_MAX_SESSIONS_PER_PEER,
         session_idle_timeout: float = DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS,
         max_events_per_stream: int = DEFAULT_MAX_EVENTS_PER_STREAM,
         retry_ms: int = DEFAULT_SSE_RETRY_MS,
@@ -133,7 +135,7 @@ class StreamableHTTPApp:
         self.retry_ms = retry_ms
         self.supported_versions = supported_versions
         self._versions = frozenset(supported_versions)
-        self.sessions: dict[str, HTTPSession] = {}
+        self.sessions = SessionTable(max_sessions, max_sessions_per_peer)
         self._host_ok: dict[tuple[bytes | None, Any], str | None] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -422,14 +424,10 @@ class StreamableHTTPApp:
                     INVALID_REQUEST,
                     "Bad Request: Mcp-Session-Id header is required (send initialize first)",
                 )
-            sess = self._create_session()
-            if sess is None:
-                return _error(
-                    responder,
-                    503,
-                    INVALID_REQUEST,
-                    f"Service Unavailable: {self.max_sessions} sessions already open",
-                )
+            created = self._create_session(responder)
+            if isinstance(created, tuple):
+                return _error(responder, created[0], INVALID_REQUEST, created[1])
+            sess = created
         else:
             found = self.sessions.get(sid.decode("latin-1"))
             if found is None:
@@ -459,20 +457,41 @@ class StreamableHTTPApp:
             log.debug("session %s inbox full", sess.id)
         return None
 
-    def _create_session(self) -> HTTPSession | None:
+    def _peer(self, responder: Responder) -> Hashable:
+        """Whose session this is, for the per-peer cap: the user, else the address."""
+        if self.auth is not None:
+            owner = self.auth.current_owner()
+            if owner is not None:
+                return ("user", owner)
+        client = responder.client
+        return ("address", client[0] if isinstance(client, tuple) and client else client)
+
+    def _create_session(self, responder: Responder) -> HTTPSession | tuple[int, str]:
+        """A new session, or the (status, message) to refuse with."""
         if len(self.sessions) >= self.max_sessions:
             self._sweep(reschedule=False)
-            if len(self.sessions) >= self.max_sessions:
-                return None
+        peer = self._peer(responder)
+        evicted, refusal = self.sessions.admit(peer)
+        for old in evicted:
+            log.debug("session %s evicted to make room (least recently used, idle)", old.id)
+            self._close_session(old)
+        if refusal is not None:
+            return refusal
         sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
         sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
         sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
         if self.auth is not None:
             self.auth.bind_session(sess.session)  # the session belongs to this token's user
-        self.sessions[sid] = sess
+        sess.last_active = asyncio.get_running_loop().time()
+        self.sessions.add(sess, peer)
         if self._sweeper is None and self.session_idle_timeout > 0:
             self._schedule_sweep()
         return sess
+
+    def _close_session(self, sess: HTTPSession) -> None:
+        """Close a session already removed from the table."""
+        self.server.sessions.discard(sess.session)
+        self._spawn(sess.session.aclose())
 
     def _schedule_sweep(self) -> None:
         delay = min(max(self.session_idle_timeout / 4, 0.01), 60.0)
@@ -484,7 +503,8 @@ class StreamableHTTPApp:
             idle = sess.in_flight <= 0 and not sess.standalone_live
             if sess.closed or (idle and now - sess.last_active > self.session_idle_timeout):
                 log.debug("session %s idle for %.0f s: closed", sid, now - sess.last_active)
-                self._spawn(self._end_session(sid))
+                self.sessions.remove(sid)
+                self._close_session(sess)
         if reschedule:
             self._sweeper = None
             if self.sessions:
@@ -496,7 +516,7 @@ class StreamableHTTPApp:
         task.add_done_callback(self._tasks.discard)
 
     async def _end_session(self, sid: str) -> None:
-        sess = self.sessions.pop(sid, None)
+        sess = self.sessions.remove(sid)
         if sess is None:
             return
         session = sess.session

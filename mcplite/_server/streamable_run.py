@@ -43,6 +43,7 @@ class StreamableHTTPServer:
             "head_timeout",
             "keep_alive_timeout",
             "max_connections",
+            "max_connections_per_peer",
             "max_pipelined",
             "shutdown_timeout",
             "write_high_water",

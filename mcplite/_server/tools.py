@@ -70,10 +70,18 @@ async def invoke(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
 
 
 class ToolEntry:
-    __slots__ = ("context_params", "fn", "is_async", "name", "sig", "tool")
+    __slots__ = ("context_params", "fn", "is_async", "name", "sig", "timeout", "tool")
 
-    def __init__(self, name: str, fn: Callable[..., Any], sig: ToolSignature, tool: t.Tool):
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        sig: ToolSignature,
+        tool: t.Tool,
+        timeout: float | None = None,
+    ):
         self.name = name
+        self.timeout = timeout  # handler deadline in seconds (None: the server's)
         self.fn = fn
         self.sig = sig
         self.tool = tool
@@ -100,6 +108,7 @@ class ToolRegistry:
         input_schema: dict[str, Any] | None = None,
         output_schema: dict[str, Any] | None = None,
         structured_output: bool | None = None,
+        timeout: float | None = None,
     ) -> ToolEntry:
         name = name or fn.__name__
         validate_tool_name(name)  # spec: rejected at registration, not just logged
@@ -117,7 +126,7 @@ class ToolRegistry:
             icons=icons if icons is not None else UNSET,
             meta=meta if meta is not None else UNSET,
         )
-        entry = ToolEntry(name, fn, sig, tool)
+        entry = ToolEntry(name, fn, sig, tool, timeout)
         self.entries[name] = entry
         self._listing = None
         return entry

@@ -33,8 +33,9 @@ class Raw:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, port: int) -> Raw:
-        return cls(*await asyncio.open_connection("127.0.0.1", port))
+    async def open(cls, port: int, source: str = "127.0.0.1") -> Raw:
+        # Another loopback source address (127.0.0.2) is another peer.
+        return cls(*await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)))
 
     def send(self, method: str, body: Any = None, **headers: str) -> None:
         data = b"" if body is None else json.dumps(body).encode()
@@ -78,8 +79,8 @@ async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
         await asyncio.sleep(0.005)
 
 
-async def initialize(port: int) -> str:
-    c = await Raw.open(port)
+async def initialize(port: int, source: str = "127.0.0.1") -> str:
+    c = await Raw.open(port, source)
     c.send("POST", INIT)
     status, headers = await c.head()
     c.close()
@@ -150,3 +151,65 @@ async def test_fin_cancels_a_2026_request_handler() -> None:
         await asyncio.wait_for(seen["cancelled"].wait(), 5)
         await until(lambda: not server.sessions and not srv.http.connections)
         c.close()
+
+
+async def call(port: int, sid: str, id: int, name: str) -> Raw:
+    c = await Raw.open(port)
+    body = {"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name}}
+    c.send("POST", body, Mcp_Session_Id=sid, MCP_Protocol_Version="2025-11-25")
+    return c
+
+
+async def refusal(port: int, source: str = "127.0.0.1") -> tuple[int, str]:
+    c = await Raw.open(port, source)
+    c.send("POST", INIT)
+    status, _, body = await c.json_response()
+    c.close()
+    return status, body["error"]["message"]
+
+
+async def test_a_full_table_evicts_the_least_recently_used_idle_session() -> None:
+    # A full table used to refuse every new client (503) until the idle timeout.
+    server, seen = hanging_server()
+    async with StreamableHTTPServer(server, max_sessions=3) as srv:
+        a, _b, c = [await initialize(srv.port) for _ in range(3)]
+        srv.app.sessions[a].last_active += 10  # a was used most recently
+        busy = await call(srv.port, c, 2, "hang")  # c has a request in flight
+        await asyncio.wait_for(seen["started"].wait(), 5)
+        d = await initialize(srv.port)
+        assert set(srv.app.sessions) == {a, c, d}  # b: least recently used and idle
+        srv.app.sessions[a].in_flight = srv.app.sessions[d].in_flight = 1
+        status, message = await refusal(srv.port)
+        assert status == 503 and "none idle (max_sessions=3)" in message
+        srv.app.sessions[a].in_flight = srv.app.sessions[d].in_flight = 0
+        busy.close()
+
+
+async def test_one_peer_churning_sessions_evicts_only_its_own() -> None:
+    server, _ = hanging_server()
+    async with StreamableHTTPServer(server, max_sessions=4, max_sessions_per_peer=2) as srv:
+        other = await initialize(srv.port, "127.0.0.2")
+        mine = [await initialize(srv.port) for _ in range(20)]
+        assert set(srv.app.sessions) == {other, *mine[-2:]}
+        for sid in mine[-2:]:
+            srv.app.sessions[sid].in_flight = 1
+        status, message = await refusal(srv.port)
+        assert status == 429 and "(max_sessions_per_peer=2)" in message
+        assert other in srv.app.sessions
+        assert await initialize(srv.port, "127.0.0.2")  # others are not locked out
+        for sid in mine[-2:]:
+            srv.app.sessions[sid].in_flight = 0
+
+
+async def test_connections_per_peer_are_capped() -> None:
+    server, _ = hanging_server()
+    async with StreamableHTTPServer(server, max_connections_per_peer=2) as srv:
+        held = [await Raw.open(srv.port) for _ in range(2)]
+        await until(lambda: len(srv.http.connections) == 2)
+        status, message = await refusal(srv.port)
+        assert status == 429 and "(max_connections_per_peer=2)" in message
+        assert await initialize(srv.port, "127.0.0.2")
+        for c in held:
+            c.close()
+        await until(lambda: not srv.http.per_peer)
+        assert await initialize(srv.port)

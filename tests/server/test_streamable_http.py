@@ -330,15 +330,17 @@ async def test_stateless_mode() -> None:
         assert not srv.app.server.sessions
 
 
-async def test_session_cap_and_idle_timeout() -> None:
+async def test_session_cap_evicts_and_idle_timeout() -> None:
     async with StreamableHTTPServer(
         make_server(), max_sessions=1, session_idle_timeout=0.02
     ) as srv:
 
         def run() -> None:
-            Client(srv.port).init()
-            status, _, data = Client(srv.port).call("POST", INIT)
-            assert status == 503, data
+            first = Client(srv.port)
+            first.init()
+            Client(srv.port).init()  # the table is full: the idle first session makes room
+            status, _, data = first.call("POST", tool("echo", text="x"))
+            assert status == 404, data
 
         await asyncio.to_thread(run)
         await asyncio.sleep(0.05)
