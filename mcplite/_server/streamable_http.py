@@ -29,7 +29,7 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core import jsonrpc as rpc, peerjson
-from .._core.methods import STATELESS_REVISION
+from .._core.methods import BATCH_REVISIONS, STATELESS_REVISION
 from .._errors import (
     HEADER_MISMATCH,
     INVALID_PARAMS,
@@ -235,6 +235,15 @@ class StreamableHTTPApp:
             return _error(responder, 400, INVALID_REQUEST, "Invalid Request: empty batch")
         ids: list[Any] = []
         for msg in messages:
+            not_rpc = _envelope_problem(msg)
+            if not_rpc is not None:
+                return _error(
+                    responder,
+                    400,
+                    INVALID_REQUEST,
+                    not_rpc,
+                    id=msg.id if isinstance(msg.id, (int, str)) else None,
+                )
             if msg.method is not UNSET:
                 if msg.id is None:
                     return _error(
@@ -279,9 +288,13 @@ class StreamableHTTPApp:
                     id=first.id if isinstance(first.id, (int, str)) else None,
                 )
             return self._post_stateless(body, ids, responder, can_sse, new_era=True)
+        batch = isinstance(decoded, list)
         if self.stateless:
+            no_batch = _batch_problem(hver or ASSUMED_VERSION) if batch else None
+            if no_batch is not None:
+                return _error(responder, 400, INVALID_REQUEST, no_batch)
             return self._post_stateless(body, ids, responder, can_sse, new_era=False)
-        return self._post_stateful(headers, body, messages, ids, responder, can_sse, hver)
+        return self._post_stateful(headers, body, messages, ids, responder, can_sse, hver, batch)
 
     def _check_new_era(self, msg: _Peek, hver: str | None) -> tuple[int, str] | None:
         """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243)."""
@@ -414,9 +427,15 @@ class StreamableHTTPApp:
         responder: Responder,
         can_sse: bool,
         hver: str | None,
+        batch: bool,
     ) -> Awaitable[None] | None:
         sid = headers.get(b"mcp-session-id")
         if sid is None:
+            if batch and any(m.method == "initialize" for m in messages):
+                # 2025-03-26 basic/lifecycle: the initialize request MUST NOT be batched.
+                return _error(
+                    responder, 400, INVALID_REQUEST, "Invalid Request: initialize in a batch"
+                )
             if len(messages) != 1 or messages[0].method != "initialize" or not ids:
                 return _error(
                     responder,
@@ -434,6 +453,10 @@ class StreamableHTTPApp:
                 return _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
             sess = found
         sess.last_active = asyncio.get_running_loop().time()
+        if batch:
+            problem = _batch_problem(sess.session.protocol.protocol_version or hver)
+            if problem is not None:
+                return _error(responder, 400, INVALID_REQUEST, problem)
         if not ids:
             if not sess.deliver(body):
                 return _error(responder, 503, INVALID_REQUEST, "Service Unavailable: busy")
@@ -590,6 +613,27 @@ class StreamableHTTPApp:
             await self.legacy.aclose()
         for task in list(self._tasks):
             task.cancel()
+
+
+def _envelope_problem(msg: _Peek) -> str | None:
+    """Why a POSTed value is not a JSON-RPC 2.0 message, or None.  The 2025-11-25 transport:
+    "If the server cannot accept the input, it MUST return an HTTP error status code"."""
+    if msg.jsonrpc != rpc.JSONRPC_VERSION:
+        got = "nothing" if msg.jsonrpc is UNSET else msgspec.json.encode(msg.jsonrpc).decode()
+        return f'Invalid Request: expected "jsonrpc": "2.0", got {got[:100]}'
+    if msg.method is UNSET and msg.result is UNSET and msg.error is UNSET:
+        return "Invalid Request: expected a JSON-RPC request, notification or response"
+    return None
+
+
+def _batch_problem(version: str | None) -> str | None:
+    """A JSON-RPC batch is a message only in 2025-03-26 (2025-06-18 removed batching)."""
+    if version in BATCH_REVISIONS:
+        return None
+    return (
+        f"Invalid Request: JSON-RPC batches are not supported in protocol version "
+        f"{version or '(not negotiated)'} (only in {', '.join(sorted(BATCH_REVISIONS))})"
+    )
 
 
 def _show(value: bytes | None) -> str:

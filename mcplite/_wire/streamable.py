@@ -22,9 +22,12 @@ SENTINEL_PREFIX: Final = "=?base64?"
 class _Peek(msgspec.Struct):
     """Just enough of a POSTed message to route it; the protocol decodes the rest."""
 
+    jsonrpc: Any = UNSET
     id: int | str | None | UnsetType = UNSET
     method: str | UnsetType = UNSET
     params: msgspec.Raw | UnsetType = UNSET
+    result: msgspec.Raw | UnsetType = UNSET
+    error: msgspec.Raw | UnsetType = UNSET
 
 
 class _PeekParams(msgspec.Struct):
@@ -53,9 +56,13 @@ def _params(msg: _Peek) -> _PeekParams:
 
 
 def _media(value: bytes | None, *types: bytes) -> bool:
-    """Whether an Accept value lists one of ``types`` (a missing header accepts all)."""
+    """Whether an Accept value lists one of ``types``.
+
+    A missing header lists nothing: the client MUST send one (2025-03-26 and later
+    basic/transports, "Sending Messages to the Server" and "Listening for Messages").
+    """
     if value is None:
-        return True
+        return False
     value = value.lower()
     return any(t in value for t in types)
 

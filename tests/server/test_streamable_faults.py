@@ -46,7 +46,8 @@ class Raw:
             "Content-Length": str(len(data)),
             **{k.replace("_", "-"): v for k, v in headers.items()},
         }
-        head = f"{method} /mcp HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items())
+        # An empty value leaves the header out.
+        head = f"{method} /mcp HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items() if v)
         self.writer.write(head.encode() + b"\r\n" + data)
 
     async def head(self) -> tuple[int, dict[str, str]]:
@@ -213,3 +214,49 @@ async def test_connections_per_peer_are_capped() -> None:
             c.close()
         await until(lambda: not srv.http.per_peer)
         assert await initialize(srv.port)
+
+
+async def initialize_version(port: int, version: str) -> str:
+    c = await Raw.open(port)
+    c.send("POST", {**INIT, "params": {**INIT["params"], "protocolVersion": version}})  # type: ignore[dict-item]
+    status, headers = await c.head()
+    c.close()
+    assert status == 200
+    return headers["mcp-session-id"]
+
+
+PING = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
+
+
+async def test_body_level_protocol_errors_get_4xx_with_a_json_rpc_error() -> None:
+    # These used to get 200 or 202 (and a 2025-11-25 batch a 200 and then nothing).
+    server, _ = hanging_server()
+    async with StreamableHTTPServer(server) as srv:
+        sid = await initialize_version(srv.port, "2025-11-25")
+        session = {"Mcp_Session_Id": sid, "MCP_Protocol_Version": "2025-11-25"}
+        cases: list[tuple[Any, dict[str, str], int, str]] = [
+            ({}, session, 400, '"jsonrpc": "2.0", got nothing'),
+            ({"jsonrpc": "2.0"}, session, 400, "expected a JSON-RPC request, notification"),
+            ({"foo": [1, 2]}, session, 400, '"jsonrpc": "2.0", got nothing'),
+            ({**PING, "jsonrpc": "1.0"}, session, 400, 'got "1.0"'),
+            ([PING], session, 400, "batches are not supported in protocol version 2025-11-25"),
+            ([INIT], {}, 400, "initialize in a batch"),
+            (PING, {**session, "Accept": ""}, 406, "Accept must list application/json"),
+        ]
+        for body, headers, status, words in cases:
+            c = await Raw.open(srv.port)
+            c.send("POST", body, **headers)
+            got, _, answer = await c.json_response()
+            c.close()
+            assert (got, answer["error"]["code"]) == (status, -32600), (body, answer)
+            assert words in answer["error"]["message"], (body, answer)
+        c = await Raw.open(srv.port)
+        c.send("GET", Accept="", **session)
+        assert (await c.json_response())[0] == 406
+        c.close()
+        # 2025-03-26 still has batches.
+        old = await initialize_version(srv.port, "2025-03-26")
+        c = await Raw.open(srv.port)
+        c.send("POST", [PING], Mcp_Session_Id=old, MCP_Protocol_Version="2025-03-26")
+        assert (await c.head())[0] == 200
+        c.close()

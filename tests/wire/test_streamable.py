@@ -43,7 +43,7 @@ def test_batches_peek_as_lists() -> None:
 
 
 def test_media_matching() -> None:
-    assert _media(None, b"application/json")  # no Accept header accepts everything
+    assert not _media(None, b"application/json")  # the client MUST send Accept
     assert _media(b"Application/JSON, text/event-stream", b"application/json")
     assert not _media(b"text/html", b"application/json", b"text/event-stream")
 
