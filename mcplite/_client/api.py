@@ -108,9 +108,11 @@ class ClientAPI:
         """Replace the roots and tell the server (notifications/roots/list_changed).
 
         The roots capability must have been given at connect time (capabilities are fixed
-        for the session)."""
+        for the session).  In 2026-07-28 the notification is gone (the server asks for
+        roots in each request that needs them), so nothing is sent."""
         self._roots = roots if callable(roots) else list(roots)
-        await self.notify_roots_list_changed()
+        if not self.stateless:
+            await self.notify_roots_list_changed()
 
     # ------------------------------------------------------------------ tools
 

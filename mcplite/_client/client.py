@@ -20,6 +20,7 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._client.api import ClientAPI
+from .._core.capabilities import elicitation_modes, for_client, missing_message
 from .._core.events import NotificationReceived, RequestReceived
 from .._core.methods import STATELESS_REVISION
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
@@ -74,10 +75,12 @@ class Client(ClientAPI):
     """A connected MCP client.  Use ``mcplite.connect(...)`` to make one.
 
     Capabilities advertised = handlers given: ``roots`` (a list or a callable),
-    ``sampling`` (``sampling_tools=True`` adds ``sampling.tools``), ``elicitation``
-    (``elicitation_modes`` ``"form"`` and/or ``"url"``).  Notification callbacks are typed
-    (``on_logging_message(params)``, ``on_tools_list_changed()``, ...); ``on_notification
-    (method, params)`` receives every notification no typed callback took.
+    ``sampling`` (``sampling_tools=True`` adds ``sampling.tools``, ``sampling_context=True``
+    ``sampling.context``), ``elicitation`` (``elicitation_modes`` ``"form"`` and/or
+    ``"url"``).  Each is declared only in the revisions that define it.  Notification
+    callbacks are typed (``on_logging_message(params)``, ``on_tools_list_changed()``,
+    ...); ``on_notification(method, params)`` receives every notification no typed
+    callback took.
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class Client(ClientAPI):
         roots: Sequence[t.Root] | RootsHandler | None = None,
         sampling: SamplingHandler | None = None,
         sampling_tools: bool = False,
+        sampling_context: bool = False,
         elicitation: ElicitationHandler | None = None,
         elicitation_modes: Sequence[str] = ("form",),
         on_notification: NotificationCallback | None = None,
@@ -112,6 +116,7 @@ class Client(ClientAPI):
         self._roots = roots
         self._sampling = sampling
         self._sampling_tools = sampling_tools
+        self._sampling_context = sampling_context
         self._elicitation = elicitation
         self._elicitation_modes = tuple(elicitation_modes)
         self.on_notification = on_notification
@@ -150,7 +155,10 @@ class Client(ClientAPI):
         if self._roots is not None:
             caps.roots = t.RootsCapability(list_changed=True)
         if self._sampling is not None:
-            caps.sampling = t.SamplingCapability(tools={} if self._sampling_tools else UNSET)
+            caps.sampling = t.SamplingCapability(
+                tools={} if self._sampling_tools else UNSET,
+                context={} if self._sampling_context else UNSET,
+            )
         if self._elicitation is not None:
             caps.elicitation = t.ElicitationCapability(
                 form={} if "form" in self._elicitation_modes else UNSET,
@@ -232,6 +240,7 @@ class Client(ClientAPI):
         session = self._session()
         proto = session.protocol
         proto.use_stateless(version)
+        self._advertise(version)
         timeout = min(
             self.request_timeout or DEFAULT_DISCOVER_TIMEOUT_SECONDS,
             DEFAULT_DISCOVER_TIMEOUT_SECONDS,
@@ -257,14 +266,25 @@ class Client(ClientAPI):
             proto.reset_version()
             return ""
         proto.use_stateless(chosen, result)
+        self._advertise(chosen)
         self.protocol_version = chosen
         self.server_capabilities = result.capabilities
         self.server_info = proto.server_info
         self.instructions = None if result.instructions is UNSET else result.instructions
         return None
 
+    def _advertise(self, version: str) -> t.ClientCapabilities:
+        """Declare what ``version`` defines of our capabilities (before the handshake the
+        requested version: the server may then choose an older one, and what we declared
+        is still honoured)."""
+        client = self._session().protocol.client
+        assert client is not None
+        client.capabilities = for_client(self.capabilities(), version)
+        return client.capabilities
+
     async def _initialize(self, version: str) -> None:
         session = self._session()
+        self._advertise(version)
         assert session.protocol.client is not None
         params = t.InitializeParams(
             protocol_version=version,
@@ -482,10 +502,25 @@ class Client(ClientAPI):
             return await self._sampling(_convert(params, t.CreateMessageParams))
         if method == "elicitation/create" and self._elicitation is not None:
             request = _convert(params, t.ElicitParams)
+            self._check_mode(request)
             return _with_defaults(await self._elicitation(request), request)
         if method == "ping":
             return t.EmptyResult()
         raise RPCError(METHOD_NOT_FOUND, f"Method not found: {method} (no handler given)")
+
+    def _check_mode(self, request: t.ElicitParams) -> None:
+        """2025-11-25 client/elicitation.mdx: servers MUST NOT send a mode the client did
+        not declare; a request that does gets -32602 naming the mode."""
+        proto = self._session().protocol
+        assert proto.client is not None
+        version = proto.protocol_version or t.LATEST_HANDSHAKE_VERSION
+        mode = "form" if request.mode is UNSET else request.mode
+        if mode not in elicitation_modes(proto.client.capabilities, version):
+            raise RPCError(
+                INVALID_PARAMS,
+                f"Invalid params: elicitation mode {mode!r}: "
+                + missing_message(("elicitation", mode), version),
+            )
 
     async def _on_request(self, session: Session, event: RequestReceived) -> Any:
         params: Any = {}

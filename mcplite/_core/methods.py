@@ -38,6 +38,9 @@ class MethodSpec(msgspec.Struct, frozen=True):
     since: str = FIRST_REVISION
     # First revision without this method (exclusive upper bound), or "" if still present.
     removed_in: str = ""
+    # Who sends it from 2026-07-28 on, when that differs from ``sender`` (the client sends
+    # no notifications/progress there: it answers no server requests).
+    stateless_sender: str = ""
 
     @property
     def is_request(self) -> bool:
@@ -45,6 +48,19 @@ class MethodSpec(msgspec.Struct, frozen=True):
 
     def exists_in(self, version: str) -> bool:
         return self.since <= version and (not self.removed_in or version < self.removed_in)
+
+    def sent_by(self, role: str, version: str) -> bool:
+        """Whether ``role`` ("client"/"server") may send this method in ``version``."""
+        sender = self.sender
+        if self.stateless_sender and version >= STATELESS_REVISION:
+            sender = self.stateless_sender
+        return sender in (role, BOTH)
+
+    def absent_reason(self, version: str) -> str:
+        """Why the method does not exist in ``version`` (for error messages)."""
+        if version < self.since:
+            return f"{self.method} was added in protocol version {self.since}"
+        return f"{self.method} was removed in protocol version {self.removed_in}"
 
 
 def _rows() -> list[MethodSpec]:
@@ -57,7 +73,12 @@ def _rows() -> list[MethodSpec]:
         MethodSpec("ping", BOTH, t.PingParams, t.EmptyResult, removed_in=S),
         # utilities
         MethodSpec("notifications/cancelled", BOTH, t.CancelledNotificationParams),
-        MethodSpec("notifications/progress", BOTH, t.ProgressNotificationParams),
+        MethodSpec(
+            "notifications/progress",
+            BOTH,
+            t.ProgressNotificationParams,
+            stateless_sender=SERVER,
+        ),
         MethodSpec(
             "logging/setLevel",
             CLIENT,
@@ -177,11 +198,13 @@ def _rows() -> list[MethodSpec]:
             since="2025-06-18",
             removed_in=S,
         ),
+        # 2026-07-28 changelog minor 11: removed with elicitationId (MRTR retries instead).
         MethodSpec(
             "notifications/elicitation/complete",
             SERVER,
             t.ElicitationCompleteNotificationParams,
             since="2025-11-25",
+            removed_in=S,
         ),
     ]
 

@@ -22,6 +22,7 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core import jsonrpc as rpc
+from .._core.capabilities import for_server
 from .._core.codec import decode_params, decode_result
 from .._core.events import (
     BatchReceived,
@@ -131,6 +132,9 @@ class Protocol:
         self._progress_of: dict[rpc.RequestId, str | int] = {}
         self._incoming: set[rpc.RequestId] = set()  # peer requests we have not answered
         self._batches = 0
+        # Server role: a 2026-07-28 request arrived without a handshake, so this peer's
+        # notifications are of that era too (stdio, in memory).
+        self._stateless_peer = False
         self.closed = False
 
     # ------------------------------------------------------------------ receiving
@@ -223,7 +227,7 @@ class Protocol:
         expected = CLIENT if self.role == SERVER_ROLE else SERVER
         if spec.sender not in (expected, "both"):
             return METHOD_NOT_FOUND, f"Method not found: {method} is not sent to a {self.role}"
-        if not spec.exists_in(version):
+        if not spec.exists_in(version) and not self._advertised(spec):
             return (
                 METHOD_NOT_FOUND,
                 f"Method not found: {method} is not supported in protocol version {version}",
@@ -239,6 +243,17 @@ class Protocol:
                 f" which this {self.role} does not advertise",
             )
         return None
+
+    def _advertised(self, spec: Any) -> bool:
+        # Client role: a capability we declared is honoured even if the version the server
+        # then chose lacks the method (we asked for a newer one in initialize): never
+        # refuse what we advertised.
+        return (
+            self.role == CLIENT_ROLE
+            and bool(spec.capability)
+            and self.client is not None
+            and has_capability(self.client.capabilities, spec.capability)
+        )
 
     def _own_capabilities(self) -> Any:
         if self.role == SERVER_ROLE:
@@ -266,16 +281,18 @@ class Protocol:
         client = ClientState(
             protocol_version=version, capabilities=caps, info=info, log_level=level
         )
+        if self.protocol_version is None:
+            self._stateless_peer = True
         if method == "server/discover":
-            return self._discover(id, batch)
+            return self._discover(id, version, batch)
         self._incoming.add(id)
         return [RequestReceived(id, method, params, client, batch)]
 
-    def _discover(self, id: rpc.RequestId, batch: int) -> list[Event]:
+    def _discover(self, id: rpc.RequestId, version: str, batch: int) -> list[Event]:
         assert self.identity is not None
         result = t.DiscoverResult(
             supported_versions=list(self.supported_versions),
-            capabilities=self.identity.capabilities(),
+            capabilities=for_server(self.identity.capabilities(), version),
             instructions=self.identity.instructions if self.identity.instructions else UNSET,
             result_type="complete",
             ttl_ms=0,
@@ -343,16 +360,39 @@ class Protocol:
             self.state = "initializing"
         result = t.InitializeResult(
             protocol_version=version,
-            capabilities=self.identity.capabilities(),
+            # Only what this revision defines (no completions in 2024-11-05, ...).
+            capabilities=for_server(self.identity.capabilities(), version),
             server_info=self.identity.info,
             instructions=self.identity.instructions if self.identity.instructions else UNSET,
         )
         return [ReplyReady(rpc.encode_response(id, result), id=id)]
 
+    def notification_era(self) -> str | None:
+        """The revision of the peer's notifications: the negotiated one, 2026-07-28 for a
+        peer that spoke it without a handshake, None before anything is known."""
+        if self.protocol_version is not None:
+            return self.protocol_version
+        return STATELESS_REVISION if self._stateless_peer else None
+
+    def notification_refused(self, method: str, version: str | None) -> str | None:
+        """Why the peer may not send notification ``method`` in ``version``, or None."""
+        spec = lookup(method)
+        if spec is None or version is None:
+            return None  # custom notification, or era not known yet
+        peer = CLIENT if self.role == SERVER_ROLE else SERVER
+        if not spec.exists_in(version):
+            return f"{spec.absent_reason(version)} (this session speaks {version})"
+        if not spec.sent_by(peer, version):
+            return f"a {peer} does not send {method} in protocol version {version}"
+        return None
+
     def _on_notification(self, msg: rpc.Message) -> list[Event]:
         method = msg.method
         assert isinstance(method, str)
         params = msg.params if msg.params is not UNSET else None
+        refused = self.notification_refused(method, self.notification_era())
+        if refused is not None:
+            return [MessageDropped(f"ignoring {method}: {refused}")]
         if method == "notifications/cancelled":
             try:
                 c = decode_params(t.CancelledNotificationParams, params)
@@ -518,6 +558,23 @@ class Protocol:
             )
 
     def notify(self, method: str, params: Any = None) -> bytes:
+        """Encode a notification; one the session's revision lacks is refused."""
+        version = self.protocol_version
+        if version is None and self._stateless_peer:
+            version = STATELESS_REVISION
+        if version is not None:
+            spec = lookup(method)
+            if spec is not None and not (
+                spec.exists_in(version) and spec.sent_by(self.role, version)
+            ):
+                reason = (
+                    spec.absent_reason(version)
+                    if not spec.exists_in(version)
+                    else f"a {self.role} does not send it there"
+                )
+                raise LocalProtocolError(
+                    f"cannot send {method} in protocol version {version}: {reason}"
+                )
         return rpc.encode_notification(method, params)
 
     def respond(self, id: rpc.RequestId, result: Any) -> bytes:
