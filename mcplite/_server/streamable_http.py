@@ -29,7 +29,7 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core import jsonrpc as rpc, peerjson
-from .._core.methods import BATCH_REVISIONS, STATELESS_REVISION
+from .._core.methods import BATCH_REVISIONS, STATELESS_REVISION, lookup
 from .._errors import (
     HEADER_MISMATCH,
     INVALID_PARAMS,
@@ -287,7 +287,15 @@ class StreamableHTTPApp:
                     message,
                     id=first.id if isinstance(first.id, (int, str)) else None,
                 )
-            return self._post_stateless(body, ids, responder, can_sse, new_era=True)
+            return self._post_stateless(
+                body,
+                ids,
+                responder,
+                can_sse,
+                new_era=True,
+                method=first.method,
+                version=hver or STATELESS_REVISION,
+            )
         batch = isinstance(decoded, list)
         if self.stateless:
             no_batch = _batch_problem(hver or ASSUMED_VERSION) if batch else None
@@ -369,9 +377,22 @@ class StreamableHTTPApp:
         return check_params(get, wanted, arguments)
 
     def _post_stateless(
-        self, body: bytes, ids: list[Any], responder: Responder, can_sse: bool, *, new_era: bool
+        self,
+        body: bytes,
+        ids: list[Any],
+        responder: Responder,
+        can_sse: bool,
+        *,
+        new_era: bool,
+        method: Any = UNSET,
+        version: str | None = None,
     ) -> Awaitable[None] | None:
         if not ids:
+            refused = _refused_notification(method, version) if new_era else None
+            if refused is not None:
+                # 2026-07-28 streamable-http.mdx: a notification the server cannot accept
+                # gets an HTTP error status.
+                return _error(responder, 400, INVALID_REQUEST, f"Bad Request: {refused}")
             responder.respond(202, [])
             # Notifications still reach the server (e.g. a log level in the legacy era);
             # a fresh protocol is enough for them.
@@ -634,6 +655,17 @@ def _batch_problem(version: str | None) -> str | None:
         f"Invalid Request: JSON-RPC batches are not supported in protocol version "
         f"{version or '(not negotiated)'} (only in {', '.join(sorted(BATCH_REVISIONS))})"
     )
+
+
+def _refused_notification(method: Any, version: str | None) -> str | None:
+    spec = lookup(method) if isinstance(method, str) else None
+    if spec is None or version is None:
+        return None
+    if not spec.exists_in(version):
+        return f"{spec.absent_reason(version)}; this request speaks {version}"
+    if not spec.sent_by("client", version):
+        return f"a client does not send {method} in protocol version {version}"
+    return None
 
 
 def _show(value: bytes | None) -> str:
