@@ -413,8 +413,8 @@ class Client(ClientAPI):
         try:
             return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
         except RPCError as exc:
-            if exc.code != URL_ELICITATION_REQUIRED or self._elicitation is None:
-                raise
+            if exc.code != URL_ELICITATION_REQUIRED or not self._declared_mode("url"):
+                raise  # -32042 to a client without URL mode: the server's error stands
             await self._url_elicitations(exc)
         return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
 
@@ -508,14 +508,18 @@ class Client(ClientAPI):
             return t.EmptyResult()
         raise RPCError(METHOD_NOT_FOUND, f"Method not found: {method} (no handler given)")
 
-    def _check_mode(self, request: t.ElicitParams) -> None:
-        """2025-11-25 client/elicitation.mdx: servers MUST NOT send a mode the client did
-        not declare; a request that does gets -32602 naming the mode."""
+    def _declared_mode(self, mode: str) -> bool:
         proto = self._session().protocol
         assert proto.client is not None
         version = proto.protocol_version or t.LATEST_HANDSHAKE_VERSION
+        return mode in elicitation_modes(proto.client.capabilities, version)
+
+    def _check_mode(self, request: t.ElicitParams) -> None:
+        """2025-11-25 client/elicitation.mdx: servers MUST NOT send a mode the client did
+        not declare; a request that does gets -32602 naming the mode."""
+        version = self._session().protocol.protocol_version or t.LATEST_HANDSHAKE_VERSION
         mode = "form" if request.mode is UNSET else request.mode
-        if mode not in elicitation_modes(proto.client.capabilities, version):
+        if not self._declared_mode(mode):
             raise RPCError(
                 INVALID_PARAMS,
                 f"Invalid params: elicitation mode {mode!r}: "

@@ -484,7 +484,9 @@ async def test_url_elicitation_declined_raises() -> None:
     async def elicit(p: t.ElicitParams) -> t.ElicitResult:
         return t.ElicitResult(action="decline")
 
-    client, _peer, task = await start(handler, elicitation=elicit, url_elicitation_timeout=0.05)
+    client, _peer, task = await start(
+        handler, elicitation=elicit, elicitation_modes=("url",), url_elicitation_timeout=0.05
+    )
     with pytest.raises(RPCError) as info:
         await client.call_tool("echo")
     assert info.value.code == -32042
