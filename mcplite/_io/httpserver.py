@@ -53,7 +53,9 @@ __all__ = [
     "DEFAULT_MAX_HEADERS",
     "DEFAULT_MAX_HEAD_BYTES",
     "DEFAULT_MAX_PIPELINED_REQUESTS",
+    "DEFAULT_MAX_WRITE_BUFFER_BYTES",
     "DEFAULT_SHUTDOWN_TIMEOUT_SECONDS",
+    "DEFAULT_WRITE_TIMEOUT_SECONDS",
     "App",
     "HTTPServer",
     "Request",
@@ -73,6 +75,14 @@ DEFAULT_MAX_CONNECTIONS: Final = 1024
 DEFAULT_MAX_CONNECTIONS_PER_PEER: Final = 256
 DEFAULT_MAX_PIPELINED_REQUESTS: Final = 16  # parsed, unanswered requests before reading pauses
 DEFAULT_WRITE_HIGH_WATER_BYTES: Final = 256 * 1024  # ResponseStream.drain() waits above this
+# A client that takes nothing of what is queued for it for this long is dropped, so a slow
+# (or stopped) reader cannot pin a large response in memory for ever.
+DEFAULT_WRITE_TIMEOUT_SECONDS: Final = 30.0
+# Bytes queued for one connection beyond which nothing more is queued: the connection is
+# dropped instead (a resumable SSE stream is then resumed from its replay log).  Four
+# 4 MiB messages: one large response in flight on a slow link is normal, more is a reader
+# that does not keep up.
+DEFAULT_MAX_WRITE_BUFFER_BYTES: Final = 16 * 1024 * 1024
 
 App = Callable[[Request, bytes, "Responder"], Awaitable[None] | None]
 
@@ -138,7 +148,7 @@ class ResponseStream:
     def _flush_head(self) -> None:
         head, self._head = self._head, b""
         if head and not self._conn.lost:
-            self._conn.transport.write(head)
+            self._conn.write(head)
 
     def _frame(self, data: bytes, last: bool = False) -> bytes:
         if self._chunked:
@@ -154,7 +164,7 @@ class ResponseStream:
     def write(self, data: bytes) -> None:
         if self.closed or not data:
             return
-        self._conn.transport.write(self._frame(data))
+        self._conn.write(self._frame(data))
 
     async def drain(self) -> None:
         """Wait while the client reads slower than we write (bounded write buffer)."""
@@ -166,7 +176,7 @@ class ResponseStream:
         self.done = True
         out = self._frame(data, last=True)
         if out:
-            self._conn.transport.write(out)
+            self._conn.write(out)
         self._conn.finished(self._chunked)
 
     def abort(self) -> None:
@@ -221,7 +231,12 @@ class Responder:
         headers = [*headers, (b"content-length", b"%d" % len(body))]
         if not keep_alive:
             headers += _CLOSE
-        conn.transport.write(encode_response_head(status, headers) + body)
+        head = encode_response_head(status, headers)
+        if len(body) < 65536:
+            conn.write(head + body)  # one write, one segment: the hot path
+        else:
+            conn.write(head)  # no copy of a large body
+            conn.write(body)
         conn.finished(keep_alive)
 
     def start_stream(self, status: int, headers: list[tuple[bytes, bytes]]) -> ResponseStream:
@@ -263,6 +278,8 @@ class _Connection(asyncio.Protocol):
         self._error: HTTPProtocolError | None = None
         self._drain: asyncio.Future[None] | None = None
         self._write_paused = False
+        self._write_timer: asyncio.TimerHandle | None = None
+        self._write_mark = 0
         self._close_callbacks: list[Callable[[], None]] = []
 
     def on_close(self, callback: Callable[[], None]) -> None:
@@ -338,6 +355,9 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self._disarm()
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
         self.queue.clear()
         if self.task is not None:
             self.task.cancel()  # nobody is left to answer
@@ -359,11 +379,52 @@ class _Connection(asyncio.Protocol):
             except Exception:  # a callback's bug must not break connection teardown
                 log.exception("close callback failed")
 
+    def write(self, data: bytes) -> None:
+        """Queue ``data``, unless the client already has too much queued: then drop it."""
+        transport = self.transport
+        queued = transport.get_write_buffer_size()
+        limit = self.server.max_write_buffer
+        if queued > limit:
+            log.debug(
+                "client %s: %d bytes queued, over max_write_buffer=%d: dropped",
+                self.peer,
+                queued,
+                limit,
+            )
+            transport.abort()
+            return
+        transport.write(data)
+
     def pause_writing(self) -> None:
         self._write_paused = True
+        self._write_mark = self.transport.get_write_buffer_size()
+        self._write_timer = asyncio.get_running_loop().call_later(
+            self.server.write_timeout, self._write_stalled
+        )
+
+    def _write_stalled(self) -> None:
+        # No bytes taken by the client within write_timeout (the buffer did not shrink).
+        queued = self.transport.get_write_buffer_size()
+        if queued >= self._write_mark:
+            log.debug(
+                "client %s took nothing of %d queued bytes in %s s (write_timeout): dropped",
+                self.peer,
+                queued,
+                self.server.write_timeout,
+            )
+            self._write_timer = None
+            self.transport.abort()
+            return
+        self._write_mark = queued
+        self._write_timer = asyncio.get_running_loop().call_later(
+            self.server.write_timeout, self._write_stalled
+        )
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)
 
@@ -512,6 +573,8 @@ class HTTPServer:
         max_pipelined: int = DEFAULT_MAX_PIPELINED_REQUESTS,
         shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
         write_high_water: int = DEFAULT_WRITE_HIGH_WATER_BYTES,
+        write_timeout: float = DEFAULT_WRITE_TIMEOUT_SECONDS,
+        max_write_buffer: int = DEFAULT_MAX_WRITE_BUFFER_BYTES,
     ) -> None:
         self.app = app
         self.host = host
@@ -528,6 +591,8 @@ class HTTPServer:
         self.max_pipelined = max_pipelined
         self.shutdown_timeout = shutdown_timeout
         self.write_high_water = write_high_water
+        self.write_timeout = write_timeout
+        self.max_write_buffer = max_write_buffer
         self.connections: set[_Connection] = set()
         self.closing = False
         self.on_shutdown: list[Callable[[], Awaitable[None] | None]] = []

@@ -47,6 +47,8 @@ class StreamableHTTPServer:
             "max_pipelined",
             "shutdown_timeout",
             "write_high_water",
+            "write_timeout",
+            "max_write_buffer",
         }
     )
 

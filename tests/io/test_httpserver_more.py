@@ -298,3 +298,59 @@ def test_url_and_ssl_context_errors(tmp_path: Any) -> None:
     assert srv.url == "http://[::1]:8443"
     with pytest.raises(OSError):
         make_ssl_context(str(tmp_path / "missing.pem"))
+
+
+async def stalled_client(port: int, request: bytes) -> asyncio.StreamWriter:
+    """A client that sends ``request`` and then reads nothing (a tiny receive buffer)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    _, writer = await asyncio.open_connection(sock=sock)
+    writer.write(request)
+    await writer.drain()
+    return writer
+
+
+async def wait_no_connections(srv: HTTPServer) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while srv.connections:
+        assert loop.time() < deadline, "the stalled connection was not dropped"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_reader_that_takes_nothing_is_dropped_after_the_write_timeout() -> None:
+    # A slow reader used to pin a large response for ever (100 x 16 MiB took 3 GB).
+    big = b"x" * (32 * 1024 * 1024)
+
+    def app(request: Request, body: bytes, responder: Responder) -> None:
+        responder.respond(200, [], big if request.target == "/big" else b"small")
+
+    async with HTTPServer(app, write_timeout=0.2, write_high_water=64 * 1024) as srv:
+        writer = await stalled_client(srv.port, GET_KEEP % b"/big")
+        await wait_no_connections(srv)
+        writer.close()
+        assert (await exchange(srv.port, GET % b"/small")).endswith(b"small")
+
+
+async def test_bytes_queued_for_one_reader_are_bounded() -> None:
+    stopped = asyncio.Event()
+
+    async def app(request: Request, body: bytes, responder: Responder) -> None:
+        stream = responder.start_stream(200, [(b"content-type", b"text/event-stream")])
+        chunk = b"data: " + b"y" * 65536 + b"\n\n"
+        try:
+            for _ in range(2000):  # 128 MiB if nothing stopped it
+                stream.write(chunk)  # no drain(): a server pushing notifications
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:  # the connection was dropped: the task with it
+            assert stream.closed
+            stopped.set()
+            raise
+
+    async with HTTPServer(app, max_write_buffer=1024 * 1024, write_timeout=60) as srv:
+        writer = await stalled_client(srv.port, GET_KEEP % b"/events")
+        await asyncio.wait_for(stopped.wait(), 5)
+        await wait_no_connections(srv)
+        writer.close()
