@@ -64,6 +64,12 @@ class RPCError(MCPError):
         self.data = data
 
 
+class ClientCapabilityError(RPCError):
+    """A handler asked its client for input the client cannot take: a capability (or
+    mode) it did not declare, or no back-channel at all.  Uncaught, the request is answered
+    with this error: -32021 in 2026-07-28, -32600 before (-32021 does not exist there)."""
+
+
 class TransportError(MCPError):
     """The transport failed to move bytes."""
 

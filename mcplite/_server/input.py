@@ -24,10 +24,14 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
+from .._core.capabilities import SUB_CAPABILITIES_SINCE, elicitation_modes, missing_message
+from .._core.methods import has_capability
 from .._errors import (
     INVALID_PARAMS,
+    INVALID_REQUEST,
     MISSING_REQUIRED_CLIENT_CAPABILITY,
     URL_ELICITATION_REQUIRED,
+    ClientCapabilityError,
     RPCError,
 )
 
@@ -162,14 +166,68 @@ def set_state(ctx: Context, value: Any) -> None:
     _round(ctx).user = value
 
 
-def _required(ctx: Context, capability: str) -> None:
-    if getattr(ctx.client_capabilities, capability, UNSET) is UNSET:
-        raise RPCError(
+def _refuse(ctx: Context, path: tuple[str, ...], why: str | None = None) -> ClientCapabilityError:
+    """The error a handler gets when its client cannot take this input request."""
+    version = ctx.protocol_version or ""
+    message = why or missing_message(path, version)
+    if ctx.stateless:
+        # 2026-07-28 MissingRequiredClientCapabilityError (-32021): data names what is needed.
+        required: dict[str, Any] = {}
+        node = required
+        for name in path:
+            node[name] = {}
+            node = node[name]
+        return ClientCapabilityError(
             MISSING_REQUIRED_CLIENT_CAPABILITY,
-            f"This request needs the client capability {capability!r}, "
-            "which the client did not declare",
-            {"requiredCapabilities": {capability: {}}},
+            f"Missing required client capability: {message}",
+            {"requiredCapabilities": required},
         )
+    # -32021 does not exist before 2026-07-28: a plain Invalid Request that says why.
+    return ClientCapabilityError(INVALID_REQUEST, f"Invalid Request: {message}")
+
+
+def check_client_can(ctx: Context, method: str, params: dict[str, Any]) -> None:
+    """Refuse an input request the client did not declare it can take (2025-11-25
+    client/elicitation: servers MUST NOT send a mode the client does not support;
+    client/sampling: MUST NOT send tools without ``sampling.tools``, SHOULD NOT use
+    includeContext without ``sampling.context``)."""
+    if ctx.client is None:
+        # Stateless HTTP serving a handshake-era client: each POST is its own session, so
+        # there is no open stream to send the request on and no handshake to read the
+        # capabilities from.
+        raise ClientCapabilityError(
+            INVALID_REQUEST,
+            f"Invalid Request: {method} cannot be sent: this server runs stateless HTTP and "
+            "the client speaks a handshake-era revision (no session), so there is no "
+            "back-channel for server-to-client requests; use "
+            "protocol version 2026-07-28 (input_required results) or a stateful session",
+        )
+    caps = ctx.client_capabilities
+    version = ctx.protocol_version or ""
+    capability = _RESULTS[method][0]
+    if not has_capability(caps, (capability,)):
+        raise _refuse(ctx, (capability,))
+    if method == "elicitation/create":
+        mode = params.get("mode") or "form"
+        if mode == "url" and version < SUB_CAPABILITIES_SINCE:
+            raise _refuse(
+                ctx,
+                ("elicitation", "url"),
+                f"URL-mode elicitation does not exist in protocol version {version} (added in "
+                f"2025-11-25 client/elicitation)",
+            )
+        if mode not in elicitation_modes(caps, version):
+            raise _refuse(ctx, ("elicitation", mode))
+    elif method == "sampling/createMessage":
+        if params.get("tools") and not has_capability(caps, ("sampling", "tools")):
+            raise _refuse(ctx, ("sampling", "tools"))
+        context = params.get("includeContext")
+        if (
+            context not in (None, "none")
+            and version >= SUB_CAPABILITIES_SINCE
+            and not has_capability(caps, ("sampling", "context"))
+        ):
+            raise _refuse(ctx, ("sampling", "context"))
 
 
 async def request_inputs(
@@ -246,8 +304,8 @@ async def request_many(ctx: Context, items: dict[str, Any]) -> dict[str, Any]:
                 f"input {key!r}: expected ElicitParams, CreateMessageParams, ListRootsParams "
                 f"or an InputRequest for one of {sorted(_RESULTS)}, got {item!r}"
             )
-        capability, result_type = _RESULTS[method]
-        _required(ctx, capability)
+        _capability, result_type = _RESULTS[method]
+        check_client_can(ctx, method, req.params or {})
         requests[key] = req
         result_types[key] = result_type
     return await request_inputs(ctx, requests, result_types)
@@ -279,12 +337,10 @@ def _schema_of(schema: Any) -> dict[str, Any]:
     return built
 
 
-async def _one(
-    ctx: Context, key: str | None, capability: str, method: str, params: Any, result_type: Any
-) -> Any:
+async def _one(ctx: Context, key: str | None, method: str, params: Any, result_type: Any) -> Any:
     k = _next_key(ctx, key)
-    _required(ctx, capability)
     req = t.InputRequest(method=method, params=msgspec.to_builtins(params))
+    check_client_can(ctx, method, req.params or {})
     return (await request_inputs(ctx, {k: req}, {k: result_type}))[k]
 
 
@@ -292,9 +348,7 @@ async def elicit(ctx: Context, message: str, schema: Any, *, key: str | None) ->
     params = t.ElicitParams(mode="form", message=message, requested_schema=_schema_of(schema))
     if not ctx.stateless and (ctx.protocol_version or "") < "2025-11-25":
         params.mode = UNSET  # mode arrived with URL elicitation in 2025-11-25
-    result: t.ElicitResult = await _one(
-        ctx, key, "elicitation", "elicitation/create", params, t.ElicitResult
-    )
+    result: t.ElicitResult = await _one(ctx, key, "elicitation/create", params, t.ElicitResult)
     return result
 
 
@@ -302,9 +356,7 @@ async def elicit_url(
     ctx: Context, message: str, url: str, elicitation_id: str, *, key: str | None
 ) -> t.ElicitResult:
     params = t.ElicitParams(mode="url", message=message, url=url, elicitation_id=elicitation_id)
-    result: t.ElicitResult = await _one(
-        ctx, key, "elicitation", "elicitation/create", params, t.ElicitResult
-    )
+    result: t.ElicitResult = await _one(ctx, key, "elicitation/create", params, t.ElicitResult)
     return result
 
 
@@ -320,14 +372,14 @@ async def sample(
         messages = [t.SamplingMessage(role="user", content=t.TextContent(text=messages))]
     params = t.CreateMessageParams(messages=messages, max_tokens=max_tokens, **options)
     result: t.CreateMessageResult = await _one(
-        ctx, key, "sampling", "sampling/createMessage", params, t.CreateMessageResult
+        ctx, key, "sampling/createMessage", params, t.CreateMessageResult
     )
     return result
 
 
 async def list_roots(ctx: Context, *, key: str | None) -> t.ListRootsResult:
     result: t.ListRootsResult = await _one(
-        ctx, key, "roots", "roots/list", t.ListRootsParams(), t.ListRootsResult
+        ctx, key, "roots/list", t.ListRootsParams(), t.ListRootsResult
     )
     return result
 

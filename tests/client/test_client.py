@@ -178,7 +178,14 @@ async def test_no_handler_means_no_capability() -> None:
         assert client.capabilities() == t.ClientCapabilities()
         with pytest.raises(mcplite.RPCError) as info:
             await client.call_tool("ask")
+        # -32021 exists only from 2026-07-28: before, -32600 with a message naming the rule.
+        assert info.value.code == -32600
+        assert "did not declare elicitation (2025-11-25 client/elicitation)" in info.value.message
+    async with mcplite.connect(build()) as client:
+        with pytest.raises(mcplite.RPCError) as info:
+            await client.call_tool("ask")
         assert info.value.code == -32021
+        assert info.value.data == {"requiredCapabilities": {"elicitation": {}}}
 
 
 async def test_custom_request() -> None:
