@@ -3,7 +3,11 @@
 - ``IntrospectionTokenVerifier``: RFC 7662 token introspection (POST, client credentials).
 - ``JWTVerifier``: RFC 9068 JWT access tokens checked locally against the issuer's JWK Set,
   found through RFC 8414 / OpenID Connect discovery, cached with a TTL and refetched
-  (rate-limited) when a token names an unknown ``kid`` (key rotation).
+  (rate-limited) when a token names an unknown ``kid`` (key rotation).  One fetch at a time
+  serves every waiting request (single flight, bounded by ``timeout``); a failed fetch is not
+  retried before a backoff (1 s doubling to 60 s) and the keys already known stay in use
+  meanwhile.  Verified tokens are remembered by their SHA-256 until ``exp`` (at most for the
+  keys' TTL), so a valid token is not checked in pure Python on every request.
 
 Both check the audience (RFC 8707 resource; MCP basic/authorization "Token Audience
 Binding and Validation"): a token issued for another resource is refused.  HTTP goes through
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
@@ -34,23 +40,32 @@ from .._auth.jwt import (
     token_info_from_claims,
 )
 from .._core import peerjson
-from .._errors import HTTPStatusError, RemoteProtocolError
+from .._errors import HTTPStatusError, MCPError, RemoteProtocolError
 from .._io.httpclient import HTTPClient
 from .._server.bearer import InvalidTokenError
 
 __all__ = [
     "DEFAULT_HTTP_TIMEOUT_SECONDS",
+    "DEFAULT_JWKS_MAX_RETRY_SECONDS",
     "DEFAULT_JWKS_MIN_REFETCH_SECONDS",
+    "DEFAULT_JWKS_RETRY_SECONDS",
     "DEFAULT_JWKS_TTL_SECONDS",
     "DEFAULT_MAX_METADATA_BYTES",
     "IntrospectionTokenVerifier",
     "JWTVerifier",
 ]
 
+log = logging.getLogger(__name__)
+
 DEFAULT_HTTP_TIMEOUT_SECONDS: Final = 10.0  # one introspection / metadata / JWKS fetch
 DEFAULT_MAX_METADATA_BYTES: Final = 1024 * 1024  # metadata, JWKS, introspection answers
 DEFAULT_JWKS_TTL_SECONDS: Final = 300.0  # keys are refetched this long after a fetch
 DEFAULT_JWKS_MIN_REFETCH_SECONDS: Final = 30.0  # unknown-kid refetches at most this often
+# After a failed JWKS fetch nobody tries again for this long, doubling per failure up to the
+# maximum: an issuer outage costs one fetch per backoff, not one per request.
+DEFAULT_JWKS_RETRY_SECONDS: Final = 1.0
+DEFAULT_JWKS_MAX_RETRY_SECONDS: Final = 60.0
+DEFAULT_VERIFIED_TOKEN_CACHE_ENTRIES: Final = 10_000  # tokens remembered as verified
 DEFAULT_INTROSPECTION_CACHE_SECONDS: Final = 0.0  # 0: ask every time (revocation is instant)
 DEFAULT_INTROSPECTION_CACHE_ENTRIES: Final = 10_000
 
@@ -226,6 +241,9 @@ class JWTVerifier:
         max_response_bytes: int = DEFAULT_MAX_METADATA_BYTES,
         jwks_ttl: float = DEFAULT_JWKS_TTL_SECONDS,
         min_refetch_interval: float = DEFAULT_JWKS_MIN_REFETCH_SECONDS,
+        retry_delay: float = DEFAULT_JWKS_RETRY_SECONDS,
+        max_retry_delay: float = DEFAULT_JWKS_MAX_RETRY_SECONDS,
+        max_cached_tokens: int = DEFAULT_VERIFIED_TOKEN_CACHE_ENTRIES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if any(a.lower() == "none" for a in algorithms):
@@ -246,7 +264,15 @@ class JWTVerifier:
         self._static = jwks is not None
         self._keys: list[Key] = keys_from_jwks(jwks) if jwks is not None else []
         self._fetched_at: float | None = None
-        self._lock: asyncio.Lock | None = None
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.max_cached_tokens = max_cached_tokens
+        self._inflight: asyncio.Future[None] | None = None  # the one fetch under way
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_error: BaseException | None = None
+        # SHA-256 of a verified token -> (valid until, its info), least recently used first.
+        self._verified: OrderedDict[bytes, tuple[float, TokenInfo]] = OrderedDict()
 
     async def _get_json(self, url: str) -> Any:
         status, doc = await _fetch(
@@ -284,23 +310,68 @@ class JWTVerifier:
     async def _refresh(self, *, force: bool) -> None:
         if self._static:
             return
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:  # concurrent verifications share one fetch
-            now = self.clock()
-            fetched = self._fetched_at
-            if fetched is not None:
-                if force and now - fetched < self.min_refetch_interval:
-                    return
-                if not force and now - fetched < self.jwks_ttl:
-                    return
-            if self.jwks_uri is None:
-                self.jwks_uri = await self._discover()
-            self._keys = keys_from_jwks(await self._get_json(self.jwks_uri))
-            self._fetched_at = self.clock()
+        now = self.clock()
+        fetched = self._fetched_at
+        if fetched is not None:
+            if force and now - fetched < self.min_refetch_interval:
+                return
+            if not force and now - fetched < self.jwks_ttl:
+                return
+        if now < self._retry_at:  # the last fetch failed: back off
+            if self._keys:
+                return  # the keys we had stay in use while the issuer is unreachable
+            raise RemoteProtocolError(
+                f"the issuer's keys could not be fetched ({self._last_error}); next try in "
+                f"{self._retry_at - now:.1f} s"
+            )
+        fut = self._inflight
+        if fut is None:  # single flight: every concurrent verification awaits this one
+            fut = self._inflight = asyncio.ensure_future(self._fetch_keys())
+            fut.add_done_callback(self._fetch_done)
+        try:
+            await asyncio.shield(fut)
+        except (MCPError, OSError) as exc:
+            if not self._keys:
+                raise
+            log.debug("JWKS refresh failed, keeping the keys we have: %r", exc)
+
+    def _fetch_done(self, fut: asyncio.Future[None]) -> None:
+        self._inflight = None
+        if not fut.cancelled():
+            fut.exception()  # retrieved here; each waiter re-raises it through the shield
+
+    async def _fetch_keys(self) -> None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                if self.jwks_uri is None:
+                    self.jwks_uri = await self._discover()
+                keys = keys_from_jwks(await self._get_json(self.jwks_uri))
+        except Exception as exc:
+            if isinstance(exc, TimeoutError):
+                exc = RemoteProtocolError(
+                    f"fetching the issuer's keys took longer than {self.timeout} s (timeout)"
+                )
+            self._failures += 1
+            delay = min(self.retry_delay * 2 ** (self._failures - 1), self.max_retry_delay)
+            self._retry_at = self.clock() + delay
+            self._last_error = exc
+            raise exc from None
+        if {k.kid for k in keys} != {k.kid for k in self._keys}:
+            self._verified.clear()  # a key was removed or added: verify again
+        self._keys = keys
+        self._fetched_at = self.clock()
+        self._failures = 0
+        self._retry_at = 0.0
 
     async def verify(self, token: str) -> TokenInfo | None:
         """Check ``token`` as an RFC 9068 JWT access token: signature, issuer, audience, times."""
+        digest = hashlib.sha256(token.encode()).digest()
+        hit = self._verified.get(digest)
+        if hit is not None:
+            if hit[0] > self.clock():
+                self._verified.move_to_end(digest)
+                return hit[1]
+            del self._verified[digest]
         try:
             kid = parse_jws(token).header.get("kid")
         except JWTError as exc:
@@ -322,4 +393,12 @@ class JWTVerifier:
             )
         except JWTError as exc:
             raise InvalidTokenError(str(exc)) from None
-        return token_info_from_claims(jws.claims)
+        info = token_info_from_claims(jws.claims)
+        if info.expires_at is not None and self.max_cached_tokens > 0:
+            until = float(info.expires_at)
+            if not self._static and self._fetched_at is not None:
+                until = min(until, self._fetched_at + self.jwks_ttl)  # bound to these keys
+            self._verified[digest] = (until, info)
+            while len(self._verified) > self.max_cached_tokens:
+                self._verified.popitem(last=False)
+        return info

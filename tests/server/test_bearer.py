@@ -3,6 +3,7 @@ server (our own HTTPServer on loopback)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -293,12 +294,21 @@ class FakeAS:
         self.active: dict[str, dict[str, Any]] = {}
         self.issuer = ""
         self.metadata_path = "/.well-known/oauth-authorization-server"
+        self.jwks_delay = 0.0  # seconds the JWKS answer takes (a slow issuer)
+        self.jwks_status = 200
         self.srv = HTTPServer(self.app)
 
-    def app(self, request: Request, body: bytes, responder: Responder) -> None:
+    def app(self, request: Request, body: bytes, responder: Responder) -> Any:
         path = request.target
         self.hits[path] = self.hits.get(path, 0) + 1
         ct = [(b"content-type", b"application/json")]
+        if path == "/jwks" and (self.jwks_delay or self.jwks_status != 200):
+
+            async def slow() -> None:
+                await asyncio.sleep(self.jwks_delay)
+                responder.respond(self.jwks_status, ct, json.dumps(self.jwks).encode())
+
+            return slow()
         if path == self.metadata_path:
             doc = {"issuer": self.issuer, "jwks_uri": self.srv.url + "/jwks"}
             responder.respond(200, ct, json.dumps(doc).encode())
@@ -590,3 +600,85 @@ async def test_verifier_http_errors() -> None:
         )
         with pytest.raises(HTTPStatusError):
             await t.verify(hs256(KEY1, {}))
+
+
+def jwt_claims(fake: FakeAS, **extra: Any) -> dict[str, Any]:
+    return {"iss": fake.issuer, "aud": RESOURCE, "sub": "erin", "exp": NOW + 500, **extra}
+
+
+async def test_jwks_fetch_is_single_flight_and_bounded_by_the_timeout() -> None:
+    # A slow JWKS endpoint used to serialise every request behind one fetch each
+    # (5 concurrent requests answered after 10/20/30/40/50 s).
+    async with FakeAS() as fake:
+        fake.jwks = {"keys": [oct_jwk(KEY1, "k1")]}
+        fake.jwks_delay = 0.2
+        v = JWTVerifier(fake.issuer, RESOURCE, algorithms=["HS256"], clock=lambda: NOW)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        tokens = [hs256(KEY1, jwt_claims(fake, n=i)) for i in range(5)]
+        infos = await asyncio.gather(*(v.verify(tok) for tok in tokens))
+        assert all(i is not None and i.subject == "erin" for i in infos)
+        assert fake.hits["/jwks"] == 1 and loop.time() - started < 0.4
+        fake.jwks_delay = 30.0
+        slow = JWTVerifier(
+            fake.issuer, RESOURCE, algorithms=["HS256"], clock=lambda: NOW, timeout=0.1
+        )
+        started = loop.time()
+        results = await asyncio.gather(*(slow.verify(t) for t in tokens), return_exceptions=True)
+        assert all(isinstance(r, RemoteProtocolError) for r in results)
+        assert "longer than 0.1 s (timeout)" in str(results[0])
+        assert fake.hits["/jwks"] == 2 and loop.time() - started < 1.0
+
+
+async def test_a_failed_jwks_fetch_backs_off_and_known_keys_stay_in_use() -> None:
+    async with FakeAS() as fake:
+        fake.jwks = {"keys": [oct_jwk(KEY1, "k1")]}
+        fake.jwks_status = 503
+        now = [NOW]
+        v = JWTVerifier(
+            fake.issuer, RESOURCE, algorithms=["HS256"], clock=lambda: now[0], jwks_ttl=100
+        )
+        token = hs256(KEY1, jwt_claims(fake))
+        with pytest.raises(HTTPStatusError):
+            await v.verify(token)
+        for _ in range(5):  # during the backoff nobody asks the issuer again
+            with pytest.raises(RemoteProtocolError, match=r"next try in 1\.0 s"):
+                await v.verify(token)
+        assert fake.hits["/jwks"] == 1
+        now[0] += 1.5
+        with pytest.raises(HTTPStatusError):
+            await v.verify(token)
+        assert fake.hits["/jwks"] == 2
+        with pytest.raises(RemoteProtocolError, match=r"next try in 2\.0 s"):  # doubled
+            await v.verify(token)
+        now[0] += 2.5
+        fake.jwks_status = 200
+        assert await v.verify(token) is not None
+        # The issuer goes down after the TTL: the keys we had are still used.
+        fake.jwks_status = 500
+        now[0] += 101
+        assert await v.verify(hs256(KEY1, jwt_claims(fake, n=2))) is not None
+        assert fake.hits["/jwks"] == 4
+
+
+async def test_verified_tokens_are_cached_by_hash_until_exp_and_bounded() -> None:
+    now = [NOW]
+    v = JWTVerifier(
+        "https://as.example",
+        RESOURCE,
+        jwks={"keys": [oct_jwk(KEY1, "k1")]},
+        algorithms=["HS256"],
+        clock=lambda: now[0],
+        max_cached_tokens=2,
+    )
+    claims = {"iss": "https://as.example", "aud": RESOURCE, "sub": "f", "exp": NOW + 10}
+    token = hs256(KEY1, claims)
+    first = await v.verify(token)
+    assert await v.verify(token) is first  # not verified again
+    assert list(v._verified) == [hashlib.sha256(token.encode()).digest()]
+    for n in range(3):
+        await v.verify(hs256(KEY1, {**claims, "n": n}))
+    assert len(v._verified) == 2
+    now[0] += 11 + 60  # past exp and the leeway: verified afresh, and refused
+    with pytest.raises(InvalidTokenError, match="expired"):
+        await v.verify(hs256(KEY1, {**claims, "n": 2}))
