@@ -25,6 +25,7 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core.capabilities import SUB_CAPABILITIES_SINCE, elicitation_modes, missing_message
+from .._core.elicitation import RULE as ELICITATION_RULE, answer_problem, flat_problem, flatten
 from .._core.methods import has_capability
 from .._errors import (
     INVALID_PARAMS,
@@ -32,6 +33,8 @@ from .._errors import (
     MISSING_REQUIRED_CLIENT_CAPABILITY,
     URL_ELICITATION_REQUIRED,
     ClientCapabilityError,
+    LocalProtocolError,
+    RemoteProtocolError,
     RPCError,
 )
 
@@ -218,6 +221,13 @@ def check_client_can(ctx: Context, method: str, params: dict[str, Any]) -> None:
             )
         if mode not in elicitation_modes(caps, version):
             raise _refuse(ctx, ("elicitation", mode))
+        if mode == "form":
+            problem = flat_problem(params.get("requestedSchema"))
+            if problem is not None:
+                # Refused here, in the handler that asks, instead of sent and failing there.
+                raise LocalProtocolError(
+                    f"cannot elicit: {problem} ({ELICITATION_RULE})", INVALID_PARAMS
+                )
     elif method == "sampling/createMessage":
         if params.get("tools") and not has_capability(caps, ("sampling", "tools")):
             raise _refuse(ctx, ("sampling", "tools"))
@@ -249,7 +259,7 @@ async def request_inputs(
 
         keys = list(requests)
         values = await asyncio.gather(*(one(k) for k in keys))
-        return dict(zip(keys, values, strict=True))
+        return _checked(requests, dict(zip(keys, values, strict=True)))
     rnd = _round(ctx)
     missing = {k: v for k, v in requests.items() if k not in rnd.responses}
     if missing:
@@ -267,7 +277,29 @@ async def request_inputs(
             raise RPCError(
                 INVALID_PARAMS, f"Invalid params: inputResponses[{key!r}]: {exc}"
             ) from None
-    return out
+    return _checked(requests, out)
+
+
+def _checked(requests: dict[str, t.InputRequest], answers: dict[str, Any]) -> dict[str, Any]:
+    """An accepted form elicitation must match the schema we sent; anything else is the
+    client's error, not data for the handler (2025-11-25 client/elicitation.mdx: servers
+    SHOULD validate received data against the requested schema)."""
+    for key, answer in answers.items():
+        req = requests[key]
+        if req.method != "elicitation/create" or not isinstance(answer, t.ElicitResult):
+            continue
+        schema = (req.params or {}).get("requestedSchema")
+        if answer.action != "accept" or not isinstance(schema, dict):
+            continue
+        content = {} if answer.content is UNSET else answer.content
+        problem = answer_problem(content, schema)
+        if problem is not None:
+            raise RemoteProtocolError(
+                f"Invalid params: the client's answer to elicitation {key!r} does not match "
+                f"the requested schema: {problem} ({ELICITATION_RULE})",
+                INVALID_PARAMS,
+            )
+    return answers
 
 
 _PARAMS: Final = {
@@ -334,7 +366,7 @@ def _schema_of(schema: Any) -> dict[str, Any]:
     built, wrapped = _output_schema(schema, "the elicitation schema")
     if wrapped:
         raise TypeError(f"an elicitation schema must describe an object, got {schema!r}")
-    return built
+    return flatten(built)
 
 
 async def _one(ctx: Context, key: str | None, method: str, params: Any, result_type: Any) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
+import msgspec
 import pytest
 from msgspec import UNSET
 
@@ -147,3 +149,137 @@ async def test_stateless_http_with_a_handshake_client_says_why_there_is_no_input
 
         async with mcplite.connect(f"http://127.0.0.1:{srv.port}/mcp", elicitation=_form) as c2:
             assert await _text(c2, "ask2") == "ada"
+
+
+# ------------------------------------------------------------------ item 3: elicitation
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "color": {"type": "string", "enum": ["red", "blue"]},
+        "age": {"type": "integer", "minimum": 18},
+        "name": {"type": "string"},
+    },
+    "required": ["name"],
+}
+
+
+def elicit_server(schema: Any = SCHEMA) -> Server:
+    server = Server("elicit")
+
+    @server.tool()
+    async def ask(ctx: Context) -> str:
+        try:
+            answer = await ctx.elicit("Tell me", schema)
+        except mcplite.ProtocolError as exc:
+            return f"{type(exc).__name__}: {exc.message}"
+        return f"trusted: {answer.content}"
+
+    return server
+
+
+@pytest.mark.parametrize("era", ["2025-11-25", None])
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ({"name": "a", "color": "green"}, "$.color"),
+        ({"name": "a", "age": 3}, "$.age"),
+        ({"name": 7}, "$.name"),
+        ({"color": "red"}, "name"),
+    ],
+)
+async def test_an_answer_outside_the_schema_is_an_error_not_data(
+    era: str | None, content: dict[str, Any], problem: str
+) -> None:
+    async def answer(p: t.ElicitParams) -> t.ElicitResult:
+        return t.ElicitResult(action="accept", content=content)
+
+    async with mcplite.connect(elicit_server(), protocol_version=era, elicitation=answer) as c:
+        text = await _text(c, "ask")
+    assert text.startswith("RemoteProtocolError: Invalid params: the client's answer"), text
+    assert problem in text and "2025-11-25 client/elicitation" in text
+
+
+async def test_a_valid_answer_is_trusted_and_decline_needs_no_content() -> None:
+    async def answer(p: t.ElicitParams) -> t.ElicitResult:
+        return t.ElicitResult(action="accept", content={"name": "a", "age": 30, "color": "red"})
+
+    async with mcplite.connect(elicit_server(), elicitation=answer) as c:
+        assert (await _text(c, "ask")).startswith("trusted:")
+
+    async def decline(p: t.ElicitParams) -> t.ElicitResult:
+        return t.ElicitResult(action="decline")
+
+    async with mcplite.connect(elicit_server(), elicitation=decline) as c:
+        assert await _text(c, "ask") == "trusted: UNSET"
+
+
+@pytest.mark.parametrize("era", ["2025-11-25", None])
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        (
+            {"type": "object", "properties": {"addr": {"type": "object", "properties": {}}}},
+            "property 'addr' is a nested object",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"xs": {"type": "array", "items": {"type": "object"}}},
+            },
+            "property 'xs' is an array of something other than enum values",
+        ),
+        ({"type": "object", "properties": {"r": {"$ref": "#/$defs/R"}}}, "property 'r' uses $ref"),
+        ({"type": "array"}, "requestedSchema must be"),
+    ],
+)
+async def test_a_non_flat_schema_is_refused_when_the_handler_asks(
+    era: str | None, schema: dict[str, Any], problem: str
+) -> None:
+    asked: list[t.ElicitParams] = []
+
+    async def answer(p: t.ElicitParams) -> t.ElicitResult:
+        asked.append(p)
+        return t.ElicitResult(action="decline")
+
+    async with mcplite.connect(
+        elicit_server(schema), protocol_version=era, elicitation=answer
+    ) as c:
+        text = await _text(c, "ask")
+    assert text.startswith("LocalProtocolError: cannot elicit: "), text
+    assert problem in text
+    assert asked == []  # never sent
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Form(msgspec.Struct):
+    name: str
+    nick: str | None = None
+    color: Color = Color.RED
+
+
+async def test_a_schema_from_a_type_is_sent_in_the_flat_form() -> None:
+    seen: list[Any] = []
+
+    async def answer(p: t.ElicitParams) -> t.ElicitResult:
+        seen.append(p.requested_schema)
+        return t.ElicitResult(action="accept", content={"name": "a", "color": "blue"})
+
+    async with mcplite.connect(elicit_server(Form), elicitation=answer) as c:
+        assert (await _text(c, "ask")).startswith("trusted:")
+    assert seen == [
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "nick": {"type": "string"},
+                "color": {"type": "string", "enum": ["blue", "red"], "default": "red"},
+            },
+            "required": ["name"],
+        }
+    ]
