@@ -44,6 +44,7 @@ from .._server.input import (
 )
 from .._server.prompts import PromptRegistry
 from .._server.resources import ResourceRegistry
+from .._server.stamp import CACHEABLE_METHODS, CacheHint, CacheScope, stamp
 from .._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
 from .._server.tools import ToolRegistry
 
@@ -128,6 +129,7 @@ class Server:
         self._routes: dict[str, _Route] = {}
         self._notification_handlers: dict[str, Callable[[Session, Any], Awaitable[None]]] = {}
         self._middleware: list[Middleware] = []
+        self._cache_hints: dict[str, CacheHint] = {}
         self._caps: t.ServerCapabilities | None = None
         # Capabilities to advertise even with nothing registered.  Any handler can log
         # through ctx.log, so logging is on unless turned off.
@@ -158,6 +160,24 @@ class Server:
                 ext.contribute(caps)
             self._caps = caps
         return caps
+
+    def cache_hint(self, method: str, *, ttl_ms: int = 0, scope: CacheScope = "private") -> None:
+        """The ``ttlMs`` and ``cacheScope`` of ``method``'s 2026-07-28 results (SEP-2549):
+        ``"tools/list"``, ``"prompts/list"``, ``"resources/list"``,
+        ``"resources/templates/list"`` or ``"resources/read"``.  Default: ``ttl_ms=0``
+        (immediately stale) and ``"private"`` (not shared across authorization contexts);
+        a result a handler built with its own values keeps them."""
+        if method not in CACHEABLE_METHODS:
+            raise ValueError(
+                f"cache_hint: method must be one of {', '.join(sorted(CACHEABLE_METHODS))}, "
+                f"got {method!r}"
+            )
+        if ttl_ms < 0 or scope not in ("public", "private"):
+            raise ValueError(
+                f'cache_hint: ttl_ms must be >= 0 and scope "public" or "private", got '
+                f"{ttl_ms!r} and {scope!r}"
+            )
+        self._cache_hints[method] = CacheHint(ttl_ms, scope)
 
     def enable(self, feature: str) -> None:
         """Advertise a capability even with nothing registered yet (e.g. "tools")."""
@@ -449,7 +469,7 @@ class Server:
                 ) from None
         client = event.client
         if client is not None and client.stateless:
-            _stamp_stateless(result, self.info)
+            result = stamp(result, self.info, event.method, self._cache_hints.get(event.method))
         return result
 
     def _run(self, ctx: Context, route: _Route, params: Any) -> Awaitable[Any]:
@@ -576,21 +596,3 @@ class Server:
             hook = getattr(ext, "list_changed", None)
             if hook is not None:
                 hook(kind)
-
-
-def _stamp_stateless(result: Any, info: t.Implementation) -> None:
-    # 2026-07-28 schema.ts Result: servers MUST include resultType; server identity rides
-    # in _meta (io.modelcontextprotocol/serverInfo), not in a handshake.
-    if getattr(result, "result_type", None) is UNSET:
-        result.result_type = "complete"
-    # SEP-2549 CacheableResult: ttlMs and cacheScope are required on list/read results.
-    # Default: immediately stale, and never shared across authorization contexts.
-    if getattr(result, "ttl_ms", None) is UNSET:
-        result.ttl_ms = 0
-    if getattr(result, "cache_scope", None) is UNSET:
-        result.cache_scope = "private"
-    meta = getattr(result, "meta", None)
-    if meta is UNSET:
-        result.meta = {t.META_SERVER_INFO: info}
-    elif isinstance(meta, dict) and t.META_SERVER_INFO not in meta:
-        meta[t.META_SERVER_INFO] = info
