@@ -46,6 +46,10 @@ R = TypeVar("R")
 DEFAULT_DISCOVER_TIMEOUT_SECONDS: Final = 10.0
 DEFAULT_MAX_INPUT_ROUNDS: Final = 10  # 2026-07-28 MRTR: give up after this many rounds
 DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS: Final = 300.0  # wait for elicitation/complete
+# Server->client requests (sampling, elicitation, roots) handled at once; beyond it the
+# server gets a -32603 "busy" answer.  A user answers one elicitation at a time; 16 leaves
+# room for parallel sampling without letting a flooding server grow the client unbounded.
+DEFAULT_MAX_SERVER_REQUESTS: Final = 16
 DEFAULT_CLIENT_NAME: Final = "mcplite"
 
 RootsHandler = Callable[[], Awaitable[list[t.Root]] | list[t.Root]]
@@ -109,6 +113,7 @@ class Client(ClientAPI):
         log_level: str | None = None,
         listen: bool = True,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+        max_server_requests: int = DEFAULT_MAX_SERVER_REQUESTS,
     ) -> None:
         self._transport_factory = transport
         self.info = t.Implementation(name=name, version=version)
@@ -132,6 +137,7 @@ class Client(ClientAPI):
         self.log_level = log_level
         self.listen_enabled = listen
         self.max_json_depth = max_json_depth
+        self.max_server_requests = max_server_requests
         self.session: Session | None = None
         self.transport: Transport | None = None
         self.server_info: t.Implementation | None = None
@@ -194,6 +200,8 @@ class Client(ClientAPI):
             on_request=self._on_request,
             on_notification=self._on_notification,
             request_timeout=self.request_timeout,
+            max_in_flight=self.max_server_requests,
+            in_flight_option="max_server_requests",
         )
         if hasattr(transport, "on_request_error"):
             transport.on_request_error = self.session.fail_request

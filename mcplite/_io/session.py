@@ -92,9 +92,11 @@ class Session:
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT_REQUESTS,
         drain_timeout: float = DEFAULT_DRAIN_TIMEOUT_SECONDS,
         budget: InFlightBudget | None = None,
+        in_flight_option: str = "max_in_flight",
     ) -> None:
         self.protocol = protocol
         self.budget = budget
+        self.in_flight_option = in_flight_option  # named in the refusal
         self.transport = transport
         self.on_request = on_request
         self.on_notification = on_notification
@@ -186,7 +188,11 @@ class Session:
                 for event in proto_receive(data):
                     kind = type(event)
                     if kind is RequestReceived:
-                        self._start_handler(event)  # type: ignore[arg-type]
+                        refusal = self._start_handler(event)  # type: ignore[arg-type]
+                        if refusal is not None:
+                            # Answered before reading on: a peer flooding us with requests
+                            # while not reading our answers stops being read (bounded).
+                            await refusal
                     elif kind is ResponseReceived:
                         fut = self._futures.get(event.id)  # type: ignore[attr-defined]
                         if fut is not None and not fut.done():
@@ -225,7 +231,7 @@ class Session:
             if self.on_notification is not None:
                 res = self.on_notification(self, event)
                 if res is not None:
-                    self._spawn(res)
+                    self._spawn_bounded(res, event.method)
         elif kind is CancelRequested:
             task = self._handlers.get(event.id)
             if task is not None:
@@ -236,13 +242,24 @@ class Session:
             if cb is not None:
                 res = cb(event.progress, event.total, event.message)
                 if res is not None:
-                    self._spawn(res)
+                    self._spawn_bounded(res, "a progress callback")
         elif kind is SessionReady:
             self.ready.set()
         elif kind is BatchReceived and event.size:
             self._batches[event.n] = [event.size]
         elif kind is MessageDropped:
             log.debug("dropping %s", event.reason)
+
+    def _spawn_bounded(self, aw: Awaitable[Any], what: str) -> None:
+        # A peer flooding notifications faster than their handlers finish: beyond
+        # max_in_flight running at once, further ones are dropped (awaiting them here could
+        # deadlock a handler that waits for a response this reader must read).
+        if len(self._background) >= self.max_in_flight:
+            log.debug("%d notification handlers running: %s dropped", len(self._background), what)
+            if inspect.iscoroutine(aw):
+                aw.close()
+            return
+        self._spawn(aw)
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)
@@ -261,31 +278,26 @@ class Session:
 
     # ------------------------------------------------------------------ handling
 
-    def _start_handler(self, event: RequestReceived) -> None:
+    def _start_handler(self, event: RequestReceived) -> Awaitable[None] | None:
+        """Start the handler, or return the refusal to send (awaited by the reader)."""
         budget = self.budget
         if self.on_request is None:
-            self._spawn(self._refuse(event, -32601, f"Method not found: {event.method}"))
-            return
+            return self._refuse(event, -32601, f"Method not found: {event.method}")
         if len(self._handlers) >= self.max_in_flight:
-            self._spawn(
-                self._refuse(
-                    event,
-                    INTERNAL_ERROR,
-                    f"Server busy: {self.max_in_flight} requests already in flight in this "
-                    "session (max_in_flight); retry later",
-                )
+            return self._refuse(
+                event,
+                INTERNAL_ERROR,
+                f"{self.protocol.role.capitalize()} busy: {self.max_in_flight} requests "
+                "already in flight in this session "
+                f"({self.in_flight_option}); retry later",
             )
-            return
         if budget is not None and budget.used >= budget.limit:
-            self._spawn(
-                self._refuse(
-                    event,
-                    INTERNAL_ERROR,
-                    f"Server busy: {budget.limit} requests already in flight on this server "
-                    "(max_in_flight_total); retry later",
-                )
+            return self._refuse(
+                event,
+                INTERNAL_ERROR,
+                f"Server busy: {budget.limit} requests already in flight on this server "
+                "(max_in_flight_total); retry later",
             )
-            return
         task = asyncio.get_running_loop().create_task(self._run_handler(event))
         self._handlers[event.id] = task
         if budget is not None:
@@ -293,6 +305,7 @@ class Session:
             # runs its body.
             budget.used += 1
             task.add_done_callback(budget.release)
+        return None
 
     async def _refuse(self, event: RequestReceived, code: int, message: str) -> None:
         await self._reply(event, self.protocol.respond_error(event.id, code, message))

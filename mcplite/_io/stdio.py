@@ -30,6 +30,9 @@ DEFAULT_TERMINATE_WAIT_SECONDS: Final = 1.0
 DEFAULT_STDERR_CAPTURE_BYTES: Final = 64 * 1024
 # Flush the writer once this much is buffered (keeps memory bounded under a slow reader).
 DEFAULT_WRITE_HIGH_WATER_BYTES: Final = 1024 * 1024
+# On close, what is still buffered gets this long to reach a peer that may have stopped
+# reading; then the pipe is dropped (a close must never hang on a peer).
+DEFAULT_FLUSH_TIMEOUT_SECONDS: Final = 1.0
 
 RequestId = int | str
 
@@ -44,7 +47,9 @@ class StreamTransport:
         *,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         read_chunk_bytes: int = DEFAULT_READ_CHUNK_BYTES,
+        flush_timeout: float = DEFAULT_FLUSH_TIMEOUT_SECONDS,
     ) -> None:
+        self.flush_timeout = flush_timeout
         self._reader = reader
         self._writer = writer
         self._splitter = LineSplitter(max_line_bytes)
@@ -95,10 +100,18 @@ class StreamTransport:
         if self._closed:
             return
         self._closed = True
+        writer = self._writer
+        try:
+            async with asyncio.timeout(self.flush_timeout):
+                await writer.drain()
+        except TimeoutError:
+            abort = getattr(writer.transport, "abort", None)
+            if abort is not None:
+                abort()  # the peer stopped reading: drop what it will never take
+        except (ConnectionError, OSError, RuntimeError):
+            pass
         with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            await self._writer.drain()
-        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            self._writer.close()
+            writer.close()
 
 
 class _FileReader:
@@ -259,7 +272,17 @@ class StdioClientTransport(StreamTransport):
             raise ConnectionClosed(f"the server process closed its stdout{detail}") from None
 
     async def aclose(self) -> None:
-        """stdin EOF -> wait -> SIGTERM -> wait -> SIGKILL; bounded in time."""
+        """stdin EOF -> wait -> SIGTERM -> wait -> SIGKILL; bounded in time.
+
+        The child is reaped whatever happens: if this is cancelled part way (a caller's
+        own timeout), the child is killed and reaped on the way out, never left running.
+        """
+        try:
+            await self._close_child()
+        finally:
+            await self._reap()
+
+    async def _close_child(self) -> None:
         await super().aclose()
         proc = self.process
         if proc.returncode is None:
@@ -270,15 +293,25 @@ class StdioClientTransport(StreamTransport):
                 proc.terminate()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(proc.wait(), self.terminate_wait)
+
+    async def _reap(self) -> None:
+        proc = self.process
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-        if self._stderr_task is not None:
+                proc.kill()  # SIGKILL cannot be ignored
+        task = self._stderr_task
+        if task is not None:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stderr_task, self.terminate_wait)
-            if not self._stderr_task.done():
-                self._stderr_task.cancel()
+                await asyncio.wait_for(asyncio.shield(task), self.terminate_wait)
+            if not task.done():
+                task.cancel()
+        # Close our ends of the child's pipes: asyncio sees the exit only once they are
+        # closed, and a stdout reader paused on a full buffer (a flooding child) never
+        # would be.  ``Process`` has no public handle on its transport.
+        transport = getattr(proc, "_transport", None)
+        if transport is not None:
+            transport.close()
+        await proc.wait()
 
 
 async def spawn_stdio(

@@ -608,3 +608,33 @@ async def test_not_started() -> None:
     client = mcplite.connect(mcplite.Server("x"))
     with pytest.raises(mcplite.LocalProtocolError, match="not started"):
         await client.list_tools()
+
+
+async def test_server_requests_beyond_the_bound_are_answered_busy() -> None:
+    hang = asyncio.Event()
+
+    async def roots() -> list[t.Root]:
+        await hang.wait()
+        return []
+
+    async def handler(msg: dict[str, Any], peer: Peer) -> None:
+        for i in range(3):
+            await peer.send({"jsonrpc": "2.0", "id": f"s{i}", "method": "roots/list"})
+        await peer.answer(msg, {"tools": []})
+
+    client, peer, task = await start(
+        handler, protocol_version="2025-11-25", roots=roots, max_server_requests=1
+    )
+    await client.list_tools()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while len([m for m in peer.seen if "error" in m]) < 2:
+        assert loop.time() < deadline
+        await asyncio.sleep(0.01)
+    errors = [m for m in peer.seen if "error" in m]
+    assert [m["id"] for m in errors] == ["s1", "s2"]
+    assert errors[0]["error"]["code"] == -32603
+    assert "Client busy: 1 requests already in flight" in errors[0]["error"]["message"]
+    assert "(max_server_requests)" in errors[0]["error"]["message"]
+    hang.set()
+    await stop(client, task)
