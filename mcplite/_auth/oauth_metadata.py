@@ -12,6 +12,7 @@ Issuer Validation").
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -241,12 +242,66 @@ def resource_matches(resource: str, server_url: str) -> bool:
     return theirs == mine or theirs.startswith(mine + "/")
 
 
+_HTTPS_RULE: Final = (
+    "OAuth 2.1 §1.5 and MCP basic/authorization 'Communication Security': authorization "
+    "server endpoints MUST be served over https; plain http only to a loopback host"
+)
+
+
+def address_class(host: str) -> str | None:
+    """ "loopback", "link-local", "private" (or unspecified, multicast, reserved) for a
+    host that is such an address (or ``localhost``), else None (a public address or a
+    name, which this pure check does not resolve)."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return "loopback"
+    try:
+        ip = ipaddress.ip_address(name.partition("%")[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private or ip.is_unspecified or ip.is_multicast or ip.is_reserved:
+        return "private"
+    return None
+
+
 def check_endpoint(url: str, what: str) -> str:
-    """An endpoint the client will call: http(s) only (no ``javascript:``/``data:``)."""
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("https", "http"):
-        raise OAuthError(f"{what}: expected an https URL, got {url[:100]!r}")
-    return url
+    """An endpoint the client will call or open: https, or http to a loopback host."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "https" or (
+        scheme == "http" and address_class(parts.hostname or "") == "loopback"
+    ):
+        return url
+    raise OAuthError(f"{what} {url[:200]!r} refused: {_HTTPS_RULE}")
+
+
+def check_metadata_url(url: str, what: str, server_url: str, *, allow_private: bool) -> str:
+    """A metadata document the client will fetch: ``check_endpoint``, and never from a
+    link-local, private or loopback address unless the MCP server is itself there (its own
+    origin is always allowed) or the user opted in (``allow_private``): a challenge's
+    ``resource_metadata`` or a PRM's ``authorization_servers`` is chosen by the server,
+    and must not make the client fetch from the network it sits in (SSRF; MCP
+    basic/authorization "Security Considerations")."""
+    check_endpoint(url, what)
+    if allow_private:
+        return url
+    host = urlsplit(url).hostname or ""
+    kind = address_class(host)
+    if kind is None or _origin(url) == _origin(server_url):
+        return url
+    server_kind = address_class(urlsplit(server_url).hostname or "")
+    if kind == server_kind or (kind == "private" and server_kind == "loopback"):
+        return url  # a local deployment: the MCP server is on that network itself
+    raise OAuthError(
+        f"{what} {url[:200]!r} refused: it is on a {kind} address and the MCP server is "
+        "not; pass allow_private_metadata=True to fetch metadata from a private network"
+    )
 
 
 # ---------------------------------------------------------------- scopes and iss

@@ -21,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
+from urllib.parse import urlsplit
 
 from .._auth.jose import PrivateKey, load_private_key, s256
 from .._auth.oauth_metadata import (
@@ -32,12 +34,14 @@ from .._auth.oauth_metadata import (
     OAuthError,
     ProtectedResourceMetadata,
     TokenResponse,
+    address_class,
     as_metadata_candidates,
     authorization_url,
     canonical_resource,
     challenge_param,
     check_endpoint,
     check_iss,
+    check_metadata_url,
     choose_auth_method,
     decode_json,
     legacy_metadata,
@@ -119,8 +123,12 @@ class OAuthClient:
         storage: TokenStorage | None = None,
         http: HTTPClient | None = None,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN_SECONDS,
+        allow_private_metadata: bool = False,
     ) -> None:
         self.server_url = server_url
+        # Fetch metadata named by the server from private/link-local/loopback addresses
+        # even when the MCP server is not on them (SSRF guard off).
+        self.allow_private_metadata = allow_private_metadata
         self.grant = grant
         self.client_id = client_id
         self.client_secret = client_secret
@@ -241,7 +249,7 @@ class OAuthClient:
         """Protected resource then authorization server metadata (fresh on every call)."""
         prm: ProtectedResourceMetadata | None = None
         for url in prm_candidates(self.server_url, resource_metadata):
-            status, body = await self._web.get(url)
+            status, body = await self._get_metadata(url, "protected resource metadata")
             if status == 200:
                 prm = decode_json(body, ProtectedResourceMetadata, "protected resource metadata")
                 break
@@ -253,7 +261,12 @@ class OAuthClient:
                 )
             if not prm.authorization_servers:
                 raise OAuthError("protected resource metadata lists no authorization_servers")
-            issuer = check_endpoint(prm.authorization_servers[0], "authorization server")
+            issuer = check_metadata_url(
+                prm.authorization_servers[0],
+                "authorization server",
+                self.server_url,
+                allow_private=self.allow_private_metadata,
+            )
             resource = prm.resource
         else:  # 2025-03-26: the MCP server's origin is the authorization server
             issuer = legacy_metadata(self.server_url).issuer
@@ -263,7 +276,7 @@ class OAuthClient:
 
     async def _as_metadata(self, issuer: str) -> AuthorizationServerMetadata:
         for url in as_metadata_candidates(issuer):
-            status, body = await self._web.get(url)
+            status, body = await self._get_metadata(url, "authorization server metadata")
             if status != 200:
                 continue
             asm: AuthorizationServerMetadata = decode_json(
@@ -279,6 +292,40 @@ class OAuthClient:
                 raise OAuthError(f"authorization server {issuer!r} does not support PKCE S256")
             return asm
         return legacy_metadata(issuer)
+
+    async def _get_metadata(self, url: str, what: str) -> tuple[int, bytes]:
+        """GET a metadata document after the transport and address rules."""
+        check_metadata_url(url, what, self.server_url, allow_private=self.allow_private_metadata)
+        if not self.allow_private_metadata:
+            await self._check_resolved(url, what)
+        return await self._web.get(url)
+
+    async def _check_resolved(self, url: str, what: str) -> None:
+        """The address rule for a host name: where it resolves (a name pointing at, say,
+        169.254.169.254 is refused like the address itself)."""
+        parts, server = urlsplit(url), urlsplit(self.server_url)
+        host = parts.hostname or ""
+        if host == server.hostname or address_class(host) is not None:
+            return  # the server's own host, or an address already judged
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, parts.port or 443, type=socket.SOCK_STREAM
+            )
+        except OSError:
+            return  # the GET itself fails and says so
+        for info in infos:
+            address = str(info[4][0])
+            literal = f"[{address}]" if ":" in address else address
+            try:
+                check_metadata_url(
+                    f"{parts.scheme}://{literal}/", what, self.server_url, allow_private=False
+                )
+            except OAuthError:
+                raise OAuthError(
+                    f"{what} {url[:200]!r} refused: {host} resolves to {address}, a "
+                    f"{address_class(address)} address, and the MCP server is not on that "
+                    "network; pass allow_private_metadata=True to allow it"
+                ) from None
 
     async def _client_for(self, ctx: _Context) -> ClientInformation:
         stored = await self.storage.get_client(ctx.issuer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from typing import Any
 
 import pytest
@@ -25,12 +26,14 @@ from mcplite._auth.oauth_metadata import (
     ClientInformation,
     OAuthError,
     ProtectedResourceMetadata,
+    address_class,
     as_metadata_candidates,
     authorization_url,
     canonical_resource,
     challenge_param,
     check_endpoint,
     check_iss,
+    check_metadata_url,
     choose_auth_method,
     decode_json,
     error_message,
@@ -40,6 +43,8 @@ from mcplite._auth.oauth_metadata import (
     resource_matches,
     select_scopes,
 )
+from mcplite._client.oauth import OAuthClient
+from mcplite._client.oauth_grants import ClientCredentials
 
 EC_PKCS8 = """\
 -----BEGIN PRIVATE KEY-----
@@ -388,3 +393,66 @@ def test_json_and_error_bodies() -> None:
     assert err.status == 401
     plain = error_message("token", 500, b"<html>")
     assert plain.error is None and "HTTP 500: <html>" in str(plain)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://as.example/token", True),
+        ("http://127.0.0.1:9000/token", True),
+        ("http://localhost/token", True),
+        ("http://[::1]:8080/token", True),
+        ("http://as.example/token", False),  # the client secret would go in clear
+        ("http://10.0.0.7/token", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_endpoints_need_https_except_on_loopback(url: str, ok: bool) -> None:
+    if ok:
+        assert check_endpoint(url, "token endpoint") == url
+    else:
+        with pytest.raises(OAuthError, match=r"token endpoint .* refused: OAuth 2\.1 §1\.5"):
+            check_endpoint(url, "token endpoint")
+
+
+@pytest.mark.parametrize(
+    ("url", "server", "allow", "refused"),
+    [
+        ("https://169.254.169.254/latest", "https://mcp.example/mcp", False, "link-local"),
+        ("http://169.254.169.254/latest", "http://127.0.0.1:8000/mcp", False, "https"),
+        ("https://[fe80::1]/m", "http://localhost:8000/mcp", False, "link-local"),
+        ("https://10.1.2.3/m", "https://mcp.example/mcp", False, "private"),
+        ("https://192.168.1.1/m", "https://mcp.example/mcp", False, "private"),
+        ("http://127.0.0.1:9000/m", "https://mcp.example/mcp", False, "loopback"),
+        ("https://[::ffff:169.254.169.254]/m", "https://mcp.example/mcp", False, "link-local"),
+        ("https://10.1.2.3/m", "https://10.1.2.9/mcp", False, None),  # the server's network
+        ("http://127.0.0.1:9000/m", "http://127.0.0.1:8000/mcp", False, None),
+        ("https://mcp.example/.well-known/x", "https://mcp.example/mcp", False, None),
+        ("https://10.1.2.3/m", "https://mcp.example/mcp", True, None),  # opted in
+        ("https://auth.example/m", "https://mcp.example/mcp", False, None),
+    ],
+)
+def test_metadata_is_never_fetched_from_the_clients_network(
+    url: str, server: str, allow: bool, refused: str | None
+) -> None:
+    if refused is None:
+        assert check_metadata_url(url, "metadata", server, allow_private=allow) == url
+    else:
+        with pytest.raises(OAuthError, match=refused) as info:
+            check_metadata_url(url, "metadata", server, allow_private=allow)
+        assert url[:30] in str(info.value)
+
+
+async def test_oauth_client_refuses_a_challenge_pointing_at_link_local_metadata() -> None:
+    oauth = OAuthClient("https://mcp.example/mcp", ClientCredentials(), client_id="c")
+    try:
+        with pytest.raises(OAuthError, match=r"'https://169\.254\.169\.254/x' refused"):
+            await oauth.discover("https://169.254.169.254/x")
+        # A name is judged by where it resolves: this machine's own name is not public.
+        name = socket.gethostname()
+        addresses = {str(i[4][0]) for i in socket.getaddrinfo(name, 443, type=socket.SOCK_STREAM)}
+        if any(address_class(a) is not None for a in addresses):
+            with pytest.raises(OAuthError, match=f"{name} resolves to"):
+                await oauth.discover(f"https://{name}/.well-known/oauth-protected-resource")
+    finally:
+        await oauth.aclose()
