@@ -224,6 +224,11 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
             file=sys.stderr,
         )
         return EXIT_SERVER_ERROR
+    except BrokenPipeError:
+        # Our own output's reader went away (`... | head -1`): main() exits quietly.  A
+        # broken pipe to the server never arrives bare: the transport reports it as
+        # ConnectionClosed.
+        raise
     except (TransportError, OSError) as exc:
         print(f"mcplite: connection failed: {exc}", file=sys.stderr)
         return EXIT_CONNECTION
@@ -441,7 +446,30 @@ _COMMANDS: Final = {
 }
 
 
+def _quiet_stdout() -> None:
+    # Nothing more can reach the reader; point fd 1 at /dev/null so the interpreter's own
+    # flush at exit does not print "Exception ignored ... BrokenPipeError".
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``mcplite`` command.  A closed stdout (``mcplite inspect ... | head -1``) ends
+    it quietly with status 0, as for any filter whose reader has what it wanted."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_OK
+    return code
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command_line: list[str] = []
     if "--" in argv:

@@ -126,9 +126,11 @@ class Client(ClientAPI):
         self._elicitation_modes = tuple(elicitation_modes)
         self.on_notification = on_notification
         self.on_logging_message = on_logging_message
-        self.on_tools_list_changed = on_tools_list_changed
-        self.on_prompts_list_changed = on_prompts_list_changed
-        self.on_resources_list_changed = on_resources_list_changed
+        self._list_callbacks: dict[str, Callback | None] = {
+            "tools": on_tools_list_changed,
+            "prompts": on_prompts_list_changed,
+            "resources": on_resources_list_changed,
+        }
         self.on_resource_updated = on_resource_updated
         self.on_elicitation_complete = on_elicitation_complete
         self.request_timeout = request_timeout
@@ -152,6 +154,50 @@ class Client(ClientAPI):
         self._acked: set[str] = set()
         self._ack_event = asyncio.Event()
         self._elicitations: dict[str, asyncio.Event] = {}
+
+    # ------------------------------------------------------------------ list callbacks
+
+    # 2026-07-28 delivers list changes only on a subscriptions/listen that asked for them:
+    # assigning a callback after connect() reopens the listen with the new filter, so it
+    # works as it does in the handshake era.
+    def _set_list_callback(self, kind: str, callback: Callback | None) -> None:
+        before = self._list_callbacks[kind] is not None
+        self._list_callbacks[kind] = callback
+        if before != (callback is not None) and self._listen_may_restart():
+            self._restart_listen()
+
+    def _listen_may_restart(self) -> bool:
+        if self.session is None or self.session.closed.is_set() or not self.stateless:
+            return False
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    @property
+    def on_tools_list_changed(self) -> Callback | None:
+        return self._list_callbacks["tools"]
+
+    @on_tools_list_changed.setter
+    def on_tools_list_changed(self, callback: Callback | None) -> None:
+        self._set_list_callback("tools", callback)
+
+    @property
+    def on_prompts_list_changed(self) -> Callback | None:
+        return self._list_callbacks["prompts"]
+
+    @on_prompts_list_changed.setter
+    def on_prompts_list_changed(self, callback: Callback | None) -> None:
+        self._set_list_callback("prompts", callback)
+
+    @property
+    def on_resources_list_changed(self) -> Callback | None:
+        return self._list_callbacks["resources"]
+
+    @on_resources_list_changed.setter
+    def on_resources_list_changed(self, callback: Callback | None) -> None:
+        self._set_list_callback("resources", callback)
 
     # ------------------------------------------------------------------ capabilities
 

@@ -22,9 +22,14 @@ def connect(
     auth: HTTPAuth | None = None,
     http_options: Mapping[str, Any] | None = None,
     transport: str = "streamable-http",
+    max_line_bytes: int | None = None,
     **options: Any,
 ) -> Client:
     """A ``Client`` for ``target``; use it as ``async with connect(...) as client``.
+
+    For a command: ``max_line_bytes`` is the longest stdio line (message) accepted from the
+    server (``DEFAULT_MAX_LINE_BYTES``, 4 MiB); a longer response fails its request at once
+    with an error that says so.
 
     ``target`` is a command list (a stdio server subprocess), an ``http(s)://`` URL
     (streamable HTTP), a ``Server`` (in memory, same process) or any ``Transport``.
@@ -43,6 +48,9 @@ def connect(
     is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
     if not is_url and (headers is not None or auth is not None or http_options is not None):
         raise ValueError("headers, auth and http_options apply to an http(s):// URL target only")
+    is_command = not isinstance(target, (str, Acceptor, Transport))
+    if max_line_bytes is not None and not is_command:
+        raise ValueError("max_line_bytes applies to a command (stdio) target only")
     if isinstance(target, Acceptor) and not isinstance(target, Transport):
         server = target  # a Server (duck-typed: the client layer never imports the server)
 
@@ -85,6 +93,10 @@ def connect(
     async def stdio() -> Transport:
         from .._io.stdio import spawn_stdio
 
-        return await spawn_stdio(command, env=env, cwd=cwd, stderr=stderr)
+        if max_line_bytes is None:
+            return await spawn_stdio(command, env=env, cwd=cwd, stderr=stderr)
+        return await spawn_stdio(
+            command, env=env, cwd=cwd, stderr=stderr, max_line_bytes=max_line_bytes
+        )
 
     return Client(stdio, **options)

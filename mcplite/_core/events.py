@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol as TypingProtocol
+from typing import Any, Protocol as TypingProtocol
 
 import msgspec
 
@@ -36,6 +36,9 @@ class RequestReceived(Event):
     # The client as this request describes it (server role), None in client role.
     client: ClientState | None = None
     batch: int = 0  # index + 1 of the batch this request arrived in, 0 if none
+    # The result the core already decided on (initialize, ping, server/discover) when the
+    # Protocol was asked to route those to the handler side too (``route_core``).
+    answer: Any = None
 
 
 class NotificationReceived(Event):

@@ -132,6 +132,9 @@ class Protocol:
         self._progress_of: dict[rpc.RequestId, str | int] = {}
         self._incoming: set[rpc.RequestId] = set()  # peer requests we have not answered
         self._batches = 0
+        # Server role: hand initialize, ping and server/discover to the handler side as
+        # RequestReceived (with the core's answer) so a middleware sees every request.
+        self.route_core = False
         # Server role: a 2026-07-28 request arrived without a handshake, so this peer's
         # notifications are of that era too (stdio, in memory).
         self._stateless_peer = False
@@ -284,11 +287,33 @@ class Protocol:
         if self.protocol_version is None:
             self._stateless_peer = True
         if method == "server/discover":
-            return self._discover(id, version, batch)
+            return self._discover(id, version, params, client, batch)
         self._incoming.add(id)
         return [RequestReceived(id, method, params, client, batch)]
 
-    def _discover(self, id: rpc.RequestId, version: str, batch: int) -> list[Event]:
+    def _answer(
+        self,
+        id: rpc.RequestId,
+        method: str,
+        params: msgspec.Raw | None,
+        result: Any,
+        client: ClientState | None,
+        batch: int,
+    ) -> list[Event]:
+        """The core's own answer: written now, or routed through the handler side."""
+        if self.route_core:
+            self._incoming.add(id)
+            return [RequestReceived(id, method, params, client, batch, result)]
+        return [ReplyReady(rpc.encode_response(id, result), batch, id)]
+
+    def _discover(
+        self,
+        id: rpc.RequestId,
+        version: str,
+        params: msgspec.Raw | None,
+        client: ClientState,
+        batch: int,
+    ) -> list[Event]:
         assert self.identity is not None
         result = t.DiscoverResult(
             supported_versions=list(self.supported_versions),
@@ -299,7 +324,7 @@ class Protocol:
             cache_scope="public",
             meta={t.META_SERVER_INFO: self.identity.info},
         )
-        return [ReplyReady(rpc.encode_response(id, result), batch, id)]
+        return self._answer(id, "server/discover", params, result, client, batch)
 
     def _on_handshake_request(
         self, id: rpc.RequestId, method: str, params: msgspec.Raw | None, batch: int
@@ -326,7 +351,8 @@ class Protocol:
         if gate is not None:
             return self._error(id, *gate)
         if method == "ping":
-            return [ReplyReady(rpc.encode_response(id, _EMPTY), batch, id)]
+            client = self.client if self.role == SERVER_ROLE else None
+            return self._answer(id, "ping", params, _EMPTY, client, batch)
         self._incoming.add(id)
         return [
             RequestReceived(
@@ -365,7 +391,7 @@ class Protocol:
             server_info=self.identity.info,
             instructions=self.identity.instructions if self.identity.instructions else UNSET,
         )
-        return [ReplyReady(rpc.encode_response(id, result), id=id)]
+        return self._answer(id, "initialize", params, result, self.client, 0)
 
     def notification_era(self) -> str | None:
         """The revision of the peer's notifications: the negotiated one, 2026-07-28 for a

@@ -36,6 +36,7 @@ from .._core.events import (
 from .._core.protocol import Protocol
 from .._errors import (
     INTERNAL_ERROR,
+    INVALID_REQUEST,
     REQUEST_CANCELLED,
     ConnectionClosed,
     MCPError,
@@ -119,6 +120,7 @@ class Session:
         self._tokens = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
+        self._close_callbacks: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -126,6 +128,13 @@ class Session:
         """Start reading from the transport (idempotent); ``async with`` does this."""
         if self._reader is None:
             self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once, when the session has ended (either side closed it)."""
+        if self.closed.is_set():
+            callback()
+        else:
+            self._close_callbacks.append(callback)
 
     async def wait_closed(self) -> None:
         """Wait until the connection has ended (either side closed it)."""
@@ -170,6 +179,12 @@ class Session:
         for task in self._handlers.values():
             task.cancel()
         self.closed.set()
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("a session close callback raised")
 
     # ------------------------------------------------------------------ reading
 
@@ -183,7 +198,7 @@ class Session:
                     data = await receive()
                 except RemoteProtocolError as exc:
                     # One bad frame (e.g. an over-long stdio line): answer, keep reading.
-                    await self.transport.send(rpc.encode_error(None, exc.code, exc.message))
+                    await self._bad_frame(exc)
                     continue
                 for event in proto_receive(data):
                     kind = type(event)
@@ -212,6 +227,32 @@ class Session:
             log.debug("session reader stopped", exc_info=True)
         finally:
             self._connection_lost(reason)
+
+    async def _bad_frame(self, exc: RemoteProtocolError) -> None:
+        """Answer a frame the transport could not deliver.  An over-long stdio line whose
+        first bytes name an ``id`` is answered for that id (a request) or fails the request
+        waiting for it (a response), so nobody waits out a timeout for it."""
+        salvaged: list[tuple[Any, bool]] = getattr(exc, "salvaged", None) or [(None, False)]
+        for msg_id, is_request in salvaged:
+            if msg_id is not None and is_request:
+                data = rpc.encode_error(
+                    msg_id,
+                    INVALID_REQUEST,
+                    f"Invalid Request: the message is too large ({exc.message}; the "
+                    "receiver's max_line_bytes)",
+                )
+            elif msg_id is not None and msg_id in self._futures:
+                self.fail_request(
+                    msg_id,
+                    RemoteProtocolError(
+                        f"the response to request {msg_id!r} is too large ({exc.message}); "
+                        "raise max_line_bytes (connect(..., max_line_bytes=))"
+                    ),
+                )
+                continue
+            else:
+                data = rpc.encode_error(None, exc.code, exc.message)
+            await self.transport.send(data)
 
     async def _drain_in_flight(self) -> None:
         """The peer's input ended: let running handlers finish (and write their answers)
@@ -264,7 +305,19 @@ class Session:
     def _spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Future[Any]) -> None:
+        # Every background task's outcome is retrieved: a notification to a peer that has
+        # just gone is routine, anything else is a bug worth a log line.
+        self._background.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, (ConnectionClosed, OSError)):
+            log.debug("background send failed: %r", exc)
+        elif exc is not None:
+            log.error("a background task of the session failed", exc_info=exc)
 
     async def _batch_part(self, n: int, data: bytes) -> None:
         parts = self._batches.get(n)

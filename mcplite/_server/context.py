@@ -91,7 +91,16 @@ class Context:
 
     @property
     def session_state(self) -> dict[str, Any]:
-        """Storage that lives as long as the session (one connection / HTTP session)."""
+        """Storage that lives as long as the session: the connection (stdio, in memory) or
+        the HTTP session, in the handshake era.  2026-07-28 has no sessions (SEP-2567), so
+        there it lasts one request on every transport: keep cross-call state behind a
+        handle of your own."""
+        if self.stateless:
+            store = self.state_store
+            if store is None:
+                store = self.state_store = {}
+            state: dict[str, Any] = store.setdefault("session_state", {})
+            return state
         return self.session.state
 
     # --------------------------------------------------------------- notifications

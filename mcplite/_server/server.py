@@ -63,6 +63,21 @@ class _Route(msgspec.Struct):
     handler: Handler
 
 
+# The requests the protocol core answers itself, and their params types.
+_CORE_PARAMS: Final[dict[str, Any]] = {
+    "initialize": t.InitializeParams,
+    "ping": t.PingParams,
+    "server/discover": t.DiscoverParams,
+}
+
+
+def _answered(answer: Any) -> Handler:
+    async def handler(ctx: Context, params: Any) -> Any:
+        return answer
+
+    return handler
+
+
 class Server:
     """An MCP server.  Register tools, resources and prompts, then ``run()`` it."""
 
@@ -419,8 +434,14 @@ class Server:
         self._notification_handlers[name] = handler
 
     def middleware(self, fn: Middleware) -> Middleware:
-        """Wrap every incoming request: ``async def mw(ctx, call_next) -> result``."""
+        """Wrap every incoming request: ``async def mw(ctx, call_next) -> result``.
+
+        Every request reaches it, ``initialize``, ``ping`` and ``server/discover`` too
+        (their answers are the protocol core's; a middleware may observe, time, refuse or
+        replace them)."""
         self._middleware.append(fn)
+        for session in self.sessions:
+            session.protocol.route_core = True
         return fn
 
     def add_extension(self, ext: Any) -> None:
@@ -438,7 +459,12 @@ class Server:
     # ------------------------------------------------------------------ dispatch
 
     async def handle_request(self, session: Session, event: RequestReceived) -> Any:
-        route = self._routes.get(event.method)
+        if event.answer is not None:
+            # initialize, ping, server/discover: answered by the core, passed through the
+            # middleware so it sees every request (issue 14).
+            route = _Route(_CORE_PARAMS[event.method], _answered(event.answer))
+        else:
+            route = self._routes.get(event.method)  # type: ignore[assignment]
         if route is None:
             raise RPCError(METHOD_NOT_FOUND, f"Method not found: {event.method}")
         params = decode_params(route.params_type, event.params)
@@ -515,6 +541,7 @@ class Server:
             supported_versions=supported_versions,
             max_json_depth=self.max_json_depth,
         )
+        proto.route_core = bool(self._middleware)
         session = Session(
             proto,
             transport,
@@ -526,6 +553,9 @@ class Server:
             budget=self.in_flight,
         )
         self.sessions.add(session)
+        # However the connection ends (the client closing an in-memory pair, stdin EOF, an
+        # HTTP session's end), the session leaves the table with it.
+        session.on_close(lambda: self.sessions.discard(session))
         self._loop = asyncio.get_running_loop()
         self.subscriptions.attach()
         session.start()

@@ -11,8 +11,9 @@ import asyncio
 import functools
 import inspect
 import logging
+import types
 from collections.abc import Callable
-from typing import Any, get_origin
+from typing import Any, Union, get_args, get_origin
 
 import msgspec
 from msgspec import UNSET
@@ -49,12 +50,16 @@ def is_content(annotation: Any) -> bool:
         return True
     return _is_block(annotation) or (
         get_origin(annotation) is list
-        and bool(getattr(annotation, "__args__", ()))
-        and all(_is_block(a) for a in annotation.__args__)
+        and bool(get_args(annotation))
+        and all(_is_block(a) for a in get_args(annotation))
     )
 
 
 def _is_block(annotation: Any) -> bool:
+    """A content block type, or a union of them (``types.ContentBlock``,
+    ``TextContent | ImageContent``)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return all(_is_block(a) for a in get_args(annotation))
     return inspect.isclass(annotation) and issubclass(annotation, _CONTENT_TYPES)
 
 

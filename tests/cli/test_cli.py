@@ -335,3 +335,27 @@ def test_console_script_entry_point() -> None:
     scripts = cfg["options.entry_points"]["console_scripts"].strip()
     assert scripts == "mcplite = mcplite.__main__:main"
     assert importlib.import_module("mcplite.__main__").main is _cli.main
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["list"], ["inspect", "--json"]])
+def test_a_closed_stdout_ends_the_cli_quietly(shim_env: dict[str, str], command: list[str]) -> None:
+    # `mcplite inspect ... | head -1`: the reader is gone before the output is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            ["mcplite", *command, SERVER],
+            cwd=ROOT,
+            env=shim_env,
+            stdin=subprocess.DEVNULL,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0, proc.stderr
+    assert "connection failed" not in proc.stderr
+    assert "BrokenPipeError" not in proc.stderr

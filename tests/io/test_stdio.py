@@ -91,17 +91,23 @@ async def raw_server(script: Path, **env: str) -> asyncio.subprocess.Process:
 async def test_over_long_line_gets_an_error_and_serving_goes_on(server_script: Path) -> None:
     proc = await raw_server(server_script, MAX_LINE="200")
     assert proc.stdin is not None and proc.stdout is not None
+    # The id is read from the line's first bytes: the error answers that request, so the
+    # client does not wait out its timeout (issue 14).
     proc.stdin.write(
         b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + b"x" * 500 + b'"}}\n'
     )
+    proc.stdin.write(b'{"pad":"' + b"x" * 500 + b'"}\n')  # no id to answer: a null id
     proc.stdin.write(b'{"jsonrpc":"2.0","id":2,"method":"ping"}\n')
     await proc.stdin.drain()
     replies = [
-        msgspec.json.decode(await asyncio.wait_for(proc.stdout.readline(), 5)) for _ in range(2)
+        msgspec.json.decode(await asyncio.wait_for(proc.stdout.readline(), 5)) for _ in range(3)
     ]
-    error = next(r for r in replies if r["id"] is None)
-    assert error["error"]["code"] == -32700
-    assert "line exceeds 200 bytes" in error["error"]["message"]
+    error = next(r for r in replies if r["id"] == 1)
+    assert error["error"]["code"] == -32600
+    assert "too large (line exceeds 200 bytes" in error["error"]["message"]
+    anonymous = next(r for r in replies if r["id"] is None)
+    assert anonymous["error"]["code"] == -32700
+    assert "line exceeds 200 bytes" in anonymous["error"]["message"]
     assert {"jsonrpc": "2.0", "id": 2, "result": {}} in replies
     proc.stdin.close()
     assert await asyncio.wait_for(proc.wait(), 5) == 0

@@ -155,3 +155,39 @@ def test_random_bytes_raise_only_remote_protocol_error() -> None:
                 s.feed(rng.randbytes(rng.randint(0, 24)).replace(b"\x00", b"\n"))
             except RemoteProtocolError:
                 pass
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"x":"', (7, True)),
+        (b'{"jsonrpc": "2.0", "method": "x", "params": {"id": 3}, "id": "a"}', ("a", True)),
+        (b'{"method":"x","params":{"id":3,"deep":[1,{"id":4}]}', (None, True)),
+        (b'{"jsonrpc":"2.0","id":-12,"result":{"content":[{"text":"', (-12, False)),
+        (b'{"id":"a\\"b","method":"m"}', ('a"b', True)),
+        (b'{"id":1.5,"method":"m"}', (None, False)),
+        (b'{"id":null,"method":"m"}', (None, False)),
+        (b"[1,2,3]", (None, False)),
+        (b'{"params":{"text":"', (None, False)),
+        (b"", (None, False)),
+    ],
+)
+def test_salvage_reads_the_top_level_id_from_a_cut_line(
+    head: bytes, expected: tuple[object, bool]
+) -> None:
+    from mcplite._wire.ndjson import salvage
+
+    assert salvage(head) == expected
+
+
+def test_line_too_long_carries_what_it_salvaged_whatever_the_chunking() -> None:
+    line = b'{"jsonrpc":"2.0","id":9,"method":"ping","params":{"pad":"' + b"x" * 100 + b'"}}\n'
+    for cut in (1, 10, 30, 70, len(line) - 1):
+        s = LineSplitter(max_line_bytes=50)
+        salvaged = []
+        for chunk in (line[:cut], line[cut:]):
+            try:
+                s.feed(chunk)
+            except LineTooLong as exc:
+                salvaged += exc.salvaged
+        assert salvaged == [(9, True)], cut
