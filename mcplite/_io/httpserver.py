@@ -24,6 +24,7 @@ and ``aclose`` finishes in-flight requests within ``shutdown_timeout``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -87,6 +88,7 @@ DEFAULT_MAX_WRITE_BUFFER_BYTES: Final = 16 * 1024 * 1024
 App = Callable[[Request, bytes, "Responder"], Awaitable[None] | None]
 
 _IDLE, _HEAD = 1, 2  # what the read timer is measuring
+_ANSWER_GRACE_SECONDS: Final = 1.0  # shutdown: for answers written after on_drained
 _CLOSE: Final = [(b"connection", b"close")]
 
 
@@ -552,8 +554,10 @@ class HTTPServer:
     """An HTTP/1.1 server for one ``app``.  ``async with HTTPServer(app) as srv: srv.port``.
 
     ``port=0`` picks a free port.  ``ssl`` is an ``ssl.SSLContext`` (see
-    ``make_ssl_context``).  ``on_shutdown`` callbacks run at the start of ``aclose`` (to end
-    long-lived streams so in-flight requests can finish).
+    ``make_ssl_context``).  ``aclose`` is graceful: it stops accepting, runs the
+    ``on_shutdown`` callbacks (to end long-lived streams), lets in-flight requests finish
+    within ``shutdown_timeout``, runs the ``on_drained`` callbacks (to cancel what is left
+    with proper error answers), gives those answers a moment to leave, then drops the rest.
     """
 
     def __init__(
@@ -596,8 +600,13 @@ class HTTPServer:
         self.connections: set[_Connection] = set()
         self.closing = False
         self.on_shutdown: list[Callable[[], Awaitable[None] | None]] = []
+        self.on_drained: list[Callable[[], Awaitable[None] | None]] = []
         self._server: asyncio.Server | None = None
         self._all_gone: asyncio.Event | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -645,7 +654,18 @@ class HTTPServer:
             try:
                 await asyncio.wait_for(self._all_gone.wait(), self.shutdown_timeout)
             except TimeoutError:
-                log.warning("shutdown: %d connections still busy; aborting", len(self.connections))
+                log.warning(
+                    "shutdown: %d connections still busy after %s s; cancelling",
+                    len(self.connections),
+                    self.shutdown_timeout,
+                )
+        for cb in self.on_drained:
+            res = cb()
+            if res is not None:
+                await res
+        if self.connections:  # the cancelled requests' answers are on their way out
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_gone.wait(), _ANSWER_GRACE_SECONDS)
         for conn in list(self.connections):
             if conn.task is not None:
                 conn.task.cancel()

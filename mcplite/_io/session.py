@@ -119,6 +119,8 @@ class Session:
         self._sweep_at = math.inf
         self._tokens = itertools.count(1)
         self._reader: asyncio.Task[None] | None = None
+        self._stopping = False  # reading stopped on purpose: handlers keep running
+        self._cancel_reason: str | None = None  # set: cancelled handlers answer this error
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
         self._close_callbacks: list[Callable[[], None]] = []
 
@@ -156,6 +158,33 @@ class Session:
         if pending:
             await asyncio.wait(pending, timeout=timeout)
         self._connection_lost(ConnectionClosed("the session was closed"))
+
+    async def cancel_in_flight(self, reason: str, timeout: float = 1.0) -> None:
+        """Cancel every running handler, each answering -32000 ``reason`` (not silence)."""
+        self._cancel_reason = reason
+        tasks = list(self._handlers.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)  # they write their answers
+
+    async def shutdown(self, timeout: float, reason: str = "the server is shutting down") -> None:
+        """Graceful end: stop reading, let running handlers finish within ``timeout``,
+        cancel the rest with an error answer, then close."""
+        self._stopping = True
+        reader = self._reader
+        if reader is not None and not reader.done():
+            reader.cancel()
+            await asyncio.wait([reader])
+        pending = list(self._handlers.values())
+        if pending and timeout > 0:
+            await asyncio.wait(pending, timeout=timeout)
+        if self._handlers:
+            await self.cancel_in_flight(
+                f"{reason[:1].upper()}{reason[1:]}: the request was still running after "
+                f"{timeout} s (shutdown_timeout)"
+            )
+        await self.aclose()
 
     async def __aenter__(self) -> Session:
         self.start()
@@ -226,7 +255,8 @@ class Session:
             reason = ConnectionClosed(f"the connection failed: {exc!r}")
             log.debug("session reader stopped", exc_info=True)
         finally:
-            self._connection_lost(reason)
+            if not self._stopping:  # shutdown() ends the session itself, later
+                self._connection_lost(reason)
 
     async def _bad_frame(self, exc: RemoteProtocolError) -> None:
         """Answer a frame the transport could not deliver.  An over-long stdio line whose
@@ -370,7 +400,11 @@ class Session:
             result = await self.on_request(self, event)
         except asyncio.CancelledError:
             self._handlers.pop(event.id, None)
-            proto.respond_error(event.id, REQUEST_CANCELLED, "cancelled")  # bookkeeping only
+            reason = self._cancel_reason
+            if reason is None:
+                proto.respond_error(event.id, REQUEST_CANCELLED, "cancelled")  # bookkeeping
+                raise
+            await self._reply(event, proto.respond_error(event.id, REQUEST_CANCELLED, reason))
             raise
         except RPCError as exc:
             data = proto.respond_error(event.id, exc.code, exc.message, _data(exc.data))

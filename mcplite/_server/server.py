@@ -577,17 +577,44 @@ class Server:
         async with stdio_server_transport(**options) as transport:
             await self.serve(transport)
 
+    async def _run_stdio(self, shutdown_timeout: float, **options: Any) -> None:
+        from .._io.stdio import stdio_server_transport
+        from .._server.signals import shutdown_signals
+
+        async with stdio_server_transport(**options) as transport:
+            session = self.accept(transport)
+            try:
+                with shutdown_signals() as stop:
+                    stopped = asyncio.ensure_future(stop.wait())
+                    closed = asyncio.ensure_future(session.wait_closed())
+                    await asyncio.wait([stopped, closed], return_when=asyncio.FIRST_COMPLETED)
+                    stopped.cancel()
+                    closed.cancel()
+                    if stop.is_set():
+                        await session.shutdown(shutdown_timeout)
+            finally:
+                self.sessions.discard(session)
+                await session.aclose()
+
     def run(self, transport: str = "stdio", **options: Any) -> None:
-        """Run until the client goes away (stdio) or until interrupted (http)."""
+        """Run until the client goes away (stdio) or until SIGTERM/SIGINT.
+
+        A signal shuts down gracefully: nothing new is accepted, requests in flight get
+        ``shutdown_timeout`` seconds (default 5) to finish, the rest are cancelled with an
+        error answer, then everything closes.  A second signal exits at once.
+        """
+        from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
+
         if transport == "stdio":
+            timeout = options.pop("shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(self.serve_stdio(**options))
+                asyncio.run(self._run_stdio(timeout, **options))
             return
         if transport in ("http", "streamable-http"):
             from .._server.streamable_run import serve_http
 
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve_http(self, **options))
+                asyncio.run(serve_http(self, handle_signals=True, **options))
             return
         raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
 

@@ -624,11 +624,26 @@ class StreamableHTTPApp:
 
     # ------------------------------------------------------------------ shutdown
 
+    def end_streams(self) -> None:
+        """Shutdown, first step: end the standalone GET streams, which never finish by
+        themselves, so the connections still busy are those with requests in flight."""
+        for sess in self.sessions.values():
+            http = sess.standalone.http
+            if http is not None:
+                http.end()
+
     async def aclose(self) -> None:
-        """End every session (their SSE streams end with them)."""
+        """End every session (their SSE streams end with them); requests still running are
+        cancelled and answered -32000 first, so no POST gets a 200 without a result."""
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        await asyncio.gather(
+            *(
+                s.cancel_in_flight("Server shutting down: the request was cancelled")
+                for s in list(self.server.sessions)
+            )
+        )
         await asyncio.gather(*(self._end_session(sid) for sid in list(self.sessions)))
         if self.legacy is not None:
             await self.legacy.aclose()

@@ -65,7 +65,8 @@ class StreamableHTTPServer:
         http_opts.setdefault("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
         self.app = StreamableHTTPApp(server, **options)
         self.http = HTTPServer(self.app, host, port, **http_opts)
-        self.http.on_shutdown.append(self.app.aclose)
+        self.http.on_shutdown.append(self.app.end_streams)
+        self.http.on_drained.append(self.app.aclose)
 
     @property
     def port(self) -> int:
@@ -76,6 +77,10 @@ class StreamableHTTPServer:
     def url(self) -> str:
         """The endpoint's URL, e.g. ``http://127.0.0.1:8000/mcp``."""
         return self.http.url + self.app.path
+
+    @property
+    def started(self) -> bool:
+        return self.http.listening
 
     async def start(self) -> None:
         """Start listening; ``async with`` does this."""
@@ -88,6 +93,19 @@ class StreamableHTTPServer:
     async def serve_forever(self) -> None:
         """Start, then serve until cancelled."""
         await self.http.serve_forever()
+
+    async def serve_until_signal(self) -> None:
+        """Serve until SIGTERM/SIGINT, then shut down gracefully (``aclose``: in-flight
+        requests get ``shutdown_timeout``); a second signal exits at once."""
+        from .._server.signals import shutdown_signals
+
+        if not self.started:
+            await self.start()
+        with shutdown_signals() as stop:
+            try:
+                await stop.wait()
+            finally:
+                await self.aclose()
 
     async def __aenter__(self) -> StreamableHTTPServer:
         await self.start()
@@ -104,9 +122,14 @@ async def serve_http(
     path: str = DEFAULT_PATH,
     stateless: bool = False,
     json_response: bool = False,
+    handle_signals: bool = False,
     **options: Any,
 ) -> None:
-    """Serve ``server`` over streamable HTTP until cancelled (``Server.run("http")``)."""
+    """Serve ``server`` over streamable HTTP until cancelled (``Server.run("http")``).
+
+    ``handle_signals``: a SIGTERM/SIGINT shuts down gracefully (``aclose``, bounded by
+    ``shutdown_timeout``) and returns; a second one exits at once.
+    """
     srv = StreamableHTTPServer(
         server,
         host,
@@ -118,4 +141,7 @@ async def serve_http(
     )
     await srv.start()
     log.info("MCP streamable HTTP endpoint at %s", srv.url)
-    await srv.serve_forever()
+    if handle_signals:
+        await srv.serve_until_signal()
+    else:
+        await srv.serve_forever()
