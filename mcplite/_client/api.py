@@ -7,6 +7,7 @@ Names follow the spec (``tools/call`` -> ``call_tool``, ``resources/templates/li
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -21,6 +22,8 @@ from .._io.transport import Transport
 R = TypeVar("R")
 P = TypeVar("P")
 
+log = logging.getLogger(__name__)
+
 
 class ClientAPI:
     """Mixin: the typed spec methods; ``Client`` provides the state they use."""
@@ -30,6 +33,7 @@ class ClientAPI:
     _subscriptions: set[str]
     _roots: Any
     log_level: str | None
+    server_capabilities: t.ServerCapabilities
 
     def _session(self) -> Session:  # pragma: no cover - provided by Client
         raise NotImplementedError
@@ -80,6 +84,13 @@ class ClientAPI:
             assert client is not None
             client.log_level = level
             return
+        if self.server_capabilities.logging is UNSET:
+            # Lenient, as readers of slightly wrong servers must be: some log without
+            # declaring the capability, and the server decides whether it takes the level.
+            log.debug(
+                "logging/setLevel: the server did not declare the logging capability; "
+                "sending it anyway"
+            )
         await self.request("logging/setLevel", t.SetLevelParams(level=level), t.EmptyResult)
 
     async def complete(

@@ -317,19 +317,36 @@ class StreamableHTTPTransport:
             self.session_id = sid
 
     async def _request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
-        try:
-            resp = await self._http_request("POST", self._post_headers(method, params), data)
-        except (MCPError, OSError) as exc:
-            self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
-            return
-        try:
-            await self._answer(resp, rid, method)
-        except (MCPError, OSError) as exc:
-            self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
-        finally:
-            await resp.aclose()
+        wire_id, body = rid, data
+        for attempt in range(self.max_reconnects + 1):
+            try:
+                resp = await self._http_request("POST", self._post_headers(method, params), body)
+            except (MCPError, OSError) as exc:
+                self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
+                return
+            try:
+                await self._answer(resp, rid, method, wire_id)
+                return
+            except _StreamLost as lost:
+                if attempt == self.max_reconnects:
+                    self._fail(rid, ConnectionClosed(f"{lost} after {attempt} re-issues"))
+                    return
+                # 2026-07-28 streamable-http.mdx: a broken response stream loses the
+                # request and the client MUST re-issue it with a new request id (the
+                # answer is handed to the session under the id it is waiting for).
+                log.debug("%s: %s; re-issuing it", method, lost)
+                await asyncio.sleep(self._delay(lost.retry, attempt))
+                wire_id = f"{rid}~{attempt + 1}"
+                body = _with_id(data, wire_id)
+            except (MCPError, OSError) as exc:
+                self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
+                return
+            finally:
+                await resp.aclose()
 
-    async def _answer(self, resp: HTTPResponse, rid: RequestId, method: str) -> None:
+    async def _answer(
+        self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
+    ) -> None:
         self._capture_session(resp)
         status = resp.status
         if status >= 300 or status in (202, 204):
@@ -342,25 +359,30 @@ class StreamableHTTPTransport:
                 return
             self._fail(rid, _status_error(status, method, body))
             return
+        wire_id = rid if wire_id is None else wire_id
         kind = resp.content_type
         if kind == "application/json":
             body = await resp.read(self.max_message_bytes)
             probe = _probe(body)
             if probe is None:
                 raise RemoteProtocolError(f"{method}: the HTTP response body is not JSON-RPC")
+            if wire_id != rid and probe.method is None and probe.id == wire_id:
+                body, probe = _with_id(body, rid), _probe(_with_id(body, rid))
             await self._inbox.put(body)
-            if probe.method is None and probe.id != rid:
+            if probe is not None and probe.method is None and probe.id != rid:
                 raise RemoteProtocolError(
                     f"{method}: expected a response with id {rid!r}, got id {probe.id!r}"
                 )
         elif kind == "text/event-stream":
-            await self._request_stream(resp, rid, method)
+            await self._request_stream(resp, rid, method, wire_id)
         else:
             raise RemoteProtocolError(
                 f"{method}: expected application/json or text/event-stream, got {kind!r}"
             )
 
-    async def _request_stream(self, resp: HTTPResponse, rid: RequestId, method: str) -> None:
+    async def _request_stream(
+        self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
+    ) -> None:
         decoder = SSEDecoder(self.max_message_bytes)
         last_id: str | None = None
         retry: int | None = None
@@ -368,14 +390,27 @@ class StreamableHTTPTransport:
         current = resp
         try:
             while True:
-                if await self._pump(current, decoder, rid):
+                if await self._pump(current, decoder, rid, wire_id):
                     return
                 await current.aclose()
                 if decoder.last_event_id not in (None, last_id):
                     attempts = 0  # progress was made: the budget starts over (go-sdk #679)
                     last_id = decoder.last_event_id
                 retry = decoder.retry if decoder.retry is not None else retry
-                if last_id is None or self._stateless() or attempts >= self.max_reconnects:
+                if self._stateless():
+                    raise _StreamLost(f"{method}: the SSE stream ended without a response", retry)
+                if last_id is None:
+                    why = (
+                        f" (the server closed it asking to reconnect in {retry} ms, but sent "
+                        "no event id to resume from with Last-Event-ID: SEP-1699 needs one, "
+                        "so the response cannot be recovered)"
+                        if retry is not None
+                        else ""
+                    )
+                    raise ConnectionClosed(
+                        f"{method}: the SSE stream ended without a response{why}"
+                    )
+                if attempts >= self.max_reconnects:
                     raise ConnectionClosed(
                         f"{method}: the SSE stream ended without a response"
                         + (f" after {attempts} reconnections" if attempts else "")
@@ -403,7 +438,13 @@ class StreamableHTTPTransport:
             headers.append(("Last-Event-ID", last_id))
         return await self._http_request("GET", headers)
 
-    async def _pump(self, resp: HTTPResponse, decoder: SSEDecoder, rid: RequestId | None) -> bool:
+    async def _pump(
+        self,
+        resp: HTTPResponse,
+        decoder: SSEDecoder,
+        rid: RequestId | None,
+        wire_id: RequestId | None = None,
+    ) -> bool:
         """Feed the stream's messages to receive(); True once the response to ``rid`` came.
 
         After the response the server SHOULD end the stream (2025-11-25 transports.mdx,
@@ -421,6 +462,10 @@ class StreamableHTTPTransport:
                 if not data or data.isspace():
                     continue  # priming events carry only an id (SEP-1699)
                 payload = data.encode()
+                if rid is not None and wire_id is not None and wire_id != rid and not answered:
+                    probe = _probe(payload)
+                    if probe is not None and probe.method is None and probe.id == wire_id:
+                        payload = _with_id(payload, rid)  # a re-issued request's answer
                 if inbox.full():
                     await inbox.put(payload)
                 else:
@@ -503,6 +548,21 @@ class StreamableHTTPTransport:
                 resp.status,
                 body[:200].decode("utf-8", "replace"),
             )
+
+
+class _StreamLost(ConnectionClosed):
+    """2026-07-28: a request's response stream ended before its response."""
+
+    def __init__(self, message: str, retry: int | None) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+def _with_id(data: bytes, new_id: RequestId) -> bytes:
+    """``data`` (one JSON-RPC message) with its ``id`` replaced."""
+    msg = msgspec.json.decode(data)
+    msg["id"] = new_id
+    return msgspec.json.encode(msg)
 
 
 def _status_error(status: int, what: str, body: bytes) -> HTTPStatusError:

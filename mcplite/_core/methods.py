@@ -41,6 +41,9 @@ class MethodSpec(msgspec.Struct, frozen=True):
     # Who sends it from 2026-07-28 on, when that differs from ``sender`` (the client sends
     # no notifications/progress there: it answers no server requests).
     stateless_sender: str = ""
+    # Sent even to a peer that did not declare ``capability``: a server that emits
+    # notifications/message without declaring logging still takes logging/setLevel.
+    lenient: bool = False
 
     @property
     def is_request(self) -> bool:
@@ -86,6 +89,7 @@ def _rows() -> list[MethodSpec]:
             t.EmptyResult,
             capability=("logging",),
             removed_in=S,
+            lenient=True,
         ),
         MethodSpec(
             "notifications/message",

@@ -548,7 +548,8 @@ class Protocol:
                 raise LocalProtocolError(f"a {self.role} cannot send {method}")
             if version and not spec.exists_in(version):
                 raise LocalProtocolError(f"{method} does not exist in protocol version {version}")
-            self._check_peer_capability(method, spec.capability, spec.gate_since, version)
+            if not spec.lenient:
+                self._check_peer_capability(method, spec.capability, spec.gate_since, version)
         id = self._next_id
         self._next_id += 1
         extra: dict[str, Any] = {}

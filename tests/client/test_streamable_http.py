@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from msgspec import UNSET
 
 import mcplite
 from mcplite import AuthError, HTTPStatusError, RemoteProtocolError, types as t
@@ -117,6 +118,11 @@ class Fake:
             return self.json(w, {"content": []}, 12345)
         if name == "html":
             return self.reply(w, 200, b"<html>", "text/html")
+        if name == "lost-once" and not isinstance(rid, str):
+            # The response stream breaks before the response (issue 14 item 8).
+            return self.sse(w, [b"retry: 10\ndata:\n\n"])
+        if name == "close-no-id":
+            return self.sse(w, [b"event: close\nretry: 10\n\n"])
         if name == "resume":
             self.resume_id = rid
             return self.sse(w, [b"id: e1\nretry: 10\ndata:\n\n"])
@@ -326,3 +332,37 @@ def test_register_tools_without_session() -> None:
     assert [x.name for x in kept] == ["sql", "plain"]
     with pytest.raises(ValueError):
         StreamableHTTPTransport("nope")
+
+
+async def test_a_lost_2026_response_stream_is_reissued_with_a_new_id() -> None:
+    async with fake_server(stateless=True) as (url, fake):
+        async with mcplite.connect(url) as client:
+            assert client.stateless
+            result = await client.call_tool("lost-once")
+            assert result.content == [t.TextContent(text="ok")]
+        calls = [m for _, m in fake.requests if m and m.get("method") == "tools/call"]
+        assert len(calls) == 2
+        first, second = calls[0]["id"], calls[1]["id"]
+        assert isinstance(first, int) and second == f"{first}~1"  # a new request id
+
+
+async def test_a_handshake_stream_closed_without_an_event_id_says_why() -> None:
+    async with fake_server(stateless=False) as (url, _fake), mcplite.connect(url) as client:
+        with pytest.raises(mcplite.ConnectionClosed) as info:
+            await client.call_tool("close-no-id")
+    message = str(info.value)
+    assert "asking to reconnect in 10 ms" in message and "no event id" in message
+
+
+async def test_set_log_level_goes_through_to_a_server_without_the_logging_capability(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    async with fake_server(stateless=False) as (url, fake):
+        async with mcplite.connect(url) as client:
+            assert client.server_capabilities.logging is UNSET
+            with caplog.at_level(logging.DEBUG, logger="mcplite._client.api"):
+                await client.set_log_level("debug")
+        assert fake.find("logging/setLevel") >= 0
+    assert any("did not declare the logging capability" in r.message for r in caplog.records)
