@@ -284,32 +284,6 @@ class Session:
                 data = rpc.encode_error(None, exc.code, exc.message)
             await self.transport.send(data)
 
-    async def _bad_frame(self, exc: RemoteProtocolError) -> None:
-        """Answer a frame the transport could not deliver.  An over-long stdio line whose
-        first bytes name an ``id`` is answered for that id (a request) or fails the request
-        waiting for it (a response), so nobody waits out a timeout for it."""
-        salvaged: list[tuple[Any, bool]] = getattr(exc, "salvaged", None) or [(None, False)]
-        for msg_id, is_request in salvaged:
-            if msg_id is not None and is_request:
-                data = rpc.encode_error(
-                    msg_id,
-                    INVALID_REQUEST,
-                    f"Invalid Request: the message is too large ({exc.message}; the "
-                    "receiver's max_line_bytes)",
-                )
-            elif msg_id is not None and msg_id in self._futures:
-                self.fail_request(
-                    msg_id,
-                    RemoteProtocolError(
-                        f"the response to request {msg_id!r} is too large ({exc.message}); "
-                        "raise max_line_bytes (connect(..., max_line_bytes=))"
-                    ),
-                )
-                continue
-            else:
-                data = rpc.encode_error(None, exc.code, exc.message)
-            await self.transport.send(data)
-
     async def _drain_in_flight(self) -> None:
         """The peer's input ended: let running handlers finish (and write their answers)
         for up to ``drain_timeout`` seconds; whatever is still running is then cancelled
