@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import mcplite
+from mcplite import Context
 from mcplite._server.server import Server
 from mcplite._server.streamable_run import StreamableHTTPServer
 from tests.server.test_streamable_http import Client
@@ -34,3 +36,40 @@ async def test_a_removed_notification_is_refused_in_2026() -> None:
             assert c.call("POST", roots)[0] == 202
 
         await asyncio.to_thread(run)
+
+
+async def _cancelled_on_close(stateless: bool, era: str | None) -> None:
+    server = Server("t")
+    started = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    @server.tool()
+    async def slow(ctx: Context) -> str:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    async with StreamableHTTPServer(server, stateless=stateless) as srv:
+        url = f"http://127.0.0.1:{srv.port}/mcp"
+        async with mcplite.connect(url, protocol_version=era) as client:
+            call = asyncio.ensure_future(client.call_tool("slow"))
+            await asyncio.wait_for(started.wait(), 5)
+            call.cancel()
+            await asyncio.wait_for(cancelled.wait(), 5)  # the handler was cancelled
+            assert (await client.list_tools()).tools  # and the client still works
+
+
+async def test_closing_a_2026_response_stream_cancels_its_handler_stateful_server() -> None:
+    await _cancelled_on_close(stateless=False, era=None)
+
+
+async def test_closing_a_2026_response_stream_cancels_its_handler_stateless_server() -> None:
+    await _cancelled_on_close(stateless=True, era=None)
+
+
+async def test_handshake_era_cancellation_still_uses_the_notification() -> None:
+    await _cancelled_on_close(stateless=False, era="2025-11-25")
