@@ -1,4 +1,5 @@
 """python -m benchmarks [--quick] [--only REGEX] [--peers|--no-peers] [--json PATH] ...
+   python -m benchmarks soak [--seconds N]   (leak check under hostile load: soak.py)
 
 Method (reference/perf-baseline.md): every measurement runs in fresh processes; throughput cells
 have an untimed warm-up then a timed window; repetitions are interleaved (every cell and
@@ -57,6 +58,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["soak"]:  # python -m benchmarks soak --seconds N
+        from . import soak
+
+        return soak.main(args_in[1:])
     args = parse_args(argv)
     quick = args.quick
     peers = args.peers if args.peers is not None else not quick
