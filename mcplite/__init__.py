@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         TokenStorage,
     )
     from ._client.oauth_loopback import LoopbackRedirect
+    from ._gateway.proxy import ProxyServer, proxy
     from ._server.asgi import asgi_app
     from ._server.bearer import (
         BearerAuth,
@@ -81,6 +82,8 @@ _LAZY = {
     "JWTBearer": "._client.oauth_grants",
     "LoopbackRedirect": "._client.oauth_loopback",
     "OAuthClient": "._client.oauth",
+    "ProxyServer": "._gateway.proxy",
+    "proxy": "._gateway.proxy",
     "StreamableHTTPServer": "._server.streamable_run",
     "TokenStorage": "._client.oauth_grants",
     "asgi_app": "._server.asgi",
@@ -143,6 +146,7 @@ __all__ = [
     "OAuthClient",
     "ProtectedResourceMetadata",
     "ProtocolError",
+    "ProxyServer",
     "RPCError",
     "RemoteProtocolError",
     "RequestTimeout",
@@ -162,5 +166,6 @@ __all__ = [
     "asgi_app",
     "connect",
     "memory_pair",
+    "proxy",
     "serve_http",
 ]

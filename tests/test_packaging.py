@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "_server": 3,
     "_client": 3,
     "_cli": 4,
+    "_gateway": 4,
     "__init__": 4,
     "__main__": 4,
     "protocol": 4,

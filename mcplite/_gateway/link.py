@@ -1,0 +1,329 @@
+"""One backend connection of a gateway, and where its server-initiated traffic goes (layer 4).
+
+A ``Link`` is a ``Client`` connected to the backend whose incoming notifications and
+server->client requests are not handled locally but forwarded to a front session: the
+``Route`` of the front request (or front session) it currently serves.  Params and results
+stay ``msgspec.Raw`` on the way through (DESIGN.md section 4).
+
+This glue needs both a client and a server session, so it lives above layer 3
+(``_server`` and ``_client`` never import each other).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._client.client import Client
+from .._core.events import NotificationReceived, RequestReceived
+from .._errors import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    ConnectionClosed,
+    LocalProtocolError,
+    RPCError,
+)
+from .._io.session import Session
+
+log = logging.getLogger(__name__)
+
+# After a failed connect, the next attempt waits this long, doubling per failure up to
+# the maximum; a call arriving sooner fails at once saying when the next attempt is.
+DEFAULT_RECONNECT_BACKOFF_SECONDS: Final = 0.1
+DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS: Final = 5.0
+
+# What a shared (pooled) backend connection declares when its backend speaks a
+# handshake-era revision: capabilities are fixed at initialize, the front requests it
+# serves vary, so it declares everything and refuses per request what a front lacks.
+ALL_CLIENT_CAPABILITIES: Final = t.ClientCapabilities(
+    roots=t.RootsCapability(list_changed=True),
+    sampling=t.SamplingCapability(tools={}, context={}),
+    elicitation=t.ElicitationCapability(form={}, url={}),
+)
+
+_LIST_KINDS: Final = {
+    "notifications/tools/list_changed": "tools_list_changed",
+    "notifications/prompts/list_changed": "prompts_list_changed",
+    "notifications/resources/list_changed": "resources_list_changed",
+}
+
+_params_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def split(raw: msgspec.Raw | bytes | None) -> dict[str, Any]:
+    """``raw`` params/result as a dict whose values stay raw (a shallow, copy-free decode),
+    with ``_meta`` decoded so it can be edited."""
+    if raw is None:
+        return {}
+    out: dict[str, Any] = _params_decoder.decode(raw)
+    meta = out.get("_meta")
+    if meta is not None:
+        decoded = msgspec.json.decode(meta)
+        out["_meta"] = decoded if isinstance(decoded, dict) else {}
+    return out
+
+
+class Backoff:
+    """Bounded exponential backoff between failed connection attempts."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self.initial = initial
+        self.maximum = maximum
+        self.failures = 0
+        self.not_before = 0.0
+        self.last_error: BaseException | None = None
+
+    def check(self) -> None:
+        wait = self.not_before - time.monotonic()
+        if wait > 0:
+            raise RPCError(
+                INTERNAL_ERROR,
+                f"Backend unavailable: connecting failed ({self.last_error}); the next "
+                f"attempt is in {wait:.2f} s (reconnect backoff)",
+            )
+
+    def failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        self.last_error = exc
+        delay = min(self.initial * 2 ** (self.failures - 1), self.maximum)
+        self.not_before = time.monotonic() + delay
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.not_before = 0.0
+        self.last_error = None
+
+
+class Call:
+    """A forwarded request whose handshake-era backend asked for client input, bridged to a
+    2026-07-28 front as ``input_required`` rounds (2026-07-28 basic/patterns/mrtr.mdx).
+
+    The backend request stays open (``task``); each server->client request it sends
+    becomes one ``inputRequests`` entry and waits for the front's retry to answer it.
+    """
+
+    __slots__ = ("asked", "link", "n", "task", "waiting", "wake")
+
+    def __init__(self, link: Link) -> None:
+        self.link = link
+        self.task: asyncio.Task[msgspec.Raw] | None = None
+        self.asked: dict[str, tuple[str, msgspec.Raw | None]] = {}
+        self.waiting: dict[str, asyncio.Future[Any]] = {}
+        self.wake = asyncio.Event()
+        self.n = 0
+
+    async def ask(self, method: str, params: msgspec.Raw | None) -> Any:
+        self.n += 1
+        key = f"input_{self.n}"
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.asked[key] = (method, params)
+        self.waiting[key] = fut
+        self.wake.set()
+        try:
+            return await fut
+        finally:
+            self.waiting.pop(key, None)
+
+    def answer(self, responses: dict[str, msgspec.Raw]) -> None:
+        for key, value in responses.items():
+            fut = self.waiting.get(key)
+            if fut is not None and not fut.done():
+                fut.set_result(value)
+
+    def abandon(self, reason: str) -> None:
+        for fut in self.waiting.values():
+            if not fut.done():
+                fut.set_exception(RPCError(INTERNAL_ERROR, reason))
+        if self.task is not None:
+            self.task.cancel()
+
+
+class Route:
+    """Where a link's server-initiated traffic goes: a front session, the front request it
+    relates to (if any), and how to translate on the way."""
+
+    __slots__ = (
+        "call",
+        "inflight",
+        "listen_filter",
+        "listen_id",
+        "progress_token",
+        "related",
+        "session",
+    )
+
+    def __init__(
+        self,
+        session: Session,
+        related: Callable[[], Any] | None = None,
+        *,
+        call: Call | None = None,
+    ) -> None:
+        self.session = session
+        # A dedicated link's front requests in flight: what the backend sends relates to
+        # the one request when there is exactly one (a stream transport cannot say).
+        self.inflight: dict[Any, None] = {}
+        self.related = related if related is not None else self._only_inflight
+        self.call = call
+        self.progress_token: Any = None
+        # A front subscriptions/listen this link serves: its id, and (bridging to a
+        # handshake-era backend) the filter the front asked for.
+        self.listen_id: Any = None
+        self.listen_filter: t.SubscriptionFilter | None = None
+
+    def _only_inflight(self) -> Any:
+        return next(iter(self.inflight)) if len(self.inflight) == 1 else None
+
+
+class BackendClient(Client):
+    """A ``Client`` whose server-initiated traffic goes to its link's route."""
+
+    link: Link
+
+    def capabilities(self) -> t.ClientCapabilities:
+        return self.link.declared
+
+    async def _on_request(self, session: Session, event: RequestReceived) -> Any:
+        return await self.link.server_request(event)
+
+    async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
+        if event.method == "notifications/subscriptions/acknowledged" and self.link.own_listen:
+            self._acknowledged(event.params)  # the listen this client opened itself
+            return
+        await self.link.notification(event)
+
+
+def _noop() -> None:
+    return None
+
+
+class Link:
+    """One backend connection."""
+
+    def __init__(
+        self,
+        factory: Any,
+        *,
+        declared: t.ClientCapabilities,
+        protocol_version: str | None,
+        own_listen: bool,
+        request_timeout: float | None,
+        name: str,
+        version: str,
+    ) -> None:
+        self.declared = declared
+        # A dedicated link serving a handshake-era front from a 2026-07-28 backend opens
+        # its own subscriptions/listen (list changes, resource subscriptions).
+        self.own_listen = own_listen
+        self.request_timeout = request_timeout
+        callbacks: dict[str, Any] = {}
+        if own_listen:
+            callbacks = {
+                "on_tools_list_changed": _noop,
+                "on_prompts_list_changed": _noop,
+                "on_resources_list_changed": _noop,
+            }
+        self.client = BackendClient(
+            factory,
+            name=name,
+            version=version,
+            protocol_version=protocol_version,
+            request_timeout=request_timeout,
+            listen=own_listen,
+            **callbacks,
+        )
+        self.client.link = self
+        self.route: Route | None = None
+
+    async def start(self) -> None:
+        await self.client.start()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    @property
+    def alive(self) -> bool:
+        session = self.client.session
+        return session is not None and not session.closed.is_set()
+
+    @property
+    def stateless(self) -> bool:
+        return self.client.stateless
+
+    @property
+    def session(self) -> Session:
+        session = self.client.session
+        if session is None or session.closed.is_set():
+            raise ConnectionClosed("the backend connection is closed")
+        return session
+
+    # ------------------------------------------------------------------ backend -> front
+
+    async def server_request(self, event: RequestReceived) -> Any:
+        """A request from the backend (sampling, elicitation, roots, ping)."""
+        if event.method == "ping":
+            return t.EmptyResult()
+        route = self.route
+        if route is None:
+            raise RPCError(
+                INVALID_REQUEST,
+                f"Invalid Request: {event.method}: no client request is in progress on this "
+                "gateway connection to forward it to",
+            )
+        if route.call is not None:
+            return await route.call.ask(event.method, event.params)
+        if route.session.protocol.client is None:
+            raise RPCError(
+                INVALID_REQUEST,
+                f"Invalid Request: {event.method} cannot be forwarded: the gateway's client "
+                "speaks a handshake-era revision over stateless HTTP (no back-channel)",
+            )
+        return await route.session.request_raw(
+            event.method, event.params, related=route.related(), timeout=self.request_timeout
+        )
+
+    async def notification(self, event: NotificationReceived) -> None:
+        """A notification from the backend: forwarded to the route's session as is, with
+        the subscription id rewritten for a forwarded listen."""
+        route = self.route
+        if route is None:
+            log.debug("gateway: no client for %s from the backend; dropped", event.method)
+            return
+        params: Any = event.params
+        if route.listen_id is not None and event.method != "notifications/message":
+            params = self._for_listen(route, event.method, params)
+            if params is None:
+                return
+        try:
+            await route.session.notify(event.method, params, related=route.related())
+        except LocalProtocolError as exc:
+            # A notification the front's revision lacks (e.g. list_changed outside a
+            # 2026-07-28 listen): not the front's to receive.
+            log.debug("gateway: %s not forwarded: %s", event.method, exc)
+        except (ConnectionClosed, OSError) as exc:
+            log.debug("gateway: could not forward %s: %r", event.method, exc)
+
+    def _for_listen(self, route: Route, method: str, raw: msgspec.Raw | None) -> Any:
+        flt = route.listen_filter
+        if flt is not None:  # bridging: the handshake-era backend sends everything
+            if method in _LIST_KINDS:
+                if getattr(flt, _LIST_KINDS[method]) is not True:
+                    return None
+            elif method == "notifications/resources/updated":
+                uri = split(raw).get("uri")
+                uri = msgspec.json.decode(uri) if uri is not None else None
+                subs = flt.resource_subscriptions
+                if subs is UNSET or uri not in subs:
+                    return None
+        params = split(raw)
+        meta = params.get("_meta")
+        params["_meta"] = {**(meta if isinstance(meta, dict) else {})}
+        params["_meta"][t.META_SUBSCRIPTION_ID] = route.listen_id
+        return params

@@ -1,0 +1,635 @@
+"""``proxy(target)``: a ``Server`` that forwards everything to another server (layer 4).
+
+Every request, notification and server->client request is forwarded, both ways, with
+params and results kept as ``msgspec.Raw`` (no decode, no re-encode) wherever nothing has
+to be rewritten.  Rewritten are only: the per-request ``_meta`` (progress tokens, and the
+2026-07-28 protocol version/capabilities the backend connection declares), subscription
+ids, and the results of era bridging.
+
+Backend connections.  A handshake-era front session (stdio, an in-memory pair, a stateful
+HTTP session) gets a dedicated backend connection for its life, speaking the same revision
+where the backend supports it, so session state (log level, subscriptions, roots) and the
+server's requests to the client map one to one.  2026-07-28 requests (and handshake-era
+requests without a session: stateless HTTP) borrow a pooled connection for the duration of
+one request, so whatever the backend sends during it belongs to that request.
+
+Era bridging (2026-07-28 basic/patterns/mrtr.mdx).  A 2026-07-28 backend's
+``input_required`` results are answered for a handshake-era front by sending it real
+requests; a handshake-era backend's real requests reach a 2026-07-28 front as
+``input_required`` rounds (the backend request stays open meanwhile, parked under a
+random ``requestState`` for at most ``input_ttl`` seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any, Final
+
+import msgspec
+from msgspec import UNSET
+
+from .. import types as t
+from .._client.client import DEFAULT_MAX_INPUT_ROUNDS
+from .._client.connect import connect
+from .._core.events import NotificationReceived, RequestReceived
+from .._errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    REQUEST_TIMEOUT,
+    ConnectionClosed,
+    MCPError,
+    ProtocolError,
+    RemoteProtocolError,
+    RequestTimeout,
+    RPCError,
+    TransportError,
+)
+from .._io.session import Session
+from .._server.server import Server
+from .._server.stamp import CACHEABLE_METHODS
+from .link import (
+    ALL_CLIENT_CAPABILITIES,
+    DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS,
+    DEFAULT_RECONNECT_BACKOFF_SECONDS,
+    Backoff,
+    Call,
+    Link,
+    Route,
+    split,
+)
+
+log = logging.getLogger(__name__)
+
+# Pooled backend connections (2026-07-28 requests borrow one each; an open
+# subscriptions/listen holds one for its life).
+DEFAULT_MAX_BACKEND_CONNECTIONS: Final = 16
+# A 2026-07-28 front has this long to answer an input_required round of a bridged
+# handshake-era backend request before that request is cancelled.
+DEFAULT_INPUT_TTL_SECONDS: Final = 300.0
+DEFAULT_PROXY_NAME: Final = "mcplite-proxy"
+
+_LINK_KEY: Final = "mcplite.gateway.link"
+_STATE_PREFIX: Final = "mcplite-gateway."
+_DEFAULT_CAPABILITIES: Final = t.ServerCapabilities(
+    tools=t.ToolsCapability(list_changed=True),
+    prompts=t.PromptsCapability(list_changed=True),
+    resources=t.ResourcesCapability(subscribe=True, list_changed=True),
+    completions={},
+    logging={},
+)
+_CONNECT_KEYS: Final = frozenset(
+    {"env", "cwd", "stderr", "headers", "auth", "http_options", "transport", "max_line_bytes"}
+)
+
+
+class _Parked(msgspec.Struct):
+    call: Call
+    method: str
+    expiry: asyncio.TimerHandle
+
+
+class ProxyServer(Server):
+    """A ``Server`` whose every request is answered by a backend (``proxy()``)."""
+
+    def __init__(
+        self,
+        target: Any,
+        *,
+        name: str | None = None,
+        version: str = "0.0.0",
+        connect_options: Mapping[str, Any] | None = None,
+        protocol_version: str | None = None,
+        max_backend_connections: int = DEFAULT_MAX_BACKEND_CONNECTIONS,
+        reconnect_backoff: float = DEFAULT_RECONNECT_BACKOFF_SECONDS,
+        max_reconnect_backoff: float = DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS,
+        input_ttl: float = DEFAULT_INPUT_TTL_SECONDS,
+        **options: Any,
+    ) -> None:
+        super().__init__(name or DEFAULT_PROXY_NAME, version, **options)
+        self._named = name is not None
+        bad = set(connect_options or {}) - _CONNECT_KEYS
+        if bad:
+            raise ValueError(
+                f"connect_options: unknown option(s) {', '.join(sorted(bad))}; expected "
+                f"some of {', '.join(sorted(_CONNECT_KEYS))}"
+            )
+        # Validated now (a bad target fails here, not on the first request).
+        self._factory = connect(target, **dict(connect_options or {}))._transport_factory
+        self.target = target
+        self.backend_version = protocol_version
+        self.max_backend_connections = max_backend_connections
+        self.input_ttl = input_ttl
+        self.backoff = Backoff(reconnect_backoff, max_reconnect_backoff)
+        self.backend_capabilities: t.ServerCapabilities | None = None
+        self.backend_info: t.Implementation | None = None
+        self._idle: list[Link] = []
+        self._slots: asyncio.Semaphore | None = None
+        self._links: set[Link] = set()
+        self._parked: dict[str, _Parked] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def capabilities(self) -> t.ServerCapabilities:
+        """The backend's capabilities (everything, until the backend has been reached)."""
+        return self.backend_capabilities or _DEFAULT_CAPABILITIES
+
+    async def start(self) -> None:
+        """Connect one backend connection now, to learn the backend's capabilities before
+        the first client arrives (``run()`` does this)."""
+        link = await self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, False)
+        self._idle.append(link)
+
+    async def aclose(self) -> None:
+        """Close every backend connection and forget parked calls."""
+        for parked in list(self._parked.values()):
+            parked.expiry.cancel()
+            parked.call.abandon("the gateway is closing")
+        self._parked.clear()
+        links, self._links = list(self._links), set()
+        self._idle.clear()
+        await asyncio.gather(*(link.aclose() for link in links), return_exceptions=True)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=2.0)
+
+    async def __aenter__(self) -> ProxyServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def run(self, transport: str = "stdio", **options: Any) -> None:
+        """As ``Server.run``, connecting the backend first."""
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(self.serve_forever(transport, **options))
+
+    async def serve_forever(self, transport: str = "stdio", **options: Any) -> None:
+        """Connect the backend, serve ``transport`` until done, close the backend."""
+        from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
+
+        try:
+            await self.start()
+            if transport == "stdio":
+                timeout = options.pop("shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
+                await self._run_stdio(timeout, **options)
+            elif transport in ("http", "streamable-http"):
+                from .._server.streamable_run import serve_http
+
+                await serve_http(self, handle_signals=True, **options)
+            else:
+                raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
+        finally:
+            await self.aclose()
+
+    async def _new_link(
+        self, declared: t.ClientCapabilities, version: str | None, own_listen: bool
+    ) -> Link:
+        self.backoff.check()
+        link = Link(
+            self._factory,
+            declared=declared,
+            protocol_version=version,
+            own_listen=own_listen,
+            request_timeout=self.request_timeout,
+            name=self.info.name,
+            version=self.info.version,
+        )
+        try:
+            await link.start()
+        except (MCPError, OSError) as exc:
+            self.backoff.failed(exc)
+            raise RPCError(INTERNAL_ERROR, f"Backend unavailable: {exc}") from None
+        self.backoff.succeeded()
+        self._links.add(link)
+        client = link.client
+        if self.backend_capabilities is None:
+            self.backend_capabilities = client.server_capabilities
+            self.backend_info = client.server_info
+            if self.instructions is None:
+                self.instructions = client.instructions
+            if not self._named and client.server_info is not None:
+                self.info.name = client.server_info.name
+                self.info.version = client.server_info.version
+        return link
+
+    def _drop(self, link: Link) -> None:
+        self._links.discard(link)
+        self._spawn(link.aclose())
+
+    def _spawn(self, aw: Any) -> None:
+        task = asyncio.ensure_future(aw)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ dispatch
+
+    async def handle_request(self, session: Session, event: RequestReceived) -> Any:
+        if event.answer is not None:
+            return await super().handle_request(session, event)
+        try:
+            client = event.client
+            stateful = client is not None and not client.stateless
+            if stateful and not session.protocol.assume_initialized:
+                return await self._forward_session(session, event)
+            return await self._forward_pooled(session, event)
+        except RPCError:
+            raise  # the backend's own answer (or ours, already worded)
+        except RequestTimeout as exc:
+            raise RPCError(REQUEST_TIMEOUT, f"Request timeout: the backend: {exc}") from None
+        except (ConnectionClosed, TransportError) as exc:
+            raise RPCError(
+                INTERNAL_ERROR, f"Backend unavailable: {exc}; the next request reconnects"
+            ) from None
+        except ProtocolError as exc:
+            raise RPCError(
+                INTERNAL_ERROR, f"Invalid response from the backend: {exc.message}"
+            ) from None
+
+    async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
+        link = session.state.get(_LINK_KEY)
+        if isinstance(link, asyncio.Future) and link.done() and not link.exception():
+            backend: Link = link.result()
+            if backend.alive and not backend.stateless:
+                await backend.session.notify(event.method, event.params)
+                return
+        log.debug("gateway: %s from the client not forwarded", event.method)
+
+    # ------------------------------------------------------------------ dedicated links
+
+    async def _session_link(self, session: Session) -> Link:
+        """The backend connection of a handshake-era front session (made on first use)."""
+        fut = session.state.get(_LINK_KEY)
+        if isinstance(fut, asyncio.Future) and fut.done():
+            if fut.exception() is None and fut.result().alive:
+                return fut.result()  # type: ignore[no-any-return]
+            if fut.exception() is None:
+                self._drop(fut.result())
+            fut = None
+        if fut is None:
+            fut = session.state[_LINK_KEY] = asyncio.ensure_future(self._open_session_link(session))
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+        link: Link = await asyncio.shield(fut)
+        return link
+
+    async def _open_session_link(self, session: Session) -> Link:
+        client = session.protocol.client
+        assert client is not None
+        version = self.backend_version or session.protocol.protocol_version
+        link = await self._new_link(client.capabilities, version, own_listen=True)
+        link.route = Route(session)
+        session.on_close(lambda: self._drop(link))
+        return link
+
+    async def _forward_session(self, session: Session, event: RequestReceived) -> Any:
+        link = await self._session_link(session)
+        route = link.route
+        assert route is not None
+        inflight = route.inflight
+        inflight[event.id] = None
+        try:
+            if link.stateless:
+                special = await self._session_state_request(link, event)
+                if special is not None:
+                    return special
+            return await self._request(link, session, event, bridge_inputs=link.stateless)
+        finally:
+            inflight.pop(event.id, None)
+
+    async def _session_state_request(self, link: Link, event: RequestReceived) -> Any:
+        """Handshake-era session state kept for a 2026-07-28 backend by its client: the log
+        level rides in each request's _meta, subscriptions in its listen."""
+        method = event.method
+        if method not in ("logging/setLevel", "resources/subscribe", "resources/unsubscribe"):
+            return None
+        params = split(event.params)
+        try:
+            value = msgspec.json.decode(params["level" if method[0] == "l" else "uri"])
+        except (KeyError, msgspec.DecodeError):
+            raise RPCError(INVALID_PARAMS, f"Invalid params: {method}") from None
+        if method == "logging/setLevel":
+            await link.client.set_log_level(value)
+        elif method == "resources/subscribe":
+            await link.client.subscribe_resource(value)
+        else:
+            await link.client.unsubscribe_resource(value)
+        return t.EmptyResult()
+
+    # ------------------------------------------------------------------ pooled links
+
+    async def _checkout(self) -> Link:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_backend_connections)
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise RPCError(
+                INTERNAL_ERROR,
+                f"Server busy: all {self.max_backend_connections} backend connections are in "
+                "use (max_backend_connections); retry later",
+            ) from None
+        try:
+            while self._idle:
+                link = self._idle.pop()
+                if link.alive:
+                    return link
+                self._drop(link)
+            return await self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, False)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _checkin(self, link: Link, reuse: bool = True) -> None:
+        link.route = None
+        if reuse and link.alive:
+            self._idle.append(link)
+        else:
+            self._drop(link)
+        assert self._slots is not None
+        self._slots.release()
+
+    async def _forward_pooled(self, session: Session, event: RequestReceived) -> Any:
+        params = event.params
+        if params is not None and _STATE_PREFIX.encode() in bytes(params):
+            state = split(params).get("requestState")
+            token = msgspec.json.decode(state) if state is not None else None
+            if isinstance(token, str) and token.startswith(_STATE_PREFIX):
+                return await self._resume(session, event, token)
+        link = await self._checkout()
+        call = Call(link) if not link.stateless and event.client is not None else None
+        route = link.route = Route(session, lambda: event.id, call=call)
+        if call is None:
+            try:
+                if event.method == "subscriptions/listen":
+                    route.listen_id = event.id
+                return await self._request(link, session, event, bridge_inputs=False)
+            finally:
+                self._checkin(link)
+        if event.method == "subscriptions/listen":
+            try:
+                return await self._bridge_listen(link, session, event)
+            finally:
+                self._checkin(link, reuse=False)  # it holds backend subscriptions
+        call.task = asyncio.ensure_future(self._request(link, session, event, False))
+        return await self._await_call(call, event)
+
+    async def _resume(self, session: Session, event: RequestReceived, token: str) -> Any:
+        parked = self._parked.pop(token, None)
+        if parked is None or parked.method != event.method:
+            raise RPCError(
+                INVALID_PARAMS,
+                "Invalid params: requestState names no pending gateway request (expired "
+                "after input_ttl, already answered, or for another method); start over",
+            )
+        parked.expiry.cancel()
+        call = parked.call
+        raw = split(event.params).get("inputResponses")
+        responses = _responses(raw)
+        call.answer(responses)
+        route = call.link.route
+        assert route is not None
+        route.session = session
+        route.related = lambda: event.id
+        route.progress_token = _progress_token(event.params)
+        return await self._await_call(call, event)
+
+    async def _await_call(self, call: Call, event: RequestReceived) -> Any:
+        task = call.task
+        assert task is not None
+        parked = False
+        try:
+            while not call.asked and not task.done():
+                wake = asyncio.ensure_future(call.wake.wait())
+                try:
+                    await asyncio.wait([task, wake], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    wake.cancel()
+                call.wake.clear()
+            if task.done():
+                return _stamped(task.result(), self.info, event.method)
+            parked = True
+            return self._park(call, event.method)
+        except BaseException:
+            if not parked:
+                task.cancel()
+            raise
+        finally:
+            if not parked:
+                self._checkin(call.link)
+
+    def _park(self, call: Call, method: str) -> Any:
+        token = _STATE_PREFIX + secrets.token_urlsafe(24)
+        requests = {
+            key: {"method": m, "params": p if p is not None else {}}
+            for key, (m, p) in call.asked.items()
+        }
+        call.asked = {}
+        loop = asyncio.get_running_loop()
+        expiry = loop.call_later(self.input_ttl, self._expire, token)
+        self._parked[token] = _Parked(call, method, expiry)
+        return {"resultType": "input_required", "inputRequests": requests, "requestState": token}
+
+    def _expire(self, token: str) -> None:
+        parked = self._parked.pop(token, None)
+        if parked is not None:
+            parked.call.abandon(f"the client did not answer within {self.input_ttl} s")
+            task = parked.call.task
+            if task is not None:
+                task.add_done_callback(lambda _: self._checkin(parked.call.link, reuse=False))
+
+    async def _bridge_listen(self, link: Link, session: Session, event: RequestReceived) -> Any:
+        """A 2026-07-28 subscriptions/listen served by a handshake-era backend: its
+        resource subscriptions become resources/subscribe, its list changes the backend's
+        unsolicited notifications (2026-07-28 basic/patterns/subscriptions.mdx)."""
+        try:
+            wanted = msgspec.json.decode(
+                event.params or b"{}", type=t.SubscriptionsListenParams
+            ).notifications
+        except msgspec.ValidationError as exc:
+            raise RPCError(INVALID_PARAMS, f"Invalid params: {exc}") from None
+        caps = link.client.server_capabilities
+        agreed = t.SubscriptionFilter()
+        for kind, cap in (("tools", caps.tools), ("prompts", caps.prompts)):
+            wants = getattr(wanted, f"{kind}_list_changed") is True
+            if wants and cap is not UNSET and cap.list_changed:
+                setattr(agreed, f"{kind}_list_changed", True)
+        res = caps.resources
+        if res is not UNSET:
+            if wanted.resources_list_changed is True and res.list_changed:
+                agreed.resources_list_changed = True
+            if wanted.resource_subscriptions is not UNSET and res.subscribe:
+                for uri in wanted.resource_subscriptions:
+                    await link.client.request(
+                        "resources/subscribe", t.SubscribeParams(uri=uri), t.EmptyResult
+                    )
+                agreed.resource_subscriptions = list(wanted.resource_subscriptions)
+        route = link.route
+        assert route is not None
+        route.call = None
+        route.listen_id = event.id
+        route.listen_filter = agreed
+        meta = {t.META_SUBSCRIPTION_ID: event.id}
+        ack = t.SubscriptionsAcknowledgedNotificationParams(notifications=agreed, meta=meta)
+        await session.notify("notifications/subscriptions/acknowledged", ack, related=event.id)
+        await link.session.closed.wait()  # until cancelled, or the backend goes away
+        return t.SubscriptionsListenResult(meta=meta, result_type="complete")
+
+    # ------------------------------------------------------------------ forwarding
+
+    async def _request(
+        self, link: Link, session: Session, event: RequestReceived, bridge_inputs: bool
+    ) -> msgspec.Raw:
+        """Forward ``event`` over ``link``; with ``bridge_inputs``, answer the backend's
+        input_required rounds by asking the front session (handshake-era front)."""
+        route = link.route
+        assert route is not None
+        raw_params = event.params
+        route.progress_token = _progress_token(raw_params)
+        params = _outgoing(raw_params, link.stateless, route.progress_token is not None)
+        if link.stateless and event.client is not None:
+            own = link.session.protocol.client
+            assert own is not None
+            if event.client.stateless:
+                own.capabilities = event.client.capabilities
+                own.info = event.client.info
+                own.log_level = event.client.log_level
+
+        async def progress(value: float, total: float | None, message: str | None) -> None:
+            token = route.progress_token
+            if token is None:
+                return
+            p = t.ProgressNotificationParams(
+                progress_token=token,
+                progress=value,
+                total=UNSET if total is None else total,
+                message=UNSET if message is None else message,
+            )
+            with contextlib.suppress(ConnectionClosed, OSError):
+                await route.session.notify("notifications/progress", p, related=route.related())
+
+        on_progress = progress if route.progress_token is not None else None
+        timeout = None if event.method == "subscriptions/listen" else self.handler_timeout
+        for _ in range(DEFAULT_MAX_INPUT_ROUNDS + 1):
+            raw = await link.session.request_raw(
+                event.method, params, timeout=timeout, on_progress=on_progress
+            )
+            if bytes(memoryview(raw)[:1]) != b"{":
+                raise RemoteProtocolError(f"the result of {event.method} is not a JSON object")
+            if not bridge_inputs or b'"input_required"' not in bytes(raw):
+                return raw
+            params = await self._fulfil(session, event, raw, params)
+        raise RPCError(
+            INTERNAL_ERROR,
+            f"{event.method}: the backend still wanted input after "
+            f"{DEFAULT_MAX_INPUT_ROUNDS} rounds",
+        )
+
+    async def _fulfil(
+        self, session: Session, event: RequestReceived, raw: msgspec.Raw, params: Any
+    ) -> Any:
+        """Answer a 2026-07-28 backend's input_required with real requests to the
+        handshake-era front session, and build the retry's params."""
+        try:
+            result = msgspec.json.decode(raw, type=t.InputRequiredResult)
+        except msgspec.ValidationError as exc:
+            raise RemoteProtocolError(f"invalid input_required result: {exc}") from None
+        requests = result.input_requests if result.input_requests is not UNSET else {}
+        keys = list(requests)
+        answers = await asyncio.gather(
+            *(
+                session.request_raw(
+                    requests[k].method,
+                    requests[k].params if requests[k].params is not UNSET else None,
+                    related=event.id,
+                    timeout=self.request_timeout,
+                )
+                for k in keys
+            )
+        )
+        retry = dict(params) if isinstance(params, dict) else split(params)
+        retry["inputResponses"] = dict(zip(keys, answers, strict=True))
+        if result.request_state is not UNSET:
+            retry["requestState"] = result.request_state
+        meta = retry.get("_meta")
+        if isinstance(meta, dict):
+            meta = {k: v for k, v in meta.items() if not k.startswith("io.modelcontextprotocol/")}
+            retry["_meta"] = meta
+            if not meta:
+                del retry["_meta"]
+        return retry
+
+
+def _progress_token(raw: msgspec.Raw | None) -> Any:
+    if raw is None or b"progressToken" not in bytes(raw):
+        return None
+    meta = split(raw).get("_meta")
+    token = meta.get("progressToken") if isinstance(meta, dict) else None
+    return token if isinstance(token, (str, int)) else None
+
+
+def _outgoing(raw: msgspec.Raw | None, stateless: bool, has_token: bool) -> Any:
+    """The params to send to the backend: ``raw`` itself when nothing needs rewriting,
+    else a shallow dict without the front's progress token and 2026-07-28 _meta (the
+    backend connection adds its own)."""
+    if raw is None:
+        return None
+    data = bytes(raw)
+    if b'"_meta"' not in data:
+        return raw if not stateless else split(raw)
+    if not stateless and not has_token and b"io.modelcontextprotocol/" not in data:
+        return raw
+    params = split(raw)
+    meta = params.get("_meta")
+    if isinstance(meta, dict):
+        kept = {
+            k: v
+            for k, v in meta.items()
+            if k != "progressToken" and not k.startswith("io.modelcontextprotocol/")
+        }
+        if kept:
+            params["_meta"] = kept
+        else:
+            del params["_meta"]
+    return params
+
+
+def _responses(raw: Any) -> dict[str, msgspec.Raw]:
+    if raw is None:
+        return {}
+    try:
+        return msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+    except msgspec.ValidationError:
+        raise RPCError(INVALID_PARAMS, "Invalid params: inputResponses must be an object") from None
+
+
+def _stamped(raw: msgspec.Raw, info: t.Implementation, method: str) -> Any:
+    """A handshake-era backend's result made a 2026-07-28 one (2026-07-28 schema.ts
+    Result.resultType, SEP-2549 cache hints, serverInfo in _meta)."""
+    out = split(raw)
+    out.setdefault("resultType", "complete")
+    if method in CACHEABLE_METHODS:
+        out.setdefault("ttlMs", 0)
+        out.setdefault("cacheScope", "private")
+    meta = out.get("_meta")
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    meta.setdefault(t.META_SERVER_INFO, info)
+    out["_meta"] = meta
+    return out
+
+
+def proxy(target: Any, *, name: str | None = None, **options: Any) -> ProxyServer:
+    """A ``Server`` forwarding everything to ``target`` (anything ``connect()`` accepts:
+    a command list, an ``http(s)://`` URL, a ``Server``).
+
+    Serve it like any server (``.run()``, ``.run("http", ...)``, ``serve_http``).
+    ``connect_options`` go to ``connect()`` (env, cwd, headers, auth, http_options...);
+    ``protocol_version`` pins the revision spoken to the backend; the other options are
+    ``Server``'s and ``max_backend_connections``, ``reconnect_backoff``,
+    ``max_reconnect_backoff``, ``input_ttl``.
+    """
+    return ProxyServer(target, name=name, **options)

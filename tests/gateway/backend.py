@@ -1,0 +1,130 @@
+"""A backend server for the gateway tests: in memory (``build()``) or as a stdio subprocess.
+
+python tests/gateway/backend.py [--handshake-only] [--name NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+from mcplite import Context, Server, types as t
+
+HANDSHAKE_VERSIONS = tuple(v for v in t.SUPPORTED_PROTOCOL_VERSIONS if v < "2026-07-28")
+
+
+def build(name: str = "backend") -> Server:
+    server = Server(name, version="9.9.9", instructions="a test backend")
+    cancelled: list[str] = []
+
+    @server.tool()
+    async def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    @server.tool()
+    async def echo(text: str) -> str:
+        return text
+
+    @server.tool()
+    async def steps(ctx: Context, n: int = 3) -> str:
+        for i in range(n):
+            await ctx.progress(i + 1, total=n, message=f"step {i + 1}")
+        await ctx.log("warning", "stepped")
+        return f"{n} steps"
+
+    @server.tool()
+    async def ask(ctx: Context) -> str:
+        answer = await ctx.elicit(
+            "Name?", schema={"type": "object", "properties": {"name": {"type": "string"}}}
+        )
+        reply = await ctx.sample("Say hi", max_tokens=5)
+        text = reply.content.text if isinstance(reply.content, t.TextContent) else "?"
+        return f"{answer.action}:{(answer.content or {}).get('name')}:{text}"
+
+    @server.tool()
+    async def roots(ctx: Context) -> str:
+        result = await ctx.list_roots()
+        return ",".join(r.uri for r in result.roots)
+
+    @server.tool()
+    async def hang(ctx: Context) -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append("hang")
+            raise
+        return "never"
+
+    @server.tool()
+    async def was_cancelled() -> str:
+        return ",".join(cancelled)
+
+    @server.tool()
+    async def die() -> str:
+        os._exit(3)
+
+    @server.tool()
+    async def huge(kib: int) -> str:
+        return "x" * (kib * 1024)
+
+    @server.tool()
+    async def touch(uri: str) -> str:
+        server.resource_updated(uri)
+        return "touched"
+
+    @server.tool()
+    async def grow(name: str) -> str:
+        server.add_tool(lambda: "new", name=name)
+        return "grown"
+
+    @server.resource("notes://{name}", mime_type="text/plain")
+    async def note(name: str) -> str:
+        return f"note {name}"
+
+    @server.resource("file:///readme.txt", name="readme")
+    async def readme() -> str:
+        return "read me"
+
+    @server.prompt()
+    def greet(name: str) -> str:
+        """Greet someone."""
+        return f"Hello {name}"
+
+    return server
+
+
+class HandshakeOnly:
+    """Serves ``server`` in the handshake era only (a 2025-era server)."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def accept(self, transport: Any) -> object:
+        return self.server.accept(transport, supported_versions=HANDSHAKE_VERSIONS)
+
+
+async def _serve(server: Server, versions: tuple[str, ...]) -> None:
+    from mcplite._io.stdio import stdio_server_transport
+
+    async with stdio_server_transport() as transport:
+        session = server.accept(transport, supported_versions=versions)
+        await session.wait_closed()
+        await session.aclose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--handshake-only", action="store_true")
+    parser.add_argument("--name", default="backend")
+    args = parser.parse_args(argv)
+    versions = HANDSHAKE_VERSIONS if args.handshake_only else t.SUPPORTED_PROTOCOL_VERSIONS
+    asyncio.run(_serve(build(args.name), versions))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

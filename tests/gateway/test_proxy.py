@@ -1,0 +1,214 @@
+"""``mcplite.proxy``: forwarding both ways, in every pairing of eras (in memory and stdio)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mcplite
+from mcplite import RPCError, types as t
+from tests.gateway.backend import HandshakeOnly, build
+
+BACKEND = str(Path(__file__).with_name("backend.py"))
+ROOT = str(Path(__file__).resolve().parents[2])
+
+# (front revision, backend kind): "both" serves every revision, "old" handshake-era only;
+# "new" pins the proxy's backend connection to 2026-07-28.
+PAIRS = [
+    pytest.param("2026-07-28", "both", id="2026-front-2026-backend"),
+    pytest.param("2025-11-25", "both", id="2025-front-2025-backend"),
+    pytest.param("2026-07-28", "old", id="2026-front-handshake-backend"),
+    pytest.param("2025-11-25", "new", id="2025-front-2026-backend"),
+]
+
+
+def _proxy(kind: str, **options: Any) -> mcplite.ProxyServer:
+    server = build()
+    target: Any = HandshakeOnly(server) if kind == "old" else server
+    version = "2026-07-28" if kind == "new" else None
+    return mcplite.proxy(target, name="gw", protocol_version=version, **options)
+
+
+async def _elicit(params: t.ElicitParams) -> t.ElicitResult:
+    return t.ElicitResult(action="accept", content={"name": "Ada"})
+
+
+async def _sample(params: t.CreateMessageParams) -> t.CreateMessageResult:
+    return t.CreateMessageResult(role="assistant", content=t.TextContent(text="hi"), model="m")
+
+
+@asynccontextmanager
+async def _front(proxy: Any, version: str, **options: Any) -> AsyncIterator[mcplite.Client]:
+    async with mcplite.connect(
+        proxy,
+        protocol_version=version,
+        elicitation=_elicit,
+        sampling=_sample,
+        roots=[t.Root(uri="file:///work")],
+        **options,
+    ) as client:
+        yield client
+
+
+@pytest.mark.parametrize(("version", "kind"), PAIRS)
+async def test_calls_lists_and_reads_pass_through(version: str, kind: str) -> None:
+    async with _proxy(kind) as gw, _front(gw, version) as client:
+        assert client.protocol_version == version
+        assert client.server_info is not None and client.server_info.name == "gw"
+        assert client.instructions == "a test backend"
+        tools = {tool.name for tool in await client.list_all_tools()}
+        assert {"add", "ask", "steps"} <= tools
+        result = await client.call_tool("add", {"a": 2, "b": 3})
+        assert result.structured_content == {"result": 5}
+        read = await client.read_resource("notes://x")
+        assert read.contents[0].text == "note x"
+        templates = await client.list_all_resource_templates()
+        assert [tp.uri_template for tp in templates] == ["notes://{name}"]
+        prompt = await client.get_prompt("greet", {"name": "Bo"})
+        assert prompt.messages[0].content.text == "Hello Bo"  # type: ignore[union-attr]
+        with pytest.raises(RPCError) as err:
+            await client.call_tool("nope", {})
+        assert "nope" in err.value.message
+
+
+@pytest.mark.parametrize(("version", "kind"), PAIRS)
+async def test_elicitation_sampling_and_roots_reach_the_front(version: str, kind: str) -> None:
+    async with _proxy(kind) as gw, _front(gw, version) as client:
+        result = await client.call_tool("ask", {})
+        assert result.content[0].text == "accept:Ada:hi"  # type: ignore[union-attr]
+        roots = await client.call_tool("roots", {})
+        assert roots.content[0].text == "file:///work"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("version", "kind"), PAIRS)
+async def test_progress_and_logging_reach_the_front(version: str, kind: str) -> None:
+    logged: list[Any] = []
+    got_log = asyncio.Event()
+
+    def on_log(params: Any) -> None:
+        logged.append(params)
+        got_log.set()
+
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append((value, total, message))
+
+    async with (
+        _proxy(kind) as gw,
+        _front(gw, version, on_logging_message=on_log, log_level="info") as client,
+    ):
+        if not client.stateless:
+            await client.set_log_level("info")
+        result = await client.call_tool("steps", {"n": 2}, on_progress=on_progress)
+        assert result.content[0].text == "2 steps"  # type: ignore[union-attr]
+        async with asyncio.timeout(5):
+            await got_log.wait()
+    assert progress == [(1, 2, "step 1"), (2, 2, "step 2")]
+    assert [m.data for m in logged] == ["stepped"]
+
+
+@pytest.mark.parametrize(("version", "kind"), PAIRS)
+async def test_resource_updates_and_list_changes_propagate(version: str, kind: str) -> None:
+    updated: list[str] = []
+    changed = asyncio.Event()
+    got_update = asyncio.Event()
+
+    def on_updated(params: t.ResourceUpdatedNotificationParams) -> None:
+        updated.append(params.uri)
+        got_update.set()
+
+    async with (
+        _proxy(kind) as gw,
+        _front(
+            gw,
+            version,
+            on_resource_updated=on_updated,
+            on_tools_list_changed=changed.set,
+        ) as client,
+    ):
+        await client.subscribe_resource("file:///readme.txt")
+        await client.call_tool("touch", {"uri": "file:///readme.txt"})
+        await client.call_tool("grow", {"name": "fresh"})
+        async with asyncio.timeout(5):
+            await changed.wait()
+            await got_update.wait()
+        assert updated == ["file:///readme.txt"]
+        assert "fresh" in {tool.name for tool in await client.list_all_tools()}
+
+
+@pytest.mark.parametrize(("version", "kind"), PAIRS)
+async def test_cancelling_a_call_cancels_it_on_the_backend(version: str, kind: str) -> None:
+    async with _proxy(kind) as gw, _front(gw, version) as client:
+        call = asyncio.ensure_future(client.call_tool("hang", {}))
+        await asyncio.sleep(0.05)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        async with asyncio.timeout(5):
+            while True:
+                seen = await client.call_tool("was_cancelled", {})
+                if seen.content[0].text == "hang":  # type: ignore[union-attr]
+                    break
+                await asyncio.sleep(0.02)
+
+
+def _stdio(*extra: str) -> list[str]:
+    return [sys.executable, BACKEND, *extra]
+
+
+async def test_a_dead_backend_fails_pending_calls_and_reconnects() -> None:
+    # A handshake-era session has one backend connection: its death fails every call on it.
+    gw = mcplite.proxy(_stdio(), connect_options={"env": {"PYTHONPATH": ROOT}})
+    async with gw, mcplite.connect(gw, protocol_version="2025-11-25") as client:
+        pending = asyncio.ensure_future(client.call_tool("hang", {}))
+        with pytest.raises(RPCError) as err:
+            await client.call_tool("die", {})
+        assert "Backend unavailable" in err.value.message
+        with pytest.raises(RPCError) as err2:
+            await pending
+        assert "Backend unavailable" in err2.value.message
+        result = await client.call_tool("add", {"a": 1, "b": 1})
+        assert result.structured_content == {"result": 2}
+
+
+async def test_a_dead_pooled_backend_is_replaced() -> None:
+    # 2026-07-28 requests borrow a pooled connection each: the one that died is dropped.
+    gw = mcplite.proxy(_stdio(), connect_options={"env": {"PYTHONPATH": ROOT}})
+    async with gw, mcplite.connect(gw) as client:
+        with pytest.raises(RPCError) as err:
+            await client.call_tool("die", {})
+        assert "Backend unavailable" in err.value.message
+        for n in range(3):
+            result = await client.call_tool("add", {"a": n, "b": 1})
+            assert result.structured_content == {"result": n + 1}
+
+
+async def test_an_oversize_backend_response_fails_that_request_only() -> None:
+    gw = mcplite.proxy(
+        _stdio(), connect_options={"env": {"PYTHONPATH": ROOT}, "max_line_bytes": 64 * 1024}
+    )
+    async with gw, mcplite.connect(gw, protocol_version="2025-11-25") as client:
+        with pytest.raises(RPCError) as err:
+            await client.call_tool("huge", {"kib": 100})
+        assert "too large" in err.value.message
+        result = await client.call_tool("echo", {"text": "still here"})
+        assert result.content[0].text == "still here"  # type: ignore[union-attr]
+
+
+async def test_backoff_after_a_failed_connect_fails_fast_then_retries() -> None:
+    gw = mcplite.proxy([sys.executable, "-c", "import sys; sys.exit(1)"], reconnect_backoff=0.2)
+    async with mcplite.connect(gw, protocol_version="2025-11-25") as client:
+        with pytest.raises(RPCError) as first:
+            await client.list_tools()
+        assert "Backend unavailable" in first.value.message
+        with pytest.raises(RPCError) as second:
+            await client.list_tools()
+        assert "next attempt is in" in second.value.message
+    await gw.aclose()
