@@ -11,6 +11,10 @@
 #              python3 tests/conformance/everything_server.py --http 127.0.0.1:{port} --stateless
 #   client     client, --suite all: python3 tests/conformance/everything_client.py <url>
 #              (skipped with a message while that file does not exist)
+#   proxy      the stateful and stateless server legs again, against the gateway in front of
+#              the stdio server (not part of "all"; .ci/run runs it as its own step):
+#              python3 -m mcplite proxy --http 127.0.0.1:{port} [--stateless] \
+#                  -- python3 tests/conformance/everything_server.py --stdio
 #
 # Expected failures live in conformance/baseline-{server-stateful,server-stateless,client}.txt,
 # one scenario name per line (or scenario:check-id), '#' for comments. A run fails on any
@@ -43,7 +47,7 @@ while [ $# -gt 0 ]; do
     --output-dir) results_root=$2; shift ;;
     --timeout-ms) timeout_args=(--timeout "$2"); shift ;;
     --strict-baseline) strict=(--strict-baseline) ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "conformance.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,7 +55,8 @@ done
 case "$leg" in
   stateful|stateless|client) legs=("$leg") ;;
   all) legs=(stateful stateless client) ;;
-  *) echo "conformance.sh: --leg must be stateful, stateless, client or all (got $leg)" >&2; exit 2 ;;
+  proxy) legs=(proxy-stateful proxy-stateless) ;;
+  *) echo "conformance.sh: --leg must be stateful, stateless, client, all or proxy (got $leg)" >&2; exit 2 ;;
 esac
 
 conformance_setup
@@ -85,9 +90,9 @@ show_summary() {
   fi
 }
 
-# $1 = stateful|stateless
+# $1 = stateful|stateless, or proxy-stateful|proxy-stateless (the same suite through the gateway)
 run_server_leg() {
-  local kind=$1 revision extra=() label="server-$1"
+  local kind=${1#proxy-} revision extra=() label="server-$1"
   local baseline="$root/conformance/baseline-server-$kind.txt"
   local results="$results_root/$label" out="$work/$label.out" log="$work/$label.log"
   if [ "$kind" = stateful ]; then revision=2025-11-25; else revision=2026-07-28; extra=(--stateless); fi
@@ -102,7 +107,12 @@ run_server_leg() {
   "$NODE" "$SUITE_JS" list --requirements "$revision" >"$work/$label.list" 2>&1 || true
 
   local port; port=$(free_port)
-  "$PYTHON" "$SERVER_PY" --http "127.0.0.1:$port" "${extra[@]}" >"$log" 2>&1 &
+  if [ "$1" = "$kind" ]; then
+    "$PYTHON" "$SERVER_PY" --http "127.0.0.1:$port" "${extra[@]}" >"$log" 2>&1 &
+  else
+    "$PYTHON" -m mcplite proxy --http "127.0.0.1:$port" "${extra[@]}" \
+      -- "$PYTHON" "$SERVER_PY" --stdio >"$log" 2>&1 &
+  fi
   server_pid=$!
   local ready=""
   for _ in $(seq "$STARTUP_WAIT_TENTHS"); do

@@ -391,6 +391,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_proxy(args: argparse.Namespace) -> int:
+    from .._gateway.cli import ProxyUsageError, run_proxy
+
+    try:
+        return run_proxy(args, _target(args.target, args.command_line))
+    except ProxyUsageError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _s(value: Any) -> str:
     return "" if value is UNSET or value is None else str(value)
 
@@ -415,6 +424,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", metavar="HOST:PORT")
     run.add_argument("--stateless", action="store_true")
     run.add_argument("--json-response", action="store_true")
+
+    from .._gateway.cli import add_parser as add_proxy
+
+    add_proxy(sub)
 
     def client_command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help)
@@ -496,6 +509,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.cmd == "run":
             return cmd_run(args)
+        if args.cmd == "proxy":
+            return cmd_proxy(args)
         if args.cmd in ("call", "read", "prompt") and args.target is None and not command_line:
             raise UsageError(f"{args.cmd}: give a TARGET before the other arguments")
         return asyncio.run(_COMMANDS[args.cmd](args))

@@ -39,9 +39,9 @@ log = logging.getLogger(__name__)
 DEFAULT_RECONNECT_BACKOFF_SECONDS: Final = 0.1
 DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS: Final = 5.0
 
-# What a shared (pooled) backend connection declares when its backend speaks a
-# handshake-era revision: capabilities are fixed at initialize, the front requests it
-# serves vary, so it declares everything and refuses per request what a front lacks.
+# What the shared backend connection declares when its backend speaks a handshake-era
+# revision: capabilities are fixed at initialize and the front requests it serves vary, so
+# it declares everything (each front's own client refuses what it cannot take).
 ALL_CLIENT_CAPABILITIES: Final = t.ClientCapabilities(
     roots=t.RootsCapability(list_changed=True),
     sampling=t.SamplingCapability(tools={}, context={}),
@@ -154,6 +154,7 @@ class Route:
         "inflight",
         "listen_filter",
         "listen_id",
+        "logs",
         "progress_token",
         "related",
         "session",
@@ -165,6 +166,7 @@ class Route:
         related: Callable[[], Any] | None = None,
         *,
         call: Call | None = None,
+        logs: bool = True,
     ) -> None:
         self.session = session
         # A dedicated link's front requests in flight: what the backend sends relates to
@@ -172,9 +174,10 @@ class Route:
         self.inflight: dict[Any, None] = {}
         self.related = related if related is not None else self._only_inflight
         self.call = call
+        self.logs = logs  # the front request asked for log messages
         self.progress_token: Any = None
-        # A front subscriptions/listen this link serves: its id, and (bridging to a
-        # handshake-era backend) the filter the front asked for.
+        # A front subscriptions/listen: its id, and (bridging to a handshake-era backend)
+        # the filter it asked for.
         self.listen_id: Any = None
         self.listen_filter: t.SubscriptionFilter | None = None
 
@@ -240,7 +243,12 @@ class Link:
             **callbacks,
         )
         self.client.link = self
-        self.route: Route | None = None
+        # A dedicated link serves one handshake-era front session: everything goes there.
+        self.dedicated: Route | None = None
+        # A shared link serves many front requests at once: these are in flight, and these
+        # forwarded listens by the backend's subscription id (its listen request's id).
+        self.routes: set[Route] = set()
+        self.listens: dict[Any, Route] = {}
 
     async def start(self) -> None:
         await self.client.start()
@@ -270,60 +278,86 @@ class Link:
         """A request from the backend (sampling, elicitation, roots, ping)."""
         if event.method == "ping":
             return t.EmptyResult()
-        route = self.route
-        if route is None:
-            raise RPCError(
-                INVALID_REQUEST,
-                f"Invalid Request: {event.method}: no client request is in progress on this "
-                "gateway connection to forward it to",
+        route = self.dedicated
+        if route is not None:
+            return await route.session.request_raw(
+                event.method, event.params, related=route.related(), timeout=self.request_timeout
             )
-        if route.call is not None:
-            return await route.call.ask(event.method, event.params)
-        if route.session.protocol.client is None:
-            raise RPCError(
-                INVALID_REQUEST,
-                f"Invalid Request: {event.method} cannot be forwarded: the gateway's client "
-                "speaks a handshake-era revision over stateless HTTP (no back-channel)",
-            )
-        return await route.session.request_raw(
-            event.method, event.params, related=route.related(), timeout=self.request_timeout
+        calls = [r.call for r in self.routes if r.call is not None]
+        if len(calls) == 1:
+            return await calls[0].ask(event.method, event.params)
+        raise RPCError(
+            INVALID_REQUEST,
+            f"Invalid Request: {event.method} cannot be forwarded: the gateway cannot tell "
+            f"which of the {len(calls)} client requests that can take input it belongs to",
         )
 
     async def notification(self, event: NotificationReceived) -> None:
-        """A notification from the backend: forwarded to the route's session as is, with
-        the subscription id rewritten for a forwarded listen."""
-        route = self.route
-        if route is None:
-            log.debug("gateway: no client for %s from the backend; dropped", event.method)
-            return
+        """A notification from the backend, to the front it belongs to: the dedicated
+        session; the listen its subscription id names (rewritten to the front's); the
+        bridged listens that asked for it; else the one request in flight."""
+        method = event.method
         params: Any = event.params
-        if route.listen_id is not None and event.method != "notifications/message":
-            params = self._for_listen(route, event.method, params)
-            if params is None:
+        if self.dedicated is not None:
+            await _send(self.dedicated, method, params)
+            return
+        data = bytes(params) if params is not None else b""
+        if b"subscriptionId" in data:
+            fields = split(params)
+            meta = fields.get("_meta")
+            route = self.listens.get(meta.get(t.META_SUBSCRIPTION_ID)) if meta else None
+            if route is not None and meta is not None:
+                meta[t.META_SUBSCRIPTION_ID] = route.listen_id
+                await _send(route, method, fields)
                 return
-        try:
-            await route.session.notify(event.method, params, related=route.related())
-        except LocalProtocolError as exc:
-            # A notification the front's revision lacks (e.g. list_changed outside a
-            # 2026-07-28 listen): not the front's to receive.
-            log.debug("gateway: %s not forwarded: %s", event.method, exc)
-        except (ConnectionClosed, OSError) as exc:
-            log.debug("gateway: could not forward %s: %r", event.method, exc)
+        if method in _LIST_KINDS or method == "notifications/resources/updated":
+            for route in list(self.routes):
+                tagged = _for_bridged_listen(route, method, params)
+                if tagged is not None:
+                    await _send(route, method, tagged)
+            return
+        wanting = [
+            r
+            for r in self.routes
+            if r.listen_id is None and (method != "notifications/message" or r.logs)
+        ]
+        if len(wanting) == 1:
+            await _send(wanting[0], method, params)
+        else:
+            log.debug(
+                "gateway: %s from the backend matches %d client requests; dropped",
+                method,
+                len(wanting),
+            )
 
-    def _for_listen(self, route: Route, method: str, raw: msgspec.Raw | None) -> Any:
-        flt = route.listen_filter
-        if flt is not None:  # bridging: the handshake-era backend sends everything
-            if method in _LIST_KINDS:
-                if getattr(flt, _LIST_KINDS[method]) is not True:
-                    return None
-            elif method == "notifications/resources/updated":
-                uri = split(raw).get("uri")
-                uri = msgspec.json.decode(uri) if uri is not None else None
-                subs = flt.resource_subscriptions
-                if subs is UNSET or uri not in subs:
-                    return None
-        params = split(raw)
-        meta = params.get("_meta")
-        params["_meta"] = {**(meta if isinstance(meta, dict) else {})}
-        params["_meta"][t.META_SUBSCRIPTION_ID] = route.listen_id
-        return params
+
+async def _send(route: Route, method: str, params: Any) -> None:
+    try:
+        await route.session.notify(method, params, related=route.related())
+    except LocalProtocolError as exc:
+        # A notification the front's revision lacks (e.g. list_changed outside a
+        # 2026-07-28 listen): not the front's to receive.
+        log.debug("gateway: %s not forwarded: %s", method, exc)
+    except (ConnectionClosed, OSError) as exc:
+        log.debug("gateway: could not forward %s: %r", method, exc)
+
+
+def _for_bridged_listen(route: Route, method: str, raw: msgspec.Raw | None) -> Any:
+    """A handshake-era backend's list change or resource update, for a front listen that
+    asked for it (tagged with its subscription id), or None."""
+    flt = route.listen_filter
+    if flt is None:
+        return None
+    fields = split(raw)
+    if method in _LIST_KINDS:
+        if getattr(flt, _LIST_KINDS[method]) is not True:
+            return None
+    else:
+        uri = fields.get("uri")
+        subs = flt.resource_subscriptions
+        if uri is None or subs is UNSET or msgspec.json.decode(uri) not in subs:
+            return None
+    meta = fields.get("_meta")
+    fields["_meta"] = {**(meta if isinstance(meta, dict) else {})}
+    fields["_meta"][t.META_SUBSCRIPTION_ID] = route.listen_id
+    return fields

@@ -10,8 +10,10 @@ Backend connections.  A handshake-era front session (stdio, an in-memory pair, a
 HTTP session) gets a dedicated backend connection for its life, speaking the same revision
 where the backend supports it, so session state (log level, subscriptions, roots) and the
 server's requests to the client map one to one.  2026-07-28 requests (and handshake-era
-requests without a session: stateless HTTP) borrow a pooled connection for the duration of
-one request, so whatever the backend sends during it belongs to that request.
+requests without a session: stateless HTTP) share one connection, as they share one
+server: what the backend sends back finds its request by progress token and subscription
+id; a log message or a server->client request (handshake-era backend) goes to the one
+request in flight that can take it, and is dropped (refused) when several could.
 
 Era bridging (2026-07-28 basic/patterns/mrtr.mdx).  A 2026-07-28 backend's
 ``input_required`` results are answered for a handshake-era front by sending it real
@@ -64,9 +66,6 @@ from .link import (
 
 log = logging.getLogger(__name__)
 
-# Pooled backend connections (2026-07-28 requests borrow one each; an open
-# subscriptions/listen holds one for its life).
-DEFAULT_MAX_BACKEND_CONNECTIONS: Final = 16
 # A 2026-07-28 front has this long to answer an input_required round of a bridged
 # handshake-era backend request before that request is cancelled.
 DEFAULT_INPUT_TTL_SECONDS: Final = 300.0
@@ -88,6 +87,7 @@ _CONNECT_KEYS: Final = frozenset(
 
 class _Parked(msgspec.Struct):
     call: Call
+    route: Route
     method: str
     expiry: asyncio.TimerHandle
 
@@ -103,7 +103,6 @@ class ProxyServer(Server):
         version: str = "0.0.0",
         connect_options: Mapping[str, Any] | None = None,
         protocol_version: str | None = None,
-        max_backend_connections: int = DEFAULT_MAX_BACKEND_CONNECTIONS,
         reconnect_backoff: float = DEFAULT_RECONNECT_BACKOFF_SECONDS,
         max_reconnect_backoff: float = DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS,
         input_ttl: float = DEFAULT_INPUT_TTL_SECONDS,
@@ -121,13 +120,11 @@ class ProxyServer(Server):
         self._factory = connect(target, **dict(connect_options or {}))._transport_factory
         self.target = target
         self.backend_version = protocol_version
-        self.max_backend_connections = max_backend_connections
         self.input_ttl = input_ttl
         self.backoff = Backoff(reconnect_backoff, max_reconnect_backoff)
         self.backend_capabilities: t.ServerCapabilities | None = None
         self.backend_info: t.Implementation | None = None
-        self._idle: list[Link] = []
-        self._slots: asyncio.Semaphore | None = None
+        self._shared: asyncio.Future[Link] | None = None
         self._links: set[Link] = set()
         self._parked: dict[str, _Parked] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -141,17 +138,16 @@ class ProxyServer(Server):
     async def start(self) -> None:
         """Connect one backend connection now, to learn the backend's capabilities before
         the first client arrives (``run()`` does this)."""
-        link = await self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, False)
-        self._idle.append(link)
+        await self._shared_link()
 
     async def aclose(self) -> None:
         """Close every backend connection and forget parked calls."""
         for parked in list(self._parked.values()):
             parked.expiry.cancel()
             parked.call.abandon("the gateway is closing")
+        self._shared = None
         self._parked.clear()
         links, self._links = list(self._links), set()
-        self._idle.clear()
         await asyncio.gather(*(link.aclose() for link in links), return_exceptions=True)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=2.0)
@@ -236,7 +232,7 @@ class ProxyServer(Server):
             stateful = client is not None and not client.stateless
             if stateful and not session.protocol.assume_initialized:
                 return await self._forward_session(session, event)
-            return await self._forward_pooled(session, event)
+            return await self._forward_shared(session, event)
         except RPCError:
             raise  # the backend's own answer (or ours, already worded)
         except RequestTimeout as exc:
@@ -281,13 +277,13 @@ class ProxyServer(Server):
         assert client is not None
         version = self.backend_version or session.protocol.protocol_version
         link = await self._new_link(client.capabilities, version, own_listen=True)
-        link.route = Route(session)
+        link.dedicated = Route(session)
         session.on_close(lambda: self._drop(link))
         return link
 
     async def _forward_session(self, session: Session, event: RequestReceived) -> Any:
         link = await self._session_link(session)
-        route = link.route
+        route = link.dedicated
         assert route is not None
         inflight = route.inflight
         inflight[event.id] = None
@@ -296,7 +292,7 @@ class ProxyServer(Server):
                 special = await self._session_state_request(link, event)
                 if special is not None:
                     return special
-            return await self._request(link, session, event, bridge_inputs=link.stateless)
+            return await self._request(link, route, session, event, link.stateless)
         finally:
             inflight.pop(event.id, None)
 
@@ -319,64 +315,63 @@ class ProxyServer(Server):
             await link.client.unsubscribe_resource(value)
         return t.EmptyResult()
 
-    # ------------------------------------------------------------------ pooled links
+    # ------------------------------------------------------------------ the shared link
 
-    async def _checkout(self) -> Link:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.max_backend_connections)
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise RPCError(
-                INTERNAL_ERROR,
-                f"Server busy: all {self.max_backend_connections} backend connections are in "
-                "use (max_backend_connections); retry later",
-            ) from None
-        try:
-            while self._idle:
-                link = self._idle.pop()
-                if link.alive:
-                    return link
-                self._drop(link)
-            return await self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, False)
-        except BaseException:
-            self._slots.release()
-            raise
+    async def _shared_link(self) -> Link:
+        """The backend connection 2026-07-28 requests share (made again after it died)."""
+        fut = self._shared
+        if fut is not None and fut.done():
+            if fut.exception() is None and fut.result().alive:
+                return fut.result()
+            if fut.exception() is None:
+                self._drop(fut.result())
+            fut = None
+        if fut is None:
+            fut = self._shared = asyncio.ensure_future(
+                self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, False)
+            )
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return await asyncio.shield(fut)
 
-    def _checkin(self, link: Link, reuse: bool = True) -> None:
-        link.route = None
-        if reuse and link.alive:
-            self._idle.append(link)
-        else:
-            self._drop(link)
-        assert self._slots is not None
-        self._slots.release()
-
-    async def _forward_pooled(self, session: Session, event: RequestReceived) -> Any:
+    async def _forward_shared(self, session: Session, event: RequestReceived) -> Any:
         params = event.params
         if params is not None and _STATE_PREFIX.encode() in bytes(params):
             state = split(params).get("requestState")
             token = msgspec.json.decode(state) if state is not None else None
             if isinstance(token, str) and token.startswith(_STATE_PREFIX):
                 return await self._resume(session, event, token)
-        link = await self._checkout()
-        call = Call(link) if not link.stateless and event.client is not None else None
-        route = link.route = Route(session, lambda: event.id, call=call)
-        if call is None:
-            try:
-                if event.method == "subscriptions/listen":
-                    route.listen_id = event.id
-                return await self._request(link, session, event, bridge_inputs=False)
-            finally:
-                self._checkin(link)
-        if event.method == "subscriptions/listen":
-            try:
-                return await self._bridge_listen(link, session, event)
-            finally:
-                self._checkin(link, reuse=False)  # it holds backend subscriptions
-        call.task = asyncio.ensure_future(self._request(link, session, event, False))
-        return await self._await_call(call, event)
+        link = await self._shared_link()
+        front = event.client
+        bridge = not link.stateless and front is not None and front.stateless
+        route = Route(
+            session,
+            lambda: event.id,
+            call=Call(link) if bridge else None,
+            logs=front is None or not front.stateless or front.log_level is not None,
+        )
+        link.routes.add(route)
+        parked = False
+        try:
+            if event.method == "subscriptions/listen":
+                route.listen_id = event.id
+                route.call = None
+                if bridge:
+                    return await self._bridge_listen(link, route, session, event)
+                # The backend's listen id, to route its notifications back: the id its
+                # session's next request gets (Session.request_raw encodes synchronously).
+                link.listens[link.session.protocol._next_id] = route
+                return await self._request(link, route, session, event, False)
+            call = route.call
+            if call is None:
+                return await self._request(link, route, session, event, False)
+            call.task = asyncio.ensure_future(self._request(link, route, session, event, False))
+            result, parked = await self._await_call(call, event)
+            return result
+        finally:
+            if not parked:
+                link.routes.discard(route)
+                for key in [k for k, r in link.listens.items() if r is route]:
+                    del link.listens[key]
 
     async def _resume(self, session: Session, event: RequestReceived, token: str) -> Any:
         parked = self._parked.pop(token, None)
@@ -388,20 +383,25 @@ class ProxyServer(Server):
             )
         parked.expiry.cancel()
         call = parked.call
-        raw = split(event.params).get("inputResponses")
-        responses = _responses(raw)
-        call.answer(responses)
-        route = call.link.route
-        assert route is not None
+        route = parked.route
+        call.answer(_responses(split(event.params).get("inputResponses")))
         route.session = session
         route.related = lambda: event.id
         route.progress_token = _progress_token(event.params)
-        return await self._await_call(call, event)
+        again = False
+        try:
+            result, again = await self._await_call(call, event, route)
+            return result
+        finally:
+            if not again:
+                call.link.routes.discard(route)
 
-    async def _await_call(self, call: Call, event: RequestReceived) -> Any:
+    async def _await_call(
+        self, call: Call, event: RequestReceived, route: Route | None = None
+    ) -> tuple[Any, bool]:
+        """The call's result, or an input_required result parking it: (result, parked)."""
         task = call.task
         assert task is not None
-        parked = False
         try:
             while not call.asked and not task.done():
                 wake = asyncio.ensure_future(call.wake.wait())
@@ -410,19 +410,16 @@ class ProxyServer(Server):
                 finally:
                     wake.cancel()
                 call.wake.clear()
-            if task.done():
-                return _stamped(task.result(), self.info, event.method)
-            parked = True
-            return self._park(call, event.method)
         except BaseException:
-            if not parked:
-                task.cancel()
+            task.cancel()
             raise
-        finally:
-            if not parked:
-                self._checkin(call.link)
+        if task.done():
+            return _stamped(task.result(), self.info, event.method), False
+        if route is None:
+            route = next(r for r in call.link.routes if r.call is call)
+        return self._park(call, route, event.method), True
 
-    def _park(self, call: Call, method: str) -> Any:
+    def _park(self, call: Call, route: Route, method: str) -> Any:
         token = _STATE_PREFIX + secrets.token_urlsafe(24)
         requests = {
             key: {"method": m, "params": p if p is not None else {}}
@@ -431,18 +428,18 @@ class ProxyServer(Server):
         call.asked = {}
         loop = asyncio.get_running_loop()
         expiry = loop.call_later(self.input_ttl, self._expire, token)
-        self._parked[token] = _Parked(call, method, expiry)
+        self._parked[token] = _Parked(call, route, method, expiry)
         return {"resultType": "input_required", "inputRequests": requests, "requestState": token}
 
     def _expire(self, token: str) -> None:
         parked = self._parked.pop(token, None)
         if parked is not None:
             parked.call.abandon(f"the client did not answer within {self.input_ttl} s")
-            task = parked.call.task
-            if task is not None:
-                task.add_done_callback(lambda _: self._checkin(parked.call.link, reuse=False))
+            parked.call.link.routes.discard(parked.route)
 
-    async def _bridge_listen(self, link: Link, session: Session, event: RequestReceived) -> Any:
+    async def _bridge_listen(
+        self, link: Link, route: Route, session: Session, event: RequestReceived
+    ) -> Any:
         """A 2026-07-28 subscriptions/listen served by a handshake-era backend: its
         resource subscriptions become resources/subscribe, its list changes the backend's
         unsolicited notifications (2026-07-28 basic/patterns/subscriptions.mdx)."""
@@ -468,10 +465,6 @@ class ProxyServer(Server):
                         "resources/subscribe", t.SubscribeParams(uri=uri), t.EmptyResult
                     )
                 agreed.resource_subscriptions = list(wanted.resource_subscriptions)
-        route = link.route
-        assert route is not None
-        route.call = None
-        route.listen_id = event.id
         route.listen_filter = agreed
         meta = {t.META_SUBSCRIPTION_ID: event.id}
         ack = t.SubscriptionsAcknowledgedNotificationParams(notifications=agreed, meta=meta)
@@ -482,12 +475,15 @@ class ProxyServer(Server):
     # ------------------------------------------------------------------ forwarding
 
     async def _request(
-        self, link: Link, session: Session, event: RequestReceived, bridge_inputs: bool
+        self,
+        link: Link,
+        route: Route,
+        session: Session,
+        event: RequestReceived,
+        bridge_inputs: bool,
     ) -> msgspec.Raw:
         """Forward ``event`` over ``link``; with ``bridge_inputs``, answer the backend's
         input_required rounds by asking the front session (handshake-era front)."""
-        route = link.route
-        assert route is not None
         raw_params = event.params
         route.progress_token = _progress_token(raw_params)
         params = _outgoing(raw_params, link.stateless, route.progress_token is not None)
@@ -629,7 +625,7 @@ def proxy(target: Any, *, name: str | None = None, **options: Any) -> ProxyServe
     Serve it like any server (``.run()``, ``.run("http", ...)``, ``serve_http``).
     ``connect_options`` go to ``connect()`` (env, cwd, headers, auth, http_options...);
     ``protocol_version`` pins the revision spoken to the backend; the other options are
-    ``Server``'s and ``max_backend_connections``, ``reconnect_backoff``,
+    ``Server``'s and ``reconnect_backoff``,
     ``max_reconnect_backoff``, ``input_ttl``.
     """
     return ProxyServer(target, name=name, **options)
