@@ -150,6 +150,7 @@ class Route:
     relates to (if any), and how to translate on the way."""
 
     __slots__ = (
+        "asks",
         "call",
         "inflight",
         "listen_filter",
@@ -175,6 +176,8 @@ class Route:
         self.related = related if related is not None else self._only_inflight
         self.call = call
         self.logs = logs  # the front request asked for log messages
+        # A handshake-era front with a session: it can be sent real requests.
+        self.asks = False
         self.progress_token: Any = None
         # A front subscriptions/listen: its id, and (bridging to a handshake-era backend)
         # the filter it asked for.
@@ -220,6 +223,7 @@ class Link:
         request_timeout: float | None,
         name: str,
         version: str,
+        live: Client | None = None,
     ) -> None:
         self.declared = declared
         # A dedicated link serving a handshake-era front from a 2026-07-28 backend opens
@@ -233,28 +237,49 @@ class Link:
                 "on_prompts_list_changed": _noop,
                 "on_resources_list_changed": _noop,
             }
-        self.client = BackendClient(
-            factory,
-            name=name,
-            version=version,
-            protocol_version=protocol_version,
-            request_timeout=request_timeout,
-            listen=own_listen,
-            **callbacks,
-        )
-        self.client.link = self
+        # A live Client handed to proxy() is taken over: its server-initiated traffic now
+        # goes to the gateway's clients; it is the caller's to close.
+        self.live = live is not None
+        self.client: Client
+        if live is not None:
+            session = live.session
+            if session is None:
+                raise ConnectionClosed("the Client is not connected; use it in `async with`")
+            session.on_request = lambda _session, event: self.server_request(event)
+            session.on_notification = lambda _session, event: self.notification(event)
+            self.client = live
+        else:
+            backend = BackendClient(
+                factory,
+                name=name,
+                version=version,
+                protocol_version=protocol_version,
+                request_timeout=request_timeout,
+                listen=own_listen,
+                **callbacks,
+            )
+            backend.link = self
+            self.client = backend
         # A dedicated link serves one handshake-era front session: everything goes there.
         self.dedicated: Route | None = None
         # A shared link serves many front requests at once: these are in flight, and these
         # forwarded listens by the backend's subscription id (its listen request's id).
         self.routes: set[Route] = set()
         self.listens: dict[Any, Route] = {}
+        # The URI rewrite of the server the proxy is mounted in (resources/updated).
+        self.outer_uri: Callable[[str], str] | None = None
+
+    def _mounted(self) -> bool:
+        outer = self.outer_uri
+        return outer is not None and outer("") != ""
 
     async def start(self) -> None:
-        await self.client.start()
+        if not self.live:
+            await self.client.start()
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if not self.live:
+            await self.client.aclose()
 
     @property
     def alive(self) -> bool:
@@ -283,13 +308,18 @@ class Link:
             return await route.session.request_raw(
                 event.method, event.params, related=route.related(), timeout=self.request_timeout
             )
-        calls = [r.call for r in self.routes if r.call is not None]
-        if len(calls) == 1:
-            return await calls[0].ask(event.method, event.params)
+        takers = [r for r in self.routes if r.call is not None or r.asks]
+        if len(takers) == 1:
+            route = takers[0]
+            if route.call is not None:
+                return await route.call.ask(event.method, event.params)
+            return await route.session.request_raw(
+                event.method, event.params, related=route.related(), timeout=self.request_timeout
+            )
         raise RPCError(
             INVALID_REQUEST,
             f"Invalid Request: {event.method} cannot be forwarded: the gateway cannot tell "
-            f"which of the {len(calls)} client requests that can take input it belongs to",
+            f"which of the {len(takers)} client requests that can take input it belongs to",
         )
 
     async def notification(self, event: NotificationReceived) -> None:
@@ -298,6 +328,14 @@ class Link:
         bridged listens that asked for it; else the one request in flight."""
         method = event.method
         params: Any = event.params
+        if method == "notifications/resources/updated" and self._mounted():
+            fields = split(params)
+            uri = fields.get("uri")
+            if uri is not None:
+                inner = msgspec.json.decode(uri)
+                if isinstance(inner, str) and self.outer_uri is not None:
+                    fields["uri"] = msgspec.Raw(msgspec.json.encode(self.outer_uri(inner)))
+            params = msgspec.Raw(msgspec.json.encode(fields))
         if self.dedicated is not None:
             await _send(self.dedicated, method, params)
             return

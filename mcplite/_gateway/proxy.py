@@ -35,7 +35,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
-from .._client.client import DEFAULT_MAX_INPUT_ROUNDS
+from .._client.client import DEFAULT_MAX_INPUT_ROUNDS, Client
 from .._client.connect import connect
 from .._core.events import NotificationReceived, RequestReceived
 from .._errors import (
@@ -116,8 +116,12 @@ class ProxyServer(Server):
                 f"connect_options: unknown option(s) {', '.join(sorted(bad))}; expected "
                 f"some of {', '.join(sorted(_CONNECT_KEYS))}"
             )
-        # Validated now (a bad target fails here, not on the first request).
-        self._factory = connect(target, **dict(connect_options or {}))._transport_factory
+        self._link_key = f"{_LINK_KEY}.{id(self)}"  # several proxies may be mounted
+        self._live = target if isinstance(target, Client) else None
+        self._factory: Any = None
+        if self._live is None:
+            # Validated now (a bad target fails here, not on the first request).
+            self._factory = connect(target, **dict(connect_options or {}))._transport_factory
         self.target = target
         self.backend_version = protocol_version
         self.input_ttl = input_ttl
@@ -185,6 +189,12 @@ class ProxyServer(Server):
     async def _new_link(
         self, declared: t.ClientCapabilities, version: str | None, own_listen: bool
     ) -> Link:
+        if self._live is not None and self._links:
+            raise RPCError(
+                INTERNAL_ERROR,
+                "Backend unavailable: the live Client's connection has closed (a Client "
+                "handed to proxy() cannot be reconnected)",
+            )
         self.backoff.check()
         link = Link(
             self._factory,
@@ -194,7 +204,9 @@ class ProxyServer(Server):
             request_timeout=self.request_timeout,
             name=self.info.name,
             version=self.info.version,
+            live=self._live,
         )
+        link.outer_uri = self._outer_uri
         try:
             await link.start()
         except (MCPError, OSError) as exc:
@@ -213,6 +225,14 @@ class ProxyServer(Server):
                 self.info.version = client.server_info.version
         return link
 
+    def _outer_uri(self, uri: str) -> str:
+        """``uri`` as the clients of the server this proxy is mounted in know it."""
+        server: Server = self
+        while server._mounted_in is not None:
+            server, namespace = server._mounted_in
+            uri = f"{namespace}+{uri}"
+        return uri
+
     def _drop(self, link: Link) -> None:
         self._links.discard(link)
         self._spawn(link.aclose())
@@ -230,7 +250,7 @@ class ProxyServer(Server):
         try:
             client = event.client
             stateful = client is not None and not client.stateless
-            if stateful and not session.protocol.assume_initialized:
+            if stateful and not session.protocol.assume_initialized and self._live is None:
                 return await self._forward_session(session, event)
             return await self._forward_shared(session, event)
         except RPCError:
@@ -247,7 +267,7 @@ class ProxyServer(Server):
             ) from None
 
     async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
-        link = session.state.get(_LINK_KEY)
+        link = session.state.get(self._link_key)
         if isinstance(link, asyncio.Future) and link.done() and not link.exception():
             backend: Link = link.result()
             if backend.alive and not backend.stateless:
@@ -259,7 +279,7 @@ class ProxyServer(Server):
 
     async def _session_link(self, session: Session) -> Link:
         """The backend connection of a handshake-era front session (made on first use)."""
-        fut = session.state.get(_LINK_KEY)
+        fut = session.state.get(self._link_key)
         if isinstance(fut, asyncio.Future) and fut.done():
             if fut.exception() is None and fut.result().alive:
                 return fut.result()  # type: ignore[no-any-return]
@@ -267,7 +287,9 @@ class ProxyServer(Server):
                 self._drop(fut.result())
             fut = None
         if fut is None:
-            fut = session.state[_LINK_KEY] = asyncio.ensure_future(self._open_session_link(session))
+            fut = session.state[self._link_key] = asyncio.ensure_future(
+                self._open_session_link(session)
+            )
             fut.add_done_callback(lambda f: f.cancelled() or f.exception())
         link: Link = await asyncio.shield(fut)
         return link
@@ -349,6 +371,9 @@ class ProxyServer(Server):
             call=Call(link) if bridge else None,
             logs=front is None or not front.stateless or front.log_level is not None,
         )
+        route.asks = (
+            front is not None and not front.stateless and session.protocol.client is not None
+        )
         link.routes.add(route)
         parked = False
         try:
@@ -363,7 +388,8 @@ class ProxyServer(Server):
                 return await self._request(link, route, session, event, False)
             call = route.call
             if call is None:
-                return await self._request(link, route, session, event, False)
+                bridge_inputs = link.stateless and route.asks
+                return await self._request(link, route, session, event, bridge_inputs)
             call.task = asyncio.ensure_future(self._request(link, route, session, event, False))
             result, parked = await self._await_call(call, event)
             return result

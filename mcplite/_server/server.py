@@ -42,6 +42,7 @@ from .._server.input import (
     InputRequired,
     restore,
 )
+from .._server.mount import METHODS as MOUNT_METHODS, Mounts
 from .._server.prompts import PromptRegistry
 from .._server.resources import ResourceRegistry
 from .._server.stamp import CACHEABLE_METHODS, CacheHint, CacheScope, stamp
@@ -152,6 +153,9 @@ class Server:
         self._changed: dict[str, asyncio.TimerHandle] = {}
         self._extensions: list[Any] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Servers mounted here (mount()), and where this one is mounted.
+        self.mounts: Mounts | None = None
+        self._mounted_in: tuple[Server, str] | None = None
         self._install_core_routes()
 
     # ------------------------------------------------------------------ capabilities
@@ -174,6 +178,8 @@ class Server:
             for ext in self._extensions:
                 ext.contribute(caps)
             self._caps = caps
+        if self.mounts is not None:
+            return self.mounts.capabilities(caps)  # a mount's may change (a proxy connects)
         return caps
 
     def cache_hint(self, method: str, *, ttl_ms: int = 0, scope: CacheScope = "private") -> None:
@@ -414,6 +420,26 @@ class Server:
 
         return register
 
+    # mounts -------------------------------------------------------------
+
+    def mount(self, other: Server, namespace: str) -> None:
+        """Serve ``other``'s tools, prompts, resources and templates as this server's, under
+        ``namespace``: tool ``forecast`` as ``weather_forecast``, URI ``notes://x`` as
+        ``weather+notes://x`` (docs/gateways.md).  A name either server already has, or a
+        namespace overlapping another mount's, is an error naming both.  Mount a remote
+        server or a live ``Client`` as ``mount(mcplite.proxy(target), namespace=...)``."""
+        if not isinstance(other, Server):
+            raise TypeError(
+                f"mount() takes a Server, got {type(other).__name__}; for a remote server or "
+                "a live Client, mount mcplite.proxy(it)"
+            )
+        if self.mounts is None:
+            self.mounts = Mounts(self)
+        self.mounts.add(other, namespace)
+        self._invalidate()
+        for kind in ("tools", "prompts", "resources"):
+            self.notify_list_changed(kind)
+
     def method(self, name: str, params_type: Any = dict) -> Callable[[F], F]:
         """Register a handler for a custom request method: ``async def h(ctx, params)``."""
 
@@ -459,6 +485,10 @@ class Server:
     # ------------------------------------------------------------------ dispatch
 
     async def handle_request(self, session: Session, event: RequestReceived) -> Any:
+        if self.mounts is not None and event.answer is None and event.method in MOUNT_METHODS:
+            plan = self.mounts.plan(event)
+            if plan is not None:
+                return await self._dispatch_mount(session, event, plan)
         if event.answer is not None:
             # initialize, ping, server/discover: answered by the core, passed through the
             # middleware so it sees every request (issue 14).
@@ -498,6 +528,22 @@ class Server:
             result = stamp(result, self.info, event.method, self._cache_hints.get(event.method))
         return result
 
+    async def _dispatch_mount(self, session: Session, event: RequestReceived, plan: Any) -> Any:
+        """A request for a mounted server (or a listing merging them), through this
+        server's middleware."""
+        mounts = self.mounts
+        assert mounts is not None
+        ctx = Context(self, session, event, None)
+
+        async def handler(ctx: Context, params: Any) -> Any:
+            return await mounts.dispatch(ctx, event, plan)
+
+        result = await self._run(ctx, _Route(None, handler), None)
+        client = event.client
+        if client is not None and client.stateless and plan in ("list", "level"):
+            result = stamp(result, self.info, event.method, self._cache_hints.get(event.method))
+        return result
+
     def _run(self, ctx: Context, route: _Route, params: Any) -> Awaitable[Any]:
         if self._middleware:
             return self._run_middleware(ctx, route, params)
@@ -520,7 +566,10 @@ class Server:
     async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
         handler = self._notification_handlers.get(event.method)
         if handler is None:
-            log.debug("ignoring notification %s", event.method)
+            for mount in self.mounts.by_namespace.values() if self.mounts else ():
+                await mount.server._on_notification(session, event)
+            if self.mounts is None:
+                log.debug("ignoring notification %s", event.method)
             return
         await handler(session, event)
 
@@ -640,7 +689,11 @@ class Server:
             return  # else registration before serving: nobody to tell
         if kind in self._changed:
             return
-        if not self.sessions and isinstance(self.subscriptions.bus, MemoryBus):
+        if (
+            not self.sessions
+            and self._mounted_in is None
+            and isinstance(self.subscriptions.bus, MemoryBus)
+        ):
             return  # nobody to tell (a shared bus may still have other workers' clients)
         self._changed[kind] = loop.call_later(
             self.list_changed_debounce, self._fire_list_changed, kind

@@ -89,7 +89,7 @@ def build(name: str = "backend") -> Server:
     async def readme() -> str:
         return "read me"
 
-    @server.prompt()
+    @server.prompt(completions={"name": ["Ada", "Bo"]})
     def greet(name: str) -> str:
         """Greet someone."""
         return f"Hello {name}"

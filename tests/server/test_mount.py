@@ -1,0 +1,195 @@
+"""``server.mount(other, namespace=...)``: names, URIs, Context features and change
+propagation through a mount, in both eras; mounting a remote server and a live Client
+through ``mcplite.proxy``; collisions refused at mount time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mcplite
+from mcplite import Server, types as t
+from tests.gateway.backend import build
+
+ROOT = str(Path(__file__).resolve().parents[2])
+BACKEND = str(Path(__file__).resolve().parents[1] / "gateway" / "backend.py")
+ERAS = ["2026-07-28", "2025-11-25"]
+
+
+def _front() -> Server:
+    front = Server("front", page_size=3)
+
+    @front.tool()
+    def local(x: int) -> int:
+        return x * 2
+
+    return front
+
+
+async def _elicit(params: t.ElicitParams) -> t.ElicitResult:
+    return t.ElicitResult(action="accept", content={"name": "Ada"})
+
+
+async def _sample(params: t.CreateMessageParams) -> t.CreateMessageResult:
+    return t.CreateMessageResult(role="assistant", content=t.TextContent(text="hi"), model="m")
+
+
+@asynccontextmanager
+async def _client(server: Server, version: str, **options: Any) -> AsyncIterator[mcplite.Client]:
+    async with mcplite.connect(
+        server,
+        protocol_version=version,
+        elicitation=_elicit,
+        sampling=_sample,
+        roots=[t.Root(uri="file:///work")],
+        **options,
+    ) as client:
+        yield client
+
+
+@pytest.mark.parametrize("version", ERAS)
+async def test_names_uris_and_listings(version: str) -> None:
+    front = _front()
+    front.mount(build(), namespace="weather")
+    async with _client(front, version) as client:
+        tools = [tool.name for tool in await client.list_all_tools()]
+        assert tools[0] == "local" and "weather_add" in tools and "weather_ask" in tools
+        assert len(tools) == len(set(tools))
+        result = await client.call_tool("weather_add", {"a": 1, "b": 2})
+        assert result.structured_content == {"result": 3}
+        assert (await client.call_tool("local", {"x": 4})).structured_content == {"result": 8}
+        resources = [r.uri for r in await client.list_all_resources()]
+        assert resources == ["weather+file:///readme.txt"]
+        templates = [r.uri_template for r in await client.list_all_resource_templates()]
+        assert templates == ["weather+notes://{name}"]
+        read = await client.read_resource("weather+notes://today")
+        assert read.contents[0].uri == "weather+notes://today"
+        assert read.contents[0].text == "note today"
+        prompts = [p.name for p in await client.list_all_prompts()]
+        assert prompts == ["weather_greet"]
+        got = await client.get_prompt("weather_greet", {"name": "Bo"})
+        assert got.messages[0].content.text == "Hello Bo"  # type: ignore[union-attr]
+        completion = await client.complete(t.PromptReference(name="weather_greet"), "name", "B")
+        assert completion.values == ["Bo"]
+        with pytest.raises(mcplite.RPCError):
+            await client.call_tool("weather_nope", {})
+
+
+@pytest.mark.parametrize("version", ERAS)
+async def test_context_features_work_through_the_mount(version: str) -> None:
+    front = _front()
+    front.mount(build(), namespace="weather")
+    logged = asyncio.Event()
+    progress: list[float] = []
+    async with _client(
+        front, version, on_logging_message=lambda p: logged.set(), log_level="info"
+    ) as client:
+        if not client.stateless:
+            await client.set_log_level("info")
+        asked = await client.call_tool("weather_ask", {})
+        assert asked.content[0].text == "accept:Ada:hi"  # type: ignore[union-attr]
+        roots = await client.call_tool("weather_roots", {})
+        assert roots.content[0].text == "file:///work"  # type: ignore[union-attr]
+        await client.call_tool(
+            "weather_steps", {"n": 2}, on_progress=lambda p, total, m: progress.append(p)
+        )
+        async with asyncio.timeout(5):
+            await logged.wait()
+    assert progress == [1, 2]
+
+
+@pytest.mark.parametrize("version", ERAS)
+async def test_list_changes_and_resource_updates_propagate(version: str) -> None:
+    front = _front()
+    front.mount(build(), namespace="weather")
+    updated: list[str] = []
+    got_update = asyncio.Event()
+    changed = asyncio.Event()
+
+    def on_updated(params: t.ResourceUpdatedNotificationParams) -> None:
+        updated.append(params.uri)
+        got_update.set()
+
+    async with _client(
+        front, version, on_resource_updated=on_updated, on_tools_list_changed=changed.set
+    ) as client:
+        await client.subscribe_resource("weather+file:///readme.txt")
+        await client.call_tool("weather_touch", {"uri": "file:///readme.txt"})
+        await client.call_tool("weather_grow", {"name": "fresh"})
+        async with asyncio.timeout(5):
+            await got_update.wait()
+            await changed.wait()
+        assert updated == ["weather+file:///readme.txt"]
+        assert "weather_fresh" in {tool.name for tool in await client.list_all_tools()}
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": ROOT}
+
+
+@pytest.mark.parametrize("version", ERAS)
+async def test_mounting_a_remote_server_through_proxy(version: str) -> None:
+    front = _front()
+    remote = mcplite.proxy([sys.executable, BACKEND], connect_options={"env": _env()})
+    front.mount(remote, namespace="remote")
+    async with remote, _client(front, version) as client:
+        tools = {tool.name for tool in await client.list_all_tools()}
+        assert {"local", "remote_add", "remote_ask"} <= tools
+        assert (await client.call_tool("remote_add", {"a": 2, "b": 2})).structured_content == {
+            "result": 4
+        }
+        asked = await client.call_tool("remote_ask", {})
+        assert asked.content[0].text == "accept:Ada:hi"  # type: ignore[union-attr]
+        read = await client.read_resource("remote+notes://x")
+        assert read.contents[0].uri == "remote+notes://x"
+
+
+@pytest.mark.parametrize("version", ERAS)
+async def test_mounting_a_live_client(version: str) -> None:
+    # A handshake-era live client declared its capabilities once: give it what the
+    # backend will ask of the front (2026-07-28 ones carry the front's in each request).
+    async with mcplite.connect(build("live"), elicitation=_elicit, sampling=_sample) as live:
+        front = _front()
+        front.mount(mcplite.proxy(live), namespace="live")
+        async with _client(front, version) as client:
+            result = await client.call_tool("live_echo", {"text": "hello"})
+            assert result.content[0].text == "hello"  # type: ignore[union-attr]
+            asked = await client.call_tool("live_ask", {})
+            assert asked.content[0].text == "accept:Ada:hi"  # type: ignore[union-attr]
+
+
+def _with_tool(name: str) -> Callable[[], Server]:
+    def make() -> Server:
+        server = _front()
+        server.add_tool(lambda: "x", name=name)
+        return server
+
+    return make
+
+
+def test_collisions_are_refused_at_mount_time_naming_both() -> None:
+    front = _with_tool("weather_add")()
+    with pytest.raises(ValueError) as err:
+        front.mount(build(), namespace="weather")
+    message = str(err.value)
+    assert "'weather_add' of 'backend' (its 'add')" in message and "'front'" in message
+    front = _front()
+    front.mount(build("one"), namespace="weather")
+    with pytest.raises(ValueError) as err2:
+        front.mount(build("two"), namespace="weather")
+    assert "'two'" in str(err2.value) and "'one'" in str(err2.value)
+    with pytest.raises(ValueError, match="namespace must be"):
+        front.mount(build(), namespace="bad_name")
+    inner = build("inner")
+    _front().mount(inner, namespace="a")
+    with pytest.raises(ValueError, match="already mounted"):
+        _front().mount(inner, namespace="b")
+    with pytest.raises(TypeError, match=r"mcplite\.proxy"):
+        front.mount("http://example.invalid/mcp", namespace="x")  # type: ignore[arg-type]
