@@ -1,5 +1,6 @@
 """python -m benchmarks [--quick] [--only REGEX] [--peers|--no-peers] [--json PATH] ...
    python -m benchmarks soak [--seconds N]   (leak check under hostile load: soak.py)
+   python -m benchmarks proxy                (mcplite proxy vs a direct connection: proxy.py)
 
 Method (reference/perf-baseline.md): every measurement runs in fresh processes; throughput cells
 have an untimed warm-up then a timed window; repetitions are interleaved (every cell and
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import soak
 
         return soak.main(args_in[1:])
+    if args_in[:1] == ["proxy"]:  # python -m benchmarks proxy: gateway overhead
+        from . import proxy
+
+        return proxy.main(args_in[1:])
     args = parse_args(argv)
     quick = args.quick
     peers = args.peers if args.peers is not None else not quick

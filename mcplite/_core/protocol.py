@@ -557,7 +557,14 @@ class Protocol:
             extra["progressToken"] = progress_token
             self._progress[progress_token] = id
             self._progress_of[id] = progress_token
-        if self.role == CLIENT_ROLE and self.stateless and method not in _NO_META_METHODS:
+        # Raw params go as they are: a gateway forwarding a 2026-07-28 request keeps the
+        # _meta its client sent (protocol version, capabilities, client info, log level).
+        if (
+            self.role == CLIENT_ROLE
+            and self.stateless
+            and method not in _NO_META_METHODS
+            and not isinstance(params, msgspec.Raw)
+        ):
             assert self.client is not None
             extra[t.META_PROTOCOL_VERSION] = self.protocol_version
             extra[t.META_CLIENT_CAPABILITIES] = self.client.capabilities

@@ -512,7 +512,13 @@ class ProxyServer(Server):
         input_required rounds by asking the front session (handshake-era front)."""
         raw_params = event.params
         route.progress_token = _progress_token(raw_params)
-        params = _outgoing(raw_params, link.stateless, route.progress_token is not None)
+        front = event.client
+        same_era = (
+            link.stateless
+            and front is not None
+            and front.protocol_version == link.client.protocol_version
+        )
+        params = _outgoing(raw_params, link.stateless, route.progress_token is not None, same_era)
         if link.stateless and event.client is not None:
             own = link.session.protocol.client
             assert own is not None
@@ -594,17 +600,20 @@ def _progress_token(raw: msgspec.Raw | None) -> Any:
     return token if isinstance(token, (str, int)) else None
 
 
-def _outgoing(raw: msgspec.Raw | None, stateless: bool, has_token: bool) -> Any:
-    """The params to send to the backend: ``raw`` itself when nothing needs rewriting,
-    else a shallow dict without the front's progress token and 2026-07-28 _meta (the
-    backend connection adds its own)."""
+def _outgoing(
+    raw: msgspec.Raw | None, stateless: bool, has_token: bool, same_era: bool = False
+) -> Any:
+    """The params to send to the backend: ``raw`` itself when nothing needs rewriting
+    (``same_era``: a 2026-07-28 request to a backend connection of its revision), else a
+    shallow dict without the front's progress token and 2026-07-28 _meta (the backend
+    connection adds its own)."""
     if raw is None:
         return None
     data = bytes(raw)
     if b'"_meta"' not in data:
         return raw if not stateless else split(raw)
-    if not stateless and not has_token and b"io.modelcontextprotocol/" not in data:
-        return raw
+    if not has_token and (same_era if stateless else b"io.modelcontextprotocol/" not in data):
+        return raw  # nothing to rewrite (a 2026-07-28 request keeps its own _meta)
     params = split(raw)
     meta = params.get("_meta")
     if isinstance(meta, dict):

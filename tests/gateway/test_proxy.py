@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 import mcplite
@@ -212,3 +213,60 @@ async def test_backoff_after_a_failed_connect_fails_fast_then_retries() -> None:
             await client.list_tools()
         assert "next attempt is in" in second.value.message
     await gw.aclose()
+
+
+class _Recorder:
+    """A transport wrapper keeping every payload it carries, in both directions."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.received: list[bytes] = []
+        self.sent: list[bytes] = []
+
+    async def receive(self) -> bytes:
+        data: bytes = await self.inner.receive()
+        self.received.append(data)
+        return data
+
+    async def send(self, data: bytes, related: Any = None) -> None:
+        self.sent.append(data)
+        await self.inner.send(data, related)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class _RecordingAcceptor:
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.recorders: list[_Recorder] = []
+
+    def accept(self, transport: Any) -> object:
+        recorder = _Recorder(transport)
+        self.recorders.append(recorder)
+        return self.server.accept(recorder)
+
+
+def _message(lines: list[bytes], key: str, method: str | None = None) -> bytes:
+    for line in lines:
+        msg = msgspec.json.decode(line)
+        if key not in msg or (method is not None and msg.get("method") != method):
+            continue
+        if method is not None or (isinstance(msg[key], dict) and "content" in msg[key]):
+            raw = msgspec.json.decode(line, type=dict[str, msgspec.Raw])[key]
+            return bytes(raw)
+    raise AssertionError(f"no {method or key} in {lines!r}")
+
+
+@pytest.mark.parametrize("version", ["2025-11-25", "2026-07-28"])
+async def test_params_and_results_pass_through_byte_for_byte(version: str) -> None:
+    backend = _RecordingAcceptor(build())
+    front = _RecordingAcceptor(mcplite.proxy(backend))
+    async with front.server, mcplite.connect(front, protocol_version=version) as client:
+        await client.call_tool("echo", {"text": "same bytes"})
+    client_side = front.recorders[-1]
+    backend_side = backend.recorders[-1]
+    sent_params = _message(client_side.received, "params", "tools/call")
+    assert _message(backend_side.received, "params", "tools/call") == sent_params
+    answered = _message(backend_side.sent, "result")
+    assert _message(client_side.sent, "result") == answered
