@@ -447,6 +447,9 @@ def _parser() -> argparse.ArgumentParser:
     prompt = client_command("prompt", "get a prompt")
     prompt.add_argument("name")
     prompt.add_argument("pairs", nargs="*", default=[], metavar="key=value")
+    from .bench import add_parser as add_bench
+
+    add_bench(sub)
     return parser
 
 
@@ -511,6 +514,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(args)
         if args.cmd == "proxy":
             return cmd_proxy(args)
+        if args.cmd == "bench":
+            from .bench import run as bench
+
+            return bench(args)
         if args.cmd in ("call", "read", "prompt") and args.target is None and not command_line:
             raise UsageError(f"{args.cmd}: give a TARGET before the other arguments")
         return asyncio.run(_COMMANDS[args.cmd](args))

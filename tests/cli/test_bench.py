@@ -1,0 +1,299 @@
+"""``mcplite bench`` against real servers: the conformance everything server over stdio and
+both HTTP modes, misbehaving servers (stalls, errors, death), bad input and Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mcplite._cli import main as cli
+from tests.cli.test_cli import free_port, wait_listening
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+EVERYTHING = str(ROOT / "tests" / "conformance" / "everything_server.py")
+MISBEHAVING = str(ROOT / "tests" / "cli" / "bench_servers.py")
+RUN_TIMEOUT_SECONDS = 60
+SHORT = ["--duration", "0.5", "--warmup", "0.1"]
+
+
+def bench(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
+    """Run ``mcplite bench ... --json`` in process: (exit code, report, stderr)."""
+    code = cli.main(["bench", "--json", *argv])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else {}), err
+
+
+@contextlib.contextmanager
+def http_server(*extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, EVERYTHING, "--http", f"127.0.0.1:{port}", *extra],
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_listening(port, proc)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
+            proc.kill()
+            proc.wait()
+
+
+def check_clean(report: dict[str, Any]) -> None:
+    assert report["calls"] > 0
+    assert report["errors"] == {}
+    assert report["ok"] == report["calls"]
+    assert report["calls_per_second"] > 0
+    lat = report["latency_ms"]
+    assert 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p99.9"] <= lat["max"]
+    assert report["bytes"]["sent"] > 0 and report["bytes"]["received"] > 0
+    assert sum(step["calls"] for step in report["timeline"]) == report["calls"]
+
+
+def test_stdio_closed_loop_with_sessions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report, err = bench(
+        capsys,
+        *SHORT,
+        "--tool",
+        "test_simple_text",
+        "--concurrency",
+        "4",
+        "--sessions",
+        "2",
+        "--",
+        sys.executable,
+        EVERYTHING,
+    )
+    assert code == 0, err
+    check_clean(report)
+    assert report["settings"]["sessions"] == 2
+    assert report["server"]["name"] == "mcp-conformance-test-server"
+
+
+@pytest.mark.parametrize("mode", [[], ["--stateless"]], ids=["stateful", "stateless"])
+@pytest.mark.parametrize("era", ["2025-11-25", None], ids=["handshake", "2026-07-28"])
+def test_http_both_modes_both_eras(
+    capsys: pytest.CaptureFixture[str], mode: list[str], era: str | None
+) -> None:
+    pin = ["--protocol-version", era] if era else []
+    with http_server(*mode) as url:
+        code, report, _ = bench(
+            capsys,
+            url,
+            *SHORT,
+            *pin,
+            "--tool",
+            "test_simple_text",
+            "--sessions",
+            "2",
+            "--concurrency",
+            "4",
+        )
+    assert code == 0, report
+    check_clean(report)
+    if era:
+        assert report["server"]["protocol_version"] == era
+
+
+@pytest.mark.parametrize(
+    "workload",
+    [
+        ["--method", "ping", "--protocol-version", "2025-11-25"],
+        ["--method", "tools/list"],
+        ["--uri", "test://static-text"],
+        ["--prompt", "test_prompt_with_arguments", "arg1=a", "arg2=b"],
+        ["--tool", "test_x_mcp_header", "--args", '{"region": "eu", "level": 2}'],
+    ],
+    ids=["ping", "tools-list", "resources-read", "prompts-get", "args-json"],
+)
+def test_every_method(capsys: pytest.CaptureFixture[str], workload: list[str]) -> None:
+    code, report, _ = bench(
+        capsys, "--calls", "50", "--warmup", "0", *workload, "--", sys.executable, EVERYTHING
+    )
+    assert code == 0, report
+    check_clean(report)
+    assert report["calls"] == 50
+
+
+def test_text_report_has_histogram_and_sparkline(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["bench", MISBEHAVING, "--tool", "tick", *SHORT, "--progress"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "calls/s" in out and "p99.9" in out
+    assert "histogram  (ms)" in out and "█" in out
+    assert "calls/0.1s " in out
+    assert "calls" in err  # the progress line
+
+
+def test_open_loop_shows_a_stall_the_closed_loop_hides(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Every 100th call blocks the server for 100 ms.  At 200 calls/s, some 20 calls are due
+    # during each stall; measured from their intended start they wait up to 100 ms.
+    code, report, _ = bench(
+        capsys,
+        MISBEHAVING,
+        "--tool",
+        "tick",
+        "--rate",
+        "200",
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+    )
+    assert code == 0
+    assert report["settings"]["loop"] == "open"
+    assert 150 <= report["calls"] <= 201
+    assert report["latency_ms"]["p99"] >= 50, report["latency_ms"]
+    assert report["latency_ms"]["max"] >= 80
+
+
+def test_closed_loop_counts_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report, _ = bench(
+        capsys, MISBEHAVING, "--tool", "flaky", "--calls", "100", "--warmup", "0"
+    )
+    assert code == 1  # some calls failed
+    assert report["calls"] == 100
+    assert report["errors"] == {"isError": 20}
+    assert report["ok"] == 80
+
+
+def test_timeouts_are_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report, _ = bench(
+        capsys,
+        MISBEHAVING,
+        "--tool",
+        "slow",
+        "seconds=0",
+        "--calls",
+        "1",
+        "--warmup",
+        "0",
+        "--timeout",
+        "5",
+    )
+    assert code == 0 and report["calls"] == 1
+    code, report, _ = bench(
+        capsys,
+        MISBEHAVING,
+        "--tool",
+        "slow",
+        "seconds=0.2",
+        "--calls",
+        "1",
+        "--warmup",
+        "0",
+        "--timeout",
+        "0.05",
+        "--args",
+        "{}",
+    )
+    # The first call (before the run) already times out: an error before the run.
+    assert code == 1 and report == {}
+
+
+def test_server_dying_mid_run_gives_a_partial_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report, err = bench(
+        capsys, MISBEHAVING, "--tool", "doomed", "--duration", "5", "--warmup", "0"
+    )
+    assert code == 3
+    assert report["broken"]
+    assert 40 <= report["ok"] <= 50
+    assert report["errors"].get("transport", 0) >= 1
+    assert "stopped early" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--tool", "nope"], "has no tool 'nope' (it has: doomed, flaky, slow, tick)"),
+        (["--tool", "slow"], "do not match its inputSchema"),
+        (["--tool", "slow", "seconds=fast"], "do not match its inputSchema"),
+        (["--prompt", "nope"], "does not advertise the prompts capability"),
+        (["--tool", "tick", "--args", "[1]"], "--args must be a JSON object"),
+        (["--tool", "tick", "--sessions", "0"], "--sessions must be at least 1"),
+        (["--tool", "tick", "--rate", "0"], "--rate must be positive"),
+        ([], "say what to send"),
+        (["--method", "resources/read"], "needs --uri"),
+        (["--method", "ping", "--args", '{"a": 1}'], "takes no arguments"),
+    ],
+)
+def test_bad_input_is_refused_before_the_run(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, report, err = bench(capsys, MISBEHAVING, *argv)
+    assert code == 2, err
+    assert report == {}
+    assert message in err
+
+
+def test_a_failing_target_is_refused_before_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = bench(
+        capsys, "--tool", "x", "--", sys.executable, "-c", "import sys; sys.exit('boom')"
+    )
+    assert code == 3
+    assert "cannot start or connect to" in err and "boom" in err
+    code, _, err = bench(capsys, "no_such_file.py", "--tool", "x")
+    assert code == 2 and "no such file" in err
+    code, _, err = bench(capsys, f"http://127.0.0.1:{free_port()}/mcp", "--tool", "x")
+    assert code == 3 and "cannot start or connect to" in err
+
+
+def test_ctrl_c_prints_the_partial_report() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mcplite",
+            "bench",
+            MISBEHAVING,
+            "--tool",
+            "tick",
+            "--duration",
+            "30",
+            "--warmup",
+            "0",
+            "--json",
+            "--progress",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stderr is not None
+        # The first progress line means the run is measuring.
+        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+        seen = b""
+        while b"calls" not in seen and time.monotonic() < deadline:
+            seen += os.read(proc.stderr.fileno(), 4096)
+        assert b"calls" in seen, seen
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - a hung bench
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    report = json.loads(out)
+    assert report["interrupted"] is True
+    assert report["calls"] > 0 and report["errors"] == {}
+    assert report["elapsed_seconds"] < 30
