@@ -1,0 +1,152 @@
+"""Finding, installing and running the interop peers (software mcplite did not write).
+
+Pinned peers: the official Python SDK (`mcp`, the `interop` extra of setup.cfg) and, from npm,
+the TypeScript SDK and its everything server (installed on first use into
+$MCPLITE_INTEROP_CACHE, default ~/.cache/mcplite-interop). A test skips, naming the reason,
+only when a peer cannot be installed; .ci/run installs them so that CI runs every test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PEERS = HERE / "peers"
+ROOT = HERE.parent.parent
+EVERYTHING_SERVER = ROOT / "tests" / "conformance" / "everything_server.py"
+
+# Keep in step with setup.cfg's `interop` extra and .ci/run.
+PYTHON_SDK = "mcp==2.3.0"
+NPM_PACKAGES = (
+    "@modelcontextprotocol/sdk@1.32.2",
+    "@modelcontextprotocol/server-everything@2026.8.31",
+)
+NPM_INSTALL_TIMEOUT_SECONDS = 180.0
+STARTUP_TIMEOUT_SECONDS = 15.0
+PEER_TIMEOUT_SECONDS = 30.0
+
+
+def require_python_sdk() -> None:
+    """Skip unless the official Python SDK is importable in this interpreter."""
+    if importlib.util.find_spec("mcp") is None:
+        pytest.skip(
+            f"the official Python SDK is not installed ({PYTHON_SDK}): "
+            "pip install -e '.[interop]' (.ci/run does)"
+        )
+
+
+def interop_cache() -> Path:
+    explicit = os.environ.get("MCPLITE_INTEROP_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mcplite-interop"
+
+
+_npm_state: dict[str, str] = {}
+
+
+def install_npm_peers() -> Path:
+    """Install the npm peers once (idempotent); their node_modules, or RuntimeError saying why."""
+    cache = interop_cache()
+    modules = cache / "node_modules"
+    stamp = cache / "installed.txt"
+    wanted = "\n".join(NPM_PACKAGES)
+    if stamp.is_file() and stamp.read_text() == wanted:
+        return modules
+    npm, node = shutil.which("npm"), shutil.which("node")
+    if npm is None or node is None:
+        raise RuntimeError("the npm peers need node and npm, which are not on PATH")
+    cache.mkdir(parents=True, exist_ok=True)
+    package_json = cache / "package.json"
+    if not package_json.exists():
+        package_json.write_text('{"name": "mcplite-interop", "private": true}\n')
+    what = f"npm install {' '.join(NPM_PACKAGES)}"
+    try:
+        proc = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--no-save", *NPM_PACKAGES],
+            cwd=cache,
+            capture_output=True,
+            text=True,
+            timeout=NPM_INSTALL_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{what} took over {NPM_INSTALL_TIMEOUT_SECONDS:.0f} s") from None
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise RuntimeError(f"{what} failed: {tail}")
+    stamp.write_text(wanted)
+    return modules
+
+
+def node_modules() -> Path:
+    """The npm peers' node_modules, installed on first use; skip when that is impossible."""
+    if "failed" not in _npm_state:
+        try:
+            return install_npm_peers()
+        except RuntimeError as exc:
+            _npm_state["failed"] = str(exc)
+    pytest.skip(_npm_state["failed"])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_listening(proc: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the peer exited with status {proc.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"nothing listened on 127.0.0.1:{port} within {STARTUP_TIMEOUT_SECONDS} s")
+
+
+@contextlib.contextmanager
+def http_server(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run a server process until the block ends; yields its /mcp URL."""
+    proc = subprocess.Popen(
+        argv,
+        env=None if env is None else {**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_listening(proc, port)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        if os.environ.get("MCPLITE_INTEROP_VERBOSE"):
+            sys.stderr.write(err.decode(errors="replace"))
+
+
+def run_peer(argv: list[str], env: dict[str, str] | None = None) -> str:
+    """Run a peer client to completion; its stdout (a JSON report) or a failure naming stderr."""
+    proc = subprocess.run(
+        argv,
+        env=None if env is None else {**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=PEER_TIMEOUT_SECONDS,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"{argv[:2]} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return proc.stdout.strip().splitlines()[-1]
