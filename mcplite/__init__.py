@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ._auth.bearer import TokenInfo
     from ._client.client import Client
     from ._client.connect import connect
+    from ._client.group import GroupClient
     from ._client.httpauth import HTTPAuth
     from ._client.oauth import OAuthClient
     from ._client.oauth_grants import (
@@ -74,6 +75,7 @@ _LAZY = {
     "TokenInfo": "._auth.bearer",
     "TokenVerifier": "._server.bearer",
     "connect": "._client.connect",
+    "GroupClient": "._client.group",
     "AuthorizationCode": "._client.oauth_grants",
     "ClientCredentials": "._client.oauth_grants",
     "EnterpriseManaged": "._client.oauth_grants",
@@ -130,6 +132,7 @@ __all__ = [
     "ConnectionClosed",
     "Context",
     "EnterpriseManaged",
+    "GroupClient",
     "HTTPAuth",
     "HTTPStatusError",
     "InMemoryTokenStorage",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._client.client import Client
 from .._io.transport import Acceptor, Transport, memory_pair
@@ -12,9 +12,18 @@ if TYPE_CHECKING:
     from .._client.httpauth import HTTPAuth
 
 
+@overload
+def connect(target: Mapping[str, Any], *, server: str | None = None, **options: Any) -> Any: ...
+
+
+@overload
+def connect(target: Sequence[str] | str | Acceptor | Transport, **options: Any) -> Client: ...
+
+
 def connect(
-    target: Sequence[str] | str | Acceptor | Transport,
+    target: Sequence[str] | str | Acceptor | Transport | Mapping[str, Any],
     *,
+    server: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
     stderr: Any = "inherit",
@@ -24,7 +33,7 @@ def connect(
     transport: str = "streamable-http",
     max_line_bytes: int | None = None,
     **options: Any,
-) -> Client:
+) -> Any:
     """A ``Client`` for ``target``; use it as ``async with connect(...) as client``.
 
     For a command: ``max_line_bytes`` is the longest stdio line (message) accepted from the
@@ -42,7 +51,22 @@ def connect(
     ``max_reconnects``, ``reconnect_delay``, ``close_timeout``...).  ``transport="sse"``
     speaks the legacy 2024-11-05 HTTP+SSE transport to that URL instead (``http_options``
     then go to ``LegacySSEClientTransport``; ``auth`` is not supported there).
+
+    A client configuration (``{"mcpServers": {name: {"command": ..., "args": [...]} or
+    {"url": ...}}}``): with ``server=NAME`` a ``Client`` for that entry; without, a
+    ``GroupClient`` for all of them (namespaced listings, routed calls; docs/gateways.md).
     """
+    if isinstance(target, Mapping):
+        from .._client.group import connect_group, entries, entry_client
+
+        if server is None:
+            return connect_group(target, **options)
+        table = entries(target)
+        if server not in table:
+            raise ValueError(f"no server {server!r} in mcpServers (has {', '.join(sorted(table))})")
+        return entry_client(server, table[server], **options)
+    if server is not None:
+        raise ValueError("server= applies to an mcpServers configuration target only")
     if transport not in ("streamable-http", "sse"):
         raise ValueError(f'transport must be "streamable-http" or "sse", got {transport!r}')
     is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
@@ -52,11 +76,11 @@ def connect(
     if max_line_bytes is not None and not is_command:
         raise ValueError("max_line_bytes applies to a command (stdio) target only")
     if isinstance(target, Acceptor) and not isinstance(target, Transport):
-        server = target  # a Server (duck-typed: the client layer never imports the server)
+        acceptor = target  # a Server (duck-typed: the client layer never imports the server)
 
         async def memory() -> Transport:
             client_end, server_end = memory_pair()
-            server.accept(server_end)
+            acceptor.accept(server_end)
             return client_end
 
         return Client(memory, **options)

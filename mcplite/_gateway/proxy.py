@@ -106,6 +106,7 @@ class ProxyServer(Server):
         reconnect_backoff: float = DEFAULT_RECONNECT_BACKOFF_SECONDS,
         max_reconnect_backoff: float = DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS,
         input_ttl: float = DEFAULT_INPUT_TTL_SECONDS,
+        server: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(name or DEFAULT_PROXY_NAME, version, **options)
@@ -119,7 +120,21 @@ class ProxyServer(Server):
         self._link_key = f"{_LINK_KEY}.{id(self)}"  # several proxies may be mounted
         self._live = target if isinstance(target, Client) else None
         self._factory: Any = None
-        if self._live is None:
+        if isinstance(target, Mapping):
+            # An mcpServers configuration (with server=NAME) or one entry of it.
+            from .._client.group import entries, entry_client
+
+            if "mcpServers" in target:
+                table = entries(target)
+                if server not in table:
+                    raise ValueError(
+                        f"proxy: name the server with server=, one of {', '.join(sorted(table))}"
+                    )
+                entry_name, entry = server, table[server]
+            else:
+                entry_name, entry = "entry", target
+            self._factory = entry_client(entry_name, entry)._transport_factory
+        elif self._live is None:
             # Validated now (a bad target fails here, not on the first request).
             self._factory = connect(target, **dict(connect_options or {}))._transport_factory
         self.target = target
@@ -655,7 +670,8 @@ def _stamped(raw: msgspec.Raw, info: t.Implementation, method: str) -> Any:
 
 def proxy(target: Any, *, name: str | None = None, **options: Any) -> ProxyServer:
     """A ``Server`` forwarding everything to ``target`` (anything ``connect()`` accepts:
-    a command list, an ``http(s)://`` URL, a ``Server``).
+    a command list, an ``http(s)://`` URL, a ``Server``, an ``mcpServers`` entry or a
+    configuration with ``server=NAME``; or a live ``Client``).
 
     Serve it like any server (``.run()``, ``.run("http", ...)``, ``serve_http``).
     ``connect_options`` go to ``connect()`` (env, cwd, headers, auth, http_options...);

@@ -120,9 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--handshake-only", action="store_true")
     parser.add_argument("--name", default="backend")
+    parser.add_argument("--extra-tool", default=None, help="also offer a tool of this name")
     args = parser.parse_args(argv)
     versions = HANDSHAKE_VERSIONS if args.handshake_only else t.SUPPORTED_PROTOCOL_VERSIONS
-    asyncio.run(_serve(build(args.name), versions))
+    server = build(args.name)
+    if args.extra_tool:
+        server.add_tool(lambda: "extra", name=args.extra_tool)
+    asyncio.run(_serve(server, versions))
     return 0
 
 

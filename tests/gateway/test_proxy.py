@@ -270,3 +270,16 @@ async def test_params_and_results_pass_through_byte_for_byte(version: str) -> No
     assert _message(backend_side.received, "params", "tools/call") == sent_params
     answered = _message(backend_side.sent, "result")
     assert _message(client_side.sent, "result") == answered
+
+
+async def test_a_configuration_entry_as_the_target() -> None:
+    entry = {"command": sys.executable, "args": [BACKEND], "env": {"PYTHONPATH": ROOT}}
+    for gw in (
+        mcplite.proxy(entry),
+        mcplite.proxy({"mcpServers": {"b": entry}}, server="b"),
+    ):
+        async with gw, mcplite.connect(gw) as client:
+            result = await client.call_tool("add", {"a": 3, "b": 4})
+            assert result.structured_content == {"result": 7}
+    with pytest.raises(ValueError, match="name the server"):
+        mcplite.proxy({"mcpServers": {"b": entry}})

@@ -1,0 +1,243 @@
+"""A client for many servers at once: ``connect({"mcpServers": {...}})`` (layer 3).
+
+The ``mcpServers`` object of an MCP client configuration maps entry names to servers: a
+command (``command``, ``args``, ``env``, ``cwd``) or a URL (``url``, ``headers``, ``type``
+``"sse"`` for the legacy transport).  Without a server name, ``connect`` returns a
+``GroupClient``: every entry connected at once, listings namespaced by entry name (tool
+``forecast`` of entry ``weather`` is ``weather_forecast``, resource ``notes://x`` is
+``weather+notes://x``, as ``Server.mount`` names them) and each call routed to its
+server.  An entry that fails to connect is reported in ``errors``; the others work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from .. import types as t
+from .._client.client import Client
+from .._errors import ConnectError, MCPError, RPCError
+
+_TOOL_NOT_FOUND = -32602
+
+
+def entries(config: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The ``mcpServers`` table of ``config`` (or ``config`` itself if it is that table)."""
+    table = config.get("mcpServers", config)
+    if not isinstance(table, Mapping) or not table:
+        raise ValueError('expected {"mcpServers": {name: {...}, ...}} with at least one server')
+    for name, entry in table.items():
+        if not isinstance(name, str) or not name or not isinstance(entry, Mapping):
+            raise ValueError(f"mcpServers entry {name!r}: expected a name and an object")
+    return dict(table)
+
+
+def entry_client(name: str, entry: Mapping[str, Any], **options: Any) -> Client:
+    """A ``Client`` for one ``mcpServers`` entry (``options`` go to ``Client``)."""
+    from .._client.connect import connect
+
+    if "url" in entry:
+        url = entry["url"]
+        if not isinstance(url, str):
+            raise ValueError(f"mcpServers entry {name!r}: url must be a string, got {url!r}")
+        kind = entry.get("type", entry.get("transport", "streamable-http"))
+        transport = "sse" if kind == "sse" else "streamable-http"
+        headers = entry.get("headers")
+        return connect(url, headers=headers, transport=transport, **options)
+    command = entry.get("command")
+    if not isinstance(command, str) or not command:
+        raise ValueError(
+            f"mcpServers entry {name!r}: expected a command (with args) or a url, got "
+            f"{dict(entry)!r}"
+        )
+    args = entry.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise ValueError(f"mcpServers entry {name!r}: args must be a list of strings")
+    env = entry.get("env")
+    merged = {**os.environ, **env} if isinstance(env, Mapping) else None
+    return connect([command, *args], env=merged, cwd=entry.get("cwd"), **options)
+
+
+class GroupClient:
+    """Many servers behind one client-like object (see the module docstring)."""
+
+    def __init__(self, clients: Mapping[str, Client]) -> None:
+        self.clients: dict[str, Client] = dict(clients)
+        # Entries that could not connect (or failed later), with the error.
+        self.errors: dict[str, BaseException] = {}
+        self._tools: dict[str, tuple[str, str]] = {}
+        self._prompts: dict[str, tuple[str, str]] = {}
+
+    async def __aenter__(self) -> GroupClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @property
+    def connected(self) -> dict[str, Client]:
+        return {n: c for n, c in self.clients.items() if n not in self.errors}
+
+    async def start(self) -> None:
+        """Connect every entry at once; failures go to ``errors``; then check that no two
+        entries produce the same name."""
+        names = list(self.clients)
+        outcomes = await asyncio.gather(
+            *(self.clients[n].start() for n in names), return_exceptions=True
+        )
+        for name, outcome in zip(names, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome  # CancelledError, KeyboardInterrupt: not ours to keep
+                self.errors[name] = outcome
+        if not self.connected:
+            detail = "; ".join(f"{n}: {e}" for n, e in self.errors.items())
+            raise ConnectError(f"no server of the group could be reached ({detail})")
+        try:
+            await self.list_tools()
+            await self.list_prompts()
+        except BaseException:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(c.aclose() for c in self.clients.values()), return_exceptions=True)
+
+    # ------------------------------------------------------------------ naming
+
+    def _owner(self, name: str, table: dict[str, tuple[str, str]]) -> tuple[Client, str]:
+        known = table.get(name)
+        if known is not None:
+            return self.clients[known[0]], known[1]
+        for entry in sorted(self.connected, key=len, reverse=True):
+            if name.startswith(entry + "_"):
+                return self.clients[entry], name[len(entry) + 1 :]
+        raise RPCError(
+            _TOOL_NOT_FOUND,
+            f"Invalid params: {name!r} names no server of the group (expected "
+            f"ENTRY_NAME with ENTRY one of {', '.join(sorted(self.connected))})",
+        )
+
+    def _uri_owner(self, uri: str) -> tuple[str, Client, str]:
+        for entry in sorted(self.connected, key=len, reverse=True):
+            if uri.startswith(entry + "+"):
+                return entry, self.clients[entry], uri[len(entry) + 1 :]
+        raise RPCError(
+            _TOOL_NOT_FOUND,
+            f"Invalid params: resource {uri!r} names no server of the group (expected "
+            f"ENTRY+URI with ENTRY one of {', '.join(sorted(self.connected))})",
+        )
+
+    async def _gather(self, fetch: Any) -> list[tuple[str, list[Any]]]:
+        """``fetch(client)`` of every connected server; a failure is recorded, not raised."""
+        names = list(self.connected)
+        results = await asyncio.gather(
+            *(fetch(self.clients[n]) for n in names), return_exceptions=True
+        )
+        out: list[tuple[str, list[Any]]] = []
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, MCPError):
+                    raise result
+                self.errors[name] = result
+                continue
+            out.append((name, result))
+        return out
+
+    def _table(self, kind: str, found: list[tuple[str, list[Any]]]) -> dict[str, tuple[str, str]]:
+        table: dict[str, tuple[str, str]] = {}
+        for entry, items in found:
+            for item in items:
+                outer = f"{entry}_{item.name}"
+                other = table.get(outer)
+                if other is not None:
+                    raise ValueError(
+                        f"group: {kind} name collision: {outer!r} is {other[0]!r}'s "
+                        f"{other[1]!r} and {entry!r}'s {item.name!r}"
+                    )
+                table[outer] = (entry, item.name)
+        return table
+
+    # ------------------------------------------------------------------ listings
+
+    async def list_tools(self) -> list[t.Tool]:
+        """Every server's tools, named ``ENTRY_NAME``."""
+        found = await self._gather(lambda c: c.list_all_tools())
+        self._tools = self._table("tool", found)
+        return [
+            msgspec.structs.replace(tool, name=f"{entry}_{tool.name}")
+            for entry, tools in found
+            for tool in tools
+        ]
+
+    async def list_prompts(self) -> list[t.Prompt]:
+        found = await self._gather(
+            lambda c: c.list_all_prompts() if c.server_capabilities.prompts else _none()
+        )
+        self._prompts = self._table("prompt", found)
+        return [
+            msgspec.structs.replace(p, name=f"{entry}_{p.name}")
+            for entry, prompts in found
+            for p in prompts
+        ]
+
+    async def list_resources(self) -> list[t.Resource]:
+        found = await self._gather(
+            lambda c: c.list_all_resources() if c.server_capabilities.resources else _none()
+        )
+        return [
+            msgspec.structs.replace(r, uri=f"{entry}+{r.uri}")
+            for entry, resources in found
+            for r in resources
+        ]
+
+    async def list_resource_templates(self) -> list[t.ResourceTemplate]:
+        found = await self._gather(
+            lambda c: (
+                c.list_all_resource_templates() if c.server_capabilities.resources else _none()
+            )
+        )
+        return [
+            msgspec.structs.replace(r, uri_template=f"{entry}+{r.uri_template}")
+            for entry, templates in found
+            for r in templates
+        ]
+
+    # ------------------------------------------------------------------ calls
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any] | None = None, **options: Any
+    ) -> t.CallToolResult:
+        client, inner = self._owner(name, self._tools)
+        return await client.call_tool(inner, arguments, **options)
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, str] | None = None, **options: Any
+    ) -> t.GetPromptResult:
+        client, inner = self._owner(name, self._prompts)
+        return await client.get_prompt(inner, arguments, **options)
+
+    async def read_resource(self, uri: str, **options: Any) -> t.ReadResourceResult:
+        entry, client, inner = self._uri_owner(uri)
+        result = await client.read_resource(inner, **options)
+        result.contents = [
+            msgspec.structs.replace(c, uri=f"{entry}+{c.uri}") for c in result.contents
+        ]
+        return result
+
+
+async def _none() -> list[Any]:
+    return []
+
+
+def connect_group(config: Mapping[str, Any], **options: Any) -> GroupClient:
+    """A ``GroupClient`` for every entry of ``config``'s ``mcpServers``."""
+    clients: dict[str, Client] = {}
+    for name, entry in entries(config).items():
+        clients[name] = entry_client(name, entry, **options)
+    return GroupClient(clients)
