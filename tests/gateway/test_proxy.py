@@ -283,3 +283,29 @@ async def test_a_configuration_entry_as_the_target() -> None:
             assert result.structured_content == {"result": 7}
     with pytest.raises(ValueError, match="name the server"):
         mcplite.proxy({"mcpServers": {"b": entry}})
+
+
+async def test_a_parked_call_expires_after_input_ttl() -> None:
+    # A 2026-07-28 client in front of a handshake-era backend: the backend's elicitation
+    # parks the call; a retry after input_ttl is refused and the backend call cancelled.
+    gw = _proxy("old", input_ttl=0.05)
+    async with gw, _front(gw, "2026-07-28") as client:
+        first = await client.request("tools/call", {"name": "ask", "arguments": {}}, dict)
+        assert first["resultType"] == "input_required"
+        [(key, request)] = first["inputRequests"].items()
+        assert request["method"] == "elicitation/create"
+        for _ in range(500):  # poll (bounded) until the parked call has expired
+            if not gw._parked:
+                break
+            await asyncio.sleep(0.01)
+        assert not gw._parked
+        retry = {
+            "name": "ask",
+            "arguments": {},
+            "requestState": first["requestState"],
+            "inputResponses": {key: {"action": "decline"}},
+        }
+        with pytest.raises(RPCError, match="names no pending gateway request"):
+            await client.request("tools/call", retry, dict)
+        result = await client.call_tool("add", {"a": 1, "b": 2})
+        assert result.structured_content == {"result": 3}
