@@ -450,7 +450,35 @@ def _parser() -> argparse.ArgumentParser:
     from .bench import add_parser as add_bench
 
     add_bench(sub)
+    dev = sub.add_parser("dev", help="inspect a server in the browser (served on loopback)")
+    dev.add_argument("target", nargs="?")
+    dev.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    dev.add_argument("--host", default="127.0.0.1", help="address to serve on (loopback)")
+    dev.add_argument("--no-browser", action="store_true", help="print the URL only")
+    dev.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (token kept)"
+    )
+    dev.add_argument("--protocol-version", default=None, help="pin a protocol revision")
     return parser
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from .._cli.dev import run_dev  # lazy: the inspector and its page load only for `dev`
+
+    target = _target(args.target, args.command_line)
+    try:
+        return asyncio.run(
+            run_dev(
+                target,
+                host=args.host,
+                port=args.port,
+                open_browser=not args.no_browser,
+                allow_remote=args.allow_remote,
+                protocol_version=args.protocol_version,
+            )
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 _COMMANDS: Final = {
@@ -512,6 +540,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.cmd == "run":
             return cmd_run(args)
+        if args.cmd == "dev":
+            return cmd_dev(args)
         if args.cmd == "proxy":
             return cmd_proxy(args)
         if args.cmd == "bench":
