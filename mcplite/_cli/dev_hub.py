@@ -155,6 +155,12 @@ class DevHub:
                 "sampling": self._sample,
                 "roots": self._list_roots,
                 "on_notification": self._notified,
+                # Typed callbacks: in 2026-07-28 the client listens only for what has one.
+                "on_tools_list_changed": self._changed("tools"),
+                "on_prompts_list_changed": self._changed("prompts"),
+                "on_resources_list_changed": self._changed("resources"),
+                "on_resource_updated": self._typed("notifications/resources/updated"),
+                "on_logging_message": self._typed("notifications/message"),
                 "log_level": "debug",
                 "request_timeout": None,
             }
@@ -231,6 +237,15 @@ class DevHub:
 
     async def _notified(self, method: str, params: Any) -> None:
         self.publish("notification", method=method, params=msgspec.to_builtins(params))
+
+    def _changed(self, kind: str) -> Callable[[], None]:
+        method = f"notifications/{kind}/list_changed"
+        return lambda: self.publish("notification", method=method, params={})
+
+    def _typed(self, method: str) -> Callable[[Any], None]:
+        return lambda params: self.publish(
+            "notification", method=method, params=msgspec.to_builtins(params)
+        )
 
     def _list_roots(self) -> list[t.Root]:
         return list(self.roots)

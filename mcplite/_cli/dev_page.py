@@ -208,7 +208,10 @@ function form(schema, name, required) {
     for (const [key, sub] of Object.entries(schema.properties || {})) {
       const f = form(sub, key, req.has(key)); parts.push([key, f, req.has(key)]); box.append(f.node);
     }
-    if (!parts.length) { const f = jsonBox(schema, title); return f; }
+    if (!parts.length) {
+      if (schema.additionalProperties || schema.patternProperties) return jsonBox(schema, title, required);
+      return {node: el("p", {class: "dim", text: name === "arguments" ? "(no arguments)" : ""}), get: () => ({})};
+    }
     return {node: box, get() {
       const out = {};
       for (const [key, f, isReq] of parts) { const v = f.get(); if (v !== undefined || isReq) { if (v !== undefined) out[key] = v; } }

@@ -104,6 +104,13 @@ class _Listen:
         return bool(getattr(f, f"{event.kind}_list_changed", False))
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class Subscriptions:
     """The server's side of the bus: its listens and legacy resource subscriptions."""
 
@@ -112,9 +119,13 @@ class Subscriptions:
         self.bus: SubscriptionBus = bus if bus is not None else MemoryBus()
         self.listens: dict[tuple[int, int | str], _Listen] = {}
         self._unsubscribe: Callable[[], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def attach(self) -> None:
         """Start receiving from the bus (once, on the first connection)."""
+        running = _running_loop()
+        if running is not None:  # the loop now serving (a Server may serve several in turn)
+            self._loop = running
         if self._unsubscribe is None:
             self._unsubscribe = self.bus.subscribe(self.deliver)
 
@@ -125,6 +136,13 @@ class Subscriptions:
     # ------------------------------------------------------------------ delivery
 
     def deliver(self, event: ChangeEvent) -> None:
+        # A sync tool runs in a worker thread, and user code may publish from any thread
+        # (``server.resource_updated(uri)``): sessions live on the serving loop, so hop.
+        loop = self._loop
+        if loop is not None and _running_loop() is not loop:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self.deliver, event)
+            return
         if event.kind == "updated":
             method = "notifications/resources/updated"
         elif event.kind in LIST_KINDS:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from mcplite import Context, Server
-from mcplite import types as t
+from mcplite import Context, Server, ToolError, types as t
 
 # A 2x2 red PNG.
 PNG = base64.b64decode(
@@ -55,7 +54,7 @@ async def ask_name(ctx: Context) -> str:
 @server.tool()
 def fail() -> str:
     """Always fails (the result has isError)."""
-    raise ValueError("this tool always fails")
+    raise ToolError("this tool always fails")
 
 
 @server.resource("note://hello", name="hello-note", mime_type="text/plain")

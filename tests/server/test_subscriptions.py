@@ -164,3 +164,28 @@ async def test_no_handshake_sessions_hear_nothing() -> None:
 
 def test_meta_helper_has_version() -> None:
     assert meta()["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
+
+
+async def test_resource_updated_from_a_sync_tool_thread_reaches_subscribers() -> None:
+    # Found by `mcplite dev`: a sync tool runs in a worker thread, and its
+    # server.resource_updated() raised "no current event loop" inside the bus, so
+    # subscribers never heard of the change (both eras).
+    from mcplite import connect
+
+    server = make()
+
+    @server.tool()
+    def bump() -> str:
+        server.resource_updated("test://a")
+        return "bumped"
+
+    for version in ("2025-11-25", "2026-07-28"):
+        heard: asyncio.Queue[str] = asyncio.Queue()
+        async with connect(
+            server,
+            protocol_version=version,
+            on_resource_updated=lambda params, heard=heard: heard.put_nowait(params.uri),
+        ) as client:
+            await client.subscribe_resource("test://a")
+            assert (await client.call_tool("bump")).content[0].text == "bumped"  # type: ignore[union-attr]
+            assert await asyncio.wait_for(heard.get(), 5) == "test://a", version
