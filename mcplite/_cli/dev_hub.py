@@ -31,12 +31,16 @@ from .._io.transport import Transport
 
 __all__ = [
     "DEFAULT_DEV_HISTORY_EVENTS",
+    "DEFAULT_DEV_MAX_MESSAGE_BYTES",
     "DEFAULT_DEV_STDERR_BYTES",
     "DEFAULT_DEV_WIRE_PREVIEW_BYTES",
     "DevHub",
 ]
 
 DEFAULT_DEV_HISTORY_EVENTS: Final = 2000
+# An inspector is where people look at their server's huge results: accept messages well
+# beyond a client's default (4 MiB) and let the page truncate what it shows.
+DEFAULT_DEV_MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024
 DEFAULT_DEV_WIRE_PREVIEW_BYTES: Final = 64 * 1024
 DEFAULT_DEV_STDERR_BYTES: Final = 64 * 1024
 
@@ -82,7 +86,9 @@ class DevHub:
         history: int = DEFAULT_DEV_HISTORY_EVENTS,
         wire_preview_bytes: int = DEFAULT_DEV_WIRE_PREVIEW_BYTES,
         stderr_bytes: int = DEFAULT_DEV_STDERR_BYTES,
+        max_message_bytes: int = DEFAULT_DEV_MAX_MESSAGE_BYTES,
     ) -> None:
+        self.max_message_bytes = max_message_bytes
         self.target = target
         self.is_command = not isinstance(target, str)
         self.protocol_version = protocol_version
@@ -169,6 +175,9 @@ class DevHub:
                 read_fd, write_fd = os.pipe()
                 self._watch_stderr(read_fd)
                 options["stderr"] = write_fd
+                options["max_line_bytes"] = self.max_message_bytes
+            else:
+                options["http_options"] = {"max_message_bytes": self.max_message_bytes}
             client = connect(self.target, **options)
             inner = client._transport_factory
             assert not isinstance(inner, Transport)

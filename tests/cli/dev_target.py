@@ -52,6 +52,12 @@ async def ask_name(ctx: Context) -> str:
 
 
 @server.tool()
+def big(megabytes: int = 10) -> str:
+    """A huge text result (the page truncates it, with "show all")."""
+    return "x" * (megabytes * 1024 * 1024)
+
+
+@server.tool()
 def fail() -> str:
     """Always fails (the result has isError)."""
     raise ToolError("this tool always fails")

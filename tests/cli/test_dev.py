@@ -180,3 +180,37 @@ def test_refuses_a_non_loopback_address_without_allow_remote() -> None:
     )
     assert proc.returncode == 2
     assert "--allow-remote" in proc.stderr
+
+
+def test_an_http_target() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mcplite", "run", TARGET, "--http", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + POLL_SECONDS
+        while True:  # wait for the listener
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the HTTP server did not start"
+                time.sleep(0.05)
+        with dev_process(f"http://127.0.0.1:{port}/mcp") as (base, token):
+            while not (state := api(base, token, "state")["result"])["connected"]:
+                assert time.monotonic() < deadline, f"not connected: {state}"
+                time.sleep(0.05)
+            assert state["restartable"] is False
+            args = {"callId": "h", "name": "add", "arguments": {"a": 1, "b": 1}}
+            assert api(base, token, "call", args)["result"]["structuredContent"]["total"] == 2
+            pinned = api(base, token, "connect", {"protocolVersion": "2025-06-18"})["result"]
+            assert pinned["protocolVersion"] == "2025-06-18" and pinned["connected"]
+    finally:
+        server.terminate()
+        server.wait(10)

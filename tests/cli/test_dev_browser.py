@@ -103,6 +103,18 @@ def test_an_image_result_is_shown(page: Any) -> None:
     assert page.evaluate("document.querySelector('#tool .result img').naturalWidth") == 2
 
 
+def test_a_huge_result_is_truncated_and_the_page_stays_usable(page: Any) -> None:
+    open_tool(page, "big")
+    page.click("#call")
+    button = page.wait_for_selector("#tool .result button:text('show all')")
+    assert "10,485,760" in button.inner_text()
+    shown = page.evaluate("document.querySelector('#tool .result pre').textContent.length")
+    assert shown == 100_000
+    wire = page.evaluate("[...document.querySelectorAll('#wire tr')].map(r => r.textContent)")
+    assert any("(truncated)" in row for row in wire)  # the wire panel keeps a preview only
+    open_tool(page, "add")  # still responsive
+
+
 def test_is_error_is_shown_as_such(page: Any) -> None:
     open_tool(page, "fail")
     page.click("#call")
