@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         TokenStorage,
     )
     from ._client.oauth_loopback import LoopbackRedirect
+    from ._core.mcpservers import ConfigError
     from ._gateway.proxy import ProxyServer, proxy
     from ._server.asgi import asgi_app
     from ._server.bearer import (
@@ -76,6 +77,7 @@ _LAZY = {
     "TokenVerifier": "._server.bearer",
     "connect": "._client.connect",
     "GroupClient": "._client.group",
+    "ConfigError": "._core.mcpservers",
     "AuthorizationCode": "._client.oauth_grants",
     "ClientCredentials": "._client.oauth_grants",
     "EnterpriseManaged": "._client.oauth_grants",
@@ -128,6 +130,7 @@ __all__ = [
     "Client",
     "ClientCapabilityError",
     "ClientCredentials",
+    "ConfigError",
     "ConnectError",
     "ConnectionClosed",
     "Context",

@@ -206,7 +206,8 @@ def _table(rows: list[tuple[str, str]], title: str) -> None:
 async def _with_client(args: argparse.Namespace, body: Any) -> int:
     from .._client.connect import connect
 
-    target = _target(args.target, args.command_line)
+    entry = getattr(args, "entry", None)
+    target = None if entry is not None else _target(args.target, args.command_line)
     options: dict[str, Any] = {
         "name": "mcplite-cli",
         "elicitation": _elicit,
@@ -216,7 +217,13 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
         "log_level": "info",  # 2026-07-28 sends no log messages unless a level is asked for
     }
     try:
-        async with connect(target, **options) as client:
+        if entry is not None:
+            from .._client.config import connect_entry
+
+            client = connect_entry(entry, **options)
+        else:
+            client = connect(target, **options)  # type: ignore[arg-type]
+        async with client:
             return int(await body(client))
     except RPCError as exc:
         print(
@@ -394,10 +401,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_proxy(args: argparse.Namespace) -> int:
     from .._gateway.cli import ProxyUsageError, run_proxy
 
+    raw = getattr(args, "entry_raw", None)
     try:
-        return run_proxy(args, _target(args.target, args.command_line))
+        return run_proxy(args, raw if raw is not None else _target(args.target, args.command_line))
     except ProxyUsageError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _plain_entry(cmd: str, entry: Any) -> None:
+    """bench and dev take a URL or a command only: an entry's env goes to this process's
+    environment (the child inherits it); what they cannot carry is refused."""
+    if entry.cwd is not None or entry.headers or entry.type == "sse":
+        raise UsageError(
+            f"{cmd}: the --config entry {entry.name!r} needs cwd, headers or sse, which "
+            f"{cmd} does not take yet; give the URL or -- COMMAND instead"
+        )
+    os.environ.update(entry.env or {})
 
 
 def _s(value: Any) -> str:
@@ -459,6 +478,9 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow a non-loopback --host (token kept)"
     )
     dev.add_argument("--protocol-version", default=None, help="pin a protocol revision")
+    from .config_args import add_config_arguments
+
+    add_config_arguments(sub)
     return parser
 
 
@@ -522,13 +544,18 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     args.command_line = command_line
-    if command_line and getattr(args, "target", None) is not None:
-        # With "-- COMMAND" there is no TARGET: argparse gave the first word to it.
+    if (command_line or getattr(args, "config", None)) and getattr(args, "target", None):
+        # With "-- COMMAND" or --config there is no TARGET: argparse gave it the first word.
         if args.cmd == "call":
             args.pairs, args.tool, args.target = [args.tool, *args.pairs], args.target, None
         elif args.cmd == "prompt":
             args.pairs, args.name, args.target = [args.name, *args.pairs], args.target, None
     try:
+        from .config_args import apply_config
+
+        apply_config(args, UsageError)
+        if args.cmd in ("bench", "dev") and args.entry is not None:
+            _plain_entry(args.cmd, args.entry)
         if args.cmd == "demo":
             from .._cli.demo import demo
 
@@ -548,7 +575,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             from .bench import run as bench
 
             return bench(args)
-        if args.cmd in ("call", "read", "prompt") and args.target is None and not command_line:
+        if args.cmd in ("call", "read", "prompt") and args.target is None and not args.command_line:
             raise UsageError(f"{args.cmd}: give a TARGET before the other arguments")
         return asyncio.run(_COMMANDS[args.cmd](args))
     except UsageError as exc:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from .._client.client import Client
 from .._io.transport import Acceptor, Transport, memory_pair
@@ -13,7 +14,9 @@ if TYPE_CHECKING:
 
 
 @overload
-def connect(target: Mapping[str, Any], *, server: str | None = None, **options: Any) -> Any: ...
+def connect(
+    target: Mapping[str, Any] | os.PathLike[str], *, server: str | None = None, **options: Any
+) -> Any: ...
 
 
 @overload
@@ -21,7 +24,7 @@ def connect(target: Sequence[str] | str | Acceptor | Transport, **options: Any) 
 
 
 def connect(
-    target: Sequence[str] | str | Acceptor | Transport | Mapping[str, Any],
+    target: Sequence[str] | str | Acceptor | Transport | Mapping[str, Any] | os.PathLike[str],
     *,
     server: str | None = None,
     env: Mapping[str, str] | None = None,
@@ -53,18 +56,23 @@ def connect(
     then go to ``LegacySSEClientTransport``; ``auth`` is not supported there).
 
     A client configuration (``{"mcpServers": {name: {"command": ..., "args": [...]} or
-    {"url": ...}}}``): with ``server=NAME`` a ``Client`` for that entry; without, a
-    ``GroupClient`` for all of them (namespaced listings, routed calls; docs/gateways.md).
+    {"url": ...}}}``, or the path of a JSON file holding one; checked as
+    ``_core/mcpservers`` describes, errors naming the entry and what the file has): with
+    ``server=NAME`` a ``Client`` for that entry; without, a ``GroupClient`` for all of
+    them (namespaced listings, routed calls; docs/gateways.md).
     """
-    if isinstance(target, Mapping):
-        from .._client.group import connect_group, entries, entry_client
+    from .._client.config import connect_config, is_config_path, load_config
 
+    if is_config_path(target):
+        target = load_config(target)  # type: ignore[arg-type]
+        if not isinstance(target, Mapping):
+            raise ValueError(f'expected a JSON object with "mcpServers", got {target!r}')
+    if isinstance(target, Mapping):
         if server is None:
+            from .._client.group import connect_group
+
             return connect_group(target, **options)
-        table = entries(target)
-        if server not in table:
-            raise ValueError(f"no server {server!r} in mcpServers (has {', '.join(sorted(table))})")
-        return entry_client(server, table[server], **options)
+        return connect_config(target, server, **options)
     if server is not None:
         raise ValueError("server= applies to an mcpServers configuration target only")
     if transport not in ("streamable-http", "sse"):
@@ -112,7 +120,7 @@ def connect(
         )
     if isinstance(target, Transport):
         return Client(target, **options)
-    command = list(target)
+    command = list(cast("Sequence[str]", target))  # a PathLike was read above
 
     async def stdio() -> Transport:
         from .._io.stdio import spawn_stdio

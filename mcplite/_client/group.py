@@ -20,46 +20,24 @@ import msgspec
 
 from .. import types as t
 from .._client.client import Client
+from .._client.config import connect_entry
+from .._core.mcpservers import parse_config, parse_entry, servers
 from .._errors import ConnectError, MCPError, RPCError
 
 _TOOL_NOT_FOUND = -32602
 
 
 def entries(config: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The ``mcpServers`` table of ``config`` (or ``config`` itself if it is that table)."""
-    table = config.get("mcpServers", config)
-    if not isinstance(table, Mapping) or not table:
-        raise ValueError('expected {"mcpServers": {name: {...}, ...}} with at least one server')
-    for name, entry in table.items():
-        if not isinstance(name, str) or not name or not isinstance(entry, Mapping):
-            raise ValueError(f"mcpServers entry {name!r}: expected a name and an object")
-    return dict(table)
+    """The ``mcpServers`` table of ``config`` (or ``config`` itself if it is that table),
+    every entry checked by ``_core/mcpservers`` (``ConfigError``, a ``ValueError``)."""
+    wrapped = config if ("mcpServers" in config or "servers" in config) else {"mcpServers": config}
+    parse_config(wrapped, os.environ)
+    return dict(servers(wrapped))
 
 
 def entry_client(name: str, entry: Mapping[str, Any], **options: Any) -> Client:
     """A ``Client`` for one ``mcpServers`` entry (``options`` go to ``Client``)."""
-    from .._client.connect import connect
-
-    if "url" in entry:
-        url = entry["url"]
-        if not isinstance(url, str):
-            raise ValueError(f"mcpServers entry {name!r}: url must be a string, got {url!r}")
-        kind = entry.get("type", entry.get("transport", "streamable-http"))
-        transport = "sse" if kind == "sse" else "streamable-http"
-        headers = entry.get("headers")
-        return connect(url, headers=headers, transport=transport, **options)
-    command = entry.get("command")
-    if not isinstance(command, str) or not command:
-        raise ValueError(
-            f"mcpServers entry {name!r}: expected a command (with args) or a url, got "
-            f"{dict(entry)!r}"
-        )
-    args = entry.get("args", [])
-    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise ValueError(f"mcpServers entry {name!r}: args must be a list of strings")
-    env = entry.get("env")
-    merged = {**os.environ, **env} if isinstance(env, Mapping) else None
-    return connect([command, *args], env=merged, cwd=entry.get("cwd"), **options)
+    return connect_entry(parse_entry(name, entry, os.environ), **options)
 
 
 class GroupClient:
