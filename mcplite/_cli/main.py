@@ -479,8 +479,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--protocol-version", default=None, help="pin a protocol revision")
     from .config_args import add_config_arguments
+    from .hostconfig import add_parser as add_config
 
     add_config_arguments(sub)
+    add_config(sub)
     return parser
 
 
@@ -567,6 +569,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.cmd == "run":
             return cmd_run(args)
+        if args.cmd == "config":
+            from .hostconfig import dump, run as host_config
+
+            try:
+                print(dump(host_config(args)))
+            except ValueError as exc:
+                raise UsageError(f"config: {exc}") from None
+            return EXIT_OK
         if args.cmd == "dev":
             return cmd_dev(args)
         if args.cmd == "proxy":

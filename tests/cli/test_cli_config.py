@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import mcplite
 from mcplite._cli import main as _cli
 from mcplite._cli.config_args import CONFIG_COMMANDS
 
@@ -79,3 +82,43 @@ def test_usage_errors_name_what_the_file_has(
     argv = [a.format(cfg=config, missing=str(tmp_path / "none.json")) for a in argv]
     assert _cli.main(["list", *argv]) == _cli.EXIT_USAGE
     assert re.search(message, capsys.readouterr().err)
+
+
+async def test_the_printed_entry_starts_the_server_as_a_host_would(tmp_path: Path) -> None:
+    """A host starts the entry from its own directory with a bare environment."""
+    printed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "mcplite", "config", str(Path(ROOT) / "examples" / "server.py")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        cwd=tmp_path,
+    )
+    assert printed.returncode == 0, printed.stderr
+    config = json.loads(printed.stdout)
+    entry = config["mcpServers"]["server"]
+    assert entry["command"] == sys.executable and os.path.isabs(entry["args"][-1])
+    assert entry["cwd"] == str(Path(ROOT) / "examples")
+    bare = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "SYSTEMROOT")}
+    async with mcplite.connect(
+        [entry["command"], *entry["args"]], env=bare, cwd=str(tmp_path)
+    ) as client:
+        assert "add" in {tool.name for tool in await client.list_all_tools()}
+    path = tmp_path / "host.json"
+    path.write_text(printed.stdout)
+    async with mcplite.connect(path, server="server") as client:
+        assert (await client.call_tool("add", {"a": 2, "b": 3})).content[0].text == "5"
+
+
+def test_config_names_and_http_entries(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli.main(["config", "examples/server.py", "--name", "calc"]) == _cli.EXIT_OK
+    assert list(json.loads(capsys.readouterr().out)["mcpServers"]) == ["calc"]
+    url = "http://127.0.0.1:8000/mcp"
+    assert _cli.main(["config", "examples/server.py", "--http", url]) == _cli.EXIT_OK
+    assert json.loads(capsys.readouterr().out) == {
+        "mcpServers": {"server": {"type": "http", "url": url}}
+    }
+    assert _cli.main(["config", "no/such.py"]) == _cli.EXIT_USAGE
+    assert "no such file: no/such.py" in capsys.readouterr().err
+    assert _cli.main(["config", "examples/server.py", "--http", "ftp://x"]) == _cli.EXIT_USAGE
+    assert "expects an http:// or https:// URL" in capsys.readouterr().err
