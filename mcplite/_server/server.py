@@ -655,6 +655,10 @@ class Server:
         from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
 
         if transport == "stdio":
+            from .._server.terminal import at_terminal
+
+            if at_terminal(self.info.name):
+                return  # --help was answered
             timeout = options.pop("shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(self._run_stdio(timeout, **options))
