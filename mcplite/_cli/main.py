@@ -483,6 +483,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_config_arguments(sub)
     add_config(sub)
+    from .install import add_parser as add_install
+
+    add_install(sub)
     return parser
 
 
@@ -576,6 +579,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 print(dump(host_config(args)))
             except ValueError as exc:
                 raise UsageError(f"config: {exc}") from None
+            return EXIT_OK
+        if args.cmd == "install":
+            from .install import install
+
+            try:
+                sys.stdout.write(install(args))
+            except (ValueError, OSError) as exc:
+                raise UsageError(f"install: {exc}") from None
             return EXIT_OK
         if args.cmd == "dev":
             return cmd_dev(args)
