@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         StaticTokenVerifier,
         TokenVerifier,
     )
+    from ._server.media import Audio, File, Image
     from ._server.streamable_run import StreamableHTTPServer, serve_http
     from ._server.verifiers import IntrospectionTokenVerifier, JWTVerifier
 
@@ -78,6 +79,9 @@ _LAZY = {
     "connect": "._client.connect",
     "GroupClient": "._client.group",
     "ConfigError": "._core.mcpservers",
+    "Audio": "._server.media",
+    "File": "._server.media",
+    "Image": "._server.media",
     "AuthorizationCode": "._client.oauth_grants",
     "ClientCredentials": "._client.oauth_grants",
     "EnterpriseManaged": "._client.oauth_grants",
@@ -123,6 +127,7 @@ __all__ = [
     "RESOURCE_NOT_FOUND",
     "UNSUPPORTED_PROTOCOL_VERSION",
     "URL_ELICITATION_REQUIRED",
+    "Audio",
     "AuthError",
     "AuthorizationCode",
     "BearerAuth",
@@ -135,9 +140,11 @@ __all__ = [
     "ConnectionClosed",
     "Context",
     "EnterpriseManaged",
+    "File",
     "GroupClient",
     "HTTPAuth",
     "HTTPStatusError",
+    "Image",
     "InMemoryTokenStorage",
     "IntrospectionTokenVerifier",
     "InvalidTokenError",

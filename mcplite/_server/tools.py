@@ -22,6 +22,7 @@ from .. import types as t
 from .._core.schema import ArgumentError, ToolSignature, build_signature, validate_tool_name
 from .._errors import INVALID_PARAMS, RPCError, ToolError
 from .._server.context import Context
+from .._server.media import MEDIA_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def _is_block(annotation: Any) -> bool:
     ``TextContent | ImageContent``)."""
     if get_origin(annotation) in (Union, types.UnionType):
         return all(_is_block(a) for a in get_args(annotation))
-    return inspect.isclass(annotation) and issubclass(annotation, _CONTENT_TYPES)
+    return inspect.isclass(annotation) and issubclass(annotation, (*_CONTENT_TYPES, *MEDIA_TYPES))
 
 
 async def invoke(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
@@ -175,6 +176,10 @@ class ToolRegistry:
     def to_result(self, entry: ToolEntry, value: Any) -> t.CallToolResult:
         if isinstance(value, t.CallToolResult):
             return value
+        if isinstance(value, MEDIA_TYPES):
+            value = value.to_content()  # Image/Audio/File (FastMCP's helpers)
+        elif isinstance(value, list) and any(isinstance(v, MEDIA_TYPES) for v in value):
+            value = [v.to_content() if isinstance(v, MEDIA_TYPES) else v for v in value]
         if isinstance(value, _CONTENT_TYPES):
             return t.CallToolResult(content=[value])
         if entry.tool.output_schema is not UNSET and entry.sig.output_schema is not None:
