@@ -26,6 +26,12 @@ class Context:
 
     __slots__ = ("_event", "meta", "params", "server", "session", "state_store")
 
+    @property
+    def lifespan(self) -> Any:
+        """The value ``Server(lifespan=...)`` yielded (None without one); as
+        ``ctx.request_context.lifespan_context`` in FastMCP and the official SDK."""
+        return getattr(self.server, "lifespan_state", None)
+
     def __init__(
         self,
         server: ServerHandle,

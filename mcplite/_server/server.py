@@ -106,7 +106,12 @@ class Server:
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
         max_in_flight_total: int = DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS,
         handler_timeout: float | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
+        # lifespan(server) -> async context manager; its value is ctx.lifespan (_server/lifespan).
+        self.lifespan = lifespan
+        self.lifespan_state: Any = None
+        self.lifespan_entered = False
         self.info = t.Implementation(
             name=name,
             version=version,
@@ -653,21 +658,35 @@ class Server:
         error answer, then everything closes.  A second signal exits at once.
         """
         from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
+        from .._server.lifespan import LifespanStartupError, serving, startup_failed
 
+        try:
+            self._serve(transport, DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, serving, **options)
+        except LifespanStartupError as exc:
+            startup_failed(exc)
+
+    def lifespan_scope(self) -> Any:
+        """``async with server.lifespan_scope():`` enters ``lifespan`` (embedding, tests);
+        ``run()`` does this itself."""
+        from .._server.lifespan import lifespan_scope
+
+        return lifespan_scope(self)
+
+    def _serve(self, transport: str, default_timeout: float, serving: Any, **options: Any) -> None:
         if transport == "stdio":
             from .._server.terminal import at_terminal
 
             if at_terminal(self.info.name):
                 return  # --help was answered
-            timeout = options.pop("shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
+            timeout = options.pop("shutdown_timeout", default_timeout)
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(self._run_stdio(timeout, **options))
+                asyncio.run(serving(self, self._run_stdio(timeout, **options)))
             return
         if transport in ("http", "streamable-http"):
             from .._server.streamable_run import serve_http
 
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve_http(self, handle_signals=True, **options))
+                asyncio.run(serving(self, serve_http(self, handle_signals=True, **options)))
             return
         raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
 
