@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 MCPLITE_DEV_SCREENSHOTS=docs/img python3 -X dev -m pytest -q -p no:cacheprovider \
-  tests/cli/test_dev_browser.py
+  tests/cli/dev_browser_flow.py
 ls -l docs/img/dev-*.png

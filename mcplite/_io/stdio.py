@@ -37,6 +37,12 @@ DEFAULT_FLUSH_TIMEOUT_SECONDS: Final = 1.0
 RequestId = int | str
 
 
+# How long, after SIGKILL, close waits for the child watcher to see the exit, and how often
+# it looks (a killed child is gone within milliseconds).
+_REAP_GRACE_SECONDS: Final = 1.0
+_REAP_POLL_SECONDS: Final = 0.002
+
+
 class StreamTransport:
     """NDJSON over an asyncio reader/writer pair (both stdio ends use this)."""
 
@@ -310,6 +316,15 @@ class StdioClientTransport(StreamTransport):
         # would be.  ``Process`` has no public handle on its transport.
         transport = getattr(proc, "_transport", None)
         if transport is not None:
+            # Let asyncio's child watcher record the exit first: closing a subprocess
+            # transport whose returncode it does not know yet polls (and so reaps) the
+            # child itself, and the watcher then logs "Unknown child process pid" and
+            # reports 255 instead of the real status (-9 after our SIGKILL).
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.terminate_wait + _REAP_GRACE_SECONDS
+            # asyncio offers no event for it: poll, bounded.
+            while transport.get_returncode() is None and loop.time() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(_REAP_POLL_SECONDS)
             transport.close()
         await proc.wait()
 
