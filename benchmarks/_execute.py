@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._plan import FLOOR, MCPLITE, OFFICIAL_PY, OFFICIAL_TS, Cell, Impl
+from ._plan import FLOOR, FLOOR_BLOCKING, MCPLITE, OFFICIAL_PY, OFFICIAL_TS, Cell, Impl
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -63,6 +63,8 @@ def server_cmd(
     kind: str, env: Env, loop: str, port: int | None = None, sse: bool = False
 ) -> list[str]:
     py = sys.executable
+    if kind == FLOOR_BLOCKING:
+        return [py, "-m", "benchmarks.servers.floor_echo", "stdio-blocking"]
     if kind in (FLOOR, MCPLITE):
         module = (
             "benchmarks.servers.floor_echo" if kind == FLOOR else "benchmarks.servers.mcplite_echo"

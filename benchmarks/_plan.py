@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 # Implementation kinds, for clients and servers alike.
 MCPLITE, FLOOR, OFFICIAL_PY, OFFICIAL_TS = "mcplite", "floor", "official-py", "official-ts"
+# The second baseline: the floor's server with blocking stdin/stdout and no event loop
+# (floor.serve_stdio_blocking), on the sequential stdio cells only.
+FLOOR_BLOCKING = "floor-blocking"
+BLOCKING_CELLS = ("stdio-seq", "stdio-seq-64k")
 PEERS = (OFFICIAL_PY, OFFICIAL_TS)
 
 
@@ -28,6 +32,7 @@ def impls(peers: bool, loops: list[str]) -> list[Impl]:
         Impl("mcplite", MCPLITE, MCPLITE),
         Impl("mcplite-server", FLOOR, MCPLITE),
         Impl("floor", FLOOR, FLOOR),
+        Impl(FLOOR_BLOCKING, FLOOR, FLOOR_BLOCKING),
     ]
     for loop in loops:
         if loop != "asyncio":
@@ -56,6 +61,8 @@ class Cell:
     payload_bytes: int = 16
 
     def applies_to(self, impl: Impl) -> bool:
+        if impl.server == FLOOR_BLOCKING:
+            return self.id in BLOCKING_CELLS
         if self.transport == "memory":
             # Only the same process on both ends: mcplite's connect(server) and the floor pair.
             return impl.client == impl.server and impl.client in (MCPLITE, FLOOR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._plan import PEERS, Cell, Impl, target
+from ._plan import FLOOR_BLOCKING, PEERS, Cell, Impl, target
 
 
 def _value(cell: Cell, median: dict[str, float]) -> tuple[float, str, bool]:
@@ -63,6 +63,10 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
             )
             if ratio is not None:
                 parts.append(f"{ratio:5.2f}x floor")
+            if not impl.name.startswith("floor") and FLOOR_BLOCKING in values:
+                r = _ratio(number, values[FLOOR_BLOCKING], higher)
+                if r is not None:
+                    parts.append(f"{r:5.2f}x {FLOOR_BLOCKING}")
             if not impl.peer and not impl.name.startswith("floor"):
                 for peer in peer_rows:
                     if peer in values:

@@ -10,6 +10,7 @@ Transports: stdio (NDJSON), an in-memory pair (asyncio queues), and a minimal HT
 keep-alive server and client for streamable HTTP (POST /mcp; JSON or one-event SSE responses).
 
     python -m benchmarks.floor stdio
+    python -m benchmarks.floor stdio-blocking   # the second floor: no event loop at all
     python -m benchmarks.floor http --port 8123 [--sse]
 """
 
@@ -215,6 +216,35 @@ async def serve_stdio() -> None:
     )
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     await _pump(FloorServer(), reader.readline, writer.write, writer.drain)
+
+
+def serve_stdio_blocking() -> None:
+    """The no-event-loop floor: blocking reads of stdin, the same ``FloorServer`` driven to
+    completion synchronously (its handlers never suspend), one flushed write per answer.
+
+    It shows what event-loop scheduling costs (a task per request, a stream buffer, a drain):
+    a second baseline under the asyncio floor, for sequential calls only (it answers one
+    request at a time, so "in flight" cells would measure the client's queue).
+    """
+    server = FloorServer()
+    stdin = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - process lifetime
+    stdout = open(sys.stdout.fileno(), "wb", closefd=False)  # noqa: SIM115
+    with contextlib.suppress(BrokenPipeError):
+        while line := stdin.readline(MAX_LINE_BYTES + 1):
+            out = _run_sync(server.handle(line))
+            if out is not None:
+                stdout.write(out + b"\n")
+                stdout.flush()
+
+
+def _run_sync(coro: Any) -> Any:
+    """Run a coroutine that never suspends; its return value."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError("a floor handler suspended; the blocking floor cannot wait")
 
 
 # ---------------------------------------------------------------- client core
@@ -574,7 +604,7 @@ async def connect_http(url: str) -> AsyncIterator[HTTPClient]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.floor")
-    parser.add_argument("transport", choices=["stdio", "http"])
+    parser.add_argument("transport", choices=["stdio", "stdio-blocking", "http"])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--sse", action="store_true", help="answer POSTs with SSE, not JSON")
@@ -585,7 +615,9 @@ def main(argv: list[str] | None = None) -> None:
 
         uvloop.install()
     with contextlib.suppress(KeyboardInterrupt):
-        if args.transport == "stdio":
+        if args.transport == "stdio-blocking":
+            serve_stdio_blocking()
+        elif args.transport == "stdio":
             asyncio.run(serve_stdio())
         else:
             asyncio.run(serve_http(args.host, args.port, args.sse))
