@@ -17,6 +17,7 @@ from ._errors import (
     ClientCapabilityError,
     ConnectError,
     ConnectionClosed,
+    ErrorCode,
     HTTPStatusError,
     LocalProtocolError,
     MCPError,
@@ -28,7 +29,7 @@ from ._errors import (
     ToolError,
     TransportError,
 )
-from ._io.session import Session
+from ._io.session import Session as Session  # 0.1 name; not in __all__ (issue 12)
 from ._io.transport import LoggingTransport, MemoryTransport, Transport, memory_pair
 from ._server.context import Context
 from ._server.server import Server
@@ -54,9 +55,10 @@ if TYPE_CHECKING:
     from ._gateway.proxy import ProxyServer, proxy
     from ._server.asgi import asgi_app
     from ._server.bearer import (
-        BearerAuth,
+        BearerAuth as BearerAuth,
         InvalidTokenError,
         ProtectedResourceMetadata,
+        RequireBearerToken,
         StaticTokenVerifier,
         TokenVerifier,
     )
@@ -73,6 +75,7 @@ _LAZY = {
     "InvalidTokenError": "._server.bearer",
     "JWTVerifier": "._server.verifiers",
     "ProtectedResourceMetadata": "._server.bearer",
+    "RequireBearerToken": "._server.bearer",
     "StaticTokenVerifier": "._server.bearer",
     "TokenInfo": "._auth.bearer",
     "TokenVerifier": "._server.bearer",
@@ -102,7 +105,7 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'mcplite' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
     value = getattr(importlib.import_module(module, __name__), name)
@@ -114,7 +117,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
 
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "HEADER_MISMATCH",
@@ -130,7 +133,6 @@ __all__ = [
     "Audio",
     "AuthError",
     "AuthorizationCode",
-    "BearerAuth",
     "ChangeEvent",
     "Client",
     "ClientCapabilityError",
@@ -140,6 +142,7 @@ __all__ = [
     "ConnectionClosed",
     "Context",
     "EnterpriseManaged",
+    "ErrorCode",
     "File",
     "GroupClient",
     "HTTPAuth",
@@ -163,9 +166,9 @@ __all__ = [
     "RPCError",
     "RemoteProtocolError",
     "RequestTimeout",
+    "RequireBearerToken",
     "ResourceNotFound",
     "Server",
-    "Session",
     "StaticTokenVerifier",
     "StreamableHTTPServer",
     "SubscriptionBus",

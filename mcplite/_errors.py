@@ -6,27 +6,51 @@ caller) broke a rule, ``Remote*`` means the peer did.
 
 from __future__ import annotations
 
-from typing import Any
+from enum import IntEnum
+from typing import Any, Final
 
-# JSON-RPC 2.0 §5.1
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-# MCP, revisions <= 2025-11-25: resources/read of an unknown URI (2026-07-28 uses -32602).
-RESOURCE_NOT_FOUND = -32002
-# MCP 2025-11-25 client/elicitation: URL-mode elicitation required before retrying.
-URL_ELICITATION_REQUIRED = -32042
-# MCP 2026-07-28 schema.ts "error codes".
-HEADER_MISMATCH = -32020
-MISSING_REQUIRED_CLIENT_CAPABILITY = -32021
-UNSUPPORTED_PROTOCOL_VERSION = -32022
-# Implementation-defined range -32000..-32019: the request was cancelled or the
-# connection went away before an answer could be sent.
-REQUEST_CANCELLED = -32000
-CONNECTION_CLOSED = -32001
-REQUEST_TIMEOUT = -32003
+
+class ErrorCode(IntEnum):
+    """Every JSON-RPC error code mcplite sends or recognises, by its spec name.
+
+    An ``IntEnum``: members compare equal to, encode as and format as plain ints, so the
+    wire is unchanged; the module-level constants below are aliases of the members.
+    """
+
+    # JSON-RPC 2.0 §5.1
+    PARSE_ERROR = -32700
+    INVALID_REQUEST = -32600
+    METHOD_NOT_FOUND = -32601
+    INVALID_PARAMS = -32602
+    INTERNAL_ERROR = -32603
+    # MCP, revisions <= 2025-11-25: resources/read of an unknown URI (2026-07-28 uses -32602).
+    RESOURCE_NOT_FOUND = -32002
+    # MCP 2025-11-25 client/elicitation: URL-mode elicitation required before retrying.
+    URL_ELICITATION_REQUIRED = -32042
+    # MCP 2026-07-28 schema.ts "error codes".
+    HEADER_MISMATCH = -32020
+    MISSING_REQUIRED_CLIENT_CAPABILITY = -32021
+    UNSUPPORTED_PROTOCOL_VERSION = -32022
+    # Implementation-defined range -32000..-32019: the request was cancelled or the
+    # connection went away before an answer could be sent.
+    REQUEST_CANCELLED = -32000
+    CONNECTION_CLOSED = -32001
+    REQUEST_TIMEOUT = -32003
+
+
+PARSE_ERROR: Final = ErrorCode.PARSE_ERROR
+INVALID_REQUEST: Final = ErrorCode.INVALID_REQUEST
+METHOD_NOT_FOUND: Final = ErrorCode.METHOD_NOT_FOUND
+INVALID_PARAMS: Final = ErrorCode.INVALID_PARAMS
+INTERNAL_ERROR: Final = ErrorCode.INTERNAL_ERROR
+RESOURCE_NOT_FOUND: Final = ErrorCode.RESOURCE_NOT_FOUND
+URL_ELICITATION_REQUIRED: Final = ErrorCode.URL_ELICITATION_REQUIRED
+HEADER_MISMATCH: Final = ErrorCode.HEADER_MISMATCH
+MISSING_REQUIRED_CLIENT_CAPABILITY: Final = ErrorCode.MISSING_REQUIRED_CLIENT_CAPABILITY
+UNSUPPORTED_PROTOCOL_VERSION: Final = ErrorCode.UNSUPPORTED_PROTOCOL_VERSION
+REQUEST_CANCELLED: Final = ErrorCode.REQUEST_CANCELLED
+CONNECTION_CLOSED: Final = ErrorCode.CONNECTION_CLOSED
+REQUEST_TIMEOUT: Final = ErrorCode.REQUEST_TIMEOUT
 
 
 class MCPError(Exception):

@@ -50,8 +50,7 @@ def _auth(var: str) -> Any:
     if not token:
         raise ProxyUsageError(f"--auth-token-env {var}: the environment variable is not set")
     verifier = bearer.StaticTokenVerifier({token: TokenInfo(subject="mcplite-proxy")})
-    require = getattr(bearer, "RequireBearerToken", None) or bearer.BearerAuth
-    return require(verifier)
+    return bearer.RequireBearerToken(verifier)
 
 
 def run_proxy(args: argparse.Namespace, target: Any) -> int:

@@ -1,6 +1,7 @@
 """Bearer-token protection of an HTTP MCP endpoint (layer 3).
 
-- ``BearerAuth``: the middleware.  It answers the RFC 9728 metadata document itself, takes the
+- ``RequireBearerToken`` (the Go SDK's name; ``BearerAuth`` is its 0.1 alias): the
+  middleware.  It answers the RFC 9728 metadata document itself, takes the
   token from ``Authorization`` (RFC 6750 §2.1), asks a ``TokenVerifier``, applies expiry and
   scope rules (``_auth.authorize``), binds a stateful HTTP session to its user, and runs the
   MCP app with the ``TokenInfo`` visible to handlers as ``ctx.auth``.
@@ -44,6 +45,7 @@ __all__ = [
     "BearerAuth",
     "InvalidTokenError",
     "ProtectedResourceMetadata",
+    "RequireBearerToken",
     "StaticTokenVerifier",
     "TokenVerifier",
     "current_auth",
@@ -70,7 +72,7 @@ def current_auth(session: Any = None) -> TokenInfo | None:
 
     A stateful HTTP session keeps the latest token its user presented in ``session.state``
     (handlers run on the session's own task, not the request's); stateless requests and
-    fresh sessions see the per-request context variable set by ``BearerAuth``.
+    fresh sessions see the per-request context variable set by ``RequireBearerToken``.
     """
     state = getattr(session, "state", None)
     if isinstance(state, dict):
@@ -159,10 +161,10 @@ def _owner(info: TokenInfo) -> tuple[str, str] | None:
     return None
 
 
-class BearerAuth:
+class RequireBearerToken:
     """RFC 6750 bearer-token middleware for the streamable HTTP endpoint.
 
-    ``StreamableHTTPApp(server, auth=BearerAuth(...))`` (or ``serve_http(..., auth=…)``)
+    ``StreamableHTTPApp(server, auth=RequireBearerToken(...))`` (or ``serve_http(..., auth=…)``)
     runs it before any MCP handling.  ``required_scopes`` apply to every request;
     ``scopes_by_method`` add per-method scopes (the method comes from the 2026-07-28
     ``Mcp-Method`` header, else from the JSON-RPC body; a batch needs the union).
@@ -366,3 +368,8 @@ class BearerAuth:
                 [(b"allow", b"GET, OPTIONS"), _CORS, (b"content-type", b"text/plain")],
                 b"method not allowed\n",
             )
+
+
+# 0.1 name, kept so existing code keeps working; "BearerAuth" reads as a client-side token
+# adder in the requests/httpx world, hence the rename in 0.2.
+BearerAuth = RequireBearerToken

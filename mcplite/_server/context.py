@@ -90,7 +90,7 @@ class Context:
 
     @property
     def auth(self) -> TokenInfo | None:
-        """The verified bearer token of this request (HTTP with ``BearerAuth``), else None."""
+        """The verified bearer token of this request (HTTP with ``RequireBearerToken``)."""
         from .._server.bearer import current_auth
 
         return current_auth(self.session)

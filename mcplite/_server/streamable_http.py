@@ -62,7 +62,7 @@ from .._wire.streamable import (
 )
 
 if TYPE_CHECKING:
-    from .._server.bearer import BearerAuth
+    from .._server.bearer import RequireBearerToken
     from .._server.server import Server
 
 __all__ = [
@@ -101,7 +101,7 @@ class StreamableHTTPApp:
         max_events_per_stream: int = DEFAULT_MAX_EVENTS_PER_STREAM,
         retry_ms: int = DEFAULT_SSE_RETRY_MS,
         supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
-        auth: BearerAuth | None = None,
+        auth: RequireBearerToken | None = None,
         legacy_sse: bool = True,
         legacy_sse_path: str = DEFAULT_SSE_PATH,
         legacy_messages_path: str = DEFAULT_MESSAGES_PATH,

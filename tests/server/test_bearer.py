@@ -18,9 +18,9 @@ from mcplite._errors import ConnectionClosed, HTTPStatusError, RemoteProtocolErr
 from mcplite._io.httpclient import HTTPClient
 from mcplite._io.httpserver import HTTPServer, Responder
 from mcplite._server.bearer import (
-    BearerAuth,
     InvalidTokenError,
     ProtectedResourceMetadata,
+    RequireBearerToken,
     StaticTokenVerifier,
     current_auth,
 )
@@ -66,11 +66,11 @@ def make_server() -> Server:
     return server
 
 
-def make_auth(verifier: Any = None, **kw: Any) -> BearerAuth:
+def make_auth(verifier: Any = None, **kw: Any) -> RequireBearerToken:
     meta = ProtectedResourceMetadata(
         resource=RESOURCE, authorization_servers=["https://as.example"], scopes_supported=["mcp"]
     )
-    return BearerAuth(
+    return RequireBearerToken(
         verifier or StaticTokenVerifier(TOKENS),
         metadata=meta,
         required_scopes=["mcp"],
@@ -121,7 +121,7 @@ class MCP:
         return status, h, json.loads(data) if data else None
 
 
-def serve(auth: BearerAuth, **kw: Any) -> StreamableHTTPServer:
+def serve(auth: RequireBearerToken, **kw: Any) -> StreamableHTTPServer:
     return StreamableHTTPServer(make_server(), json_response=True, auth=auth, **kw)
 
 
@@ -262,7 +262,9 @@ async def test_wrap_any_app_and_options_passthrough() -> None:
         seen.append(current_auth())
         responder.respond(200, [], b"ok")
 
-    auth = BearerAuth(StaticTokenVerifier(TOKENS), resource_metadata_url=PRM_URL, clock=lambda: NOW)
+    auth = RequireBearerToken(
+        StaticTokenVerifier(TOKENS), resource_metadata_url=PRM_URL, clock=lambda: NOW
+    )
     async with HTTPServer(auth.wrap(app)) as srv, HTTPClient() as http:
         resp = await http.request("GET", srv.url + "/x", {"authorization": "bearer bob"})
         assert (resp.status, await resp.read()) == (200, b"ok")
@@ -554,7 +556,7 @@ async def test_middleware_edges() -> None:
         responder.start_stream(200, [(b"content-type", b"text/event-stream")]).write(b"x")
         raise RuntimeError("handler bug")
 
-    wrapper = BearerAuth(StaticTokenVerifier(TOKENS))
+    wrapper = RequireBearerToken(StaticTokenVerifier(TOKENS))
     bearer = {"authorization": "Bearer bob"}
     async with HTTPServer(wrapper.wrap(failing)) as srv, HTTPClient() as http:
         resp = await http.request("GET", srv.url + "/", bearer)
