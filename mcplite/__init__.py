@@ -34,6 +34,7 @@ from ._io.transport import LoggingTransport, MemoryTransport, Transport, memory_
 from ._server.context import Context
 from ._server.server import Server
 from ._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus
+from ._server.tasks import MemoryTaskStore, TaskRecord, TaskStore, TaskStoreFull
 
 if TYPE_CHECKING:
     from ._auth.bearer import TokenInfo
@@ -158,6 +159,7 @@ __all__ = [
     "LoopbackRedirect",
     "MCPError",
     "MemoryBus",
+    "MemoryTaskStore",
     "MemoryTransport",
     "OAuthClient",
     "ProtectedResourceMetadata",
@@ -172,6 +174,9 @@ __all__ = [
     "StaticTokenVerifier",
     "StreamableHTTPServer",
     "SubscriptionBus",
+    "TaskRecord",
+    "TaskStore",
+    "TaskStoreFull",
     "TokenInfo",
     "TokenStorage",
     "TokenVerifier",

@@ -115,6 +115,11 @@ class Context:
         self, progress: float, total: float | None = None, message: str | None = None
     ) -> None:
         """Send notifications/progress if the request asked for it (it carried a token)."""
+        from .._server.tasks import task_progress
+
+        text = f"{progress:g}" + ("" if total is None else f"/{total:g}")
+        if await task_progress(self, text + ("" if message is None else f": {message}")):
+            return  # inside a task: its statusMessage (SEP-2663 sends no progress)
         token = self.progress_token
         if token is None:
             return
@@ -135,6 +140,11 @@ class Context:
         """
         if level not in LOG_RANK:
             raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+        from .._server.tasks import current_run
+
+        run = current_run(self)
+        if run is not None and run.is_task:
+            return  # SEP-2663: no notifications/message for tasks
         client = self._event.client
         if client is not None and client.stateless:
             threshold = client.log_level
@@ -150,6 +160,16 @@ class Context:
             logger=UNSET if logger is None else logger,
         )
         await self.session.notify("notifications/message", params, related=self.request_id)
+
+    # --------------------------------------------------------------- tasks
+
+    async def start_task(self) -> bool:
+        """In a ``defer_task=True`` tool: answer the call with a ``CreateTaskResult`` now
+        and go on in the background (input requests then park the task).  False when this
+        call cannot be a task (the client did not negotiate the tasks extension)."""
+        from .._server.tasks import start_task
+
+        return await start_task(self)
 
     # --------------------------------------------------------------- client requests
 

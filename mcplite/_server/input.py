@@ -148,7 +148,7 @@ def restore(ctx: Context) -> None:
     params = ctx.params
     responses: dict[str, Any] = {}
     user = None
-    state = params.request_state
+    state = getattr(params, "request_state", UNSET)  # tasks/update has inputResponses only
     if state is not UNSET and state:
         if not ctx.stateless:
             # Handshake-era requests never get a requestState from us.
@@ -260,6 +260,11 @@ async def request_inputs(
         keys = list(requests)
         values = await asyncio.gather(*(one(k) for k in keys))
         return _checked(requests, dict(zip(keys, values, strict=True)))
+    from .._server.tasks import ask
+
+    parked = await ask(ctx, requests, result_types)
+    if parked is not None:  # inside a task: parked in input_required (SEP-2663)
+        return _checked(requests, parked)
     rnd = _round(ctx)
     missing = {k: v for k, v in requests.items() if k not in rnd.responses}
     if missing:

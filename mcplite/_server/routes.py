@@ -14,6 +14,7 @@ from msgspec import UNSET
 from .. import types as t
 from .._core.meta import LOG_RANK
 from .._core.pagination import paginate
+from .._core.tasks import TaskParams, UpdateTaskParams
 from .._errors import INVALID_PARAMS, RPCError
 from .._server.context import Context
 
@@ -42,6 +43,9 @@ def core_routes(server: Server) -> dict[str, tuple[Any, Handler]]:
         "subscriptions/listen": (t.SubscriptionsListenParams, subs.listen),
         "prompts/list": (t.ListPromptsParams, list_prompts),
         "prompts/get": (t.GetPromptParams, get_prompt),
+        "tasks/get": (TaskParams, server.tasks.get),
+        "tasks/update": (UpdateTaskParams, server.tasks.update),
+        "tasks/cancel": (TaskParams, server.tasks.cancel),
     }
 
 
@@ -67,7 +71,7 @@ async def list_tools(ctx: Context, params: t.ListToolsParams) -> t.ListToolsResu
 
 
 async def call_tool(ctx: Context, params: t.CallToolParams) -> Any:
-    return await _server(ctx).tools.call(ctx, params)
+    return await _server(ctx).tasks.call_tool(ctx, params)
 
 
 async def set_level(ctx: Context, params: SetLevelParams) -> t.EmptyResult:

@@ -24,6 +24,7 @@ from .._core.events import NotificationReceived, RequestReceived
 from .._core.pagination import DEFAULT_PAGE_SIZE
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import SERVER_ROLE, Protocol
+from .._core.tasks import TASKS_EXTENSION
 from .._errors import METHOD_NOT_FOUND, REQUEST_TIMEOUT, RPCError
 from .._io.session import (
     DEFAULT_DRAIN_TIMEOUT_SECONDS,
@@ -47,6 +48,13 @@ from .._server.prompts import PromptRegistry
 from .._server.resources import ResourceRegistry
 from .._server.stamp import CACHEABLE_METHODS, CacheHint, CacheScope, stamp
 from .._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
+from .._server.tasks import (
+    DEFAULT_MAX_TASKS,
+    DEFAULT_TASK_POLL_INTERVAL_SECONDS,
+    DEFAULT_TASK_TTL_SECONDS,
+    TaskManager,
+    TaskStore,
+)
 from .._server.tools import ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -107,6 +115,10 @@ class Server:
         max_in_flight_total: int = DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS,
         handler_timeout: float | None = None,
         lifespan: Callable[[Any], Any] | None = None,
+        task_store: TaskStore | None = None,
+        task_ttl: float | None = DEFAULT_TASK_TTL_SECONDS,
+        task_poll_interval: float = DEFAULT_TASK_POLL_INTERVAL_SECONDS,
+        max_tasks: int = DEFAULT_MAX_TASKS,
     ) -> None:
         # lifespan(server) -> async context manager; its value is ctx.lifespan (_server/lifespan).
         self.lifespan = lifespan
@@ -161,6 +173,12 @@ class Server:
         # Servers mounted here (mount()), and where this one is mounted.
         self.mounts: Mounts | None = None
         self._mounted_in: tuple[Server, str] | None = None
+        # Tasks (io.modelcontextprotocol/tasks, SEP-2663): records in ``task_store`` (in
+        # memory, at most ``max_tasks``, by default), kept ``task_ttl`` seconds.
+        self.tasks = TaskManager(
+            task_store, ttl=task_ttl, poll_interval=task_poll_interval, max_tasks=max_tasks
+        )
+        self._declared_extensions: dict[str, dict[str, Any]] = {}
         self._install_core_routes()
 
     # ------------------------------------------------------------------ capabilities
@@ -182,6 +200,8 @@ class Server:
                 caps.logging = {}
             for ext in self._extensions:
                 ext.contribute(caps)
+            if self._declared_extensions:
+                caps.extensions = dict(self._declared_extensions)
             self._caps = caps
         if self.mounts is not None:
             return self.mounts.capabilities(caps)  # a mount's may change (a proxy connects)
@@ -204,6 +224,17 @@ class Server:
                 f"{ttl_ms!r} and {scope!r}"
             )
         self._cache_hints[method] = CacheHint(ttl_ms, scope)
+
+    def declare_extension(self, name: str, settings: dict[str, Any] | None = None) -> None:
+        """Advertise extension ``name`` (e.g. ``"io.modelcontextprotocol/tasks"``) in
+        ``capabilities.extensions`` with ``settings`` (default ``{}``: supported).  A tool
+        registered with ``task_support=`` declares the tasks extension itself."""
+        if "/" not in name:
+            raise ValueError(
+                f"an extension name is 'vendor-prefix/name' (2026-07-28 extensions), got {name!r}"
+            )
+        self._declared_extensions[name] = dict(settings or {})
+        self._caps = None
 
     def enable(self, feature: str) -> None:
         """Advertise a capability even with nothing registered yet (e.g. "tools")."""
@@ -234,11 +265,17 @@ class Server:
         output_schema: dict[str, Any] | None = None,
         structured_output: bool | None = None,
         timeout: float | None = None,
+        task_support: str | None = None,
+        defer_task: bool = False,
     ) -> Callable[[F], F]:
         """Register a function as a tool; its signature is the input schema.
 
         ``timeout``: seconds a call may run before it is cancelled and answered -32003
         (default: the server's ``handler_timeout``; ``math.inf`` for no limit).
+        ``task_support``: ``"optional"`` or ``"required"`` makes calls from clients that
+        negotiated the tasks extension run as tasks (docs/server.md "Tasks");
+        ``defer_task=True`` runs the handler as an ordinary call (MRTR input rounds
+        included) until it awaits ``ctx.start_task()``.
         """
 
         def register(fn: F) -> F:
@@ -254,6 +291,8 @@ class Server:
                 output_schema=output_schema,
                 structured_output=structured_output,
                 timeout=timeout,
+                task_support=task_support,
+                defer_task=defer_task,
             )
             return fn
 
@@ -261,7 +300,12 @@ class Server:
 
     def add_tool(self, fn: Callable[..., Any], **options: Any) -> None:
         """Register ``fn`` as a tool without the decorator (options as for ``tool()``)."""
-        self.tools.add(fn, **options)
+        support = options.pop("task_support", None)
+        deferred = bool(options.pop("defer_task", False))
+        entry = self.tools.add(fn, **options)
+        self.tasks.configure(entry, support, deferred)
+        if support in ("optional", "required"):
+            self.declare_extension(TASKS_EXTENSION)
         self._registered("tools")
         self.notify_list_changed("tools")
 

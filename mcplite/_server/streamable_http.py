@@ -72,6 +72,16 @@ __all__ = [
     "StreamableHTTPApp",
 ]
 
+# The request methods whose Mcp-Name header mirrors a params field (SEP-2243, SEP-2663).
+_NAMED: Final = {
+    "tools/call": "name",
+    "prompts/get": "name",
+    "resources/read": "uri",
+    "tasks/get": "task_id",
+    "tasks/update": "task_id",
+    "tasks/cancel": "task_id",
+}
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PATH: Final = "/mcp"
@@ -333,9 +343,10 @@ class StreamableHTTPApp:
                 f"Header mismatch: Mcp-Method header value {hmethod.decode('latin-1')!r} "
                 f"does not match body value {msg.method!r}"
             )
-        if msg.method in ("tools/call", "prompts/get", "resources/read"):
+        if msg.method in _NAMED:
             params = _params(msg)
-            want = params.uri if msg.method == "resources/read" else params.name
+            # SEP-2663 "Routing Headers": tasks/* carry Mcp-Name = params.taskId.
+            want = getattr(params, _NAMED[msg.method])
             hname = headers.get(b"mcp-name")
             if hname is None:
                 return HEADER_MISMATCH, f"Header mismatch: Mcp-Name is required for {msg.method}"

@@ -457,6 +457,8 @@ class HTTPSession:
 class OneShotTransport:
     """The transport of one stateless POST: one payload in, its answers out, then EOF."""
 
+    per_request = True  # no session outlives the request (tasks bind to no session)
+
     def __init__(self, body: bytes, stream: Stream) -> None:
         self._body: bytes | None = body
         self.stream = stream

@@ -19,7 +19,15 @@ HEADER_EXTENSION: Final = "x-mcp-header"
 _MAX_SAFE_INTEGER: Final = 2**53 - 1  # JavaScript's safe range (spec "Schema Extension")
 _TOKEN: Final = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _SAFE: Final = re.compile(r"[\x20-\x7e]*")
-_NAME_METHODS: Final = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+_NAME_METHODS: Final = {
+    "tools/call": "name",
+    "prompts/get": "name",
+    "resources/read": "uri",
+    # SEP-2663 "Streamable HTTP: Routing Headers": Mcp-Name = params.taskId.
+    "tasks/get": "taskId",
+    "tasks/update": "taskId",
+    "tasks/cancel": "taskId",
+}
 _PRIMITIVES: Final = ("string", "integer", "boolean")
 
 ParamHeaders = dict[str, tuple[str, ...]]  # header name part -> property path

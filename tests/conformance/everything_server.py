@@ -18,11 +18,12 @@ from typing import Any
 
 import msgspec
 
-from mcplite import Context, RPCError, Server, ToolError, types as t
+from mcplite import INTERNAL_ERROR, Context, RPCError, Server, ToolError, types as t
 
 SERVER_NAME = "mcp-conformance-test-server"
 WATCHED_URI = "test://watched-resource"
 WATCH_INTERVAL_SECONDS = 3.0
+TASK_FIXTURE_DELAY_SECONDS = 0.3  # failing_job & co. fail "after a moment"
 # A 1x1 PNG and a minimal (empty) WAV file.
 PNG_B64 = (
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0g"
@@ -466,6 +467,55 @@ def build_server() -> Server:
             key="user_context",
         )
         return f"Context: {(r.content or {}).get('context', '')}"
+
+    # -- tasks (io.modelcontextprotocol/tasks, SEP-2663) ---------------------------------
+
+    @tool()
+    def greet(name: str) -> str:
+        """Greets by name (a synchronous tool)."""
+        return f"Hello, {name}!"
+
+    @tool(task_support="optional")
+    async def slow_compute(seconds: float = 1.0, label: str = "") -> str:
+        """Sleeps `seconds` seconds, then answers (a task when the client negotiated tasks)."""
+        await asyncio.sleep(seconds)
+        return f"computed {label} after {seconds:g} s"
+
+    @tool(task_support="required")
+    async def failing_job() -> str:
+        """Fails with a tool execution error (isError) after a moment."""
+        await asyncio.sleep(TASK_FIXTURE_DELAY_SECONDS)
+        raise ToolError("the job failed")
+
+    @tool(task_support="optional")
+    async def protocol_error_job() -> str:
+        """Fails with a JSON-RPC error (the task ends failed)."""
+        await asyncio.sleep(TASK_FIXTURE_DELAY_SECONDS)
+        raise RPCError(INTERNAL_ERROR, "protocol_error_job: deliberate internal error")
+
+    @tool(task_support="optional")
+    async def confirm_delete(ctx: Context, filename: str) -> str:
+        """Asks for confirmation (one elicitation), then answers."""
+        r = await ctx.elicit(f"Delete {filename}?", _obj(confirm={"type": "boolean"}))
+        ok = r.action == "accept" and bool((r.content or {}).get("confirm"))
+        return f"{'deleted' if ok else 'kept'} {filename}"
+
+    @tool(task_support="optional")
+    async def multi_input(ctx: Context) -> str:
+        """Asks two questions at once (two inputRequests pending together)."""
+        schema = _obj(name={"type": "string"}, confirm={"type": "boolean"})
+        first, second = await asyncio.gather(
+            ctx.elicit("First?", schema), ctx.elicit("Second?", schema)
+        )
+        return f"{_elicit_text('first', first)}; {_elicit_text('second', second)}"
+
+    @tool(task_support="required", defer_task=True)
+    async def test_tool_with_task(ctx: Context) -> str:
+        """Asks for a name (an input_required round), then finishes as a task."""
+        r = await ctx.elicit("Your name?", _obj(name={"type": "string"}), key="user_name")
+        await ctx.start_task()
+        await asyncio.sleep(TASK_FIXTURE_DELAY_SECONDS)
+        return f"Hello, {(r.content or {}).get('name', '')}!"
 
     # -- completion: answers every known argument (empty values are valid) --------------
 

@@ -44,6 +44,14 @@ TOOLS = {
     "test_input_required_result_multi_round",
     "test_input_required_result_tampered_state",
     "test_input_required_result_capabilities",
+    # tasks (io.modelcontextprotocol/tasks, SEP-2663)
+    "greet",
+    "slow_compute",
+    "failing_job",
+    "protocol_error_job",
+    "confirm_delete",
+    "multi_input",
+    "test_tool_with_task",
 }
 
 
@@ -53,6 +61,9 @@ async def test_catalogue() -> None:
     assert init["serverInfo"] == {"name": "mcp-conformance-test-server", "version": "1.0.0"}
     tools = {t["name"]: t for t in result(await p.call("tools/list"))["tools"]}
     assert set(tools) == TOOLS
+    assert tools["failing_job"]["execution"] == {"taskSupport": "required"}
+    assert tools["slow_compute"]["execution"] == {"taskSupport": "optional"}
+    assert "execution" not in tools["greet"]
     schema = tools["json_schema_2020_12_tool"]["inputSchema"]
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False and "$anchor" in schema["$defs"]["address"]
