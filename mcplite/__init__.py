@@ -64,6 +64,8 @@ if TYPE_CHECKING:
         TokenVerifier,
     )
     from ._server.media import Audio, File, Image
+    from ._server.redis_store import RedisStore
+    from ._server.store import MemoryStore, Store, StoreUnavailable
     from ._server.streamable_run import StreamableHTTPServer, serve_http
     from ._server.verifiers import IntrospectionTokenVerifier, JWTVerifier
 
@@ -100,6 +102,10 @@ _LAZY = {
     "TokenStorage": "._client.oauth_grants",
     "asgi_app": "._server.asgi",
     "serve_http": "._server.streamable_run",
+    "MemoryStore": "._server.store",
+    "RedisStore": "._server.redis_store",
+    "Store": "._server.store",
+    "StoreUnavailable": "._server.store",
 }
 
 
@@ -159,6 +165,7 @@ __all__ = [
     "LoopbackRedirect",
     "MCPError",
     "MemoryBus",
+    "MemoryStore",
     "MemoryTaskStore",
     "MemoryTransport",
     "OAuthClient",
@@ -166,12 +173,15 @@ __all__ = [
     "ProtocolError",
     "ProxyServer",
     "RPCError",
+    "RedisStore",
     "RemoteProtocolError",
     "RequestTimeout",
     "RequireBearerToken",
     "ResourceNotFound",
     "Server",
     "StaticTokenVerifier",
+    "Store",
+    "StoreUnavailable",
     "StreamableHTTPServer",
     "SubscriptionBus",
     "TaskRecord",

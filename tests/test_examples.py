@@ -33,6 +33,7 @@ COVERED = {
     "custom_transport.py",
     "http_server.py",
     "asgi_app.py",
+    "redis_workers.py",
 }
 
 
@@ -173,3 +174,26 @@ async def test_asgi_app_under_uvicorn() -> None:
             async with mcplite.connect(url, protocol_version=version) as client:
                 got = await client.call_tool("add", {"a": 2, "b": 40})
                 assert got.structured_content == {"result": 42}
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    from tests.server.redis_fixture import redis_server_or_skip
+
+    for server in redis_server_or_skip():
+        yield server.url
+
+
+async def test_redis_workers(redis_url: str) -> None:
+    from mcplite._io.httpclient import HTTPClient
+    from tests.server._shared_client import Client, text_of
+
+    ports = [free_port(), free_port()]
+    with contextlib.ExitStack() as stack:
+        for port in ports:
+            argv = [sys.executable, str(EXAMPLES / "redis_workers.py"), str(port), redis_url]
+            stack.enter_context(serving(argv, port))
+        async with HTTPClient() as http:
+            c = Client(http, ports)
+            await c.initialize(0)  # on one worker...
+            assert text_of(await c.call(1, "count", upto=2)) == "counted to 2"  # ...used on another

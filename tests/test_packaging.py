@@ -75,7 +75,12 @@ ALLOWED_THIRD_PARTY = frozenset({"msgspec"})
 # Optional extras, allowed only as lazy imports inside a function of the named module: the
 # package must import and work without them. `cryptography` (extra `auth`) gives _auth.jose
 # constant-time signing; without it the pure-Python signers are used.
-OPTIONAL_LAZY_THIRD_PARTY = {"cryptography": frozenset({"_auth.jose"})}
+# `redis` (extra `redis`, redis-py) backs _server.redis_store.RedisStore, used only when a
+# server is given one.
+OPTIONAL_LAZY_THIRD_PARTY = {
+    "cryptography": frozenset({"_auth.jose"}),
+    "redis": frozenset({"_server.redis_store"}),
+}
 # Lookups a vendored copy cannot honour (its distribution metadata belongs to the host).
 VENDOR_HOSTILE_MODULES = frozenset({"importlib.metadata", "importlib.resources", "pkg_resources"})
 

@@ -376,6 +376,13 @@ async def cmd_prompt(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     server = load_server(args.target)
+    if args.redis:
+        if not args.http or args.stateless:
+            raise UsageError("--redis needs --http (and shares handshake-era sessions)")
+        from .._server.redis_store import RedisStore
+        from .._server.store import use_store
+
+        use_store(server, RedisStore(args.redis))
     try:
         if args.http:
             host, _, port = args.http.rpartition(":")
@@ -443,6 +450,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", metavar="HOST:PORT")
     run.add_argument("--stateless", action="store_true")
     run.add_argument("--json-response", action="store_true")
+    run.add_argument(
+        "--redis", metavar="URL", help="share sessions with other workers through this Redis"
+    )
 
     from .._gateway.cli import add_parser as add_proxy
 

@@ -119,7 +119,13 @@ class Server:
         task_ttl: float | None = DEFAULT_TASK_TTL_SECONDS,
         task_poll_interval: float = DEFAULT_TASK_POLL_INTERVAL_SECONDS,
         max_tasks: int = DEFAULT_MAX_TASKS,
+        store: Any = None,
     ) -> None:
+        # Sessions, replay and change notifications shared by several workers (a Store of
+        # _server/store.py, e.g. RedisStore); None keeps them in this process.
+        self.store = store
+        if bus is None and store is not None:
+            bus = store.subscription_bus()
         # lifespan(server) -> async context manager; its value is ctx.lifespan (_server/lifespan).
         self.lifespan = lifespan
         self.lifespan_state: Any = None

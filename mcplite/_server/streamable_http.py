@@ -64,6 +64,7 @@ from .._wire.streamable import (
 if TYPE_CHECKING:
     from .._server.bearer import RequireBearerToken
     from .._server.server import Server
+    from .._server.shared_session import SharedSessions
 
 __all__ = [
     "DEFAULT_MAX_SESSIONS",
@@ -149,6 +150,13 @@ class StreamableHTTPApp:
         self._host_ok: dict[tuple[bytes | None, Any], str | None] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
+        # Server(store=...): sessions shared by every worker (_server/shared_session.py).
+        self.shared: SharedSessions | None = None
+        store = getattr(server, "store", None)
+        if store is not None and not stateless:
+            from .._server.shared_session import SharedSessions
+
+            self.shared = SharedSessions(self, store)
 
     # ------------------------------------------------------------------ entry
 
@@ -461,6 +469,8 @@ class StreamableHTTPApp:
         hver: str | None,
         batch: bool,
     ) -> Awaitable[None] | None:
+        if self.shared is not None:
+            return self.shared.post(headers, body, messages, ids, responder, can_sse, hver, batch)
         sid = headers.get(b"mcp-session-id")
         if sid is None:
             if batch and any(m.method == "initialize" for m in messages):
@@ -484,6 +494,20 @@ class StreamableHTTPApp:
             if found is None:
                 return _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
             sess = found
+        return self.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
+
+    def post_into(
+        self,
+        sess: HTTPSession,
+        body: bytes,
+        messages: list[_Peek],
+        ids: list[Any],
+        responder: Responder,
+        can_sse: bool,
+        hver: str | None,
+        batch: bool,
+    ) -> Awaitable[None] | None:
+        """Hand a POST to its session (found, created, or shared by another worker)."""
         sess.last_active = asyncio.get_running_loop().time()
         if batch:
             problem = _batch_problem(sess.session.protocol.protocol_version or hver)
@@ -521,8 +545,12 @@ class StreamableHTTPApp:
         client = responder.client
         return ("address", client[0] if isinstance(client, tuple) and client else client)
 
-    def _create_session(self, responder: Responder) -> HTTPSession | tuple[int, str]:
-        """A new session, or the (status, message) to refuse with."""
+    def _create_session(
+        self, responder: Responder, sid: str | None = None
+    ) -> HTTPSession | tuple[int, str]:
+        """A new session (``sid``: one another worker created), or the (status, message)
+        to refuse with."""
+        fresh = sid is None
         if len(self.sessions) >= self.max_sessions:
             self._sweep(reschedule=False)
         peer = self._peer(responder)
@@ -532,10 +560,14 @@ class StreamableHTTPApp:
             self._close_session(old)
         if refusal is not None:
             return refusal
-        sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
-        sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
-        sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
-        if self.auth is not None:
+        sess: HTTPSession
+        if self.shared is not None:
+            sess = self.shared.new_session(sid)
+        else:
+            sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
+            sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
+            sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
+        if self.auth is not None and fresh:
             self.auth.bind_session(sess.session)  # the session belongs to this token's user
         sess.last_active = asyncio.get_running_loop().time()
         self.sessions.add(sess, peer)
@@ -601,9 +633,16 @@ class StreamableHTTPApp:
                 f"Not Acceptable: Accept must list text/event-stream, got "
                 f"{_show(headers.get(b'accept'))}",
             )
+        if self.shared is not None and headers.get(b"mcp-session-id") is not None:
+            return self.shared.get(headers, responder)
         sess = self._session_for(headers, responder)
         if sess is None:
             return None
+        return self.get_into(sess, headers, responder)
+
+    def get_into(
+        self, sess: HTTPSession, headers: Any, responder: Responder
+    ) -> Awaitable[None] | None:
         sess.last_active = asyncio.get_running_loop().time()
         last = headers.get(b"last-event-id")
         if last is not None:
@@ -623,6 +662,8 @@ class StreamableHTTPApp:
         return None
 
     def _delete(self, headers: Any, responder: Responder) -> Awaitable[None] | None:
+        if self.shared is not None and headers.get(b"mcp-session-id") is not None:
+            return self.shared.delete(headers, responder)
         sess = self._session_for(headers, responder)
         if sess is None:
             return None
@@ -658,6 +699,8 @@ class StreamableHTTPApp:
         await asyncio.gather(*(self._end_session(sid) for sid in list(self.sessions)))
         if self.legacy is not None:
             await self.legacy.aclose()
+        if self.shared is not None:
+            await self.shared.aclose()
         for task in list(self._tasks):
             task.cancel()
 

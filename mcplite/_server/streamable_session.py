@@ -278,6 +278,8 @@ class Stream:
 class HTTPSession:
     """The transport of one ``Mcp-Session-Id`` (handshake era)."""
 
+    stream_class: type[Stream] = Stream  # a shared (store-backed) session logs its events
+
     def __init__(
         self,
         session_id: str,
@@ -377,7 +379,7 @@ class HTTPSession:
         if key is None:
             self._keys += 1
             key = self._keys
-        stream = Stream(
+        stream = self.stream_class(
             self,
             key,
             responder,

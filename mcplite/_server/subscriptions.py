@@ -157,6 +157,8 @@ class Subscriptions:
             proto = session.protocol
             if proto.protocol_version is None or proto.stateless or proto.state == "new":
                 continue  # no handshake on this connection: 2026-07-28 clients use listen
+            if not getattr(session.transport, "delivers_changes", True):
+                continue  # a shared session: the worker holding its GET stream tells it
             if event.kind == "updated":
                 subs = session.state.get(_SUBSCRIBED_KEY)
                 if not subs or event.uri not in subs:

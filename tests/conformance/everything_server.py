@@ -546,8 +546,14 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--stdio", action="store_true", help="serve on stdin/stdout (default)")
     mode.add_argument("--http", metavar="HOST:PORT", help="serve streamable HTTP")
     parser.add_argument("--stateless", action="store_true", help="stateless HTTP")
+    parser.add_argument("--redis", metavar="URL", help="share sessions through this Redis")
     args = parser.parse_args(argv)
     server = build_server()
+    if args.redis:
+        from mcplite._server.redis_store import RedisStore
+        from mcplite._server.store import use_store
+
+        use_store(server, RedisStore(args.redis))
     if args.http:
         host, _, port = args.http.rpartition(":")
         server.run("http", host=host or "127.0.0.1", port=int(port), stateless=args.stateless)

@@ -1,0 +1,669 @@
+"""Handshake-era sessions shared by every worker through a ``Store`` (layer 3).
+
+With ``Server(store=...)`` any worker serves any ``Mcp-Session-Id``; no sticky routing:
+
+- The worker that answers ``initialize`` writes the session record (``SessionRecord``) before
+  the answer leaves; a worker that meets an id it has not seen reads the record and builds
+  its own ``Session`` for it (negotiated revision, client info and capabilities, log level,
+  subscriptions, owner).  Every request reads the record again (renewing its TTL), so a
+  DELETE on one worker ends the session on all of them; a change of the record (log level,
+  subscriptions) is written before the answer that made it and published to the others.
+- A POST's SSE stream is served by the worker that got the POST; its events also go to the
+  event store, and, while its client is away, to the bus, so a ``Last-Event-ID`` GET on any
+  worker replays what it missed and then follows the rest.
+- The standalone GET stream (key 0) has one log for the session: a message for it goes to
+  the event store and the bus, and the worker holding the GET writes it.  That worker also
+  tells the client about changes (``delivers_changes``), so nobody hears one twice.
+- Client answers and notifications (a POST without requests) are delivered here and
+  published, so the worker whose handler waits on ``ctx.elicit``/``ctx.sample`` gets them.
+
+A store that cannot be reached answers 503 with a JSON-RPC error body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable
+from typing import Any, Final
+
+import msgspec
+
+from .. import types as t
+from .._core import jsonrpc as rpc
+from .._core.events import ClientState
+from .._errors import INTERNAL_ERROR, INVALID_REQUEST, ConnectionClosed
+from .._io.httpserver import Responder, ResponseStream
+from .._server.store import SessionRecord, Store, StoreUnavailable
+from .._server.streamable_session import (
+    _RESPONSE,
+    PRIMING_SINCE,
+    SSE_HEADERS,
+    HTTPSession,
+    Stream,
+    classify_outgoing,
+)
+from .._wire.sse import encode_event
+
+log = logging.getLogger(__name__)
+
+SESSION_NOT_FOUND: Final = -32001
+ASSUMED_VERSION: Final = "2025-03-26"
+_SUBSCRIBED_KEY: Final = "resource_subscriptions"  # as _server/subscriptions.py
+_OWNER_KEY: Final = "auth_owner"  # as _server/bearer.py OWNER_STATE_KEY
+STANDALONE: Final = "0"
+_CURSOR: Final = "c"  # event stream holding the last standalone index a GET was given
+
+
+class _Msg(msgspec.Struct, array_like=True):
+    """One bus message on a session's channel."""
+
+    kind: str  # "in" client message | "ev" stream event | "end" | "rec" record | "home"
+    origin: str  # the worker that sent it
+    stream: str = ""
+    index: int = 0
+    data: bytes = b""
+    final: bool = False
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode_msg = msgspec.msgpack.Decoder(_Msg).decode
+_encode_record = msgspec.json.Encoder().encode
+_decode_record = msgspec.json.Decoder(SessionRecord).decode
+
+
+class SharedStream(Stream):
+    """A stream of a shared session: its events are also kept by the store."""
+
+    __slots__ = ("marked", "waiter")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.marked = False
+        # Set while the HTTP app waits for this POST's answer to start (JSON or SSE head):
+        # an app coroutine must not return before it has answered.
+        self.waiter: asyncio.Future[None] | None = None
+
+    def started(self) -> None:
+        w = self.waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def _respond_json(self, data: bytes) -> None:
+        super()._respond_json(data)
+        self.started()
+
+    def start_sse(self) -> None:
+        super().start_sse()
+        self.started()
+
+    def _event(self, data: bytes, retry_ms: int | None = None) -> bytes:
+        ev = super()._event(data, retry_ms)
+        owner = self.owner
+        if isinstance(owner, SharedHTTPSession) and self.key != 0:
+            owner.outbox.append((self, self.next_index - 1, ev))
+        return ev
+
+    def message(self, data: bytes, final: bool) -> None:
+        owner = self.owner
+        if self.key == 0 and isinstance(owner, SharedHTTPSession):
+            owner.standalone_out.append(data)  # the bus takes it to whoever holds the GET
+            return
+        super().message(data, final)
+
+
+class _RemoteAttach:
+    """A client following, on this worker, a stream another worker writes."""
+
+    def __init__(self, http: ResponseStream, upto: int) -> None:
+        self.http = http
+        self.upto = upto
+        self.buffer: list[tuple[int, bytes, bool]] | None = []  # while replaying
+        self.ended = False
+
+    def push(self, index: int, data: bytes, final: bool) -> None:
+        if self.buffer is not None:
+            self.buffer.append((index, data, final))
+        else:
+            self.write(index, data, final)
+
+    def write(self, index: int, data: bytes, final: bool) -> None:
+        if self.ended:
+            return
+        if index > self.upto and data:
+            self.upto = index
+            self.http.write(data)
+        if final:
+            self.ended = True
+            self.http.end()
+
+
+class SharedHTTPSession(HTTPSession):
+    """An ``HTTPSession`` whose record, logs and messages other workers share."""
+
+    stream_class = SharedStream
+
+    def __init__(self, session_id: str, shared: SharedSessions, **kwargs: Any) -> None:
+        super().__init__(session_id, **kwargs)
+        self.shared = shared
+        # Stream keys name streams in event ids: unique across workers (w.h.p.), digits.
+        self._keys = secrets.randbits(40) << 16
+        self.outbox: list[tuple[Stream, int, bytes]] = []
+        self.standalone_out: list[bytes] = []
+        self.record = SessionRecord()
+        self.blob = b""
+        self.snapshot: Any = None
+        self.cursor = 0  # last standalone index written to the GET held here
+        self.opening: list[tuple[int, bytes]] | None = None  # standalone events while opening
+        self.remote: dict[int, list[_RemoteAttach]] = {}
+
+    @property
+    def delivers_changes(self) -> bool:
+        return self.record.home in ("", self.shared.worker_id)
+
+    async def send(self, data: bytes, related: Any = None) -> None:
+        if self.closed:
+            raise ConnectionClosed("the HTTP session was closed")
+        if data[:1] == b"[" or classify_outgoing(data)[0] == _RESPONSE:
+            # Before the answer leaves: the client's next request may go to any worker.
+            await self.shared.persist(self)
+        await super().send(data, related)
+        if self.outbox or self.standalone_out:
+            await self.shared.flush(self)
+
+    def close_sse_stream(self, request_id: Any, retry_ms: int | None = None) -> bool:
+        closed = super().close_sse_stream(request_id, retry_ms)
+        if closed:
+            self.shared.spawn(self.shared.flush(self))
+        return closed
+
+    def on_bus(self, raw: bytes) -> None:
+        try:
+            msg = _decode_msg(raw)
+        except msgspec.DecodeError:
+            log.warning("session %s: undecodable bus message dropped", self.id)
+            return
+        mine = msg.origin == self.shared.worker_id
+        if msg.kind == "ev":
+            if msg.stream == STANDALONE:
+                self.standalone_event(msg.index, msg.data)
+            else:
+                for attach in list(self.remote.get(int(msg.stream), ())):
+                    attach.push(msg.index, msg.data, msg.final)
+        elif mine:
+            return
+        elif msg.kind == "in":
+            if not self.deliver(msg.data):
+                log.debug("session %s inbox full: bus message dropped", self.id)
+        elif msg.kind == "rec":
+            self.shared.apply(self, msg.data)
+        elif msg.kind == "home":
+            self.record.home = msg.origin
+        elif msg.kind == "end":
+            self.shared.forget(self)
+
+    def standalone_event(self, index: int, data: bytes) -> None:
+        if self.opening is not None:
+            self.opening.append((index, data))
+            return
+        http = self.standalone.http
+        if http is None or index <= self.cursor:
+            return
+        self.cursor = index
+        http.write(encode_event(data, event="message", id=f"0_{index}"))
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        await super().aclose()
+        for stream in self.streams.values():
+            if isinstance(stream, SharedStream):
+                stream.started()
+        for attaches in self.remote.values():
+            for attach in attaches:
+                attach.write(attach.upto, b"", True)
+        self.remote.clear()
+        await self.shared.unsubscribe(self)
+
+
+def _snapshot(sess: SharedHTTPSession) -> Any:
+    proto = sess.session.protocol
+    state = sess.session.state
+    subs = state.get(_SUBSCRIBED_KEY)
+    return (
+        proto.protocol_version,
+        id(proto.client),
+        state.get("log_level"),
+        frozenset(subs) if subs else frozenset(),
+    )
+
+
+class SharedSessions:
+    """The HTTP app's side of a ``Store``: lookups, records, flushes, the bus."""
+
+    def __init__(self, app: Any, store: Store) -> None:
+        # app: the StreamableHTTPApp (not imported: it imports this module)
+        self.app = app
+        self.store = store
+        self.worker_id = secrets.token_hex(8)
+        self.ttl = store.session_ttl
+        self.max_events = store.max_events_per_stream
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._renewer: asyncio.TimerHandle | None = None
+
+    def spawn(self, aw: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(aw)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    def channel(sid: str) -> str:
+        return f"s:{sid}"
+
+    async def publish(self, sess: SharedHTTPSession, msg: _Msg) -> None:
+        await self.store.bus.publish(self.channel(sess.id), _encode(msg))
+
+    # ------------------------------------------------------------------ records
+
+    def new_session(self, sid: str | None) -> SharedHTTPSession:
+        app = self.app
+        sess = SharedHTTPSession(
+            sid if sid is not None else secrets.token_urlsafe(24),
+            self,
+            max_events=app.max_events_per_stream,
+            retry_ms=app.retry_ms,
+        )
+        sess.session = app.server.accept(sess, supported_versions=app.supported_versions)
+        return sess
+
+    async def start(self, sess: SharedHTTPSession) -> None:
+        """A session just created here: its first record, then its channel."""
+        owner = self.app.auth.current_owner() if self.app.auth is not None else None
+        sess.record = SessionRecord(owner=list(owner) if owner else None, home=self.worker_id)
+        sess.blob = _encode_record(sess.record)
+        sess.snapshot = _snapshot(sess)
+        await self.store.sessions.put(sess.id, sess.blob, self.ttl)
+        await self.store.bus.subscribe(self.channel(sess.id), sess.on_bus)
+
+    def apply(self, sess: SharedHTTPSession, blob: bytes) -> None:
+        """Bring our copy of a session up to its record."""
+        try:
+            rec = _decode_record(blob)
+        except msgspec.DecodeError:
+            log.warning("session %s: undecodable record ignored", sess.id)
+            return
+        proto = sess.session.protocol
+        state = sess.session.state
+        if rec.protocol_version is not None and proto.protocol_version != rec.protocol_version:
+            proto.protocol_version = rec.protocol_version
+            proto.client = ClientState(
+                protocol_version=rec.protocol_version,
+                capabilities=msgspec.convert(rec.client_capabilities or {}, t.ClientCapabilities),
+                info=None
+                if rec.client_info is None
+                else msgspec.convert(rec.client_info, t.Implementation),
+            )
+            if proto.state == "new":
+                proto.state = "ready"
+        if rec.log_level is None:
+            state.pop("log_level", None)
+        else:
+            state["log_level"] = rec.log_level
+        state[_SUBSCRIBED_KEY] = set(rec.subscriptions)
+        if rec.owner is not None:
+            state[_OWNER_KEY] = tuple(rec.owner)
+        sess.record = rec
+        sess.blob = blob
+        sess.snapshot = _snapshot(sess)
+
+    async def persist(self, sess: SharedHTTPSession) -> None:
+        snap = _snapshot(sess)
+        if snap == sess.snapshot:
+            return
+        proto = sess.session.protocol
+        state = sess.session.state
+        client = proto.client
+        rec = SessionRecord(
+            protocol_version=proto.protocol_version,
+            client_info=None
+            if client is None or client.info is None
+            else msgspec.to_builtins(client.info),
+            client_capabilities=None
+            if client is None
+            else msgspec.to_builtins(client.capabilities),
+            log_level=state.get("log_level"),
+            subscriptions=sorted(state.get(_SUBSCRIBED_KEY) or ()),
+            owner=sess.record.owner,
+            home=sess.record.home,
+        )
+        blob = _encode_record(rec)
+        try:
+            await self.store.sessions.put(sess.id, blob, self.ttl)
+            await self.publish(sess, _Msg("rec", self.worker_id, data=blob))
+        except StoreUnavailable as exc:
+            log.warning("session %s: record not saved: %s", sess.id, exc)
+            return
+        sess.record, sess.blob, sess.snapshot = rec, blob, snap
+
+    async def lookup(self, sid: str, responder: Responder) -> SharedHTTPSession | None:
+        """The session ``sid`` (ours, or built from its record), or None once answered 404."""
+        app = self.app
+        blob = await self.store.sessions.get(sid, self.ttl)
+        local = app.sessions.get(sid)
+        sess = local if isinstance(local, SharedHTTPSession) else None
+        if blob is None:
+            if sess is not None:
+                self.forget(sess)
+            _not_found(responder)
+            return None
+        if sess is not None:
+            if blob != sess.blob:
+                self.apply(sess, blob)
+            return sess
+        try:
+            rec = _decode_record(blob)
+        except msgspec.DecodeError:
+            _not_found(responder)
+            return None
+        owner = app.auth.current_owner() if app.auth is not None else None
+        if (list(owner) if owner else None) != rec.owner:
+            # basic/security_best_practices "Session Hijacking": only its user may use it.
+            _not_found(responder)
+            return None
+        created = app._create_session(responder, sid)
+        if isinstance(created, tuple):
+            _reply_error(responder, created[0], INVALID_REQUEST, created[1])
+            return None
+        assert isinstance(created, SharedHTTPSession)
+        self.apply(created, blob)
+        if app.auth is not None:
+            app.auth.bind_session(created.session)
+        try:
+            await self.store.bus.subscribe(self.channel(sid), created.on_bus)
+        except StoreUnavailable:
+            self.forget(created)
+            raise
+        return created
+
+    def forget(self, sess: SharedHTTPSession) -> None:
+        """Close our copy of a session (the record is left alone)."""
+        if self.app.sessions.get(sess.id) is sess:
+            self.app.sessions.remove(sess.id)
+        self.app._close_session(sess)
+
+    async def unsubscribe(self, sess: SharedHTTPSession) -> None:
+        try:
+            await self.store.bus.unsubscribe(self.channel(sess.id), sess.on_bus)
+        except StoreUnavailable as exc:
+            log.debug("session %s: unsubscribe failed: %s", sess.id, exc)
+
+    # ------------------------------------------------------------------ events
+
+    async def flush(self, sess: SharedHTTPSession) -> None:
+        """Hand the session's new events to the store (and the bus where needed)."""
+        outbox, sess.outbox = sess.outbox, []
+        standalone, sess.standalone_out = sess.standalone_out, []
+        groups: dict[int, list[tuple[int | None, bytes]]] = {}
+        away: list[_Msg] = []
+        streams: dict[int, Stream] = {}
+        wid = self.worker_id
+        for stream, index, ev in outbox:
+            groups.setdefault(stream.key, []).append((index, ev))
+            streams[stream.key] = stream
+            if stream.http is None:
+                away.append(_Msg("ev", wid, str(stream.key), index, ev))
+        for key, stream in streams.items():
+            if stream.done and isinstance(stream, SharedStream) and not stream.marked:
+                stream.marked = True  # an empty event marks the end for a later replay
+                groups[key].append((stream.next_index, b""))
+                away.append(_Msg("ev", wid, str(key), stream.next_index, b"", True))
+        store = self.store
+        try:
+            for key, items in groups.items():
+                await store.events.append(sess.id, str(key), items, self.max_events, self.ttl)
+            if standalone:
+                got = await store.events.append(
+                    sess.id, STANDALONE, [(None, d) for d in standalone], self.max_events, self.ttl
+                )
+                away.extend(
+                    _Msg("ev", wid, STANDALONE, i, d) for i, d in zip(got, standalone, strict=True)
+                )
+            for msg in away:
+                await self.publish(sess, msg)
+        except StoreUnavailable as exc:
+            log.warning("session %s: %d events not shared: %s", sess.id, len(away), exc)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def post(
+        self,
+        headers: Any,
+        body: bytes,
+        messages: list[Any],
+        ids: list[Any],
+        responder: Responder,
+        can_sse: bool,
+        hver: str | None,
+        batch: bool,
+    ) -> None:
+        app = self.app
+        sid = headers.get(b"mcp-session-id")
+        sess: SharedHTTPSession | None
+        try:
+            if sid is None:
+                if len(messages) != 1 or messages[0].method != "initialize" or not ids:
+                    reason = (
+                        "Invalid Request: initialize in a batch"
+                        if batch and any(m.method == "initialize" for m in messages)
+                        else "Bad Request: Mcp-Session-Id header is required "
+                        "(send initialize first)"
+                    )
+                    _reply_error(responder, 400, INVALID_REQUEST, reason)
+                    return
+                created = app._create_session(responder)
+                if isinstance(created, tuple):
+                    _reply_error(responder, created[0], INVALID_REQUEST, created[1])
+                    return
+                assert isinstance(created, SharedHTTPSession)
+                sess = created
+                try:
+                    await self.start(sess)
+                except StoreUnavailable:
+                    self.forget(sess)
+                    raise
+            else:
+                sess = await self.lookup(sid.decode("latin-1"), responder)
+                if sess is None:
+                    return
+            if not ids:
+                # Answers and notifications: the request they concern may run elsewhere.
+                await self.publish(sess, _Msg("in", self.worker_id, data=body))
+        except StoreUnavailable as exc:
+            _unavailable(responder, exc)
+            return
+        result = app.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
+        if result is not None:
+            await result
+        stream = sess.routes.get(ids[0]) if ids else None
+        if isinstance(stream, SharedStream) and not responder.started:
+            stream.waiter = asyncio.get_running_loop().create_future()
+            await stream.waiter
+
+    async def get(self, headers: Any, responder: Responder) -> None:
+        app = self.app
+        sid = headers.get(b"mcp-session-id").decode("latin-1")
+        try:
+            sess = await self.lookup(sid, responder)
+            if sess is None:
+                return
+            last = headers.get(b"last-event-id")
+            version = sess.session.protocol.protocol_version or ASSUMED_VERSION
+            if last is None:
+                if sess.standalone_live:
+                    _reply_error(
+                        responder, 409, INVALID_REQUEST, "Conflict: a GET stream is already open"
+                    )
+                    return
+                await self.open_standalone(sess, responder, None, version >= PRIMING_SINCE)
+                return
+            key_s, sep, idx_s = last.decode("latin-1").partition("_")
+            if not (sep and key_s.isdigit() and idx_s.isdigit()):
+                app.get_into(sess, headers, responder)  # answers 400 as in one process
+                return
+            key, after = int(key_s), int(idx_s)
+            if key == 0:
+                await self.open_standalone(sess, responder, after, False)
+            elif key in sess.streams:
+                app.get_into(sess, headers, responder)
+            else:
+                await self.follow(sess, key, after, responder)
+        except StoreUnavailable as exc:
+            _unavailable(responder, exc)
+
+    async def open_standalone(
+        self, sess: SharedHTTPSession, responder: Responder, after: int | None, prime: bool
+    ) -> None:
+        stream = sess.standalone
+        if stream.http is not None:
+            stream.http.abort()
+        sess.standalone_live = True
+        sess.opening = []
+        try:
+            if after is None:
+                kept = await self.store.events.replay(sess.id, _CURSOR, 0)
+                after = int(kept[-1][1]) if kept else 0
+            events = await self.store.events.replay(sess.id, STANDALONE, after)
+        except BaseException:
+            sess.standalone_live = False
+            sess.opening = None
+            raise
+        http = responder.start_stream(200, [*SSE_HEADERS, *sess.headers])
+        stream.sse = True
+        stream.http = http
+        chunks = [encode_event(b"", id=f"0_{after}")] if prime else []
+        cursor = after
+        for index, data in [*events, *sess.opening]:
+            if index > cursor:
+                cursor = index
+                chunks.append(encode_event(data, event="message", id=f"0_{index}"))
+        sess.opening = None
+        sess.cursor = cursor
+        http.write(b"".join(chunks))
+
+        def gone() -> None:
+            if stream.http is http:
+                stream.http = None
+                sess.standalone_live = False
+                sess.last_active = asyncio.get_running_loop().time()
+                item: list[tuple[int | None, bytes]] = [(None, str(sess.cursor).encode())]
+                self.spawn(
+                    self._quiet(self.store.events.append(sess.id, _CURSOR, item, 1, self.ttl))
+                )
+
+        http.on_close(gone)
+        self._schedule_renew()
+        if sess.record.home != self.worker_id:
+            sess.record.home = self.worker_id
+            await self.publish(sess, _Msg("home", self.worker_id))
+
+    async def follow(
+        self, sess: SharedHTTPSession, key: int, after: int, responder: Responder
+    ) -> None:
+        """Resume, here, a stream another worker writes: what the store kept, then live."""
+        events = await self.store.events.replay(sess.id, str(key), after)
+        if not events and not await self.store.events.replay(sess.id, str(key), -1):
+            _reply_error(
+                responder,
+                400,
+                INVALID_REQUEST,
+                f"Bad Request: cannot resume from Last-Event-ID '{key}_{after}': unknown or "
+                "expired",
+            )
+            return
+        http = responder.start_stream(200, [*SSE_HEADERS, *sess.headers])
+        attach = _RemoteAttach(http, after)
+        attaches = sess.remote.setdefault(key, [])
+        attaches.append(attach)
+        for index, data in events:
+            attach.write(index, data, not data)
+        buffered, attach.buffer = attach.buffer or [], None
+        for index, data, final in buffered:
+            attach.write(index, data, final)
+
+        def gone() -> None:
+            attach.ended = True
+            if attach in attaches:
+                attaches.remove(attach)
+            if not attaches:
+                sess.remote.pop(key, None)
+
+        if attach.ended:
+            gone()
+        else:
+            http.on_close(gone)
+
+    async def delete(self, headers: Any, responder: Responder) -> None:
+        sid = headers.get(b"mcp-session-id").decode("latin-1")
+        try:
+            sess = await self.lookup(sid, responder)
+            if sess is None:
+                return
+            await self.store.sessions.delete(sid)
+            await self.publish(sess, _Msg("end", self.worker_id))
+        except StoreUnavailable as exc:
+            _unavailable(responder, exc)
+            return
+        # Shielded: the session ends even if the client leaves before the 204.
+        await asyncio.shield(self.app._end_session(sid))
+        responder.respond(204, [])
+
+    # ------------------------------------------------------------------ upkeep
+
+    def _schedule_renew(self) -> None:
+        if self._renewer is None:
+            delay = max(self.ttl / 3, 0.05)
+            self._renewer = asyncio.get_running_loop().call_later(delay, self._renew)
+
+    def _renew(self) -> None:
+        """An open GET is use: keep its session's record alive."""
+        self._renewer = None
+        live = [s for s in self.app.sessions.values() if s.standalone_live]
+        for sess in live:
+            self.spawn(self._quiet(self.store.sessions.get(sess.id, self.ttl)))
+        if live:
+            self._schedule_renew()
+
+    @staticmethod
+    async def _quiet(aw: Awaitable[Any]) -> None:
+        try:
+            await aw
+        except StoreUnavailable as exc:
+            log.debug("store upkeep failed: %s", exc)
+
+    async def aclose(self) -> None:
+        if self._renewer is not None:
+            self._renewer.cancel()
+            self._renewer = None
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _reply_error(responder: Responder, status: int, code: int, message: str) -> None:
+    responder.respond(
+        status, [(b"content-type", b"application/json")], rpc.encode_error(None, code, message)
+    )
+
+
+def _not_found(responder: Responder) -> None:
+    _reply_error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
+
+
+def _unavailable(responder: Responder, exc: StoreUnavailable) -> None:
+    # Never a hang: the store answers within its timeout, or we say so.
+    _reply_error(
+        responder,
+        503,
+        INTERNAL_ERROR,
+        f"Service Unavailable: the session store is unreachable ({exc}); retry later",
+    )

@@ -1,0 +1,256 @@
+"""Shared state for several workers serving one MCP server: the store protocols (layer 3).
+
+Without a store (the default) a handshake-era ``Mcp-Session-Id`` session, its SSE replay
+logs and its subscriptions live in the memory of the process that created them, exactly as
+before: nothing here runs.  ``Server(store=...)`` makes every worker able to serve every
+session (no sticky routing) through three small async protocols, so another backend is a
+short file:
+
+- ``SessionStore``: the session record (negotiated revision, client info and capabilities,
+  log level, resource subscriptions, owner), TTL'd and refreshed by every request.
+- ``EventStore``: per-stream SSE replay (``Last-Event-ID``), bounded per stream and by TTL.
+- ``MessageBus``: per-session channels carrying what one worker must hand another (client
+  answers to server->client requests, events of a stream whose client sits on another
+  worker, the end of a session).
+
+``MemoryStore`` implements them in one process (several apps sharing it behave like several
+workers; tests use it); ``RedisStore`` (``_server/redis_store.py``) across processes.  A
+store that cannot reach its backend raises ``StoreUnavailable``; the HTTP app answers 503
+with a JSON-RPC error body, never waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Final, Protocol, runtime_checkable
+
+import msgspec
+
+from .._server.subscriptions import MemoryBus, SubscriptionBus
+
+__all__ = [
+    "DEFAULT_STORE_MAX_EVENTS_PER_STREAM",
+    "DEFAULT_STORE_SESSION_TTL_SECONDS",
+    "EventStore",
+    "MemoryStore",
+    "MessageBus",
+    "SessionRecord",
+    "SessionStore",
+    "Store",
+    "StoreUnavailable",
+    "use_store",
+]
+
+# A session nobody used for this long is forgotten by the store (every request, and every
+# minute of an open GET stream, renews it); the same as DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS.
+DEFAULT_STORE_SESSION_TTL_SECONDS: Final = 1800.0
+# Events kept per stream for Last-Event-ID replay (as DEFAULT_MAX_EVENTS_PER_STREAM in one
+# process): a client that never reads costs at most this many events per stream.
+DEFAULT_STORE_MAX_EVENTS_PER_STREAM: Final = 256
+
+
+class StoreUnavailable(Exception):
+    """The store's backend cannot be reached (or refused a write, e.g. Redis maxmemory)."""
+
+
+class SessionRecord(msgspec.Struct, omit_defaults=True):
+    """What every worker must know to serve a handshake-era session."""
+
+    protocol_version: str | None = None
+    client_info: Any = None  # t.Implementation as JSON
+    client_capabilities: Any = None  # t.ClientCapabilities as JSON
+    log_level: str | None = None
+    subscriptions: list[str] = []
+    owner: list[str] | None = None  # (issuer-or-kind, subject) of the bearer token's user
+    home: str = ""  # the worker delivering change notifications (holds the GET stream)
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    async def put(self, sid: str, record: bytes, ttl: float) -> None:
+        """Create or replace the (encoded) record of ``sid``."""
+        ...
+
+    async def get(self, sid: str, ttl: float) -> bytes | None:
+        """The record of ``sid`` (renewing its TTL), or None when unknown or expired."""
+        ...
+
+    async def delete(self, sid: str) -> bool:
+        """Forget ``sid`` and its event streams; True when it existed."""
+        ...
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    async def append(
+        self,
+        sid: str,
+        stream: str,
+        events: list[tuple[int | None, bytes]],
+        max_events: int,
+        ttl: float,
+    ) -> list[int]:
+        """Append (index, event) pairs to one stream, keeping its last ``max_events``; an
+        index of None takes the stream's next one.  Returns the indices."""
+        ...
+
+    async def replay(self, sid: str, stream: str, after: int) -> list[tuple[int, bytes]]:
+        """(index, event) of the events kept with an index above ``after``, oldest first."""
+        ...
+
+
+Handler = Callable[[bytes], None]
+
+
+@runtime_checkable
+class MessageBus(Protocol):
+    async def publish(self, channel: str, message: bytes) -> None:
+        """Send ``message`` to every subscriber of ``channel`` on every worker."""
+        ...
+
+    async def subscribe(self, channel: str, handler: Handler) -> None:
+        """Call ``handler(message)`` for what is published on ``channel``."""
+        ...
+
+    async def unsubscribe(self, channel: str, handler: Handler) -> None:
+        """Stop calling ``handler`` for ``channel``."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A backend: its three parts, and the subscription bus for change notifications."""
+
+    @property
+    def sessions(self) -> SessionStore: ...
+
+    @property
+    def events(self) -> EventStore: ...
+
+    @property
+    def bus(self) -> MessageBus: ...
+
+    @property
+    def session_ttl(self) -> float: ...
+
+    @property
+    def max_events_per_stream(self) -> int: ...
+
+    def subscription_bus(self) -> SubscriptionBus: ...
+
+    async def aclose(self) -> None: ...
+
+
+# ------------------------------------------------------------------------ in memory
+
+
+class _MemorySessions:
+    def __init__(self, owner: MemoryStore) -> None:
+        self._owner = owner
+        self.records: dict[str, tuple[bytes, float]] = {}
+
+    async def put(self, sid: str, record: bytes, ttl: float) -> None:
+        self.records[sid] = (record, time.monotonic() + ttl)
+
+    async def get(self, sid: str, ttl: float) -> bytes | None:
+        found = self.records.get(sid)
+        if found is None:
+            return None
+        if found[1] < time.monotonic():
+            await self.delete(sid)
+            return None
+        self.records[sid] = (found[0], time.monotonic() + ttl)
+        return found[0]
+
+    async def delete(self, sid: str) -> bool:
+        events = self._owner.events
+        for key in [k for k in events.logs if k[0] == sid]:
+            del events.logs[key]
+            events.next.pop(key, None)
+        return self.records.pop(sid, None) is not None
+
+
+class _MemoryEvents:
+    def __init__(self) -> None:
+        self.logs: dict[tuple[str, str], deque[tuple[int, bytes]]] = {}
+        self.next: dict[tuple[str, str], int] = {}
+
+    async def append(
+        self,
+        sid: str,
+        stream: str,
+        events: list[tuple[int | None, bytes]],
+        max_events: int,
+        ttl: float,
+    ) -> list[int]:
+        key = (sid, stream)
+        log = self.logs.get(key)
+        if log is None:
+            log = self.logs[key] = deque(maxlen=max_events)
+        out = []
+        for idx, ev in events:
+            if idx is None:
+                idx = self.next.get(key, 1)  # store-assigned indices start at 1, as INCR
+            self.next[key] = idx + 1
+            log.append((idx, ev))
+            out.append(idx)
+        return out
+
+    async def replay(self, sid: str, stream: str, after: int) -> list[tuple[int, bytes]]:
+        return [(i, ev) for i, ev in self.logs.get((sid, stream), ()) if i > after]
+
+
+class _MemoryMessages:
+    def __init__(self) -> None:
+        self.handlers: dict[str, list[Handler]] = {}
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        for handler in list(self.handlers.get(channel, ())):
+            # Delivered on a later loop turn, as from a broker: never re-entrantly.
+            loop.call_soon(handler, message)
+
+    async def subscribe(self, channel: str, handler: Handler) -> None:
+        self.handlers.setdefault(channel, []).append(handler)
+
+    async def unsubscribe(self, channel: str, handler: Handler) -> None:
+        handlers = self.handlers.get(channel)
+        if handlers is not None and handler in handlers:
+            handlers.remove(handler)
+            if not handlers:
+                del self.handlers[channel]
+
+
+class MemoryStore:
+    """The store protocols within one process: several ``StreamableHTTPApp``s (workers)
+    sharing one ``MemoryStore`` share their sessions.  A template for other backends."""
+
+    def __init__(
+        self,
+        *,
+        session_ttl: float = DEFAULT_STORE_SESSION_TTL_SECONDS,
+        max_events_per_stream: int = DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
+    ) -> None:
+        self.session_ttl = session_ttl
+        self.max_events_per_stream = max_events_per_stream
+        self.events = _MemoryEvents()
+        self.sessions = _MemorySessions(self)
+        self.bus = _MemoryMessages()
+        self._changes = MemoryBus()
+
+    def subscription_bus(self) -> SubscriptionBus:
+        return self._changes
+
+    async def aclose(self) -> None:
+        return None
+
+
+def use_store(server: Any, store: Store) -> None:
+    """Give an already built ``Server`` a store (``Server(store=)`` does this at once): its
+    sessions, and its change notifications unless it has its own bus."""
+    server.store = store
+    if isinstance(server.subscriptions.bus, MemoryBus):
+        server.subscriptions.bus = store.subscription_bus()

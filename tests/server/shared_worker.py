@@ -1,0 +1,88 @@
+"""A worker for the shared-session tests: ``python tests/server/shared_worker.py PORT REDIS_URL``.
+
+``build()`` is also used in process (several workers on one ``MemoryStore``).  Tools:
+``echo``; ``shout`` (a notification unrelated to any request: the standalone GET stream);
+``ask`` (``ctx.elicit``); ``poll`` (SEP-1699: closes its SSE stream, then finishes);
+``touch`` (``server.resource_updated``); ``slow`` (waits until cancelled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from mcplite import Context, Server, types as t
+from mcplite._auth.bearer import TokenInfo
+from mcplite._server.bearer import BearerAuth, StaticTokenVerifier
+from mcplite._server.streamable_run import close_sse_stream
+
+TOKENS = {
+    "alice-token": TokenInfo(subject="alice", client_id="c", scopes=frozenset()),
+    "bob-token": TokenInfo(subject="bob", client_id="c", scopes=frozenset()),
+}
+
+
+def build(store: Any) -> Server:
+    server = Server("shared", store=store)
+
+    @server.tool()
+    def echo(text: str) -> str:
+        return text
+
+    @server.tool()
+    async def shout(ctx: Context, text: str, times: int = 1) -> str:
+        for _ in range(times):
+            params = t.LoggingMessageNotificationParams(level="info", data=text)
+            await ctx.session.notify("notifications/message", params)
+        return "shouted"
+
+    @server.tool()
+    async def ask(ctx: Context) -> str:
+        answer = await ctx.elicit(
+            "name?", {"type": "object", "properties": {"n": {"type": "string"}}}
+        )
+        return f"{answer.action}:{(answer.content or {}).get('n')}"
+
+    @server.tool()
+    async def poll(ctx: Context) -> str:
+        await ctx.log("info", "before")
+        assert close_sse_stream(ctx, 50)
+        await asyncio.sleep(0.2)
+        await ctx.log("info", "after")
+        return "polled"
+
+    @server.tool()
+    def touch(uri: str) -> str:
+        server.resource_updated(uri)
+        return "touched"
+
+    @server.tool()
+    async def slow() -> str:
+        await asyncio.sleep(3600)
+        return "never"
+
+    @server.resource("note://{name}")
+    def note(name: str) -> str:
+        return f"note {name}"
+
+    return server
+
+
+def auth() -> BearerAuth:
+    return BearerAuth(StaticTokenVerifier(TOKENS))
+
+
+def main() -> None:
+    from mcplite._server.redis_store import RedisStore
+
+    port, url = int(sys.argv[1]), sys.argv[2]
+    options: dict[str, Any] = {}
+    if "--auth" in sys.argv:
+        options["auth"] = auth()
+    store = RedisStore(url, max_events_per_stream=16, timeout=0.5, retry_max=0.2)
+    build(store).run("http", host="127.0.0.1", port=port, **options)
+
+
+if __name__ == "__main__":
+    main()

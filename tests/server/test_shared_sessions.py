@@ -1,0 +1,228 @@
+"""Sessions shared by two workers (issue 19): no sticky routing, on MemoryStore and Redis.
+
+Every test runs against two in-process workers sharing a ``MemoryStore`` and against two
+worker processes sharing a real ``redis-server`` (started here on a free loopback port,
+persistence off; skipped, saying why, only when no redis-server or redis-py is installed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from mcplite._io.httpclient import HTTPClient
+from mcplite._server.store import MemoryStore
+from mcplite._server.streamable_run import StreamableHTTPServer
+from tests.server import shared_worker
+from tests.server._shared_client import SSE, Client, text_of
+from tests.server.redis_fixture import Workers
+
+A, B = 0, 1
+
+
+@contextlib.asynccontextmanager
+async def memory_workers(**options: Any) -> AsyncIterator[Workers]:
+    store = MemoryStore(max_events_per_stream=16)
+    servers = [StreamableHTTPServer(shared_worker.build(store), **options) for _ in range(2)]
+    async with contextlib.AsyncExitStack() as stack:
+        for srv in servers:
+            await stack.enter_async_context(srv)
+        yield Workers([srv.port for srv in servers], None, store)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest) -> Workers | None:
+    """None: two workers in this process on a MemoryStore; else two processes on Redis."""
+    if request.param == "memory":
+        return None
+    workers: Workers = request.getfixturevalue("redis_workers")
+    return workers
+
+
+@contextlib.asynccontextmanager
+async def running(
+    backend: Workers | None, **options: Any
+) -> AsyncIterator[tuple[Workers, HTTPClient]]:
+    async with HTTPClient() as http:
+        if backend is None:
+            async with memory_workers(**options) as w:
+                yield w, http
+        else:
+            yield backend, http
+
+
+async def test_initialize_on_a_then_requests_on_b(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        assert text_of(await c.call(B, "echo", text="hi")) == "hi"
+        assert text_of(await c.call(A, "echo", text="again")) == "again"
+        tools = await c.request(B, "tools/list")
+        assert "echo" in {tool["name"] for tool in tools["result"]["tools"]}
+
+
+async def test_delete_on_b_ends_the_session_everywhere(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        assert text_of(await c.call(A, "echo", text="x")) == "x"
+        assert await c.delete(B) == 204
+        for worker in (A, B):
+            status, body = await c.status_of(worker, "tools/list")
+            assert status == 404 and body["error"]["code"] == -32001, body
+
+
+async def test_a_forged_session_id_is_404_on_every_worker(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        c.sid = "forged-" + "x" * 24
+        for worker in (A, B):
+            status, body = await c.status_of(worker, "tools/list")
+            assert status == 404, body
+            assert body["error"] == {"code": -32001, "message": "Not Found: unknown session id"}
+            assert (await c.get(worker)).status == 404
+            assert await c.delete(worker) == 404
+
+
+async def test_a_notification_made_on_a_reaches_the_get_stream_on_b(
+    backend: Workers | None,
+) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        resp = await c.get(B)
+        assert resp.status == 200
+        stream = SSE(resp)
+        priming = await stream.next()
+        assert priming is not None and priming[1] is None  # the SEP-1699 priming event
+        assert text_of(await c.call(A, "shout", text="over here")) == "shouted"
+        eid, msg = await stream.message()
+        assert msg["method"] == "notifications/message" and msg["params"]["data"] == "over here"
+        assert eid is not None and eid.startswith("0_")
+        await stream.aclose()
+        # Resumed on A from that event id: nothing missed yet, then what follows.
+        resp = await c.get(A, **{"last-event-id": eid})
+        assert resp.status == 200
+        again = SSE(resp)
+        assert text_of(await c.call(B, "shout", text="later")) == "shouted"
+        _, msg = await again.message()
+        assert msg["params"]["data"] == "later"
+        await again.aclose()
+
+
+async def test_elicit_on_a_is_answered_by_a_post_to_b(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        resp = await c.post(A, c.request_body("tools/call", {"name": "ask", "arguments": {}}))
+        stream = SSE(resp)
+        _, ask = await stream.message()
+        assert ask["method"] == "elicitation/create"
+        reply = {
+            "jsonrpc": "2.0",
+            "id": ask["id"],
+            "result": {"action": "accept", "content": {"n": "Bo"}},
+        }
+        answered = await c.post(B, reply)
+        assert answered.status == 202
+        await answered.read()
+        _, result = await stream.message()
+        assert text_of(result) == "accept:Bo"
+        await stream.aclose()
+
+
+async def test_last_event_id_resumption_on_b_of_a_stream_a_wrote(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        resp = await c.post(A, c.request_body("tools/call", {"name": "poll", "arguments": {}}))
+        stream = SSE(resp)
+        events = []
+        while (got := await stream.next()) is not None:
+            events.append(got)
+        # priming, "before", then the retry event; the server dropped the connection.
+        assert any(m is not None and m["params"]["data"] == "before" for _, m in events), events
+        last = [eid for eid, _ in events if eid is not None][-1]
+        resumed = SSE(await c.get(B, **{"last-event-id": last}))
+        _, after = await resumed.message()
+        assert after["params"]["data"] == "after"
+        _, result = await resumed.message()
+        assert text_of(result) == "polled"
+        assert await resumed.next() is None  # the stream ended with its answer
+
+
+async def test_subscribe_on_a_update_published_on_b(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        assert "result" in await c.request(A, "resources/subscribe", {"uri": "note://x"})
+        stream = SSE(await c.get(B))
+        assert text_of(await c.call(B, "touch", uri="note://x")) == "touched"
+        _, msg = await stream.message()
+        assert msg == {
+            "jsonrpc": "2.0",
+            "method": "notifications/resources/updated",
+            "params": {"uri": "note://x"},
+        }
+        # Exactly once: the next message is the one we cause next, not a duplicate.
+        assert text_of(await c.call(A, "shout", text="marker")) == "shouted"
+        _, msg = await stream.message()
+        assert msg["method"] == "notifications/message", msg
+        await stream.aclose()
+
+
+async def test_log_level_set_on_b_holds_on_a(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        assert "result" in await c.request(B, "logging/setLevel", {"level": "error"})
+        resp = await c.post(A, c.request_body("tools/call", {"name": "poll", "arguments": {}}))
+        stream = SSE(resp)
+        seen = []
+        while (got := await stream.next()) is not None:
+            seen.append(got[1])
+        assert all(m is None or m.get("method") != "notifications/message" for m in seen), seen
+
+
+async def test_another_users_token_gets_404_on_every_worker() -> None:
+    async with HTTPClient() as http, memory_workers(auth=shared_worker.auth()) as w:
+        alice = Client(http, w.ports, token="alice-token")
+        await alice.initialize(A)
+        assert text_of(await alice.call(B, "echo", text="mine")) == "mine"
+        bob = Client(http, w.ports, token="bob-token")
+        bob.sid = alice.sid
+        for worker in (A, B):
+            status, body = await bob.status_of(worker, "tools/list")
+            assert status == 404 and body["error"]["code"] == -32001, body
+        assert text_of(await alice.call(A, "echo", text="still")) == "still"
+
+
+async def test_answers_stay_json_when_asked() -> None:
+    async with HTTPClient() as http, memory_workers(json_response=True) as w:
+        c = Client(http, w.ports)
+        await c.initialize(A)
+        resp = await c.post(
+            B, c.request_body("tools/call", {"name": "echo", "arguments": {"text": "j"}})
+        )
+        assert resp.content_type == "application/json"
+        assert text_of(json.loads(await resp.read())) == "j"
+
+
+async def test_a_client_that_never_reads_costs_a_bounded_log(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        resp = await c.get(B)  # opened, never read
+        assert resp.status == 200
+        assert text_of(await c.call(A, "shout", text="y" * 200, times=200)) == "shouted"
+        assert c.sid is not None
+        kept = await workers.events_kept(c.sid, "0")
+        assert 0 < kept <= 16
+        if workers.redis is not None:
+            assert 0 < workers.redis.ttl(c.sid, "e:0") <= 1800
+        assert text_of(await c.call(B, "echo", text="alive")) == "alive"
+        await resp.aclose()
