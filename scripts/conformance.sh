@@ -11,6 +11,10 @@
 #              python3 tests/conformance/everything_server.py --http 127.0.0.1:{port} --stateless
 #   client     client, --suite all: python3 tests/conformance/everything_client.py <url>
 #              (skipped with a message while that file does not exist)
+#   redis      the stateful server leg against two workers sharing sessions through Redis,
+#              behind haproxy round-robin (examples/haproxy.cfg; not part of "all", .ci/run
+#              runs it as its own step; needs redis-server, haproxy and redis-py):
+#              python3 tests/conformance/everything_server.py --http 127.0.0.1:{port} --redis URL
 #   proxy      the stateful and stateless server legs again, against the gateway in front of
 #              the stdio server (not part of "all"; .ci/run runs it as its own step):
 #              python3 -m mcplite proxy --http 127.0.0.1:{port} [--stateless] \
@@ -56,13 +60,19 @@ case "$leg" in
   stateful|stateless|client) legs=("$leg") ;;
   all) legs=(stateful stateless client) ;;
   proxy) legs=(proxy-stateful proxy-stateless) ;;
-  *) echo "conformance.sh: --leg must be stateful, stateless, client, all or proxy (got $leg)" >&2; exit 2 ;;
+  redis) legs=(redis-stateful) ;;
+  *) echo "conformance.sh: --leg must be stateful, stateless, client, all, proxy or redis (got $leg)" >&2; exit 2 ;;
 esac
 
 conformance_setup
 work=$(mktemp -d)
 server_pid=""
+helper_pids=()  # the redis leg: redis-server and the workers behind the balancer
 stop_server() {
+  local pid
+  for pid in "${helper_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${helper_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  helper_pids=()
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -91,8 +101,39 @@ show_summary() {
 }
 
 # $1 = stateful|stateless, or proxy-stateful|proxy-stateless (the same suite through the gateway)
+# Waits until something listens on 127.0.0.1:$1 (pid $2 must stay alive).
+wait_port() {
+  for _ in $(seq "$STARTUP_WAIT_TENTHS"); do
+    if ! kill -0 "$2" 2>/dev/null; then return 1; fi
+    if "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.2).close()" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# The redis leg's back end: redis-server (persistence off) and two workers on it; sets
+# MCP_WORKER1_PORT/MCP_WORKER2_PORT for examples/haproxy.cfg.
+start_redis_workers() {
+  local log=$1 rport; rport=$(free_port)
+  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning \
+    >>"$log" 2>&1 &
+  helper_pids+=($!)
+  wait_port "$rport" "$!" || { echo "redis-server did not start"; return 1; }
+  export MCP_WORKER1_PORT MCP_WORKER2_PORT
+  MCP_WORKER1_PORT=$(free_port); MCP_WORKER2_PORT=$(free_port)
+  local p
+  for p in "$MCP_WORKER1_PORT" "$MCP_WORKER2_PORT"; do
+    "$PYTHON" "$SERVER_PY" --http "127.0.0.1:$p" --redis "redis://127.0.0.1:$rport/0" >>"$log" 2>&1 &
+    helper_pids+=($!)
+    wait_port "$p" "$!" || { echo "a worker did not start"; return 1; }
+  done
+}
+
 run_server_leg() {
   local kind=${1#proxy-} revision extra=() label="server-$1"
+  kind=${kind#redis-}
   local baseline="$root/conformance/baseline-server-$kind.txt"
   local results="$results_root/$label" out="$work/$label.out" log="$work/$label.log"
   if [ "$kind" = stateful ]; then revision=2025-11-25; else revision=2026-07-28; extra=(--stateless); fi
@@ -109,6 +150,12 @@ run_server_leg() {
   local port; port=$(free_port)
   if [ "$1" = "$kind" ]; then
     "$PYTHON" "$SERVER_PY" --http "127.0.0.1:$port" "${extra[@]}" >"$log" 2>&1 &
+  elif [ "$1" = redis-stateful ]; then
+    for tool in redis-server haproxy; do
+      command -v "$tool" >/dev/null || { echo "$label: FAILED: $tool is not installed"; return 1; }
+    done
+    start_redis_workers "$log" || { tail -30 "$log"; stop_server; return 1; }
+    MCP_LB_PORT=$port haproxy -db -f "$root/examples/haproxy.cfg" >>"$log" 2>&1 &
   else
     "$PYTHON" -m mcplite proxy --http "127.0.0.1:$port" "${extra[@]}" \
       -- "$PYTHON" "$SERVER_PY" --stdio >"$log" 2>&1 &

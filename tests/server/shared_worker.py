@@ -14,7 +14,7 @@ from typing import Any
 
 from mcplite import Context, Server, types as t
 from mcplite._auth.bearer import TokenInfo
-from mcplite._server.bearer import BearerAuth, StaticTokenVerifier
+from mcplite._server.bearer import RequireBearerToken, StaticTokenVerifier
 from mcplite._server.streamable_run import close_sse_stream
 
 TOKENS = {
@@ -69,8 +69,8 @@ def build(store: Any) -> Server:
     return server
 
 
-def auth() -> BearerAuth:
-    return BearerAuth(StaticTokenVerifier(TOKENS))
+def auth() -> RequireBearerToken:
+    return RequireBearerToken(StaticTokenVerifier(TOKENS))
 
 
 def main() -> None:
