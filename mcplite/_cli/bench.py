@@ -39,6 +39,7 @@ DEFAULT_BENCH_CALL_TIMEOUT_SECONDS: Final = 10.0
 DEFAULT_BENCH_STOP_GRACE_SECONDS: Final = 2.0
 # How long opening or closing one session may take before the target counts as failed.
 DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS: Final = 30.0
+DEFAULT_BENCH_REPS: Final = 3
 PROGRESS_INTERVAL_SECONDS: Final = 0.5
 EXIT_INTERRUPTED: Final = 130
 METHODS: Final = ("tools/call", "resources/read", "prompts/get", "tools/list", "ping")
@@ -68,6 +69,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--protocol-version", default=None, help="pin a protocol revision")
     p.add_argument("--json", action="store_true", help="the report as JSON on stdout")
     p.add_argument("--progress", action="store_true", help="progress line even off a terminal")
+    p.add_argument(
+        "--compare", nargs="+", metavar="TARGET", help="compare these targets (interleaved)"
+    )
+    p.add_argument("--reps", type=int, default=DEFAULT_BENCH_REPS, help="repetitions (--compare)")
+    p.add_argument("--processes", type=int, default=1, help="client processes sharing the load")
+    p.add_argument(
+        "--no-ceiling", action="store_true", help="skip measuring against the null server"
+    )
     return p
 
 
@@ -112,7 +121,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         arguments.update(extra)
     if arguments and method not in ("tools/call", "prompts/get"):
         raise UsageError(f"bench: {method} takes no arguments, got {sorted(arguments)}")
-    for opt in ("sessions", "concurrency", "calls"):
+    for opt in ("sessions", "concurrency", "calls", "reps", "processes"):
         value = getattr(args, opt)
         if value is not None and value < 1:
             raise UsageError(f"--{opt} must be at least 1, got {value}")
@@ -301,16 +310,33 @@ async def _show_progress(loop: Loop, rec: Recorder, counters: list[CountingTrans
         sys.stderr.flush()
 
 
+async def check_target(target: Any, settings: dict[str, Any]) -> None:
+    """Start one session and check the workload on it (before a multi-process run)."""
+    client, _ = await open_session(target, settings)
+    try:
+        await check_workload(client, settings)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.aclose(), DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS)
+
+
 async def measure(
-    target: Any, settings: dict[str, Any], *, progress: bool = False, label: str | None = None
+    target: Any,
+    settings: dict[str, Any],
+    *,
+    progress: bool = False,
+    label: str | None = None,
+    checked: bool = False,
 ) -> dict[str, Any]:
-    """Open the sessions, check the workload, run it; the result (see bench_report)."""
+    """Open the sessions, check the workload (unless ``checked``), run it; the result (see
+    bench_report)."""
     sessions: list[tuple[Any, CountingTransport]] = []
     result: dict[str, Any]
     try:
         for _ in range(settings["sessions"]):
             sessions.append(await open_session(target, settings))
-        await check_workload(sessions[0][0], settings)
+        if not checked:
+            await check_workload(sessions[0][0], settings)
         result = await _run(sessions, settings, progress)
     finally:
         for client, _ in sessions:
@@ -363,9 +389,11 @@ async def _run(
     rec.on_open = window_opened
     runner = asyncio.create_task(loop.run())
     try:
-        await asyncio.wait(
-            [runner, asyncio.create_task(loop.stop.wait())], return_when="FIRST_COMPLETED"
-        )
+        stopped = asyncio.create_task(loop.stop.wait())
+        try:
+            await asyncio.wait([runner, stopped], return_when="FIRST_COMPLETED")
+        finally:
+            stopped.cancel()
         if not runner.done():
             # Stopped early: let the calls in flight finish for a moment, then abandon them.
             await asyncio.wait([runner], timeout=DEFAULT_BENCH_STOP_GRACE_SECONDS)
@@ -409,17 +437,42 @@ def exit_code(result: dict[str, Any]) -> int:
     return EXIT_OK
 
 
-def run(args: argparse.Namespace) -> int:
-    """The ``bench`` command."""
-    from .bench_report import render_text
+async def _bench(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str, Any]:
+    from .bench_multi import ceiling, ceiling_note, compare, compare_target, measure_any
+
+    processes = args.processes
+    if args.compare:
+        targets = [compare_target(spec) for spec in args.compare]
+        return await compare(targets, settings, args.reps, processes, not args.no_ceiling)
     from .main import _target
 
-    settings = _settings(args)
     target = _target(args.target, args.command_line)
-    progress = args.progress or sys.stderr.isatty()
+    label = args.target or " ".join(args.command_line)
+    progress = (args.progress or sys.stderr.isatty()) and processes == 1
+    result = await measure_any(target, settings, processes, progress=progress, label=label)
+    result.setdefault("notes", [])
+    if not args.no_ceiling and not result["interrupted"] and not result["broken"]:
+        result["ceiling"] = await ceiling(settings, isinstance(target, str), processes)
+        rate = settings["rate"] or result["calls_per_second"]
+        note = ceiling_note(rate, result["ceiling"]["calls_per_second"], bool(settings["rate"]))
+        if note:
+            result["notes"].append(note)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``bench`` command."""
+    from .bench_report import render_compare, render_text
+
+    settings = _settings(args)
+    if args.compare and (args.target or args.command_line):
+        raise UsageError("bench: --compare takes every TARGET itself; give no other TARGET")
+    if not args.compare and args.target is None and not args.command_line:
+        raise UsageError(
+            "bench: give a TARGET (a URL, path.py[:name], module[:name]) or -- COMMAND"
+        )
     try:
-        label = args.target or " ".join(args.command_line)
-        result = asyncio.run(measure(target, settings, progress=progress, label=label))
+        result = asyncio.run(_bench(args, settings))
     except TargetFailed as exc:
         print(f"mcplite: {exc}", file=sys.stderr)
         return EXIT_CONNECTION
@@ -428,12 +481,21 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_SERVER_ERROR
     if args.json:
         sys.stdout.write(msgspec.json.format(msgspec.json.encode(result), indent=2).decode() + "\n")
+    elif args.compare:
+        sys.stdout.write(render_compare(result))
     else:
         sys.stdout.write(render_text(result))
-    code = exit_code(result)
+    for note in result.get("notes", []):
+        print(f"mcplite: warning: {note}", file=sys.stderr)
+    if args.compare:
+        if result["interrupted"]:
+            return EXIT_INTERRUPTED
+        if any(row["broken"] for row in result["compare"]):
+            return EXIT_CONNECTION
+        return EXIT_SERVER_ERROR if any(row["errors"] for row in result["compare"]) else EXIT_OK
     if result.get("broken"):
         print(f"mcplite: the run stopped early: {result['broken']}", file=sys.stderr)
-    return code
+    return exit_code(result)
 
 
 __all__ = ["EXIT_USAGE", "add_parser", "measure", "run"]

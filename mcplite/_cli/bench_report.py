@@ -166,10 +166,48 @@ def render_text(result: dict[str, Any]) -> str:
         step = result["timeline_step_seconds"]
         line = sparkline([float(x["calls"]) for x in timeline])
         lines.append(f"calls/{step:g}s {line}  (max {max(x['calls'] for x in timeline):,})")
-    for note in result.get("notes", []):
-        lines.append(f"note       {note}")
+    ceiling = result.get("ceiling")
+    if ceiling:
+        lines.append(
+            f"ceiling    {ceiling['calls_per_second']:,.1f} calls/s against the "
+            f"{ceiling['target']}, same load shape (the generator's own limit)"
+        )
     if result.get("interrupted"):
         lines.append("note       interrupted: a partial report")
     if result.get("broken"):
         lines.append(f"note       the run stopped early: {result['broken']}")
+    return "\n".join(lines) + "\n"
+
+
+def render_compare(result: dict[str, Any]) -> str:
+    s = result["settings"]
+    what = s["method"] + (f" {s['name']}" if s.get("name") else "")
+    shape = (
+        f"open loop at {s['rate']:g} calls/s"
+        if s["loop"] == "open"
+        else f"closed loop, {s['concurrency']} in flight"
+    )
+    lines = [
+        f"workload   {what}; {shape} over {s['sessions']} session(s); "
+        f"{s['reps']} interleaved repetitions, median (min..max)",
+    ]
+    rows = result["compare"]
+    width = max([len(r["target"]) for r in rows] + [6])
+    for r in rows:
+        c, p50, p99 = r["calls_per_second"], r["p50_ms"], r["p99_ms"]
+        ratio = r["throughput_ratio"]
+        rel = "baseline" if r is rows[0] else (f"{ratio:.2f}x" if ratio is not None else "-")
+        lines.append(
+            f"  {r['target']:<{width}}  {c['median']:>10,.1f} calls/s "
+            f"({c['min']:,.0f}..{c['max']:,.0f})  p50 {p50['median']:.3f} ms  "
+            f"p99 {p99['median']:.3f} ms  errors {r['errors']:,}  {rel}"
+        )
+    ceiling = result.get("ceiling")
+    if ceiling:
+        lines.append(
+            f"ceiling    {ceiling['calls_per_second']:,.1f} calls/s against the "
+            f"{ceiling['target']}, same load shape"
+        )
+    if result.get("interrupted"):
+        lines.append("note       interrupted: a partial report")
     return "\n".join(lines) + "\n"

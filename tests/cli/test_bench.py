@@ -27,8 +27,10 @@ SHORT = ["--duration", "0.5", "--warmup", "0.1"]
 
 
 def bench(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
-    """Run ``mcplite bench ... --json`` in process: (exit code, report, stderr)."""
-    code = cli.main(["bench", "--json", *argv])
+    """Run ``mcplite bench ... --json`` in process: (exit code, report, stderr).  The ceiling
+    run is skipped unless ``--ceiling`` is among the arguments (it is tested on its own)."""
+    extra = [] if "--ceiling" in argv else ["--no-ceiling"]
+    code = cli.main(["bench", "--json", *extra, *(a for a in argv if a != "--ceiling")])
     out, err = capsys.readouterr()
     return code, (json.loads(out) if out.strip() else {}), err
 
@@ -109,6 +111,18 @@ def test_http_both_modes_both_eras(
     check_clean(report)
     if era:
         assert report["server"]["protocol_version"] == era
+    else:
+        assert report["server"]["protocol_version"] == "2026-07-28"
+
+
+def test_http_ceiling_is_measured_over_http(capsys: pytest.CaptureFixture[str]) -> None:
+    with http_server() as url:
+        code, report, _ = bench(
+            capsys, url, *SHORT, "--tool", "test_simple_text", "--concurrency", "2", "--ceiling"
+        )
+    assert code == 0, report
+    assert report["ceiling"]["target"] == "built-in null server (http)"
+    assert report["ceiling"]["calls_per_second"] > 0
 
 
 @pytest.mark.parametrize(
@@ -136,6 +150,7 @@ def test_text_report_has_histogram_and_sparkline(capsys: pytest.CaptureFixture[s
     out, err = capsys.readouterr()
     assert code == 0
     assert "calls/s" in out and "p99.9" in out
+    assert "against the built-in null server (stdio)" in out
     assert "histogram  (ms)" in out and "█" in out
     assert "calls/0.1s " in out
     assert "calls" in err  # the progress line
@@ -297,3 +312,106 @@ def test_ctrl_c_prints_the_partial_report() -> None:
     assert report["interrupted"] is True
     assert report["calls"] > 0 and report["errors"] == {}
     assert report["elapsed_seconds"] < 30
+
+
+def test_the_ceiling_warning() -> None:
+    from mcplite._cli.bench_multi import ceiling_note
+
+    assert ceiling_note(79.0, 100.0, open_loop=False) is None
+    note = ceiling_note(90.0, 100.0, open_loop=False)
+    assert note is not None and "90% of the generator's own ceiling" in note
+    note = ceiling_note(100.0, 100.0, open_loop=True)
+    assert note is not None and note.startswith("the rate asked for")
+    assert ceiling_note(10.0, 0.0, open_loop=False) is None
+
+
+def test_a_run_at_the_ceiling_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    # The null server itself: the result is the ceiling, give or take the noise.
+    code, report, err = bench(
+        capsys,
+        *SHORT,
+        "--tool",
+        "null",
+        "--ceiling",
+        "--",
+        sys.executable,
+        "-m",
+        "mcplite._cli.bench_null",
+    )
+    assert code == 0
+    rate, limit = report["calls_per_second"], report["ceiling"]["calls_per_second"]
+    if rate >= 0.8 * limit:
+        assert report["notes"] and "warning: " in err
+    else:  # pragma: no cover - a very noisy machine
+        assert not report["notes"]
+
+
+def test_processes_share_the_load(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report, _ = bench(
+        capsys,
+        MISBEHAVING,
+        "--tool",
+        "tick",
+        "--calls",
+        "101",
+        "--warmup",
+        "0",
+        "--processes",
+        "2",
+        "--concurrency",
+        "3",
+    )
+    assert code == 0, report
+    assert report["calls"] == 101  # 51 + 50
+    assert report["settings"]["processes"] == 2
+    assert report["errors"] == {}
+    assert report["bytes"]["sent"] > 0
+
+
+def test_compare_interleaves_repetitions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report, err = bench(
+        capsys,
+        "--compare",
+        MISBEHAVING,
+        f"{sys.executable} {MISBEHAVING}",
+        "--tool",
+        "tick",
+        "--duration",
+        "0.3",
+        "--warmup",
+        "0",
+        "--reps",
+        "2",
+    )
+    assert code == 0, err
+    rows = report["compare"]
+    assert [r["reps"] for r in rows] == [2, 2]
+    assert rows[0]["throughput_ratio"] == 1.0 and rows[1]["throughput_ratio"] > 0
+    c = rows[1]["calls_per_second"]
+    assert 0 < c["min"] <= c["median"] <= c["max"]
+    # Interleaved: A B A B.
+    order = [line.split(": ", 1)[1] for line in err.splitlines() if "rep " in line]
+    assert order == [MISBEHAVING, f"{sys.executable} {MISBEHAVING}"] * 2
+    code = cli.main(
+        [
+            "bench",
+            "--compare",
+            MISBEHAVING,
+            "--tool",
+            "tick",
+            "--reps",
+            "1",
+            "--duration",
+            "0.2",
+            "--warmup",
+            "0",
+            "--no-ceiling",
+        ]
+    )
+    out, _ = capsys.readouterr()
+    assert code == 0 and "baseline" in out and "median (min..max)" in out
+
+
+def test_compare_refuses_an_extra_target(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = bench(capsys, MISBEHAVING, "--compare", MISBEHAVING, "--tool", "tick")
+    assert code == 2 and "--compare takes every TARGET itself" in err
