@@ -74,6 +74,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--reps", type=int, default=DEFAULT_BENCH_REPS, help="repetitions (--compare)")
     p.add_argument("--processes", type=int, default=1, help="client processes sharing the load")
+    p.add_argument("--html", metavar="FILE", help="also write the report as one HTML page")
     p.add_argument(
         "--no-ceiling", action="store_true", help="skip measuring against the null server"
     )
@@ -487,6 +488,15 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(result))
     for note in result.get("notes", []):
         print(f"mcplite: warning: {note}", file=sys.stderr)
+    if args.html:
+        from .bench_html import render_html
+
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(render_html(result))
+        except OSError as exc:
+            print(f"mcplite: cannot write {args.html}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     if args.compare:
         if result["interrupted"]:
             return EXIT_INTERRUPTED

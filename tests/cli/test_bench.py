@@ -415,3 +415,73 @@ def test_compare_interleaves_repetitions(capsys: pytest.CaptureFixture[str]) -> 
 def test_compare_refuses_an_extra_target(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = bench(capsys, MISBEHAVING, "--compare", MISBEHAVING, "--tool", "tick")
     assert code == 2 and "--compare takes every TARGET itself" in err
+
+
+def _svgs(page: str) -> list[Any]:
+    import re
+    import xml.etree.ElementTree as ET
+
+    assert "<script" not in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
+    return [ET.fromstring(m) for m in re.findall(r"<svg .*?</svg>", page, re.S)]
+
+
+def test_html_report_is_one_self_contained_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    page = tmp_path / "run.html"
+    code, report, _ = bench(
+        capsys,
+        MISBEHAVING,
+        "--tool",
+        "tick",
+        "--rate",
+        "200",
+        "--duration",
+        "0.5",
+        "--warmup",
+        "0",
+        "--html",
+        str(page),
+    )
+    assert code == 0
+    text = page.read_text()
+    svgs = _svgs(text)
+    titles = [svg.find("{http://www.w3.org/2000/svg}title").text for svg in svgs]
+    assert titles == ["latency over time", "latency histogram"]
+    assert "open" in text and f"{report['calls']:,}" in text
+    compare = tmp_path / "compare.html"
+    code, _, _ = bench(
+        capsys,
+        "--compare",
+        MISBEHAVING,
+        f"{sys.executable} {MISBEHAVING}",
+        "--tool",
+        "tick",
+        "--duration",
+        "0.2",
+        "--warmup",
+        "0",
+        "--reps",
+        "1",
+        "--html",
+        str(compare),
+    )
+    assert code == 0
+    assert [
+        svg.find("{http://www.w3.org/2000/svg}title").text for svg in _svgs(compare.read_text())
+    ] == ["throughput by target"]
+    code, _, err = bench(
+        capsys,
+        MISBEHAVING,
+        "--tool",
+        "tick",
+        "--calls",
+        "1",
+        "--warmup",
+        "0",
+        "--html",
+        str(tmp_path / "no" / "such" / "dir.html"),
+    )
+    assert code == 2 and "cannot write" in err
