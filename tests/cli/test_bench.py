@@ -238,7 +238,10 @@ def test_server_dying_mid_run_gives_a_partial_report(capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--tool", "nope"], "has no tool 'nope' (it has: doomed, flaky, slow, tick)"),
+        (
+            ["--tool", "nope"],
+            "has no tool 'nope' (it has: doomed, flaky, logged, moody, sized, slow, tick)",
+        ),
         (["--tool", "slow"], "do not match its inputSchema"),
         (["--tool", "slow", "seconds=fast"], "do not match its inputSchema"),
         (["--prompt", "nope"], "does not advertise the prompts capability"),
