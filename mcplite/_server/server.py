@@ -24,7 +24,6 @@ from .._core.events import NotificationReceived, RequestReceived
 from .._core.pagination import DEFAULT_PAGE_SIZE
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import SERVER_ROLE, Protocol
-from .._core.tasks import TASKS_EXTENSION
 from .._errors import METHOD_NOT_FOUND, REQUEST_TIMEOUT, RPCError
 from .._io.session import (
     DEFAULT_DRAIN_TIMEOUT_SECONDS,
@@ -35,7 +34,7 @@ from .._io.session import (
     Session,
 )
 from .._io.transport import Transport
-from .._server.completion import Completer, CompletionRegistry
+from .._server.completion import CompletionRegistry
 from .._server.context import Context
 from .._server.input import (
     DEFAULT_MAX_REQUEST_STATE_BYTES,
@@ -45,6 +44,7 @@ from .._server.input import (
 )
 from .._server.mount import METHODS as MOUNT_METHODS, Mounts
 from .._server.prompts import PromptRegistry
+from .._server.registration import Registration
 from .._server.resources import ResourceRegistry
 from .._server.stamp import CACHEABLE_METHODS, CacheHint, CacheScope, stamp
 from .._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
@@ -87,7 +87,7 @@ def _answered(answer: Any) -> Handler:
     return handler
 
 
-class Server:
+class Server(Registration):
     """An MCP server.  Register tools, resources and prompts, then ``run()`` it."""
 
     def __init__(
@@ -255,225 +255,6 @@ class Server:
         # must not turn tools/list into -32601 for a client that just heard list_changed.
         self._features.add(feature)
         self._caps = None
-
-    # ------------------------------------------------------------------ registration
-
-    def tool(
-        self,
-        name: str | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: t.ToolAnnotations | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        input_schema: dict[str, Any] | None = None,
-        output_schema: dict[str, Any] | None = None,
-        structured_output: bool | None = None,
-        timeout: float | None = None,
-        task_support: str | None = None,
-        defer_task: bool = False,
-    ) -> Callable[[F], F]:
-        """Register a function as a tool; its signature is the input schema.
-
-        ``timeout``: seconds a call may run before it is cancelled and answered -32003
-        (default: the server's ``handler_timeout``; ``math.inf`` for no limit).
-        ``task_support``: ``"optional"`` or ``"required"`` makes calls from clients that
-        negotiated the tasks extension run as tasks (docs/server.md "Tasks");
-        ``defer_task=True`` runs the handler as an ordinary call (MRTR input rounds
-        included) until it awaits ``ctx.start_task()``.
-        """
-
-        def register(fn: F) -> F:
-            self.add_tool(
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                annotations=annotations,
-                icons=icons,
-                meta=meta,
-                input_schema=input_schema,
-                output_schema=output_schema,
-                structured_output=structured_output,
-                timeout=timeout,
-                task_support=task_support,
-                defer_task=defer_task,
-            )
-            return fn
-
-        return register
-
-    def add_tool(self, fn: Callable[..., Any], **options: Any) -> None:
-        """Register ``fn`` as a tool without the decorator (options as for ``tool()``)."""
-        support = options.pop("task_support", None)
-        deferred = bool(options.pop("defer_task", False))
-        entry = self.tools.add(fn, **options)
-        self.tasks.configure(entry, support, deferred)
-        if support in ("optional", "required"):
-            self.declare_extension(TASKS_EXTENSION)
-        self._registered("tools")
-        self.notify_list_changed("tools")
-
-    def remove_tool(self, name: str) -> None:
-        """Unregister tool ``name``; clients are told the tool list changed."""
-        if self.tools.remove(name):
-            self._invalidate()
-            self.notify_list_changed("tools")
-
-    # resources ----------------------------------------------------------
-
-    def resource(
-        self,
-        uri: str,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        mime_type: str | None = None,
-        annotations: t.Annotations | None = None,
-        icons: list[t.Icon] | None = None,
-        size: int | None = None,
-        meta: dict[str, Any] | None = None,
-        completions: dict[str, Completer] | None = None,
-    ) -> Callable[[F], F]:
-        """Register a function that reads a resource.
-
-        ``uri`` with ``{vars}`` (RFC 6570) makes a template: the variables are passed as the
-        function's arguments.  The function returns str (text), bytes (blob), resource
-        contents, a list of those, or any JSON-encodable value (served as JSON).
-        ``completions`` maps a template variable to its completer.
-        """
-
-        def register(fn: F) -> F:
-            self.add_resource(
-                uri,
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                mime_type=mime_type,
-                annotations=annotations,
-                icons=icons,
-                size=size,
-                meta=meta,
-                completions=completions,
-            )
-            return fn
-
-        return register
-
-    def add_resource(
-        self,
-        uri: str,
-        fn: Callable[..., Any] | None = None,
-        *,
-        value: str | bytes | None = None,
-        completions: dict[str, Completer] | None = None,
-        **options: Any,
-    ) -> None:
-        """Register a resource read by ``fn``, or a fixed ``value`` (str: text, bytes: blob)."""
-        self.resources.add(uri, fn, value=value, **options)
-        for arg, completer in (completions or {}).items():
-            self.completions.add("resource", uri, arg, completer)
-        self._registered("resources")
-        self.notify_list_changed("resources")
-
-    def remove_resource(self, uri: str) -> None:
-        """Remove a resource or template (by its URI or URI template)."""
-        if self.resources.remove(uri):
-            self._invalidate()
-            self.notify_list_changed("resources")
-
-    def resource_updated(self, uri: str) -> None:
-        """Tell subscribers that ``uri`` changed (notifications/resources/updated)."""
-        self.subscriptions.publish(ChangeEvent("updated", uri))
-
-    # prompts ------------------------------------------------------------
-
-    def prompt(
-        self,
-        name: str | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        completions: dict[str, Completer] | None = None,
-    ) -> Callable[[F], F]:
-        """Register a prompt; its parameters are the prompt's arguments.
-
-        ``completions`` maps an argument to a completer (a list of candidates or
-        ``(value, context_arguments) -> list[str]``).
-        """
-
-        def register(fn: F) -> F:
-            self.add_prompt(
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                icons=icons,
-                meta=meta,
-                completions=completions,
-            )
-            return fn
-
-        return register
-
-    def add_prompt(
-        self,
-        fn: Callable[..., Any],
-        *,
-        completions: dict[str, Completer] | None = None,
-        **options: Any,
-    ) -> None:
-        """Register ``fn`` as a prompt without the decorator (options as for ``prompt()``)."""
-        entry = self.prompts.add(fn, **options)
-        for arg, completer in (completions or {}).items():
-            self.completions.add("prompt", entry.prompt.name, arg, completer)
-        self._registered("prompts")
-        self.notify_list_changed("prompts")
-
-    def remove_prompt(self, name: str) -> None:
-        """Unregister prompt ``name``; clients are told the prompt list changed."""
-        if self.prompts.remove(name):
-            self._invalidate()
-            self.notify_list_changed("prompts")
-
-    # completion ---------------------------------------------------------
-
-    def completion(
-        self,
-        *,
-        prompt: str | None = None,
-        resource: str | None = None,
-        argument: str | None = None,
-    ) -> Callable[[F], F]:
-        """Register a completer.
-
-        ``@server.completion(prompt="greet", argument="name")`` (or ``resource=<URI
-        template>``): ``fn(value, context_arguments) -> list[str] | Completion``.  With no
-        options, a catch-all for everything without its own completer:
-        ``fn(ref, argument, context_arguments)``.  Sync or async.
-        """
-
-        def register(fn: F) -> F:
-            if prompt is None and resource is None:
-                self.completions.handler = fn
-            else:
-                if argument is None or (prompt is not None and resource is not None):
-                    raise TypeError(
-                        "completion() takes prompt= or resource=, and argument=; "
-                        "or no options for a catch-all handler"
-                    )
-                kind, key = ("prompt", prompt) if prompt is not None else ("resource", resource)
-                assert key is not None
-                self.completions.add(kind, key, argument, fn)
-            self._invalidate()
-            return fn
-
-        return register
 
     # mounts -------------------------------------------------------------
 
