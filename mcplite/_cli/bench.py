@@ -30,7 +30,15 @@ from .bench_loop import (
     Recorder,
     one_call,
 )
-from .main import EXIT_CONNECTION, EXIT_OK, EXIT_SERVER_ERROR, EXIT_USAGE, UsageError, _kv
+from .targets import (
+    EXIT_CONNECTION,
+    EXIT_OK,
+    EXIT_SERVER_ERROR,
+    EXIT_USAGE,
+    UsageError,
+    _kv,
+    _target,
+)
 
 DEFAULT_BENCH_DURATION_SECONDS: Final = 10.0
 DEFAULT_BENCH_WARMUP_SECONDS: Final = 1.0
@@ -445,7 +453,6 @@ async def _bench(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str
     if args.compare:
         targets = [compare_target(spec) for spec in args.compare]
         return await compare(targets, settings, args.reps, processes, not args.no_ceiling)
-    from .main import _target
 
     target = _target(args.target, args.command_line)
     label = args.target or " ".join(args.command_line)

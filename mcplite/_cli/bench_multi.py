@@ -36,7 +36,7 @@ NULL_SERVER_START_SECONDS: Final = 10.0
 def compare_target(spec: str) -> tuple[Any, str]:
     """A ``--compare`` entry: a URL or Python target as usual; text with spaces is a
     command line (``"node server.js"``)."""
-    from .main import _target
+    from .targets import _target
 
     if " " in spec.strip():
         return shlex.split(spec), spec

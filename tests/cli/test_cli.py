@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mcplite._cli import main as _cli
+from mcplite._cli import main as _cli, targets
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -246,7 +246,7 @@ def test_load_server(tmp_path: pathlib.Path) -> None:
 
 
 def test_key_value_arguments() -> None:
-    assert _cli._kv(["a=1", "b=x", "c=[1,2]", "d=", "e=a=b"]) == {
+    assert targets._kv(["a=1", "b=x", "c=[1,2]", "d=", "e=a=b"]) == {
         "a": 1,
         "b": "x",
         "c": [1, 2],

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from mcplite import types as t
-from mcplite._cli import main as _cli
+from mcplite._cli import client_cmds as _cli
 
 
 def answers(monkeypatch: pytest.MonkeyPatch, *replies: str) -> list[str]:
