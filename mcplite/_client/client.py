@@ -5,7 +5,9 @@ Plain asyncio: ``async with``, plain exceptions, cancel a call by cancelling its
 ``protocol_version=None``): probe ``server/discover`` (2026-07-28) and fall back to the
 ``initialize`` handshake on -32601, on -32022 without a stateless version we share, or when
 the transport refuses the probe (HTTP 400/404/405: seps/2575, go-sdk §1.3).  The spec
-methods live in ``_client_api.ClientAPI``; this module holds the machinery.
+methods live in ``api.ClientAPI``, requests and the input they need (MRTR, URL
+elicitation, server->client handlers) in ``input``, the 2026-07-28 listen in ``listen``;
+this module holds the lifecycle and negotiation.
 """
 
 from __future__ import annotations
@@ -20,25 +22,23 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._client.api import ClientAPI
-from .._core.capabilities import elicitation_modes, for_client, missing_message
+from .._core.capabilities import for_client
 from .._core.events import NotificationReceived, RequestReceived
 from .._core.methods import STATELESS_REVISION
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import CLIENT_ROLE, Protocol
 from .._errors import (
-    INVALID_PARAMS,
-    METHOD_NOT_FOUND,
     UNSUPPORTED_PROTOCOL_VERSION,
-    URL_ELICITATION_REQUIRED,
     HTTPStatusError,
     LocalProtocolError,
-    MCPError,
     RemoteProtocolError,
     RequestTimeout,
     RPCError,
 )
-from .._io.session import DEFAULT_REQUEST_TIMEOUT_SECONDS, ProgressCallback, Session
+from .._io.session import DEFAULT_REQUEST_TIMEOUT_SECONDS, Session
 from .._io.transport import Transport
+from .input import ElicitationHandler, InputMixin, RootsHandler, SamplingHandler
+from .listen import Callback, ListenMixin
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -52,11 +52,7 @@ DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS: Final = 300.0  # wait for elicitation/c
 DEFAULT_MAX_SERVER_REQUESTS: Final = 16
 DEFAULT_CLIENT_NAME: Final = "mcplite"
 
-RootsHandler = Callable[[], Awaitable[list[t.Root]] | list[t.Root]]
-SamplingHandler = Callable[[t.CreateMessageParams], Awaitable[t.CreateMessageResult]]
-ElicitationHandler = Callable[[t.ElicitParams], Awaitable[t.ElicitResult]]
 NotificationCallback = Callable[[str, Any], Awaitable[None] | None]
-Callback = Callable[..., Awaitable[None] | None]
 
 # Notification method -> (Client attribute of the typed callback, params type or None).
 _TYPED: Final[dict[str, tuple[str, type | None]]] = {
@@ -75,7 +71,7 @@ _TYPED: Final[dict[str, tuple[str, type | None]]] = {
 }
 
 
-class Client(ClientAPI):
+class Client(ListenMixin, InputMixin, ClientAPI):
     """A connected MCP client.  Use ``mcplite.connect(...)`` to make one.
 
     Capabilities advertised = handlers given: ``roots`` (a list or a callable),
@@ -154,50 +150,6 @@ class Client(ClientAPI):
         self._acked: set[str] = set()
         self._ack_event = asyncio.Event()
         self._elicitations: dict[str, asyncio.Event] = {}
-
-    # ------------------------------------------------------------------ list callbacks
-
-    # 2026-07-28 delivers list changes only on a subscriptions/listen that asked for them:
-    # assigning a callback after connect() reopens the listen with the new filter, so it
-    # works as it does in the handshake era.
-    def _set_list_callback(self, kind: str, callback: Callback | None) -> None:
-        before = self._list_callbacks[kind] is not None
-        self._list_callbacks[kind] = callback
-        if before != (callback is not None) and self._listen_may_restart():
-            self._restart_listen()
-
-    def _listen_may_restart(self) -> bool:
-        if self.session is None or self.session.closed.is_set() or not self.stateless:
-            return False
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        return True
-
-    @property
-    def on_tools_list_changed(self) -> Callback | None:
-        return self._list_callbacks["tools"]
-
-    @on_tools_list_changed.setter
-    def on_tools_list_changed(self, callback: Callback | None) -> None:
-        self._set_list_callback("tools", callback)
-
-    @property
-    def on_prompts_list_changed(self) -> Callback | None:
-        return self._list_callbacks["prompts"]
-
-    @on_prompts_list_changed.setter
-    def on_prompts_list_changed(self, callback: Callback | None) -> None:
-        self._set_list_callback("prompts", callback)
-
-    @property
-    def on_resources_list_changed(self) -> Callback | None:
-        return self._list_callbacks["resources"]
-
-    @on_resources_list_changed.setter
-    def on_resources_list_changed(self, callback: Callback | None) -> None:
-        self._set_list_callback("resources", callback)
 
     # ------------------------------------------------------------------ capabilities
 
@@ -361,225 +313,6 @@ class Client(ClientAPI):
         """Whether the session speaks 2026-07-28 (per-request _meta, MRTR, listen)."""
         return self._session().protocol.stateless
 
-    # ------------------------------------------------------------------ listen (2026-07-28)
-
-    def _listen_filter(self) -> t.SubscriptionFilter | None:
-        caps = self.server_capabilities
-        f = t.SubscriptionFilter()
-        wanted = False
-        for attr, cap, flag in (
-            ("on_tools_list_changed", caps.tools, "tools_list_changed"),
-            ("on_prompts_list_changed", caps.prompts, "prompts_list_changed"),
-            ("on_resources_list_changed", caps.resources, "resources_list_changed"),
-        ):
-            if getattr(self, attr) is not None and cap is not UNSET and cap.list_changed:
-                setattr(f, flag, True)
-                wanted = True
-        if self._subscriptions:
-            f.resource_subscriptions = sorted(self._subscriptions)
-            wanted = True
-        return f if wanted else None
-
-    def _restart_listen(self) -> None:
-        """(Re)open the background subscriptions/listen with the current filter."""
-        old, self._listen_task = self._listen_task, None
-        if old is not None:
-            old.cancel()
-        self._acked = set()
-        if not self.listen_enabled or self.session is None or not self.stateless:
-            return
-        flt = self._listen_filter()
-        if flt is not None:
-            self._listen_task = asyncio.get_running_loop().create_task(self._listen(flt))
-
-    async def _wait_acknowledged(self, uri: str) -> None:
-        """Wait (bounded by ``request_timeout``) until the open subscriptions/listen is
-        acknowledged for ``uri``: updates published before that are not delivered
-        (2026-07-28 server/utilities/subscriptions)."""
-        if self._listen_task is None:
-            return  # listening is off, or the server cannot deliver updates anyway
-        res = self.server_capabilities.resources
-        if res is UNSET or not res.subscribe:
-            return
-
-        async def covered() -> None:
-            while uri not in self._acked:
-                await self._ack_event.wait()
-
-        try:
-            await asyncio.wait_for(covered(), self.request_timeout)
-        except TimeoutError:
-            raise RequestTimeout(
-                f"subscriptions/listen: no acknowledgement covering {uri!r} within "
-                f"{self.request_timeout} s"
-            ) from None
-
-    def _acknowledged(self, raw: msgspec.Raw | None) -> None:
-        try:
-            p = msgspec.json.decode(
-                raw or b"{}", type=t.SubscriptionsAcknowledgedNotificationParams
-            )
-        except msgspec.ValidationError:
-            return
-        subs = p.notifications.resource_subscriptions
-        self._acked = set() if subs is UNSET else set(subs)
-        event, self._ack_event = self._ack_event, asyncio.Event()
-        event.set()
-
-    async def _listen(self, flt: t.SubscriptionFilter) -> None:
-        try:
-            await self._session().request(
-                "subscriptions/listen",
-                t.SubscriptionsListenParams(notifications=flt),
-                t.SubscriptionsListenResult,
-                timeout=None,
-            )
-        except MCPError as exc:
-            log.info("subscriptions/listen ended: %s", exc)
-
-    # ------------------------------------------------------------------ requests
-
-    async def request(
-        self,
-        method: str,
-        params: Any,
-        result_type: type[R],
-        *,
-        timeout: float | None | Any = ...,
-        on_progress: ProgressCallback | None = None,
-    ) -> R:
-        """Send any request (spec or custom) and decode its result as ``result_type``."""
-        return await self._session().request(
-            method, params, result_type, timeout=timeout, on_progress=on_progress
-        )
-
-    async def _request_mrtr(
-        self,
-        method: str,
-        params: Any,
-        result_type: type[R],
-        *,
-        timeout: float | None | Any = ...,
-        on_progress: ProgressCallback | None = None,
-    ) -> R:
-        """tools/call, prompts/get, resources/read: answer ``input_required`` results
-        (2026-07-28 MRTR) and -32042 URL elicitations (2025-11-25) with our handlers."""
-        try:
-            return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
-        except RPCError as exc:
-            if exc.code != URL_ELICITATION_REQUIRED or not self._declared_mode("url"):
-                raise  # -32042 to a client without URL mode: the server's error stands
-            await self._url_elicitations(exc)
-        return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
-
-    async def _mrtr_rounds(
-        self,
-        method: str,
-        params: Any,
-        result_type: type[R],
-        timeout: Any,
-        on_progress: ProgressCallback | None,
-    ) -> R:
-        session = self._session()
-        for _ in range(self.max_input_rounds + 1):
-            raw = await session.request_raw(
-                method, params, timeout=timeout, on_progress=on_progress
-            )
-            try:
-                result = t.decode_result(raw, result_type)
-            except msgspec.ValidationError as exc:
-                raise RemoteProtocolError(
-                    f"Invalid result for {method}: expected a {result_type.__name__}: {exc}"
-                ) from None
-            except msgspec.DecodeError as exc:  # pragma: no cover - the session checked JSON
-                raise RemoteProtocolError(f"Invalid result for {method}: {exc}") from None
-            if not isinstance(result, t.InputRequiredResult):
-                return result
-            params.input_responses = await self._fulfil(
-                result.input_requests if result.input_requests is not UNSET else {}
-            )
-            params.request_state = result.request_state
-            params.meta = _strip_meta(params.meta)
-        raise RemoteProtocolError(
-            f"{method}: the server still wanted input after {self.max_input_rounds} rounds"
-        )
-
-    async def _url_elicitations(self, exc: RPCError) -> None:
-        """-32042: run the handler for each URL elicitation, then wait (bounded) for each
-        notifications/elicitation/complete (2025-11-25 client/elicitation.mdx)."""
-        try:
-            data = msgspec.convert(exc.data, t.URLElicitationRequiredErrorData)
-        except msgspec.ValidationError:
-            raise exc from None
-        waits: list[asyncio.Event] = []
-        for params in data.elicitations:
-            if params.mode is UNSET:
-                params.mode = "url"
-            event = None
-            if params.elicitation_id is not UNSET:
-                event = self._elicitations.setdefault(params.elicitation_id, asyncio.Event())
-            answer = await self._answer("elicitation/create", params)
-            if answer.action != "accept":
-                raise exc
-            if event is not None:
-                waits.append(event)
-        try:
-            async with asyncio.timeout(self.url_elicitation_timeout):
-                for event in waits:
-                    await event.wait()
-        except TimeoutError:
-            log.info(
-                "no notifications/elicitation/complete within %s s; retrying anyway",
-                self.url_elicitation_timeout,
-            )
-        finally:
-            for params in data.elicitations:
-                if params.elicitation_id is not UNSET:
-                    self._elicitations.pop(params.elicitation_id, None)
-
-    async def _fulfil(self, requests: dict[str, t.InputRequest]) -> dict[str, Any]:
-        keys = list(requests)
-        answers = await asyncio.gather(
-            *(self._answer(requests[k].method, requests[k].params or {}) for k in keys)
-        )
-        return dict(zip(keys, answers, strict=True))
-
-    async def _answer(self, method: str, params: Any) -> Any:
-        """Run our handler for a server->client request (either era); returns a Struct."""
-        if method == "roots/list" and self._roots is not None:
-            roots = self._roots
-            value = roots() if callable(roots) else list(roots)
-            if not isinstance(value, list):
-                value = await value
-            return t.ListRootsResult(roots=list(value))
-        if method == "sampling/createMessage" and self._sampling is not None:
-            return await self._sampling(_convert(params, t.CreateMessageParams))
-        if method == "elicitation/create" and self._elicitation is not None:
-            request = _convert(params, t.ElicitParams)
-            self._check_mode(request)
-            return _with_defaults(await self._elicitation(request), request)
-        if method == "ping":
-            return t.EmptyResult()
-        raise RPCError(METHOD_NOT_FOUND, f"Method not found: {method} (no handler given)")
-
-    def _declared_mode(self, mode: str) -> bool:
-        proto = self._session().protocol
-        assert proto.client is not None
-        version = proto.protocol_version or t.LATEST_HANDSHAKE_VERSION
-        return mode in elicitation_modes(proto.client.capabilities, version)
-
-    def _check_mode(self, request: t.ElicitParams) -> None:
-        """2025-11-25 client/elicitation.mdx: servers MUST NOT send a mode the client did
-        not declare; a request that does gets -32602 naming the mode."""
-        version = self._session().protocol.protocol_version or t.LATEST_HANDSHAKE_VERSION
-        mode = "form" if request.mode is UNSET else request.mode
-        if not self._declared_mode(mode):
-            raise RPCError(
-                INVALID_PARAMS,
-                f"Invalid params: elicitation mode {mode!r}: "
-                + missing_message(("elicitation", mode), version),
-            )
-
     async def _on_request(self, session: Session, event: RequestReceived) -> Any:
         params: Any = {}
         if event.params is not None:
@@ -625,31 +358,6 @@ async def _maybe(value: Any) -> None:
         await value
 
 
-def _with_defaults(result: t.ElicitResult, request: t.ElicitParams) -> t.ElicitResult:
-    """Fill fields the user left out with the schema's defaults (SEP-1034, 2025-11-25
-    client/elicitation.mdx: clients SHOULD pre-populate form fields with defaults)."""
-    schema = request.requested_schema
-    if result.action != "accept" or not isinstance(schema, dict):
-        return result
-    props = schema.get("properties")
-    if not isinstance(props, dict):
-        return result
-    content = dict(result.content) if isinstance(result.content, dict) else {}
-    for name, prop in props.items():
-        if name not in content and isinstance(prop, dict) and "default" in prop:
-            content[name] = prop["default"]
-    result.content = content
-    return result
-
-
-def _strip_meta(meta: Any) -> Any:
-    """Drop the per-request _meta the Protocol added, so the retry gets fresh values."""
-    if not isinstance(meta, dict):
-        return meta
-    kept = {k: v for k, v in meta.items() if not k.startswith("io.modelcontextprotocol/")}
-    return kept or UNSET
-
-
 def _pick(offered: Any, ours: Sequence[str]) -> str | None:
     """The newest version in both lists (ours is newest first)."""
     if not isinstance(offered, list):
@@ -658,13 +366,6 @@ def _pick(offered: Any, ours: Sequence[str]) -> str | None:
         if version in offered:
             return version
     return None
-
-
-def _convert(params: Any, type_: type[R]) -> R:
-    try:
-        return msgspec.convert(params, type_)
-    except msgspec.ValidationError as exc:
-        raise RPCError(INVALID_PARAMS, f"Invalid params: {exc}") from None
 
 
 __all__ = ["Client"]
