@@ -1,7 +1,8 @@
 """Finding, installing and running the interop peers (software mcplite did not write).
 
-Pinned peers: the official Python SDK (`mcp`, the `interop` extra of setup.cfg) and, from npm,
-the TypeScript SDK and its everything server (installed on first use into
+Pinned peers: the official Python SDK (`mcp`, the `interop` extra of setup.cfg), servers from
+PyPI (in a venv of their own, as they pin their own `mcp`) and, from npm,
+the TypeScript SDK, its everything server and the reference servers (installed on first use into
 $MCPLITE_INTEROP_CACHE, default ~/.cache/mcplite-interop). A test skips, naming the reason,
 only when a peer cannot be installed; .ci/run installs them so that CI runs every test.
 """
@@ -31,8 +32,13 @@ PYTHON_SDK = "mcp==2.3.0"
 NPM_PACKAGES = (
     "@modelcontextprotocol/sdk@1.32.2",
     "@modelcontextprotocol/server-everything@2026.8.31",
+    "@modelcontextprotocol/server-filesystem@2026.8.31",
+    "@modelcontextprotocol/server-memory@2026.8.31",
 )
+# Servers from PyPI that pin their own `mcp`: a virtual environment of their own in the cache.
+PYPI_SERVERS = ("mcp-server-time==2026.10.19", "mcp-server-fetch==2026.10.24")
 NPM_INSTALL_TIMEOUT_SECONDS = 180.0
+PIP_INSTALL_TIMEOUT_SECONDS = 300.0
 STARTUP_TIMEOUT_SECONDS = 15.0
 PEER_TIMEOUT_SECONDS = 30.0
 
@@ -98,6 +104,49 @@ def node_modules() -> Path:
         except RuntimeError as exc:
             _npm_state["failed"] = str(exc)
     pytest.skip(_npm_state["failed"])
+
+
+def install_pypi_servers() -> Path:
+    """Install the PyPI servers once (idempotent) into their own venv; its bin directory."""
+    venv = interop_cache() / "pypi-servers"
+    bindir = venv / "bin"
+    stamp = venv / "installed.txt"
+    wanted = "\n".join(PYPI_SERVERS)
+    if stamp.is_file() and stamp.read_text() == wanted:
+        return bindir
+    what = f"pip install {' '.join(PYPI_SERVERS)}"
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=60
+        )
+        proc = subprocess.run(
+            [str(bindir / "python"), "-m", "pip", "install", "-q", *PYPI_SERVERS],
+            capture_output=True,
+            text=True,
+            timeout=PIP_INSTALL_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{what} took over {PIP_INSTALL_TIMEOUT_SECONDS:.0f} s") from None
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"python -m venv failed: {exc.stderr!r}") from None
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise RuntimeError(f"{what} failed: {tail}")
+    stamp.write_text(wanted)
+    return bindir
+
+
+_pypi_state: dict[str, str] = {}
+
+
+def pypi_server(name: str) -> str:
+    """The console script of one PyPI server, installed on first use; skip when impossible."""
+    if "failed" not in _pypi_state:
+        try:
+            return str(install_pypi_servers() / name)
+        except RuntimeError as exc:
+            _pypi_state["failed"] = str(exc)
+    pytest.skip(_pypi_state["failed"])
 
 
 def free_port() -> int:

@@ -23,6 +23,8 @@ from mcplite import types
 from ._peers import EVERYTHING_SERVER, PEERS, free_port, http_server, node_modules, run_peer
 
 TS_CLIENT = str(PEERS / "ts_sdk_client.mjs")
+TS_FEATURES = str(PEERS / "ts_sdk_features.mjs")
+FEATURE_SERVER = str(PEERS / "mcplite_server.py")
 
 
 def _everything(modules: Path) -> list[str]:
@@ -160,3 +162,65 @@ def test_ts_client_to_mcplite_server_http() -> None:
         report = _ts_client(node_modules(), url)
     assert report["protocol_version"] == "2025-11-25"
     _check_ts_report(report)
+
+
+def _ts_features(*args: str) -> dict[str, Any]:
+    node = shutil.which("node")
+    modules = node_modules()
+    assert node is not None
+    out = run_peer([node, TS_FEATURES, *args], env={"NODE_PATH": str(modules)})
+    return dict(json.loads(out))
+
+
+def _check_features(report: dict[str, Any], *, back_channel: bool = True) -> None:
+    # page_size=2 on the server: nine tools over five pages, followed by nextCursor.
+    assert report["tool_pages"] == [
+        ["roots", "ask"],
+        ["hang", "counts"],
+        ["page_0", "page_1"],
+        ["page_2", "page_3"],
+        ["page_4"],
+    ]
+    assert "-32602" in report["bad_cursor"]["raised"]
+    assert "invalid cursor" in report["bad_cursor"]["raised"]
+    assert report["roots_list_changed"] == 1
+    if back_channel:
+        assert report["roots"] == '["file:///first"]'
+        assert report["roots_after"] == '["file:///second"]'  # asked again after list_changed
+        assert report["ask"] == {
+            "is_error": False,
+            "text": "model=ts-model text=pong to Say pong action=accept content={'name': 'Ada'}",
+        }
+    else:
+        # Stateless HTTP with a handshake-era client: no back-channel, and the error says so.
+        for step in ("roots", "roots_after", "ask"):
+            raised = report[step]["raised"]
+            assert "stateless HTTP" in raised and "2026-07-28" in raised, raised
+    if "hang" in report:
+        assert "-32001" in report["hang"]["raised"]  # the SDK's own RequestTimeout/cancel code
+        assert report["cancelled"] == 1  # notifications/cancelled reached the handler
+    assert report["after_cancel"] == "page 0"
+
+
+def test_ts_client_features_stdio() -> None:
+    report = _ts_features("stdio", sys.executable, FEATURE_SERVER, "--stdio")
+    assert "hang" in report
+    _check_features(report)
+
+
+def test_ts_client_features_http() -> None:
+    port = free_port()
+    argv = [sys.executable, FEATURE_SERVER, "--http", f"127.0.0.1:{port}"]
+    with http_server(argv, port) as url:
+        report = _ts_features(url)
+    assert report["protocol_version"] == "2025-11-25" and "hang" in report
+    _check_features(report)
+
+
+def test_ts_client_features_stateless_http() -> None:
+    port = free_port()
+    argv = [sys.executable, FEATURE_SERVER, "--http", f"127.0.0.1:{port}", "--stateless"]
+    with http_server(argv, port) as url:
+        report = _ts_features("--no-cancel", url)
+    assert report["protocol_version"] == "2025-11-25"
+    _check_features(report, back_channel=False)
