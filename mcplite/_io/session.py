@@ -159,6 +159,13 @@ class Session:
             await asyncio.wait(pending, timeout=timeout)
         self._connection_lost(ConnectionClosed("the session was closed"))
 
+    def handling(self, id: Any) -> bool:
+        """True while the peer's request ``id`` is being handled and not cancelled: once it
+        is answered or cancelled nothing more may be sent for it (2025-11-25
+        basic/utilities/progress.mdx, 2026-07-28 basic/transports/stdio.mdx)."""
+        task = self._handlers.get(id)
+        return task is not None and not task.done() and not task.cancelling()
+
     async def cancel_in_flight(self, reason: str, timeout: float = 1.0) -> None:
         """Cancel every running handler, each answering -32000 ``reason`` (not silence)."""
         self._cancel_reason = reason

@@ -7,6 +7,7 @@ in the handshake era ``elicit``/``sample``/``list_roots`` are requests to the cl
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
@@ -14,6 +15,8 @@ from msgspec import UNSET
 from .. import types as t
 from .._core.events import ClientState, RequestReceived
 from .._core.meta import LOG_LEVELS, LOG_RANK
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .._auth.bearer import TokenInfo
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
 class Context:
     """The request being handled, and the ways to talk back to its client."""
 
-    __slots__ = ("_event", "meta", "params", "server", "session", "state_store")
+    __slots__ = ("_event", "_last_progress", "meta", "params", "server", "session", "state_store")
 
     @property
     def lifespan(self) -> Any:
@@ -46,6 +49,7 @@ class Context:
         meta = getattr(params, "meta", UNSET)
         self.meta: dict[str, Any] = meta if isinstance(meta, dict) else {}
         self.state_store: dict[str, Any] | None = None
+        self._last_progress: float | None = None
 
     # --------------------------------------------------------------- about the request
 
@@ -111,10 +115,19 @@ class Context:
 
     # --------------------------------------------------------------- notifications
 
+    def _in_progress(self) -> bool:
+        handling = getattr(self.session, "handling", None)
+        return handling is None or bool(handling(self._event.id))
+
     async def progress(
         self, progress: float, total: float | None = None, message: str | None = None
     ) -> None:
-        """Send notifications/progress if the request asked for it (it carried a token)."""
+        """Send notifications/progress if the request asked for it (it carried a token).
+
+        ``progress`` must grow with each call (ValueError otherwise: 2025-11-25
+        basic/utilities/progress.mdx, "The progress value MUST increase with each
+        notification").  Once the request is answered or cancelled nothing is sent ("MUST
+        only reference tokens ... associated with an in-progress operation")."""
         from .._server.tasks import task_progress
 
         text = f"{progress:g}" + ("" if total is None else f"/{total:g}")
@@ -123,6 +136,16 @@ class Context:
         token = self.progress_token
         if token is None:
             return
+        last = self._last_progress
+        if last is not None and not progress > last:
+            raise ValueError(
+                f"progress must increase with each notification (2025-11-25 "
+                f"basic/utilities/progress): got {progress} after {last}"
+            )
+        if not self._in_progress():
+            log.debug("progress %s for request %r dropped: it has ended", progress, self.request_id)
+            return
+        self._last_progress = progress
         params = t.ProgressNotificationParams(
             progress_token=token,
             progress=progress,
@@ -145,6 +168,11 @@ class Context:
         run = current_run(self)
         if run is not None and run.is_task:
             return  # SEP-2663: no notifications/message for tasks
+        if self.server.capabilities().logging is UNSET:
+            # 2025-11-25 server/utilities/logging.mdx: "Servers that emit log message
+            # notifications MUST declare the logging capability" (Server(logging=False)).
+            log.debug("ctx.log dropped: the server does not declare the logging capability")
+            return
         client = self._event.client
         if client is not None and client.stateless:
             threshold = client.log_level
