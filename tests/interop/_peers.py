@@ -63,12 +63,13 @@ def interop_cache() -> Path:
 _npm_state: dict[str, str] = {}
 
 
-def install_npm_peers() -> Path:
-    """Install the npm peers once (idempotent); their node_modules, or RuntimeError saying why."""
-    cache = interop_cache()
+def install_npm_peers(packages: tuple[str, ...] = NPM_PACKAGES, where: str = "") -> Path:
+    """Install npm peers once (idempotent) into the cache (or its sub-directory ``where``);
+    their node_modules, or RuntimeError saying why."""
+    cache = interop_cache() / where
     modules = cache / "node_modules"
     stamp = cache / "installed.txt"
-    wanted = "\n".join(NPM_PACKAGES)
+    wanted = "\n".join(packages)
     if stamp.is_file() and stamp.read_text() == wanted:
         return modules
     npm, node = shutil.which("npm"), shutil.which("node")
@@ -78,10 +79,10 @@ def install_npm_peers() -> Path:
     package_json = cache / "package.json"
     if not package_json.exists():
         package_json.write_text('{"name": "mcplite-interop", "private": true}\n')
-    what = f"npm install {' '.join(NPM_PACKAGES)}"
+    what = f"npm install {' '.join(packages)}"
     try:
         proc = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--no-save", *NPM_PACKAGES],
+            [npm, "install", "--no-audit", "--no-fund", "--no-save", *packages],
             cwd=cache,
             capture_output=True,
             text=True,
@@ -147,6 +148,36 @@ def pypi_server(name: str) -> str:
         except RuntimeError as exc:
             _pypi_state["failed"] = str(exc)
     pytest.skip(_pypi_state["failed"])
+
+
+# The MCP Inspector (its --cli mode), in a directory of its own: it brings some 120 packages
+# the SDK peers do not need.  Keep in step with .ci/run.
+INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
+
+
+def install_inspector() -> Path:
+    """Install the MCP Inspector once; its launcher script, or RuntimeError saying why."""
+    modules = install_npm_peers((INSPECTOR,), "inspector")
+    launcher = modules / "@modelcontextprotocol" / "inspector" / "clients" / "launcher"
+    entry = launcher / "build" / "index.js"
+    if not entry.is_file():
+        raise RuntimeError(f"{INSPECTOR} is installed but has no {entry.relative_to(modules)}")
+    return entry
+
+
+def inspector() -> list[str]:
+    """The command that runs the Inspector's CLI, installed on first use; skip when that is
+    impossible."""
+    if "inspector failed" not in _npm_state:
+        try:
+            entry = install_inspector()
+        except RuntimeError as exc:
+            _npm_state["inspector failed"] = str(exc)
+        else:
+            node = shutil.which("node")
+            assert node is not None  # install_npm_peers refused otherwise
+            return [node, str(entry), "--cli"]
+    pytest.skip(_npm_state["inspector failed"])
 
 
 def free_port() -> int:
