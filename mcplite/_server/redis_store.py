@@ -97,7 +97,10 @@ class _Breaker:
             result = await asyncio.wait_for(call(), self.timeout)
         except ResponseError as exc:
             # Redis answered (e.g. OOM under maxmemory): refuse this one, stay connected.
-            raise StoreUnavailable(f"Redis refused the command: {exc}") from exc
+            text = str(exc)
+            if "maxmemory" in text or text.startswith("OOM"):
+                raise StoreUnavailable(f"Redis is full (maxmemory): {text}") from exc
+            raise StoreUnavailable(f"Redis refused the command: {text}") from exc
         except (RedisError, OSError, TimeoutError) as exc:
             self.reason = str(exc) or type(exc).__name__
             self.down_until = time.monotonic() + self.backoff
@@ -379,7 +382,9 @@ class RedisStore:
                 timeout=self.breaker.timeout,
                 socket_timeout=self.breaker.timeout,
                 socket_connect_timeout=self.connect_timeout,
-                retry=Retry(NoBackoff(), 0),  # our breaker decides when to try again
+                # One immediate retry on a fresh connection: after a Redis restart every pooled
+                # connection is stale once.  Beyond that our breaker decides.
+                retry=Retry(NoBackoff(), 1),
             )
             self._client = aioredis.Redis(connection_pool=pool)
         return self._client
