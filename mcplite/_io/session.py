@@ -1,7 +1,8 @@
 """The asyncio driver of a ``Protocol``: a pump between a transport and handlers (layer 3).
 
-Read a payload, ``receive`` it, act on the events: each incoming request runs in its own
-task (a slow handler never blocks reading), each outgoing request waits on a future,
+Read a payload, ``receive`` it, act on the events: each incoming request's handler starts
+eagerly (``_io/eager.py``: answered on the spot if it never suspends, else it becomes its own
+task, so a slow handler never blocks reading), each outgoing request waits on a future,
 timeouts are timers (not ``wait_for`` tasks), and cancelling the awaiting task sends
 ``notifications/cancelled`` (2025-11-25 basic/utilities/cancellation.mdx).
 """
@@ -9,6 +10,7 @@ timeouts are timers (not ``wait_for`` tasks), and cancelling the awaiting task s
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import itertools
 import logging
@@ -45,6 +47,7 @@ from .._errors import (
     RequestTimeout,
     RPCError,
 )
+from .._io.eager import eager_start
 from .._io.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -388,7 +391,13 @@ class Session:
                 f"Server busy: {budget.limit} requests already in flight on this server "
                 "(max_in_flight_total); retry later",
             )
-        task = asyncio.get_running_loop().create_task(self._run_handler(event))
+        # Eager dispatch: run the handler right here until it first suspends; one that
+        # never does is answered now, with no task and no scheduled callback.
+        task = eager_start(
+            asyncio.get_running_loop(), self._run_handler(event), contextvars.copy_context()
+        )
+        if task is None:
+            return None
         self._handlers[event.id] = task
         if budget is not None:
             # A done callback, not a finally: a task cancelled before its first step never
