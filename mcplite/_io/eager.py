@@ -47,7 +47,7 @@ else:  # Python 3.11
         """``asyncio.current_task()`` during the eager step: counts cancellations until
         the task exists, then forwards to it."""
 
-        __slots__ = ("_coro", "_task", "_cancels", "_cancel_msg")
+        __slots__ = ("_cancel_msg", "_cancels", "_coro", "_task")
 
         def __init__(self, loop: asyncio.AbstractEventLoop, coro: Any) -> None:
             super().__init__(loop=loop)
