@@ -112,6 +112,9 @@ class Session:
         self.close_reason: BaseException | None = None
         self._futures: dict[rpc.RequestId, asyncio.Future[msgspec.Raw]] = {}
         self._handlers: dict[rpc.RequestId, asyncio.Task[None]] = {}
+        # The request whose handler is running eagerly right now (before its first
+        # suspension it has no task in _handlers yet, but it is being handled).
+        self._eager_id: rpc.RequestId | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._batches: dict[int, list[Any]] = {}
         self._progress: dict[str | int, ProgressCallback] = {}
@@ -166,6 +169,8 @@ class Session:
         """True while the peer's request ``id`` is being handled and not cancelled: once it
         is answered or cancelled nothing more may be sent for it (2025-11-25
         basic/utilities/progress.mdx, 2026-07-28 basic/transports/stdio.mdx)."""
+        if id == self._eager_id and id is not None:
+            return True
         task = self._handlers.get(id)
         return task is not None and not task.done() and not task.cancelling()
 
@@ -393,12 +398,22 @@ class Session:
             )
         # Eager dispatch: run the handler right here until it first suspends; one that
         # never does is answered now, with no task and no scheduled callback.
-        task = eager_start(
-            asyncio.get_running_loop(), self._run_handler(event), contextvars.copy_context()
-        )
+        answered: list[bool] = [False]  # set by _run_handler once the answer is made
+        outer, self._eager_id = self._eager_id, event.id
+        try:
+            task = eager_start(
+                asyncio.get_running_loop(),
+                self._run_handler(event, answered),
+                contextvars.copy_context(),
+            )
+        finally:
+            self._eager_id = outer
         if task is None:
             return None
-        self._handlers[event.id] = task
+        if not answered[0]:
+            # Not when the handler finished eagerly and only its reply suspended: it has
+            # already left _handlers, and nothing would take it out again.
+            self._handlers[event.id] = task
         if budget is not None:
             # A done callback, not a finally: a task cancelled before its first step never
             # runs its body.
@@ -409,12 +424,13 @@ class Session:
     async def _refuse(self, event: RequestReceived, code: int, message: str) -> None:
         await self._reply(event, self.protocol.respond_error(event.id, code, message))
 
-    async def _run_handler(self, event: RequestReceived) -> None:
+    async def _run_handler(self, event: RequestReceived, answered: list[bool]) -> None:
         assert self.on_request is not None
         proto = self.protocol
         try:
             result = await self.on_request(self, event)
         except asyncio.CancelledError:
+            answered[0] = True
             self._handlers.pop(event.id, None)
             reason = self._cancel_reason
             if reason is None:
@@ -431,6 +447,7 @@ class Session:
             data = proto.respond_error(event.id, INTERNAL_ERROR, "Internal error")
         else:
             data = proto.respond(event.id, result)
+        answered[0] = True
         self._handlers.pop(event.id, None)
         await self._reply(event, data)
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+from typing import Any
 
 import pytest
 
-from mcplite import Context, Server, ToolError
+from mcplite import Context, Server, ToolError, memory_pair
 from tests._server_peer import Peer, error, meta, result
 
 ERAS = [False, True]  # handshake era, 2026-07-28 (stateless)
@@ -182,4 +183,60 @@ async def test_a_deadline_entered_eagerly_hits_the_handler_not_the_reader(
     assert "deadline" in e["message"]
     assert result(await p.call("ping")) == {}  # the reader was not cancelled
     assert not p.session.closed.is_set()
+    await p.aclose()
+
+
+class _SlowSend:
+    """The server's end of the wire whose every send suspends once, as a pipe or socket
+    that is momentarily full does: a handler that finished eagerly then becomes a task
+    only while its answer is written."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def send(self, data: bytes, related: Any = None) -> None:
+        await asyncio.sleep(0)
+        await self._inner.send(data, related)
+
+
+@pytest.mark.parametrize("stateless", ERAS)
+async def test_a_handler_whose_answer_suspends_is_not_left_in_flight(stateless: bool) -> None:
+    # Found combining eager dispatch with the progress MUST: the task of a handler that
+    # finished eagerly was registered after it had already left the in-flight table, so
+    # each such call leaked an entry, and after max_in_flight of them every request was
+    # refused as busy.
+    server, _ = make(max_in_flight=8)
+    wire, server_end = memory_pair()
+    p = Peer.__new__(Peer)
+    p.wire, p.session, p.n = wire, server.accept(_SlowSend(server_end)), 0
+    if not stateless:
+        await p.init()
+    for _ in range(20):
+        r = await p.call("tools/call", {"name": "open_gate"}, stateless)
+        assert result(r)["content"][0]["text"] == "set"
+    for _ in range(100):
+        if not p.session._handlers:
+            break
+        await asyncio.sleep(0.001)
+    assert p.session._handlers == {}
+    await p.aclose()
+
+
+@pytest.mark.parametrize("stateless", ERAS)
+async def test_progress_sent_before_the_first_await_is_delivered(stateless: bool) -> None:
+    # Found combining eager dispatch with the progress MUST (nothing is sent for a request
+    # no longer being handled): a handler running eagerly has no task in the in-flight
+    # table yet, and its progress was dropped as if the request had been answered.
+    server, _ = make()
+    p = await peer(server, stateless)
+    extra = {"io.modelcontextprotocol/logLevel": "info"} if stateless else {}
+    rid = await p.start(
+        "tools/call", {"name": "chatty", "_meta": {"progressToken": 7}}, stateless, **extra
+    )
+    _, notes = await p.until(rid)
+    progress = [n["params"] for n in notes if n["method"] == "notifications/progress"]
+    assert progress == [{"progressToken": 7, "progress": 1, "total": 2, "message": "half"}]
     await p.aclose()
