@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-from collections.abc import Awaitable, Collection, Hashable
+from collections.abc import Awaitable, Collection
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
@@ -29,17 +28,24 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core import jsonrpc as rpc, peerjson
-from .._core.methods import BATCH_REVISIONS, STATELESS_REVISION, lookup
-from .._errors import (
-    HEADER_MISMATCH,
-    INVALID_PARAMS,
-    INVALID_REQUEST,
-    PARSE_ERROR,
-    UNSUPPORTED_PROTOCOL_VERSION,
-)
+from .._core.methods import STATELESS_REVISION
+from .._errors import INVALID_REQUEST, PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION
 from .._io.httpserver import Responder
 from .._server.legacy_sse import DEFAULT_MESSAGES_PATH, DEFAULT_SSE_PATH, LegacySSEApp
 from .._server.session_table import DEFAULT_MAX_SESSIONS_PER_PEER, SessionTable
+from .._server.streamable_checks import (
+    ASSUMED_VERSION,
+    SESSION_NOT_FOUND,
+    _batch_problem,
+    _envelope_problem,
+    _error,
+    _refused_notification,
+    _show,
+    _text,
+    check_method_headers,
+    check_new_era,
+)
+from .._server.streamable_lifecycle import _SessionLifecycle
 from .._server.streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
     DEFAULT_SSE_RETRY_MS,
@@ -51,14 +57,12 @@ from .._server.streamable_session import (
 )
 from .._wire.http11 import Request
 from .._wire.origin import check_request
-from .._wire.paramheaders import InvalidToolHeaders, check_params, param_headers
 from .._wire.streamable import (
     META_KEY as _META_KEY,
     _media,
     _params,
     _Peek,
     _peek_decoder,
-    decode_header_value,
 )
 
 if TYPE_CHECKING:
@@ -73,27 +77,14 @@ __all__ = [
     "StreamableHTTPApp",
 ]
 
-# The request methods whose Mcp-Name header mirrors a params field (SEP-2243, SEP-2663).
-_NAMED: Final = {
-    "tools/call": "name",
-    "prompts/get": "name",
-    "resources/read": "uri",
-    "tasks/get": "task_id",
-    "tasks/update": "task_id",
-    "tasks/cancel": "task_id",
-}
-
 log = logging.getLogger(__name__)
 
 DEFAULT_PATH: Final = "/mcp"
 DEFAULT_MAX_SESSIONS: Final = 1000
 DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS: Final = 1800.0  # no POST in flight and no GET open
-SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown session id
-# handshake-era versions before this one had no MCP-Protocol-Version header: assume it.
-ASSUMED_VERSION: Final = "2025-03-26"
 
 
-class StreamableHTTPApp:
+class StreamableHTTPApp(_SessionLifecycle):
     """The MCP endpoint as an ``_httpserver`` app (also used by ``_asgi``)."""
 
     def __init__(
@@ -293,9 +284,9 @@ class StreamableHTTPApp:
                 return _error(
                     responder, 400, INVALID_REQUEST, "Invalid Request: no batches in 2026-07-28"
                 )
-            problem = self._check_new_era(first, hver)
+            problem = check_new_era(first, hver)
             if problem is None and first.id is not UNSET:
-                problem = self.check_method_headers(headers, first)
+                problem = check_method_headers(self.server, headers, first)
             if problem is not None:
                 code, message = problem
                 return _error(
@@ -321,79 +312,6 @@ class StreamableHTTPApp:
                 return _error(responder, 400, INVALID_REQUEST, no_batch)
             return self._post_stateless(body, ids, responder, can_sse, new_era=False)
         return self._post_stateful(headers, body, messages, ids, responder, can_sse, hver, batch)
-
-    def _check_new_era(self, msg: _Peek, hver: str | None) -> tuple[int, str] | None:
-        """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243)."""
-        if msg.id is UNSET:
-            return None  # notifications: header rules not defined by this revision
-        params = _params(msg)
-        meta = params.meta or {}
-        mver = meta.get(t.META_PROTOCOL_VERSION)
-        if mver is None:
-            return INVALID_PARAMS, (
-                f'Invalid params: _meta "{t.META_PROTOCOL_VERSION}" is required in 2026-07-28'
-            )
-        if hver is None:
-            return HEADER_MISMATCH, "Header mismatch: the MCP-Protocol-Version header is missing"
-        if mver != hver:
-            return HEADER_MISMATCH, (
-                f"Header mismatch: MCP-Protocol-Version header {hver!r} does not match body "
-                f"_meta protocolVersion {mver!r}"
-            )
-        return None
-
-    def check_method_headers(self, headers: Any, msg: _Peek) -> tuple[int, str] | None:
-        hmethod = headers.get(b"mcp-method")
-        if hmethod is None:
-            return HEADER_MISMATCH, "Header mismatch: the Mcp-Method header is missing"
-        if hmethod.decode("latin-1") != msg.method:
-            return HEADER_MISMATCH, (
-                f"Header mismatch: Mcp-Method header value {hmethod.decode('latin-1')!r} "
-                f"does not match body value {msg.method!r}"
-            )
-        if msg.method in _NAMED:
-            params = _params(msg)
-            # SEP-2663 "Routing Headers": tasks/* carry Mcp-Name = params.taskId.
-            want = getattr(params, _NAMED[msg.method])
-            hname = headers.get(b"mcp-name")
-            if hname is None:
-                return HEADER_MISMATCH, f"Header mismatch: Mcp-Name is required for {msg.method}"
-            got = decode_header_value(hname.decode("latin-1"))
-            if got is None:
-                return HEADER_MISMATCH, "Header mismatch: Mcp-Name has a malformed base64 value"
-            if got != want:
-                return HEADER_MISMATCH, (
-                    f"Header mismatch: Mcp-Name header value {got!r} does not match body "
-                    f"value {want!r}"
-                )
-            if msg.method == "tools/call" and isinstance(want, str):
-                problem = self._check_param_headers(headers, want, msg)
-                if problem is not None:
-                    return HEADER_MISMATCH, f"Header mismatch: {problem}"
-        return None
-
-    def _check_param_headers(self, headers: Any, tool: str, msg: _Peek) -> str | None:
-        """SEP-2243: ``Mcp-Param-*`` headers must mirror the x-mcp-header arguments."""
-        entry = self.server.tools.entries.get(tool)
-        if entry is None:
-            return None  # unknown tool: tools/call itself answers
-        try:
-            wanted = param_headers(entry.tool.input_schema)
-        except InvalidToolHeaders:
-            return None  # our own tool's annotations are invalid: nothing to compare
-        if not wanted:
-            return None
-        try:
-            params = msgspec.json.decode(msg.params) if msg.params is not UNSET else {}
-        except msgspec.DecodeError:
-            return None
-        arguments = params.get("arguments") if isinstance(params, dict) else None
-
-        def get(name: str) -> str | None:
-            value = headers.get(name.encode("latin-1"))
-            return None if value is None else str(value.decode("latin-1"))
-
-        return check_params(get, wanted, arguments)
 
     def _post_stateless(
         self,
@@ -536,144 +454,6 @@ class StreamableHTTPApp:
             log.debug("session %s inbox full", sess.id)
         return None
 
-    def _peer(self, responder: Responder) -> Hashable:
-        """Whose session this is, for the per-peer cap: the user, else the address."""
-        if self.auth is not None:
-            owner = self.auth.current_owner()
-            if owner is not None:
-                return ("user", owner)
-        client = responder.client
-        return ("address", client[0] if isinstance(client, tuple) and client else client)
-
-    def _create_session(
-        self, responder: Responder, sid: str | None = None
-    ) -> HTTPSession | tuple[int, str]:
-        """A new session (``sid``: one another worker created), or the (status, message)
-        to refuse with."""
-        fresh = sid is None
-        if len(self.sessions) >= self.max_sessions:
-            self._sweep(reschedule=False)
-        peer = self._peer(responder)
-        evicted, refusal = self.sessions.admit(peer)
-        for old in evicted:
-            log.debug("session %s evicted to make room (least recently used, idle)", old.id)
-            self._close_session(old)
-        if refusal is not None:
-            return refusal
-        sess: HTTPSession
-        if self.shared is not None:
-            sess = self.shared.new_session(sid)
-        else:
-            sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
-            sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
-            sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
-        if self.auth is not None and fresh:
-            self.auth.bind_session(sess.session)  # the session belongs to this token's user
-        sess.last_active = asyncio.get_running_loop().time()
-        self.sessions.add(sess, peer)
-        if self._sweeper is None and self.session_idle_timeout > 0:
-            self._schedule_sweep()
-        return sess
-
-    def _close_session(self, sess: HTTPSession) -> None:
-        """Close a session already removed from the table."""
-        self.server.sessions.discard(sess.session)
-        self._spawn(sess.session.aclose())
-
-    def _schedule_sweep(self) -> None:
-        delay = min(max(self.session_idle_timeout / 4, 0.01), 60.0)
-        self._sweeper = asyncio.get_running_loop().call_later(delay, self._sweep)
-
-    def _sweep(self, reschedule: bool = True) -> None:
-        now = asyncio.get_running_loop().time()
-        for sid, sess in list(self.sessions.items()):
-            idle = sess.in_flight <= 0 and not sess.standalone_live
-            if sess.closed or (idle and now - sess.last_active > self.session_idle_timeout):
-                log.debug("session %s idle for %.0f s: closed", sid, now - sess.last_active)
-                self.sessions.remove(sid)
-                self._close_session(sess)
-        if reschedule:
-            self._sweeper = None
-            if self.sessions:
-                self._schedule_sweep()
-
-    def _spawn(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _end_session(self, sid: str) -> None:
-        sess = self.sessions.remove(sid)
-        if sess is None:
-            return
-        session = sess.session
-        self.server.sessions.discard(session)
-        await session.aclose()
-
-    # ------------------------------------------------------------------ GET / DELETE
-
-    def _session_for(self, headers: Any, responder: Responder) -> HTTPSession | None:
-        sid = headers.get(b"mcp-session-id")
-        if sid is None:
-            _error(
-                responder, 400, INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required"
-            )
-            return None
-        sess = self.sessions.get(sid.decode("latin-1"))
-        if sess is None:
-            _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
-        return sess
-
-    def _get(self, headers: Any, responder: Responder) -> Awaitable[None] | None:
-        if not _media(headers.get(b"accept"), b"text/event-stream", b"*/*", b"text/*"):
-            return _error(
-                responder,
-                406,
-                INVALID_REQUEST,
-                f"Not Acceptable: Accept must list text/event-stream, got "
-                f"{_show(headers.get(b'accept'))}",
-            )
-        if self.shared is not None and headers.get(b"mcp-session-id") is not None:
-            return self.shared.get(headers, responder)
-        sess = self._session_for(headers, responder)
-        if sess is None:
-            return None
-        return self.get_into(sess, headers, responder)
-
-    def get_into(
-        self, sess: HTTPSession, headers: Any, responder: Responder
-    ) -> Awaitable[None] | None:
-        sess.last_active = asyncio.get_running_loop().time()
-        last = headers.get(b"last-event-id")
-        if last is not None:
-            if not sess.replay(last.decode("latin-1"), responder):
-                return _error(
-                    responder,
-                    400,
-                    INVALID_REQUEST,
-                    f"Bad Request: cannot resume from Last-Event-ID {_show(last)}: unknown or "
-                    "expired",
-                )
-            return None
-        if sess.standalone_live:
-            return _error(responder, 409, INVALID_REQUEST, "Conflict: a GET stream is already open")
-        version = sess.session.protocol.protocol_version or ASSUMED_VERSION
-        sess.open_standalone(responder, priming=version >= PRIMING_SINCE)
-        return None
-
-    def _delete(self, headers: Any, responder: Responder) -> Awaitable[None] | None:
-        if self.shared is not None and headers.get(b"mcp-session-id") is not None:
-            return self.shared.delete(headers, responder)
-        sess = self._session_for(headers, responder)
-        if sess is None:
-            return None
-        return self._delete_session(sess, responder)
-
-    async def _delete_session(self, sess: HTTPSession, responder: Responder) -> None:
-        # Shielded: the session ends even if the client leaves before the 204.
-        await asyncio.shield(self._end_session(sess.id))
-        responder.respond(204, [])
-
     # ------------------------------------------------------------------ shutdown
 
     def end_streams(self) -> None:
@@ -703,59 +483,3 @@ class StreamableHTTPApp:
             await self.shared.aclose()
         for task in list(self._tasks):
             task.cancel()
-
-
-def _envelope_problem(msg: _Peek) -> str | None:
-    """Why a POSTed value is not a JSON-RPC 2.0 message, or None.  The 2025-11-25 transport:
-    "If the server cannot accept the input, it MUST return an HTTP error status code"."""
-    if msg.jsonrpc != rpc.JSONRPC_VERSION:
-        got = "nothing" if msg.jsonrpc is UNSET else msgspec.json.encode(msg.jsonrpc).decode()
-        return f'Invalid Request: expected "jsonrpc": "2.0", got {got[:100]}'
-    if msg.method is UNSET and msg.result is UNSET and msg.error is UNSET:
-        return "Invalid Request: expected a JSON-RPC request, notification or response"
-    return None
-
-
-def _batch_problem(version: str | None) -> str | None:
-    """A JSON-RPC batch is a message only in 2025-03-26 (2025-06-18 removed batching)."""
-    if version in BATCH_REVISIONS:
-        return None
-    return (
-        f"Invalid Request: JSON-RPC batches are not supported in protocol version "
-        f"{version or '(not negotiated)'} (only in {', '.join(sorted(BATCH_REVISIONS))})"
-    )
-
-
-def _refused_notification(method: Any, version: str | None) -> str | None:
-    spec = lookup(method) if isinstance(method, str) else None
-    if spec is None or version is None:
-        return None
-    if not spec.exists_in(version):
-        return f"{spec.absent_reason(version)}; this request speaks {version}"
-    if not spec.sent_by("client", version):
-        return f"a client does not send {method} in protocol version {version}"
-    return None
-
-
-def _show(value: bytes | None) -> str:
-    return "nothing" if value is None else repr(value.decode("latin-1")[:100])
-
-
-def _error(
-    responder: Responder,
-    status: int,
-    code: int,
-    message: str,
-    *,
-    id: Any = None,
-    data: Any = UNSET,
-) -> None | Awaitable[None]:  # so handlers can `return _error(...)`
-    responder.respond(status, [JSON_CT], rpc.encode_error(id, code, message, data))
-    return None
-
-
-def _text(responder: Responder, status: int, message: str) -> None | Awaitable[None]:
-    responder.respond(
-        status, [(b"content-type", b"text/plain; charset=utf-8")], (message + "\n").encode()
-    )
-    return None
