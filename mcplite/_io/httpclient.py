@@ -2,16 +2,25 @@
 
 Just what streamable HTTP needs: one request per connection at a time, a bounded keep-alive
 pool per origin, connect/read timeouts, a cap on buffered bodies, and bodies that can be read
-incrementally (an SSE response is a body that never ends on its own).  ``ssl`` is imported
+incrementally (an SSE response is a body that never ends on its own).
+
+The pool keeps every connection a response hands back (so as many idle connections as the
+concurrency seen, up to ``max_idle_per_origin``) and reuses the most recently used first
+(LIFO: it is the one least likely to have hit the server's keep-alive timeout, and the
+others age out).  An idle connection the server closes leaves the pool at once.  A request
+that fails on a reused connection before a single response byte arrived is sent once more
+on a fresh connection (RFC 9112 §9.3.1: the server closed it while the request was on its
+way, so it did not answer it); any other failure is raised.  ``ssl`` is imported
 only when an ``https`` URL is first used, so plain-HTTP and stdio users never pay for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -28,7 +37,10 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS: Final = 10.0
 DEFAULT_READ_TIMEOUT_SECONDS: Final = 300.0
 DEFAULT_MAX_BODY_BYTES: Final = h11.DEFAULT_MAX_BODY_BYTES  # what read() buffers (4 MiB)
 DEFAULT_MAX_CONNECTIONS_PER_ORIGIN: Final = 16  # open (busy + idle) per scheme/host/port
-DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN: Final = 4
+# Idle connections kept per origin.  Every idle connection was busy once, so the pool never
+# holds more than the concurrency it has seen; a lower cap closes connections that the next
+# burst must open again (a TCP handshake each, and TIME_WAIT sockets left behind).
+DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN: Final = DEFAULT_MAX_CONNECTIONS_PER_ORIGIN
 # Parsed but unread body bytes before the socket stops being read (backpressure).
 _READ_BUFFER_BYTES: Final = 256 * 1024
 _MAX_CACHED_URLS: Final = 64  # parsed request URLs kept (one endpoint in practice)
@@ -65,12 +77,15 @@ class _Connection(asyncio.Protocol):
     Reading pauses while more than ``_READ_BUFFER_BYTES`` of parsed body waits unread.
     """
 
-    def __init__(self, origin: Origin) -> None:
+    def __init__(self, origin: Origin, gone: Callable[[_Connection], None] | None = None) -> None:
         self.origin = origin
         self.transport: asyncio.Transport | None = None
         self.parser = h11.ResponseParser()
         self.events: deque[h11.Event] = deque()
         self.reused = False
+        self.received = 0  # response bytes since the current request was written
+        self.idle_in: list[_Connection] | None = None  # the pool's list, while idle
+        self._gone = gone  # the client's discard, for a pooled connection the server closes
         self.eof = False  # no more bytes will arrive
         self._error: BaseException | None = None  # why reading stopped early
         self._waiter: asyncio.Future[None] | None = None
@@ -86,6 +101,7 @@ class _Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        self.received += len(data)
         try:
             self.events.extend(self.parser.feed(data))
         except RemoteProtocolError as exc:
@@ -104,11 +120,24 @@ class _Connection(asyncio.Protocol):
         except RemoteProtocolError as exc:
             self._error = exc
         self.eof = True
+        self._leave_pool()
         self._wake()
         return False  # close our side too
 
+    def _leave_pool(self) -> None:
+        # An idle connection the server closed (keep-alive timeout): out of the pool now,
+        # so the next request does not pick it and the socket is freed.
+        idle = self.idle_in
+        if idle is not None:
+            self.idle_in = None
+            with contextlib.suppress(ValueError):
+                idle.remove(self)
+            if self._gone is not None:
+                self._gone(self)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True
+        self._leave_pool()
         if not self.closed.done():
             self.closed.set_result(None)
         if exc is not None and self._error is None:
@@ -189,6 +218,24 @@ class _Connection(asyncio.Protocol):
                 if timer is not None:
                     timer.cancel()
         return events.popleft()
+
+
+def _closed_message(method: str, conn: _Connection, attempt: int, exc: BaseException) -> str:
+    """Why a request failed before its response head, and whether the server may have seen it."""
+    detail = (
+        str(exc) if isinstance(exc, ConnectionClosed) else f"the HTTP connection failed: {exc!r}"
+    )
+    if conn.received:
+        return (
+            f"{detail}: {conn.received} bytes of the response to {method} had arrived, so the "
+            "server may have processed it (not retried)"
+        )
+    if attempt:
+        return (
+            f"{detail}: no answer to {method} on a fresh connection either (the first "
+            "attempt, on a pooled connection the server had closed, got none)"
+        )
+    return f"{detail}: no answer to {method}"
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:
@@ -345,6 +392,7 @@ class HTTPClient:
             for attempt in range(2):
                 conn = self._idle_connection(origin) or await self._connect(origin)
                 try:
+                    conn.received = 0
                     conn.parser.expect_response(method)
                     conn.write(head + body if body else head)
                     await conn.drain()
@@ -352,15 +400,17 @@ class HTTPClient:
                 except RequestTimeout:  # a TimeoutError, hence an OSError: not retried
                     self._discard(conn)
                     raise
-                except (ConnectionClosed, OSError) as exc:
+                except (ConnectionClosed, OSError, RemoteProtocolError) as exc:
                     self._discard(conn)
-                    # A pooled connection the server already closed: retry once on a
-                    # fresh one (nothing of the response arrived, so nothing was lost).
-                    if conn.reused and attempt == 0:
+                    # A pooled connection the server closed while the request was on its
+                    # way (its keep-alive timeout): not a byte of an answer came back, so
+                    # the server did not process it; send it once more on a fresh one.
+                    if conn.reused and conn.received == 0 and attempt == 0:
+                        log.debug("pooled connection closed by the server: request resent")
                         continue
-                    if isinstance(exc, ConnectionClosed):
+                    if isinstance(exc, RemoteProtocolError) and conn.received:
                         raise
-                    raise ConnectionClosed(f"the HTTP connection failed: {exc!r}") from exc
+                    raise ConnectionClosed(_closed_message(method, conn, attempt, exc)) from exc
                 except BaseException:
                     self._discard(conn)
                     raise
@@ -374,7 +424,8 @@ class HTTPClient:
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
         while idle:
-            conn = idle.pop()
+            conn = idle.pop()  # LIFO: the most recently used
+            conn.idle_in = None
             if conn.usable:
                 conn.reused = True
                 return conn
@@ -394,7 +445,7 @@ class HTTPClient:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 _, conn = await loop.create_connection(
-                    lambda: _Connection(origin),
+                    lambda: _Connection(origin, self._discard),
                     host,
                     port,
                     ssl=ssl_ctx,
@@ -418,8 +469,9 @@ class HTTPClient:
         if slot is not None:
             slot.release()
         idle = self._idle.setdefault(conn.origin, [])
-        if keep_alive and not self.closed and len(idle) < self.max_idle_per_origin:
+        if keep_alive and conn.usable and not self.closed and len(idle) < self.max_idle_per_origin:
             conn.events.clear()
+            conn.idle_in = idle
             idle.append(conn)
         else:
             self._discard(conn)

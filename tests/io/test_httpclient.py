@@ -140,3 +140,148 @@ async def test_closed_client_and_bad_urls() -> None:
     with pytest.raises(ValueError):
         split_url("ftp://x/")
     assert split_url("https://h/p?q=1") == (("https", "h", 443), "/p?q=1")
+
+
+# -- the pool: as many idle connections as the concurrency seen, LIFO, stale ones resent
+
+
+async def test_pool_keeps_as_many_idle_connections_as_the_concurrency_seen() -> None:
+    n = 16
+    arrived: list[asyncio.StreamWriter] = []
+    all_in = asyncio.Event()
+
+    async def held(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        arrived.append(w)
+        if len(arrived) % n == 0:
+            all_in.set()
+        await all_in.wait()  # answer only once n requests are in flight together
+        return await ok(req, body, w)
+
+    async def call(http: HTTPClient, url: str, i: int) -> bytes:
+        resp = await http.request("POST", url, (), b"%d" % i)
+        return await resp.read()
+
+    async with serve(held) as (url, conns), HTTPClient() as http:
+        for _burst in range(3):
+            all_in.clear()
+            got = await asyncio.gather(*(call(http, url, i) for i in range(n)))
+            assert got == [b"echo:%d" % i for i in range(n)]
+            assert http.open_connections == n  # all kept idle, none closed
+        assert len(conns) == n  # bursts 2 and 3 opened no connection
+
+
+async def test_pool_reuses_the_most_recently_used_connection_first() -> None:
+    names: dict[asyncio.StreamWriter, int] = {}
+    gate = asyncio.Event()
+
+    async def tagged(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        conn_no = names.setdefault(w, len(names))
+        if body == b"hold":
+            await gate.wait()
+        payload = b"%d" % conn_no
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(payload), payload))
+        await w.drain()
+        return True
+
+    async def call(http: HTTPClient, url: str, body: bytes) -> bytes:
+        resp = await http.request("POST", url, (), body)
+        return await resp.read()
+
+    async with serve(tagged) as (url, conns), HTTPClient() as http:
+        held = [asyncio.ensure_future(call(http, url, b"hold")) for _ in range(3)]
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(names) < 3:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.005)
+        gate.set()
+        await asyncio.gather(*held)
+        # Three idle now; sequential calls keep taking the one released last (LIFO), where
+        # a FIFO pool would cycle through all three.
+        seen = {await call(http, url, b"go") for _ in range(4)}
+        assert len(seen) == 1 and len(conns) == 3
+
+
+async def test_request_on_a_pooled_connection_the_server_closed_is_resent_once() -> None:
+    """The keep-alive race: the server closes an idle connection as a request is sent on
+    it.  No byte of an answer came back, so the request goes once more on a fresh one."""
+    requests: list[bytes] = []
+
+    async def close_second(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        requests.append(body)
+        if len(requests) == 2:
+            return False  # read the request, close without answering
+        return await ok(req, body, w)
+
+    async with serve(close_second) as (url, conns), HTTPClient() as http:
+        for body in (b"a", b"b"):
+            resp = await http.request("POST", url, (), body)
+            assert await resp.read() == b"echo:" + body
+        assert len(conns) == 2 and requests == [b"a", b"b", b"b"]
+
+
+async def test_a_partly_answered_request_is_not_resent() -> None:
+    requests: list[bytes] = []
+
+    async def half_second(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        requests.append(body)
+        if len(requests) == 2:
+            w.write(b"HTTP/1.1 200 OK\r\n")  # part of a head: the server saw the request
+            await w.drain()
+            return False
+        return await ok(req, body, w)
+
+    async with serve(half_second) as (url, conns), HTTPClient() as http:
+        resp = await http.request("POST", url, (), b"a")
+        await resp.read()
+        with pytest.raises(RemoteProtocolError, match="closed in the middle"):
+            await http.request("POST", url, (), b"b")
+        assert requests == [b"a", b"b"] and len(conns) == 1
+
+
+async def test_a_request_unanswered_on_a_fresh_connection_fails_clearly() -> None:
+    requests: list[bytes] = []
+
+    async def never(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        requests.append(body)
+        return False
+
+    async with serve(never) as (url, conns), HTTPClient() as http:
+        with pytest.raises(ConnectionClosed, match="no answer to POST"):
+            await http.request("POST", url, (), b"a")
+        assert requests == [b"a"] and len(conns) == 1  # a fresh connection: not resent
+
+
+async def test_requests_survive_a_server_that_closes_idle_keep_alive_connections() -> None:
+    """A real mcplite HTTP server closing idle keep-alive connections: a connection it
+    closed while idle leaves the pool, and a request written in the same instant as the
+    server's close (its keep-alive timer firing) is resent on a fresh connection."""
+    from mcplite._io.httpserver import HTTPServer, Responder
+
+    seen: list[bytes] = []
+
+    def app(request: Request, body: bytes, responder: Responder) -> None:
+        seen.append(body)
+        responder.respond(200, [(b"content-type", b"text/plain")], b"echo:" + body)
+
+    async def call(http: HTTPClient, url: str, body: bytes) -> bytes:
+        resp = await http.request("POST", url, (), body)
+        return await resp.read()
+
+    loop = asyncio.get_running_loop()
+    async with HTTPServer(app, keep_alive_timeout=0.2) as srv, HTTPClient() as http:
+        url = srv.url + "/mcp"
+        assert await call(http, url, b"1") == b"echo:1"
+        deadline = loop.time() + 5
+        while http.open_connections:  # the server's close takes it out of the pool
+            assert loop.time() < deadline
+            await asyncio.sleep(0.01)
+        assert await call(http, url, b"2") == b"echo:2"
+        for _ in range(3):
+            # The keep-alive timer fires now; the client, not yet told, writes on the
+            # connection in the same step and gets the close (EOF or reset) instead.
+            (conn,) = srv.connections
+            assert conn._timer is not None
+            conn._timer.cancel()
+            conn._timeout()
+            assert await call(http, url, b"3") == b"echo:3"
+        assert seen == [b"1", b"2", b"3", b"3", b"3"]  # each resend reached it once
