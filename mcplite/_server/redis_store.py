@@ -30,6 +30,7 @@ import msgspec
 
 from .._server.store import (
     DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
+    DEFAULT_STORE_REVALIDATE_SECONDS,
     DEFAULT_STORE_SESSION_TTL_SECONDS,
     Handler,
     StoreUnavailable,
@@ -342,6 +343,7 @@ class RedisStore:
         prefix: str = DEFAULT_REDIS_KEY_PREFIX,
         session_ttl: float = DEFAULT_STORE_SESSION_TTL_SECONDS,
         max_events_per_stream: int = DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
+        revalidate_after: float = DEFAULT_STORE_REVALIDATE_SECONDS,
         timeout: float = DEFAULT_REDIS_TIMEOUT_SECONDS,
         connect_timeout: float = DEFAULT_REDIS_CONNECT_TIMEOUT_SECONDS,
         retry_min: float = DEFAULT_REDIS_RETRY_MIN_SECONDS,
@@ -352,6 +354,7 @@ class RedisStore:
         self.prefix = prefix
         self.session_ttl = session_ttl
         self.max_events_per_stream = max_events_per_stream
+        self.revalidate_after = revalidate_after
         self.connect_timeout = connect_timeout
         self.max_connections = max_connections
         self.breaker = _Breaker(timeout, retry_min, retry_max)
@@ -361,6 +364,7 @@ class RedisStore:
         self.changes = _Changes(self)
         self._client: Any = None
         self._script: Any = None
+        self._tasks: Any = None
 
     def key(self, sid: str, part: str) -> str:
         return f"{self.prefix}{{{sid}}}:{part}"
@@ -400,6 +404,14 @@ class RedisStore:
 
     def subscription_bus(self) -> _Changes:
         return self.changes
+
+    def task_store(self) -> Any:
+        """The ``TaskStore`` on this Redis (``_server/redis_tasks.py``), one per store."""
+        if self._tasks is None:
+            from .._server.redis_tasks import RedisTaskStore
+
+            self._tasks = RedisTaskStore(self)
+        return self._tasks
 
     async def aclose(self) -> None:
         await self.bus.aclose()

@@ -124,8 +124,6 @@ class Server(Registration):
         # Sessions, replay and change notifications shared by several workers (a Store of
         # _server/store.py, e.g. RedisStore); None keeps them in this process.
         self.store = store
-        if bus is None and store is not None:
-            bus = store.subscription_bus()
         # lifespan(server) -> async context manager; its value is ctx.lifespan (_server/lifespan).
         self.lifespan = lifespan
         self.lifespan_state: Any = None
@@ -184,6 +182,10 @@ class Server(Registration):
         self.tasks = TaskManager(
             task_store, ttl=task_ttl, poll_interval=task_poll_interval, max_tasks=max_tasks
         )
+        if store is not None:
+            from .._server.store import use_store
+
+            use_store(self, store)  # its bus and task store, unless given others
         self._declared_extensions: dict[str, dict[str, Any]] = {}
         self._install_core_routes()
 

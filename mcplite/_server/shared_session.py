@@ -38,8 +38,6 @@ from .._io.httpserver import Responder, ResponseStream
 from .._server.store import SessionRecord, Store, StoreUnavailable
 from .._server.streamable_session import (
     _RESPONSE,
-    PRIMING_SINCE,
-    SSE_HEADERS,
     HTTPSession,
     Stream,
     classify_outgoing,
@@ -157,6 +155,8 @@ class SharedHTTPSession(HTTPSession):
         self.cursor = 0  # last standalone index written to the GET held here
         self.opening: list[tuple[int, bytes]] | None = None  # standalone events while opening
         self.remote: dict[int, list[_RemoteAttach]] = {}
+        self.flushing = False
+        self.checked = -1e18  # loop time of the last read of the record
 
     @property
     def delivers_changes(self) -> bool:
@@ -170,12 +170,12 @@ class SharedHTTPSession(HTTPSession):
             await self.shared.persist(self)
         await super().send(data, related)
         if self.outbox or self.standalone_out:
-            await self.shared.flush(self)
+            self.shared.kick(self)  # the answer is out; the store gets it in the background
 
     def close_sse_stream(self, request_id: Any, retry_ms: int | None = None) -> bool:
         closed = super().close_sse_stream(request_id, retry_ms)
         if closed:
-            self.shared.spawn(self.shared.flush(self))
+            self.shared.kick(self)
         return closed
 
     def on_bus(self, raw: bytes) -> None:
@@ -249,6 +249,7 @@ class SharedSessions:
         self.worker_id = secrets.token_hex(8)
         self.ttl = store.session_ttl
         self.max_events = store.max_events_per_stream
+        self.revalidate = store.revalidate_after
         self._tasks: set[asyncio.Future[Any]] = set()
         self._renewer: asyncio.TimerHandle | None = None
 
@@ -285,6 +286,7 @@ class SharedSessions:
         sess.snapshot = _snapshot(sess)
         await self.store.sessions.put(sess.id, sess.blob, self.ttl)
         await self.store.bus.subscribe(self.channel(sess.id), sess.on_bus)
+        sess.checked = asyncio.get_running_loop().time()
 
     def apply(self, sess: SharedHTTPSession, blob: bytes) -> None:
         """Bring our copy of a session up to its record."""
@@ -349,6 +351,11 @@ class SharedSessions:
     async def lookup(self, sid: str, responder: Responder) -> SharedHTTPSession | None:
         """The session ``sid`` (ours, or built from its record), or None once answered 404."""
         app = self.app
+        now = asyncio.get_running_loop().time()
+        local = app.sessions.get(sid)
+        if isinstance(local, SharedHTTPSession) and now - local.checked < self.revalidate:
+            # Read recently: the bus tells us at once of a change or the end.
+            return local
         blob = await self.store.sessions.get(sid, self.ttl)
         local = app.sessions.get(sid)
         sess = local if isinstance(local, SharedHTTPSession) else None
@@ -360,6 +367,7 @@ class SharedSessions:
         if sess is not None:
             if blob != sess.blob:
                 self.apply(sess, blob)
+            sess.checked = now
             return sess
         try:
             rec = _decode_record(blob)
@@ -377,6 +385,7 @@ class SharedSessions:
             return None
         assert isinstance(created, SharedHTTPSession)
         self.apply(created, blob)
+        created.checked = now
         if app.auth is not None:
             app.auth.bind_session(created.session)
         try:
@@ -399,6 +408,20 @@ class SharedSessions:
             log.debug("session %s: unsubscribe failed: %s", sess.id, exc)
 
     # ------------------------------------------------------------------ events
+
+    def kick(self, sess: SharedHTTPSession) -> None:
+        """Flush in the background, one flush at a time per session (so events stay in
+        order), batching what arrives meanwhile."""
+        if not sess.flushing:
+            sess.flushing = True
+            self.spawn(self._drain(sess))
+
+    async def _drain(self, sess: SharedHTTPSession) -> None:
+        try:
+            while sess.outbox or sess.standalone_out:
+                await self.flush(sess)
+        finally:
+            sess.flushing = False
 
     async def flush(self, sess: SharedHTTPSession) -> None:
         """Hand the session's new events to the store (and the bus where needed)."""
@@ -433,190 +456,6 @@ class SharedSessions:
                 await self.publish(sess, msg)
         except StoreUnavailable as exc:
             log.warning("session %s: %d events not shared: %s", sess.id, len(away), exc)
-
-    # ------------------------------------------------------------------ HTTP
-
-    async def post(
-        self,
-        headers: Any,
-        body: bytes,
-        messages: list[Any],
-        ids: list[Any],
-        responder: Responder,
-        can_sse: bool,
-        hver: str | None,
-        batch: bool,
-    ) -> None:
-        app = self.app
-        sid = headers.get(b"mcp-session-id")
-        sess: SharedHTTPSession | None
-        try:
-            if sid is None:
-                if len(messages) != 1 or messages[0].method != "initialize" or not ids:
-                    reason = (
-                        "Invalid Request: initialize in a batch"
-                        if batch and any(m.method == "initialize" for m in messages)
-                        else "Bad Request: Mcp-Session-Id header is required "
-                        "(send initialize first)"
-                    )
-                    _reply_error(responder, 400, INVALID_REQUEST, reason)
-                    return
-                created = app._create_session(responder)
-                if isinstance(created, tuple):
-                    _reply_error(responder, created[0], INVALID_REQUEST, created[1])
-                    return
-                assert isinstance(created, SharedHTTPSession)
-                sess = created
-                try:
-                    await self.start(sess)
-                except StoreUnavailable:
-                    self.forget(sess)
-                    raise
-            else:
-                sess = await self.lookup(sid.decode("latin-1"), responder)
-                if sess is None:
-                    return
-            if not ids:
-                # Answers and notifications: the request they concern may run elsewhere.
-                await self.publish(sess, _Msg("in", self.worker_id, data=body))
-        except StoreUnavailable as exc:
-            _unavailable(responder, exc)
-            return
-        result = app.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
-        if result is not None:
-            await result
-        stream = sess.routes.get(ids[0]) if ids else None
-        if isinstance(stream, SharedStream) and not responder.started:
-            stream.waiter = asyncio.get_running_loop().create_future()
-            await stream.waiter
-
-    async def get(self, headers: Any, responder: Responder) -> None:
-        app = self.app
-        sid = headers.get(b"mcp-session-id").decode("latin-1")
-        try:
-            sess = await self.lookup(sid, responder)
-            if sess is None:
-                return
-            last = headers.get(b"last-event-id")
-            version = sess.session.protocol.protocol_version or ASSUMED_VERSION
-            if last is None:
-                if sess.standalone_live:
-                    _reply_error(
-                        responder, 409, INVALID_REQUEST, "Conflict: a GET stream is already open"
-                    )
-                    return
-                await self.open_standalone(sess, responder, None, version >= PRIMING_SINCE)
-                return
-            key_s, sep, idx_s = last.decode("latin-1").partition("_")
-            if not (sep and key_s.isdigit() and idx_s.isdigit()):
-                app.get_into(sess, headers, responder)  # answers 400 as in one process
-                return
-            key, after = int(key_s), int(idx_s)
-            if key == 0:
-                await self.open_standalone(sess, responder, after, False)
-            elif key in sess.streams:
-                app.get_into(sess, headers, responder)
-            else:
-                await self.follow(sess, key, after, responder)
-        except StoreUnavailable as exc:
-            _unavailable(responder, exc)
-
-    async def open_standalone(
-        self, sess: SharedHTTPSession, responder: Responder, after: int | None, prime: bool
-    ) -> None:
-        stream = sess.standalone
-        if stream.http is not None:
-            stream.http.abort()
-        sess.standalone_live = True
-        sess.opening = []
-        try:
-            if after is None:
-                kept = await self.store.events.replay(sess.id, _CURSOR, 0)
-                after = int(kept[-1][1]) if kept else 0
-            events = await self.store.events.replay(sess.id, STANDALONE, after)
-        except BaseException:
-            sess.standalone_live = False
-            sess.opening = None
-            raise
-        http = responder.start_stream(200, [*SSE_HEADERS, *sess.headers])
-        stream.sse = True
-        stream.http = http
-        chunks = [encode_event(b"", id=f"0_{after}")] if prime else []
-        cursor = after
-        for index, data in [*events, *sess.opening]:
-            if index > cursor:
-                cursor = index
-                chunks.append(encode_event(data, event="message", id=f"0_{index}"))
-        sess.opening = None
-        sess.cursor = cursor
-        http.write(b"".join(chunks))
-
-        def gone() -> None:
-            if stream.http is http:
-                stream.http = None
-                sess.standalone_live = False
-                sess.last_active = asyncio.get_running_loop().time()
-                item: list[tuple[int | None, bytes]] = [(None, str(sess.cursor).encode())]
-                self.spawn(
-                    self._quiet(self.store.events.append(sess.id, _CURSOR, item, 1, self.ttl))
-                )
-
-        http.on_close(gone)
-        self._schedule_renew()
-        if sess.record.home != self.worker_id:
-            sess.record.home = self.worker_id
-            await self.publish(sess, _Msg("home", self.worker_id))
-
-    async def follow(
-        self, sess: SharedHTTPSession, key: int, after: int, responder: Responder
-    ) -> None:
-        """Resume, here, a stream another worker writes: what the store kept, then live."""
-        events = await self.store.events.replay(sess.id, str(key), after)
-        if not events and not await self.store.events.replay(sess.id, str(key), -1):
-            _reply_error(
-                responder,
-                400,
-                INVALID_REQUEST,
-                f"Bad Request: cannot resume from Last-Event-ID '{key}_{after}': unknown or "
-                "expired",
-            )
-            return
-        http = responder.start_stream(200, [*SSE_HEADERS, *sess.headers])
-        attach = _RemoteAttach(http, after)
-        attaches = sess.remote.setdefault(key, [])
-        attaches.append(attach)
-        for index, data in events:
-            attach.write(index, data, not data)
-        buffered, attach.buffer = attach.buffer or [], None
-        for index, data, final in buffered:
-            attach.write(index, data, final)
-
-        def gone() -> None:
-            attach.ended = True
-            if attach in attaches:
-                attaches.remove(attach)
-            if not attaches:
-                sess.remote.pop(key, None)
-
-        if attach.ended:
-            gone()
-        else:
-            http.on_close(gone)
-
-    async def delete(self, headers: Any, responder: Responder) -> None:
-        sid = headers.get(b"mcp-session-id").decode("latin-1")
-        try:
-            sess = await self.lookup(sid, responder)
-            if sess is None:
-                return
-            await self.store.sessions.delete(sid)
-            await self.publish(sess, _Msg("end", self.worker_id))
-        except StoreUnavailable as exc:
-            _unavailable(responder, exc)
-            return
-        # Shielded: the session ends even if the client leaves before the 204.
-        await asyncio.shield(self.app._end_session(sid))
-        responder.respond(204, [])
 
     # ------------------------------------------------------------------ upkeep
 

@@ -33,6 +33,7 @@ from .._server.subscriptions import MemoryBus, SubscriptionBus
 
 __all__ = [
     "DEFAULT_STORE_MAX_EVENTS_PER_STREAM",
+    "DEFAULT_STORE_REVALIDATE_SECONDS",
     "DEFAULT_STORE_SESSION_TTL_SECONDS",
     "EventStore",
     "MemoryStore",
@@ -50,6 +51,10 @@ DEFAULT_STORE_SESSION_TTL_SECONDS: Final = 1800.0
 # Events kept per stream for Last-Event-ID replay (as DEFAULT_MAX_EVENTS_PER_STREAM in one
 # process): a client that never reads costs at most this many events per stream.
 DEFAULT_STORE_MAX_EVENTS_PER_STREAM: Final = 256
+# A worker trusts its copy of a session record this long after reading it, so a busy
+# session costs no store read per request; a DELETE or a change on another worker reaches it
+# at once on the bus, and the TTL is renewed at this pace.  0: read on every request.
+DEFAULT_STORE_REVALIDATE_SECONDS: Final = 1.0
 
 
 class StoreUnavailable(Exception):
@@ -138,6 +143,9 @@ class Store(Protocol):
 
     @property
     def max_events_per_stream(self) -> int: ...
+
+    @property
+    def revalidate_after(self) -> float: ...
 
     def subscription_bus(self) -> SubscriptionBus: ...
 
@@ -233,9 +241,11 @@ class MemoryStore:
         *,
         session_ttl: float = DEFAULT_STORE_SESSION_TTL_SECONDS,
         max_events_per_stream: int = DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
+        revalidate_after: float = DEFAULT_STORE_REVALIDATE_SECONDS,
     ) -> None:
         self.session_ttl = session_ttl
         self.max_events_per_stream = max_events_per_stream
+        self.revalidate_after = revalidate_after
         self.events = _MemoryEvents()
         self.sessions = _MemorySessions(self)
         self.bus = _MemoryMessages()
@@ -249,8 +259,15 @@ class MemoryStore:
 
 
 def use_store(server: Any, store: Store) -> None:
-    """Give an already built ``Server`` a store (``Server(store=)`` does this at once): its
-    sessions, and its change notifications unless it has its own bus."""
+    """Give a ``Server`` a store (``Server(store=)`` calls this): its sessions, its change
+    notifications unless it has its own bus, its task records unless it has its own
+    ``task_store``."""
+    from .._server.tasks import MemoryTaskStore
+
     server.store = store
     if isinstance(server.subscriptions.bus, MemoryBus):
         server.subscriptions.bus = store.subscription_bus()
+    make = getattr(store, "task_store", None)
+    if make is not None and isinstance(server.tasks.store, MemoryTaskStore):
+        server.tasks.store = make()
+        server.tasks.store.bind(server.tasks)

@@ -68,7 +68,7 @@ from .._wire.streamable import (
 if TYPE_CHECKING:
     from .._server.bearer import RequireBearerToken
     from .._server.server import Server
-    from .._server.shared_session import SharedSessions
+    from .._server.shared_http import SharedSessionsHTTP
 
 __all__ = [
     "DEFAULT_MAX_SESSIONS",
@@ -142,12 +142,12 @@ class StreamableHTTPApp(_SessionLifecycle):
         self._sweeper: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
         # Server(store=...): sessions shared by every worker (_server/shared_session.py).
-        self.shared: SharedSessions | None = None
+        self.shared: SharedSessionsHTTP | None = None
         store = getattr(server, "store", None)
         if store is not None and not stateless:
-            from .._server.shared_session import SharedSessions
+            from .._server.shared_http import SharedSessionsHTTP
 
-            self.shared = SharedSessions(self, store)
+            self.shared = SharedSessionsHTTP(self, store)
 
     # ------------------------------------------------------------------ entry
 

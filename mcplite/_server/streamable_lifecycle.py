@@ -24,7 +24,7 @@ from .._wire.streamable import _media
 if TYPE_CHECKING:
     from .._server.bearer import RequireBearerToken
     from .._server.server import Server
-    from .._server.shared_session import SharedSessions
+    from .._server.shared_http import SharedSessionsHTTP
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".streamable_http")
 
@@ -35,7 +35,7 @@ class _SessionLifecycle:
     server: Server
     auth: RequireBearerToken | None
     sessions: SessionTable
-    shared: SharedSessions | None
+    shared: SharedSessionsHTTP | None
     max_sessions: int
     session_idle_timeout: float
     max_events_per_stream: int

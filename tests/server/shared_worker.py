@@ -23,6 +23,9 @@ TOKENS = {
 }
 
 
+CANCELLED: list[str] = []  # task handlers cancelled in this process
+
+
 def build(store: Any) -> Server:
     server = Server("shared", store=store)
 
@@ -62,6 +65,19 @@ def build(store: Any) -> Server:
         await asyncio.sleep(3600)
         return "never"
 
+    @server.tool(task_support="optional")
+    async def long_job() -> str:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            CANCELLED.append("long_job")
+            raise
+        return "never"
+
+    @server.tool()
+    def cancelled_here() -> str:
+        return ",".join(CANCELLED)
+
     @server.resource("note://{name}")
     def note(name: str) -> str:
         return f"note {name}"
@@ -80,7 +96,11 @@ def main() -> None:
     options: dict[str, Any] = {}
     if "--auth" in sys.argv:
         options["auth"] = auth()
-    store = RedisStore(url, max_events_per_stream=16, timeout=0.5, retry_max=0.2)
+    # --revalidate-always: read the record on every request (the fault tests expect a 503 at once).
+    revalidate = 0.0 if "--revalidate-always" in sys.argv else 1.0
+    store = RedisStore(
+        url, max_events_per_stream=16, timeout=0.5, retry_max=0.2, revalidate_after=revalidate
+    )
     build(store).run("http", host="127.0.0.1", port=port, **options)
 
 

@@ -31,7 +31,7 @@ ANSWER_SECONDS = 3.0
 @pytest.fixture
 def own() -> Iterator[Workers]:
     for redis in redis_server_or_skip():
-        workers = start_workers(redis)
+        workers = start_workers(redis, 2, "--revalidate-always")
         try:
             yield workers
         finally:
