@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import importlib
 import os
 import re
 import shutil
@@ -523,13 +524,28 @@ print("\\n".join(problems) if problems else "clean")
 """
 
 
-@pytest.mark.parametrize("module", ["mcplite", "mcplite.types"])
+PUBLIC_MODULES = ["mcplite.types", "mcplite.protocol", "mcplite.auth", "mcplite.oauth"]
+
+
+@pytest.mark.parametrize("module", ["mcplite", *PUBLIC_MODULES])
 def test_import_hygiene(module: str, tmp_path: Path) -> None:
     """Importing has no side effects (aesthetics 3.6 item 2) and works without ssl."""
     parent = str(Path(mcplite.__file__).resolve().parent.parent)
     result = _run_python(HYGIENE_SCRIPT.format(parent=parent, module=module), tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clean", result.stdout
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_public_module_surface(module: str) -> None:
+    """A public module (DESIGN.md section 3, layer 4) says what it offers in ``__all__``:
+    sorted (constants first), defined, no private names."""
+    mod = importlib.import_module(module)
+    names = list(mod.__all__)
+    assert names == sorted(names, key=lambda n: (not n.isupper(), n)), f"{module}: unsorted"
+    assert not [n for n in names if n.startswith("_")], f"{module}: private names exported"
+    missing = [n for n in names if not hasattr(mod, n)]
+    assert not missing, f"{module}.__all__ names what it does not define: {missing}"
 
 
 VENDOR_SCRIPT = """
