@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -37,6 +38,9 @@ COVERED = {
 }
 
 
+SLOW_CALLBACK = re.compile(r"Executing <.*> took \d+\.\d+ seconds$")
+
+
 def run_example(name: str) -> list[str]:
     proc = subprocess.run(
         [sys.executable, "-X", "dev", "-W", "error", str(EXAMPLES / name)],
@@ -48,7 +52,10 @@ def run_example(name: str) -> list[str]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""
+    # asyncio's debug mode (-X dev) reports a callback slower than 0.1 s; on a loaded
+    # machine that is the machine, not the example.  Anything else on stderr fails.
+    noise = [line for line in proc.stderr.splitlines() if not SLOW_CALLBACK.match(line)]
+    assert noise == []
     return proc.stdout.splitlines()
 
 
