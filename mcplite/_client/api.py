@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from msgspec import UNSET
 
 from .. import types as t
+from .._client.tasks import TaskCreated, ToolTask
 from .._core.jsonschema import first_error
 from .._errors import RemoteProtocolError
 from .._io.session import ProgressCallback, Session
@@ -172,9 +173,12 @@ class ClientAPI:
             arguments={} if arguments is None else arguments,
             meta=UNSET if meta is None else dict(meta),
         )
-        result = await self._request_mrtr(
-            "tools/call", params, t.CallToolResult, timeout=timeout, on_progress=on_progress
-        )
+        try:
+            result = await self._request_mrtr(
+                "tools/call", params, t.CallToolResult, timeout=timeout, on_progress=on_progress
+            )
+        except TaskCreated as created:  # the server made it a task: wait for it (SEP-2663)
+            result = await ToolTask(self, created.task).wait()  # type: ignore[arg-type]
         schema = self._tool_schemas.get(name)
         if schema is not None and result.is_error is not True:
             if result.structured_content is UNSET:

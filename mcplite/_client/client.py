@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -22,11 +22,13 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._client.api import ClientAPI
+from .._client.tasks import StatusCallback, TaskCreated, ToolTask
 from .._core.capabilities import for_client
 from .._core.events import NotificationReceived, RequestReceived
 from .._core.methods import STATELESS_REVISION
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
 from .._core.protocol import CLIENT_ROLE, Protocol
+from .._core.tasks import TASKS_EXTENSION, DetailedTask
 from .._errors import (
     UNSUPPORTED_PROTOCOL_VERSION,
     HTTPStatusError,
@@ -110,8 +112,16 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         listen: bool = True,
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
         max_server_requests: int = DEFAULT_MAX_SERVER_REQUESTS,
+        extensions: Mapping[str, dict[str, Any]] | None = None,
+        tasks: bool = False,
     ) -> None:
         self._transport_factory = transport
+        # capabilities.extensions (2026-07-28); tasks=True declares the tasks extension.
+        self.extensions: dict[str, dict[str, Any]] = {
+            k: dict(v) for k, v in (extensions or {}).items()
+        }
+        if tasks:
+            self.extensions.setdefault(TASKS_EXTENSION, {})
         self.info = t.Implementation(name=name, version=version)
         self.requested_version = protocol_version
         self._roots = roots
@@ -168,7 +178,48 @@ class Client(ListenMixin, InputMixin, ClientAPI):
                 form={} if "form" in self._elicitation_modes else UNSET,
                 url={} if "url" in self._elicitation_modes else UNSET,
             )
+        if self.extensions:
+            caps.extensions = {k: dict(v) for k, v in self.extensions.items()}
         return caps
+
+    def declare_extension(self, name: str, settings: dict[str, Any] | None = None) -> None:
+        """Declare extension ``name`` in the capabilities of every later request."""
+        self.extensions[name] = dict(settings or {})
+        if self.session is not None:
+            self._advertise(self.protocol_version or "")
+
+    def task_handle(
+        self, task: DetailedTask, *, on_status: StatusCallback | None = None
+    ) -> ToolTask:
+        """A handle on a task this client started (or whose id it kept)."""
+        return ToolTask(self, task, on_status=on_status)
+
+    async def start_tool_task(
+        self,
+        name: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        on_status: StatusCallback | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> ToolTask:
+        """tools/call as a task (SEP-2663): a handle with ``status()``, ``wait()``,
+        ``update()``, ``cancel()``.  Needs ``Client(tasks=True)``; a server that answers at
+        once gives a handle whose ``wait()`` returns that result."""
+        if TASKS_EXTENSION not in self.extensions:
+            raise ValueError(
+                "start_tool_task needs the tasks extension: Client(tasks=True) or "
+                f"declare_extension({TASKS_EXTENSION!r})"
+            )
+        params = t.CallToolParams(
+            name=name,
+            arguments={} if arguments is None else arguments,
+            meta=UNSET if meta is None else dict(meta),
+        )
+        try:
+            result = await self._request_mrtr("tools/call", params, t.CallToolResult)
+        except TaskCreated as created:
+            return ToolTask(self, created.task, on_status=on_status)
+        return ToolTask(self, None, result, on_status=on_status)
 
     # ------------------------------------------------------------------ lifecycle
 

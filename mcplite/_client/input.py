@@ -13,6 +13,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
+from .._client.tasks import TaskCreated, task_of
 from .._core.capabilities import elicitation_modes, missing_message
 from .._errors import (
     INVALID_PARAMS,
@@ -92,6 +93,10 @@ class InputMixin:
             raw = await session.request_raw(
                 method, params, timeout=timeout, on_progress=on_progress
             )
+            if method == "tools/call":
+                created = task_of(raw)
+                if created is not None:  # SEP-2663 CreateTaskResult
+                    raise TaskCreated(created)
             try:
                 result = t.decode_result(raw, result_type)
             except msgspec.ValidationError as exc:
