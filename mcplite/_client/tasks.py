@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
 
@@ -18,8 +18,19 @@ from .. import types as t
 from .._core.tasks import DetailedTask, TaskParams, UpdateTaskParams
 from .._errors import REQUEST_CANCELLED, RemoteProtocolError, RPCError
 
-if TYPE_CHECKING:
-    from .._client.client import Client
+R = TypeVar("R")
+
+
+class TaskClient(Protocol):
+    """What a ToolTask needs of the Client (a Protocol, so tasks.py does not import
+    client.py, which imports it)."""
+
+    async def request(
+        self, method: str, params: Any, result_type: type[R], *, timeout: Any = ...
+    ) -> R: ...
+
+    async def _fulfil(self, requests: dict[str, t.InputRequest]) -> dict[str, Any]: ...
+
 
 # Used when the server suggests no pollIntervalMs.
 DEFAULT_TASK_POLL_SECONDS: Final = 0.5
@@ -45,7 +56,7 @@ class ToolTask:
 
     def __init__(
         self,
-        client: Client,
+        client: TaskClient,
         last: DetailedTask | None,
         result: t.CallToolResult | None = None,
         *,
