@@ -34,6 +34,8 @@ class TaskClient(Protocol):
 
 # Used when the server suggests no pollIntervalMs.
 DEFAULT_TASK_POLL_SECONDS: Final = 0.5
+# A server suggesting pollIntervalMs 0 (or a tiny one) does not get a busy loop of tasks/get.
+MIN_TASK_POLL_SECONDS: Final = 0.01
 
 StatusCallback = Callable[[DetailedTask], Awaitable[None] | None]
 
@@ -123,7 +125,9 @@ class ToolTask:
                         continue
                 interval = state.poll_interval_ms
                 await asyncio.sleep(
-                    DEFAULT_TASK_POLL_SECONDS if interval is msgspec.UNSET else interval / 1000
+                    DEFAULT_TASK_POLL_SECONDS
+                    if interval is msgspec.UNSET
+                    else max(MIN_TASK_POLL_SECONDS, interval / 1000)
                 )
                 state = await self.status()
         except asyncio.CancelledError:
