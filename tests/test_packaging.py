@@ -77,10 +77,12 @@ ALLOWED_THIRD_PARTY = frozenset({"msgspec"})
 # package must import and work without them. `cryptography` (extra `auth`) gives _auth.jose
 # constant-time signing; without it the pure-Python signers are used.
 # `redis` (extra `redis`, redis-py) backs _server.redis_store.RedisStore, used only when a
-# server is given one.
+# server is given one. `pydantic` (extra `test`) describes and validates model-typed tool
+# parameters, imported only when an annotation uses it.
 OPTIONAL_LAZY_THIRD_PARTY = {
     "cryptography": frozenset({"_auth.jose"}),
     "redis": frozenset({"_server.redis_store"}),
+    "pydantic": frozenset({"_core.pydantic_support"}),
 }
 # Lookups a vendored copy cannot honour (its distribution metadata belongs to the host).
 VENDOR_HOSTILE_MODULES = frozenset({"importlib.metadata", "importlib.resources", "pkg_resources"})

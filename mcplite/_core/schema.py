@@ -18,9 +18,11 @@ import inspect
 import re
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import msgspec
+
+from .pydantic_support import PydanticType, field_info_default, uses_pydantic
 
 __all__ = [
     "MAX_TOOL_NAME_CHARS",
@@ -94,12 +96,14 @@ class ToolSignature:
     __slots__ = (
         "_decoder",
         "_names",
+        "_pydantic",
         "args_type",
         "description",
         "fn",
         "injected",
         "input_schema",
         "output_schema",
+        "output_type",
         "parameters",
         "return_annotation",
         "strict",
@@ -119,6 +123,8 @@ class ToolSignature:
         wrap_output: bool,
         return_annotation: Any,
         strict: bool,
+        pydantic: tuple[tuple[str, PydanticType, Any], ...] = (),
+        output_type: PydanticType | None = None,
     ) -> None:
         self.fn = fn
         self.description = description
@@ -134,13 +140,42 @@ class ToolSignature:
         self.strict = strict
         self._names = tuple(p.name for p in parameters)
         self._decoder: msgspec.json.Decoder[Any] | None = None
+        #: Parameters validated by pydantic after msgspec: (name, type, default).
+        self._pydantic = pydantic
+        #: The return annotation when pydantic describes and serialises it.
+        self.output_type = output_type
 
     def __repr__(self) -> str:
         return f"<ToolSignature {getattr(self.fn, '__qualname__', self.fn)!r} {self._names}>"
 
     def _kwargs(self, obj: msgspec.Struct) -> dict[str, Any]:
         # Read the fields back without re-encoding; astuple is one C call.
-        return dict(zip(self._names, msgspec.structs.astuple(obj), strict=True))
+        kwargs = dict(zip(self._names, msgspec.structs.astuple(obj), strict=True))
+        if self._pydantic:
+            self._validate_pydantic(kwargs)
+        return kwargs
+
+    def _validate_pydantic(self, kwargs: dict[str, Any]) -> None:
+        problems: list[str] = []  # every bad parameter at once, so a model fixes all in one go
+        for name, ptype, default in self._pydantic:
+            value = kwargs[name]
+            if value is msgspec.UNSET:  # omitted: the default, never shared between calls
+                kwargs[name] = ptype.copy_default(default)
+                continue
+            try:
+                kwargs[name] = ptype.validate(value, name, from_strings=not self.strict)
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ArgumentError("; ".join(problems))
+
+    def structured(self, value: Any) -> Any:
+        """A return value as ``structuredContent`` (wrapped as ``{"result": ...}`` when the
+        output schema is not an object).  Raises ``ValueError``/``TypeError`` when a value
+        annotated with a pydantic type does not fit it."""
+        if self.output_type is not None:
+            value = self.output_type.dump(value)
+        return {"result": value} if self.wrap_output else value
 
     def validate(self, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
         """Validate already-decoded arguments; return the keyword arguments for the call.
@@ -186,6 +221,8 @@ def serialize_output(sig: ToolSignature, value: Any) -> dict[str, Any] | None:
     """
     if sig.output_schema is None:
         return None
+    if sig.output_type is not None:
+        return sig.structured(value)  # type: ignore[no-any-return]
     data = msgspec.to_builtins(value)
     if sig.wrap_output:
         return {"result": data}
@@ -286,8 +323,17 @@ def _schema_of(annotation: Any, what: str) -> tuple[dict[str, Any], dict[str, An
     return root, components
 
 
+def _merge_defs(components: dict[str, Any], schema: dict[str, Any], what: str) -> None:
+    for name, sub in schema.pop("$defs", {}).items():
+        if components.setdefault(name, sub) != sub:
+            raise TypeError(f"{what}: two different types are both named {name!r}; rename one")
+
+
 def _input_schema(
-    args_type: type[msgspec.Struct], parameters: tuple[Parameter, ...], what: str
+    args_type: type[msgspec.Struct],
+    parameters: tuple[Parameter, ...],
+    what: str,
+    pydantic: tuple[tuple[str, PydanticType, Any], ...] = (),
 ) -> dict[str, Any]:
     root, components = _schema_of(args_type, what)
     schema, components = _inline_root(root, components)
@@ -295,6 +341,15 @@ def _input_schema(
     if not schema.get("required"):
         schema.pop("required", None)
     properties: dict[str, Any] = schema["properties"]
+    by_name = {p.name: p for p in parameters}
+    for name, ptype, default in pydantic:
+        prop = ptype.json_schema(f"parameter {name!r} of {what}")
+        _merge_defs(components, prop, what)
+        if not by_name[name].required and "default" not in prop:
+            dumped = ptype.dump_default(default)
+            if dumped is not msgspec.UNSET:
+                prop["default"] = dumped
+        properties[name] = prop
     for param in parameters:
         prop = properties[param.name]
         if param.description and "description" not in prop:
@@ -306,6 +361,16 @@ def _input_schema(
             except TypeError:
                 pass
     return _with_defs(schema, components)
+
+
+def _pydantic_output_schema(ptype: PydanticType, what: str) -> tuple[dict[str, Any], bool]:
+    root = ptype.json_schema(what, serialization=True)
+    components: dict[str, Any] = root.pop("$defs", {})
+    inlined, rest = _inline_root(root, components)
+    if inlined.get("type") == "object":
+        return _with_defs(inlined, rest), False
+    wrapped = {"type": "object", "properties": {"result": root}, "required": ["result"]}
+    return _with_defs(wrapped, components), True
 
 
 def _output_schema(annotation: Any, what: str) -> tuple[dict[str, Any], bool]:
@@ -369,6 +434,7 @@ def build_signature(
     parameters: list[Parameter] = []
     injected: dict[str, Any] = {}
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    pydantic: list[tuple[str, PydanticType, Any]] = []
     for param in sig.parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             raise TypeError(
@@ -384,13 +450,23 @@ def build_signature(
         if skip(annotation):
             injected[param.name] = annotation
             continue
-        parameters.append(
-            Parameter(param.name, annotation, param.default, param_docs.get(param.name))
-        )
-        if param.default is param.empty:
+        default = param.default
+        field_info = field_info_default(default)
+        if field_info is not None:  # ``x: int = Field(ge=1)``, FastMCP's spelling
+            annotation, default = Annotated[annotation, default], field_info[1]
+        parameters.append(Parameter(param.name, annotation, default, param_docs.get(param.name)))
+        if uses_pydantic(annotation):
+            # msgspec only checks presence; the model validates the value (see _kwargs).
+            ptype = PydanticType(annotation, f"parameter {param.name!r} of {what}")
+            pydantic.append((param.name, ptype, default))
+            if default is param.empty:
+                fields.append((param.name, Any))
+            else:
+                fields.append((param.name, Any, msgspec.UNSET))
+        elif default is param.empty:
             fields.append((param.name, annotation))
         else:
-            fields.append((param.name, annotation, _field_default(param.default)))
+            fields.append((param.name, annotation, _field_default(default)))
 
     try:
         args_type = msgspec.defstruct(
@@ -399,17 +475,24 @@ def build_signature(
     except TypeError as exc:
         raise TypeError(f"cannot build the arguments of {what}: {exc}") from None
     params = tuple(parameters)
-    input_schema = _input_schema(args_type, params, what)
+    input_schema = _input_schema(args_type, params, what, tuple(pydantic))
 
     return_annotation = hints.get("return", Any)
     if sig.return_annotation is sig.empty:
         return_annotation = sig.empty
     output_schema: dict[str, Any] | None = None
+    output_type: PydanticType | None = None
     wrap_output = False
     if return_annotation not in (sig.empty, None, type(None), Any) and not is_content(
         return_annotation
     ):
-        output_schema, wrap_output = _output_schema(return_annotation, f"the result of {what}")
+        if uses_pydantic(return_annotation):
+            output_type = PydanticType(return_annotation, f"the result of {what}")
+            output_schema, wrap_output = _pydantic_output_schema(
+                output_type, f"the result of {what}"
+            )
+        else:
+            output_schema, wrap_output = _output_schema(return_annotation, f"the result of {what}")
 
     return ToolSignature(
         fn=fn,
@@ -422,6 +505,8 @@ def build_signature(
         wrap_output=wrap_output,
         return_annotation=return_annotation,
         strict=strict,
+        pydantic=tuple(pydantic),
+        output_type=output_type,
     )
 
 

@@ -19,6 +19,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
+from .._core.pydantic_support import enc_hook
 from .._core.schema import ArgumentError, ToolSignature, build_signature, validate_tool_name
 from .._errors import INVALID_PARAMS, RPCError, ToolError
 from .._server.context import Context
@@ -183,7 +184,14 @@ class ToolRegistry:
         if isinstance(value, _CONTENT_TYPES):
             return t.CallToolResult(content=[value])
         if entry.tool.output_schema is not UNSET and entry.sig.output_schema is not None:
-            structured = _structured(entry, value)
+            try:
+                structured = entry.sig.structured(value)
+            except (TypeError, ValueError) as exc:
+                log.debug("tool %r returned a value unlike its annotation", entry.name)
+                return _error_result(
+                    f"Error executing tool {entry.name}: its result does not match its "
+                    f"return annotation: {exc}"
+                )
             text = value if isinstance(value, str) else _json_text(structured, entry)
             return t.CallToolResult(
                 content=[t.TextContent(text=text)], structured_content=structured
@@ -194,13 +202,9 @@ class ToolRegistry:
             return t.CallToolResult(content=[t.TextContent(text=value)])
         if isinstance(value, list) and value and all(isinstance(v, _CONTENT_TYPES) for v in value):
             return t.CallToolResult(content=value)
-        return t.CallToolResult(content=[t.TextContent(text=msgspec.json.encode(value).decode())])
-
-
-def _structured(entry: ToolEntry, value: Any) -> Any:
-    if entry.sig.wrap_output:
-        return {"result": value}
-    return value
+        # enc_hook: a pydantic model returned by a tool with no return annotation.
+        text = msgspec.json.encode(value, enc_hook=enc_hook).decode()
+        return t.CallToolResult(content=[t.TextContent(text=text)])
 
 
 def _json_text(structured: Any, entry: ToolEntry) -> str:
