@@ -6,20 +6,26 @@ responder interface is synchronous (``respond``/``start_stream``/``write``), so 
 adapter queues what it is told and a pump coroutine feeds ASGI ``send``.  A client
 disconnect (``http.disconnect``) runs the responder's close callbacks, as a dropped socket
 does on our own server.  Run several workers statelessly (``stateless=True``) and give the
-``Server`` a shared ``state_key`` so MRTR request state verifies in any worker.
+``Server`` a shared ``state_key`` so MRTR request state verifies in any worker.  The lifespan
+protocol enters ``Server(lifespan=...)`` (run the ASGI server with lifespan on, uvicorn's
+default ``auto``; without it handlers see ``ctx.lifespan`` as None and one warning is logged).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .._server.lifespan import LifespanStartupError, lifespan_scope
 from .._server.streamable_http import StreamableHTTPApp
 from .._wire.http11 import DEFAULT_MAX_BODY_BYTES, Headers, Request
 
 __all__ = ["asgi_app"]
+
+log = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -121,14 +127,22 @@ def asgi_app(
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """An ASGI 3 application serving ``server`` (options as ``StreamableHTTPApp``)."""
     mcp = StreamableHTTPApp(server, **options)
+    warned: list[bool] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
-            await _lifespan(mcp, receive, send)
+            await _lifespan(server, mcp, receive, send)
             return
         if kind != "http":
             return
+        if not warned and server.lifespan is not None and not server.lifespan_entered:
+            warned.append(True)
+            log.warning(
+                "%s: a request arrived before Server(lifespan=...) was entered: run the ASGI "
+                "server with its lifespan protocol on (uvicorn --lifespan on)",
+                server.info.name,
+            )
         body = await _read_body(receive, max_body_bytes)
         if body is None:
             msg = f"body exceeds {max_body_bytes} bytes\n".encode()
@@ -205,12 +219,28 @@ async def _pump(channel: _Channel, send: Send) -> None:
             return  # abort: leave the response unfinished; the server drops the connection
 
 
-async def _lifespan(mcp: StreamableHTTPApp, receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
+async def _lifespan(server: Any, mcp: StreamableHTTPApp, receive: Receive, send: Send) -> None:
+    """The ASGI lifespan protocol (asgi-spec "Lifespan Protocol"): ``Server(lifespan=...)`` is
+    entered at ``lifespan.startup`` and exited at ``lifespan.shutdown``, in this one task (an
+    async context manager must exit in the task that entered it).  Each worker process of a
+    multi-worker ASGI server runs its own lifespan, so it is entered once per process."""
+    message = await receive()
+    if message["type"] != "lifespan.startup":
+        return
+    started = False
+    try:
+        async with lifespan_scope(server):
             await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await mcp.aclose()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+            started = True
+            while (await receive())["type"] != "lifespan.shutdown":
+                pass
+            await mcp.aclose()  # open streams end before the lifespan's resources go
+    except LifespanStartupError as exc:
+        # The ASGI server prints the message and exits non-zero (uvicorn: status 3).
+        await send({"type": "lifespan.startup.failed", "message": f"mcplite: {exc}"})
+        return
+    except Exception as exc:
+        kind = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
+        await send({"type": kind, "message": f"mcplite: {type(exc).__name__}: {exc}"})
+        return
+    await send({"type": "lifespan.shutdown.complete"})
