@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from .._client.client import Client
+from .._core import jsonc
 from .._core.mcpservers import DEFAULT_MAX_CONFIG_BYTES, ConfigError, ServerEntry, select
 
 
@@ -27,7 +28,8 @@ def is_config_path(target: Any) -> bool:
 
 def load_config(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_CONFIG_BYTES) -> Any:
     """The decoded JSON of a configuration file (``ConfigError`` naming the file if it
-    cannot be read, is over ``max_bytes`` or is not JSON)."""
+    cannot be read, is over ``max_bytes`` or is not JSON; JSONC comments and trailing
+    commas are allowed)."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as f:
@@ -39,7 +41,12 @@ def load_config(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_CO
     try:
         return msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
-        raise ConfigError(f"{name} is not valid JSON: {exc}") from None
+        error = f"{name} is not valid JSON: {exc}"
+    # VS Code's and Cursor's files are JSONC (comments, trailing commas).
+    try:
+        return jsonc.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ConfigError(error) from None
 
 
 def entry_options(entry: ServerEntry) -> tuple[Any, dict[str, Any]]:

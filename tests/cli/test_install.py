@@ -110,3 +110,96 @@ def test_a_file_that_is_not_a_configuration_is_left_untouched(
     assert message in err and "left untouched" in err
     assert path.read_text() == text
     assert sorted(p.name for p in path.parent.iterdir()) == ["mcp.json"]
+
+
+def test_vscode_writes_servers_with_a_type(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "workspace"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert _cli.main(["install", "vscode", SERVER]) == _cli.EXIT_OK
+    data = json.loads((project / ".vscode" / "mcp.json").read_text())
+    assert list(data) == ["servers"]  # VS Code's key, not mcpServers
+    entry = data["servers"]["server"]
+    assert entry["type"] == "stdio" and entry["command"] == sys.executable
+    assert entry["args"] == ["-m", "mcplite", "run", SERVER]
+    http = ["install", "vscode", SERVER, "--name", "remote", "--http", "http://127.0.0.1:8/mcp"]
+    assert _cli.main(http) == _cli.EXIT_OK
+    data = json.loads((project / ".vscode" / "mcp.json").read_text())
+    assert data["servers"]["remote"] == {"type": "http", "url": "http://127.0.0.1:8/mcp"}
+    capsys.readouterr()
+
+
+JSONC = """{
+    // Servers for this workspace.
+    "servers": {
+        "other": {"type": "http", "url": "http://h/mcp"}, // the team's
+    },
+    /* prompts for secrets */
+    "inputs": [],
+}
+"""
+
+
+def test_a_jsonc_file_keeps_its_comments_and_layout(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mcplite._core import jsonc
+
+    path = home / "mcp.json"
+    path.write_text(JSONC)
+    assert _cli.main(["install", "vscode", SERVER, "--file", str(path)]) == _cli.EXIT_OK
+    assert "its comments and layout kept" in capsys.readouterr().out
+    text = path.read_text()
+    # Everything that was there is still there, byte for byte, before the new entry.
+    head = '        "other": {"type": "http", "url": "http://h/mcp"}, // the team\'s\n'
+    assert text.startswith(JSONC[: JSONC.index(head) + len(head)])
+    assert text.endswith('    },\n    /* prompts for secrets */\n    "inputs": [],\n}\n')
+    assert '        "server": {\n            "type": "stdio",\n' in text  # its 4-space step
+    data = jsonc.loads(text)
+    assert data["inputs"] == [] and data["servers"]["other"]["url"] == "http://h/mcp"
+    assert data["servers"]["server"]["args"][-1] == SERVER
+    assert (home / "mcp.json.bak").read_text() == JSONC
+    # Replacing an entry in place (--force) also keeps the rest.
+    args = ["install", "vscode", SERVER, "--file", str(path), "--name", "other", "--force"]
+    assert _cli.main(args) == _cli.EXIT_OK
+    replaced = path.read_text()
+    assert "// the team's" in replaced and "/* prompts for secrets */" in replaced
+    assert jsonc.loads(replaced)["servers"]["other"]["type"] == "stdio"
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '// a comment\n{"mcpServers": {"a": {"command": "x"},},}',
+        '{"mcpServers": {} /* empty */}',
+        '{"x": 1 // no table yet\n}',
+        '{"mcpServers": {"a": {"url": "http://h/mcp"} // last\n}}',
+    ],
+)
+def test_jsonc_shapes_merge_into_valid_jsonc(
+    home: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    from mcplite._core import jsonc
+
+    path = home / ".cursor" / "mcp.json"
+    path.parent.mkdir()
+    path.write_text(text)
+    assert _cli.main(["install", "cursor", SERVER]) == _cli.EXIT_OK
+    after = path.read_text()
+    assert jsonc.loads(after)["mcpServers"]["server"]["command"] == sys.executable
+    for comment in ("// a comment", "/* empty */", "// no table yet", "// last"):
+        assert (comment in text) == (comment in after)
+    capsys.readouterr()
+
+
+def test_jsonc_blank_keeps_strings_and_offsets() -> None:
+    from mcplite._core import jsonc
+
+    text = '{"u": "http://x//y", "c": "/* no */", "e": "q\\"//", /* c */ "l": [1,2,],}'
+    blanked = jsonc.blank(text)
+    assert len(blanked) == len(text)
+    assert jsonc.loads(text) == {"u": "http://x//y", "c": "/* no */", "e": 'q"//', "l": [1, 2]}
+    assert not jsonc.has_extras('{"a": "//"}') and jsonc.has_extras('{"a": 1,}')

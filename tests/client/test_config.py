@@ -99,3 +99,13 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
         mcplite.connect(str(listy), server="x")
     with pytest.raises(mcplite.ConfigError, match='type "stdio" needs "command"'):
         mcplite.connect({"mcpServers": {"x": {"type": "stdio"}}}, server="x")
+
+
+async def test_a_jsonc_configuration_file(tmp_path: Path) -> None:
+    # VS Code's mcp.json: "servers", comments and trailing commas.
+    body = json.dumps({"servers": _config(tmp_path)["mcpServers"]}, indent=2)
+    text = "// workspace servers\n" + body[:-1].rstrip() + ",\n}\n"
+    path = tmp_path / "mcp.json"
+    path.write_text(text)
+    async with mcplite.connect(str(path), server="here") as client:
+        assert await _where(client) == f"{tmp_path}|fallback"
