@@ -95,6 +95,7 @@ def test_the_docs_exist_and_have_code() -> None:
         "rough-edges.md",
         "protocol-support.md",
         "cli.md",
+        "migrating.md",
     ):
         assert required in names
     assert len(ALL_BLOCKS) >= 30

@@ -35,6 +35,7 @@ COVERED = {
     "http_server.py",
     "asgi_app.py",
     "redis_workers.py",
+    "weather.py",
 }
 
 
@@ -120,6 +121,15 @@ async def test_server_over_stdio_in_both_eras() -> None:
             assert got.text == "forgot todo"
             index = await client.read_resource("notes://index")
             assert index.contents[0].text == "welcome"
+
+
+async def test_weather_port_of_a_fastmcp_server() -> None:
+    # The same checks FastMCP's original passes (tests/interop/test_fastmcp.py), in both eras.
+    from .interop._weather import check_weather
+
+    for version in (None, "2025-11-25"):
+        argv = [sys.executable, "-X", "dev", str(EXAMPLES / "weather.py")]
+        await check_weather(argv, env=ENV, protocol_version=version)
 
 
 def test_client() -> None:

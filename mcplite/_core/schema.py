@@ -345,6 +345,10 @@ def _input_schema(
     for name, ptype, default in pydantic:
         prop = ptype.json_schema(f"parameter {name!r} of {what}")
         _merge_defs(components, prop, what)
+        if by_name[name].description:
+            # The docstring's Args line describes this parameter; the model's own docstring
+            # describes the type.  The parameter's wins, as in FastMCP.
+            prop["description"] = by_name[name].description
         if not by_name[name].required and "default" not in prop:
             dumped = ptype.dump_default(default)
             if dumped is not msgspec.UNSET:

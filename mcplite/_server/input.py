@@ -366,9 +366,14 @@ def _schema_of(schema: Any) -> dict[str, Any]:
         return {"type": "object", "properties": {}}
     if isinstance(schema, dict):
         return schema
-    from .._core.schema import _output_schema
+    from .._core.pydantic_support import PydanticType, uses_pydantic
+    from .._core.schema import _output_schema, _pydantic_output_schema
 
-    built, wrapped = _output_schema(schema, "the elicitation schema")
+    if uses_pydantic(schema):  # FastMCP's ctx.elicit(message, response_type=Model)
+        what = "the elicitation schema"
+        built, wrapped = _pydantic_output_schema(PydanticType(schema, what), what)
+    else:
+        built, wrapped = _output_schema(schema, "the elicitation schema")
     if wrapped:
         raise TypeError(f"an elicitation schema must describe an object, got {schema!r}")
     return flatten(built)

@@ -36,7 +36,7 @@ class Registration:
 
     def tool(
         self,
-        name: str | None = None,
+        name: str | Callable[..., Any] | None = None,
         *,
         title: str | None = None,
         description: str | None = None,
@@ -58,7 +58,12 @@ class Registration:
         negotiated the tasks extension run as tasks (docs/server.md "Tasks");
         ``defer_task=True`` runs the handler as an ordinary call (MRTR input rounds
         included) until it awaits ``ctx.start_task()``.
+        ``@server.tool`` without parentheses works too (FastMCP's spelling).
         """
+        if callable(name):
+            fn, name = name, None
+            self.add_tool(fn)
+            return fn
 
         def register(fn: F) -> F:
             self.add_tool(
@@ -174,7 +179,7 @@ class Registration:
 
     def prompt(
         self,
-        name: str | None = None,
+        name: str | Callable[..., Any] | None = None,
         *,
         title: str | None = None,
         description: str | None = None,
@@ -185,8 +190,13 @@ class Registration:
         """Register a prompt; its parameters are the prompt's arguments.
 
         ``completions`` maps an argument to a completer (a list of candidates or
-        ``(value, context_arguments) -> list[str]``).
+        ``(value, context_arguments) -> list[str]``).  ``@server.prompt`` without
+        parentheses works too.
         """
+        if callable(name):
+            fn, name = name, None
+            self.add_prompt(fn)
+            return fn
 
         def register(fn: F) -> F:
             self.add_prompt(

@@ -272,3 +272,32 @@ def test_mcplite_never_imports_pydantic_on_its_own(mode: str) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+class Contact(BaseModel):
+    name: str = Field(description="Your name")
+    age: PositiveInt
+
+
+async def test_a_model_as_the_elicitation_schema() -> None:
+    server = mcplite.Server("ask")
+    asked: list[dict[str, Any]] = []
+
+    @server.tool()
+    async def ask(ctx: mcplite.Context) -> str:
+        answer = await ctx.elicit("Who are you?", Contact)
+        contact = Contact.model_validate(answer.content)
+        return f"{contact.name} is {contact.age}"
+
+    async def reply(params: t.ElicitParams) -> t.ElicitResult:
+        assert isinstance(params.requested_schema, dict)
+        asked.append(params.requested_schema)
+        return t.ElicitResult(action="accept", content={"name": "Ada", "age": 36})
+
+    async with mcplite.connect(server, elicitation=reply) as client:
+        result = await client.call_tool("ask")
+    assert result.text == "Ada is 36"
+    schema = asked[0]
+    assert schema["required"] == ["name", "age"]
+    assert schema["properties"]["name"]["description"] == "Your name"
+    assert schema["properties"]["age"]["exclusiveMinimum"] == 0
