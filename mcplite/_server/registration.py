@@ -6,7 +6,7 @@ decorators and their ``add_*`` / ``remove_*`` forms.  Split from ``server.py`` b
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from .. import types as t
 from .._core.tasks import TASK_SUPPORT, TASKS_EXTENSION
@@ -34,6 +34,25 @@ class Registration:
     _registered: Callable[[str], None]
     _invalidate: Callable[[], None]
 
+    @overload
+    def tool(self, name: F, /) -> F: ...
+    @overload
+    def tool(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: t.ToolAnnotations | None = None,
+        icons: list[t.Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+        timeout: float | None = None,
+        task_support: str | None = None,
+        defer_task: bool = False,
+    ) -> Callable[[F], F]: ...
     def tool(
         self,
         name: str | Callable[..., Any] | None = None,
@@ -177,6 +196,19 @@ class Registration:
 
     # prompts ------------------------------------------------------------
 
+    @overload
+    def prompt(self, name: F, /) -> F: ...
+    @overload
+    def prompt(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        icons: list[t.Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        completions: dict[str, Completer] | None = None,
+    ) -> Callable[[F], F]: ...
     def prompt(
         self,
         name: str | Callable[..., Any] | None = None,
