@@ -6,6 +6,8 @@ Each call is one Inspector process: it connects, sends one request, prints the r
 JSON on stdout and exits (0, or 5 when a tool fails).  It drives tools (text, image, an
 ``isError`` result, a tool that does not exist), resources, prompts with arguments and
 logging/setLevel.  The calls of one server run side by side, as each is a process of its own.
+It also starts, from ``--config FILE --server NAME``, the entry ``mcplite config`` prints for
+examples/weather.py (issue 17, "Done when").
 """
 
 from __future__ import annotations
@@ -20,22 +22,34 @@ from typing import Any
 
 import pytest
 
-from ._peers import EVERYTHING_SERVER, PEER_TIMEOUT_SECONDS, free_port, http_server, inspector
+from ._peers import (
+    EVERYTHING_SERVER,
+    PEER_TIMEOUT_SECONDS,
+    ROOT,
+    free_port,
+    http_server,
+    inspector,
+)
 
 PARALLEL_CALLS = 4
 EXIT_TOOL_FAILED = 5  # the Inspector CLI's status for a tool error or an unknown tool
 
 
 def _run(
-    command: list[str], target: list[str], request: list[str], catalog: Path
+    command: list[str], target: list[str], request: list[str], catalog: Path | None
 ) -> tuple[int, Any, str]:
-    """One Inspector call: (exit status, its JSON stdout or None, stderr)."""
-    env = {
-        **os.environ,
+    """One Inspector call: (exit status, its JSON stdout or None, stderr).
+
+    ``catalog`` None: the target is ``--config FILE``, which the Inspector refuses alongside
+    a catalog (a read-only session file).
+    """
+    env = {**os.environ, "NO_COLOR": "1"}
+    if catalog is None:
+        # No OS keychain in CI: the Inspector's (unused) secrets stay in memory.
+        env["MCP_INSPECTOR_SECRET_STORE"] = "memory"
+    else:
         # Its catalog of servers (written on use) stays out of the home directory.
-        "MCP_CATALOG_PATH": str(catalog),
-        "NO_COLOR": "1",
-    }
+        env["MCP_CATALOG_PATH"] = str(catalog)
     proc = subprocess.run(
         [*command, *target, *request],
         env=env,
@@ -117,3 +131,28 @@ def test_inspector_over_http(command: list[str], tmp_path: Path, mode: list[str]
     argv = [sys.executable, str(EVERYTHING_SERVER), "--http", f"127.0.0.1:{port}", *mode]
     with http_server(argv, port) as url:
         _drive(command, [url], tmp_path / "catalog.json")
+
+
+def test_inspector_reads_the_entry_mcplite_config_prints(
+    command: list[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "mcp.json"
+    pythonpath = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    printed = subprocess.run(
+        [sys.executable, "-m", "mcplite", "config", str(ROOT / "examples" / "weather.py")],
+        capture_output=True,
+        text=True,
+        timeout=PEER_TIMEOUT_SECONDS,
+        env={**os.environ, "PYTHONPATH": pythonpath},
+        check=True,
+    ).stdout
+    config.write_text(printed)
+    target = ["--config", str(config), "--server", "weather"]
+    code, listed, err = _run(command, target, ["--method", "tools/list"], None)
+    assert code == 0 and listed is not None, err[-2000:]
+    assert sorted(tool["name"] for tool in listed["tools"]) == ["chart", "forecast"]
+    call = ["--method", "tools/call", "--tool-name", "forecast"]
+    call += ["--tool-arg", 'location={"latitude": 51.5, "longitude": -0.1}']
+    code, called, err = _run(command, target, call, None)
+    assert code == 0 and called is not None, err[-2000:]
+    assert called["structuredContent"]["summary"] == "3 day(s), warmest 15.7 C"

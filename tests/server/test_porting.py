@@ -21,8 +21,6 @@ async def test_bare_decorators_register_and_return_the_function() -> None:
     async with mcplite.connect(server) as client:
         tools = (await client.list_tools()).tools
         assert [(tool.name, tool.description) for tool in tools] == [("add", "Add.")]
-        assert (await client.call_tool("add", {"a": 2, "b": 3})).structured_content == {
-            "result": 5
-        }
+        assert (await client.call_tool("add", {"a": 2, "b": 3})).structured_content == {"result": 5}
         prompt = await client.get_prompt("greet", {"name": "Bo"})
         assert prompt.messages[0].content.text == "Hello Bo"  # type: ignore[union-attr]
