@@ -213,6 +213,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         apply_config(args, UsageError)
         if args.cmd in ("bench", "dev") and args.entry is not None:
+            if getattr(args, "html", None):
+                args.html = os.path.abspath(args.html)  # relative to where bench was started
             _plain_entry(args.cmd, args.entry)
         if args.cmd == "demo":
             from .._cli.demo import demo

@@ -113,10 +113,20 @@ def _kv(pairs: Sequence[str]) -> dict[str, Any]:
 
 def _plain_entry(cmd: str, entry: Any) -> None:
     """bench and dev take a URL or a command only: an entry's env goes to this process's
-    environment (the child inherits it); what they cannot carry is refused."""
-    if entry.cwd is not None or entry.headers or entry.type == "sse":
+    environment and its cwd becomes this process's directory (every server process they
+    start inherits both; ``mcplite config`` prints a cwd in every entry); what they cannot
+    carry (headers, sse) is refused."""
+    if entry.headers or entry.type == "sse":
         raise UsageError(
-            f"{cmd}: the --config entry {entry.name!r} needs cwd, headers or sse, which "
+            f"{cmd}: the --config entry {entry.name!r} needs headers or sse, which "
             f"{cmd} does not take yet; give the URL or -- COMMAND instead"
         )
+    if entry.cwd is not None:
+        try:
+            os.chdir(entry.cwd)
+        except OSError as exc:
+            raise UsageError(
+                f"{cmd}: the --config entry {entry.name!r} has cwd {entry.cwd!r}, which "
+                f"cannot be entered: {exc.strerror or exc}"
+            ) from None
     os.environ.update(entry.env or {})

@@ -122,3 +122,43 @@ def test_config_names_and_http_entries(capsys: pytest.CaptureFixture[str]) -> No
     assert "no such file: no/such.py" in capsys.readouterr().err
     assert _cli.main(["config", "examples/server.py", "--http", "ftp://x"]) == _cli.EXIT_USAGE
     assert "expects an http:// or https:// URL" in capsys.readouterr().err
+
+
+def test_bench_takes_an_entry_with_cwd_and_env(tmp_path: Path) -> None:
+    """bench honours the entry's cwd (every entry `mcplite config` prints has one; here the
+    script is named relative to it) and env; --html stays relative to where bench started."""
+    config = tmp_path / "mcp.json"
+    entry = {
+        "command": sys.executable,
+        "args": [Path(SERVER).name],
+        "env": {"PYTHONPATH": ROOT},
+        "cwd": str(Path(SERVER).parent),
+    }
+    config.write_text(json.dumps({"mcpServers": {"here": entry}}))
+    proc = subprocess.run(
+        [
+            *[sys.executable, "-m", "mcplite", "bench", "--config", str(config)],
+            *["--server", "here", "--tool", "where", "--calls", "3", "--warmup", "0"],
+            *["--no-ceiling", "--json", "--html", "report.html"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS * 2,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["calls"] == 3 and not result["errors"], result
+    assert (tmp_path / "report.html").is_file()
+
+
+def test_bench_and_dev_refuse_an_entry_cwd_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gone.json"
+    entry = {"command": sys.executable, "args": [SERVER], "cwd": str(tmp_path / "missing")}
+    path.write_text(json.dumps({"mcpServers": {"gone": entry}}))
+    argv = ["--config", str(path), "--server", "gone"]
+    assert _cli.main(["bench", *argv, "--tool", "where"]) == _cli.EXIT_USAGE
+    assert "has cwd" in capsys.readouterr().err and os.getcwd() != str(tmp_path / "missing")
