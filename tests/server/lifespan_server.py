@@ -1,6 +1,6 @@
 """A stdio server with a lifespan, for tests/server/test_lifespan.py.
 
-python lifespan_server.py LOG [fail]
+python lifespan_server.py LOG [fail | http PORT]
 """
 
 from __future__ import annotations
@@ -39,5 +39,13 @@ def greet(ctx: Context) -> str:
     return str(ctx.lifespan["greeting"])
 
 
+@server.tool()
+def boom() -> str:
+    raise RuntimeError("the tool failed")
+
+
 if __name__ == "__main__":
-    server.run()
+    if sys.argv[2:3] == ["http"]:
+        server.run("http", host="127.0.0.1", port=int(sys.argv[3]))
+    else:
+        server.run()

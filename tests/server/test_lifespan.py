@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -26,6 +28,8 @@ async def test_stdio_enters_once_and_exits_at_the_end(tmp_path: Path) -> None:
             result = await client.call_tool("greet", {})
             assert result.content[0].text == "hello from held"  # type: ignore[union-attr]
         assert log.read_text() == "enter\n"
+        failed = await client.call_tool("boom", {})  # a handler error does not skip the exit
+        assert failed.is_error
     assert log.read_text() == "enter\nexit\n"
 
 
@@ -71,3 +75,42 @@ async def test_lifespan_scope_for_embedding_and_in_memory_clients() -> None:
         assert events == ["enter"]
     assert events == ["enter", "exit"]
     assert server.lifespan_state is None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_the_builtin_http_server_enters_once_and_exits_on_sigterm(tmp_path: Path) -> None:
+    """Entered once per process for every session, exited at a graceful shutdown."""
+    log, port = tmp_path / "log", _free_port()
+    proc = await asyncio.create_subprocess_exec(
+        *[sys.executable, SCRIPT, str(log), "http", str(port)],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/mcp"
+        deadline = asyncio.get_running_loop().time() + TIMEOUT_SECONDS
+        while True:
+            try:
+                async with mcplite.connect(url) as client:
+                    break
+            except (OSError, mcplite.MCPError):
+                assert asyncio.get_running_loop().time() < deadline, "the server never listened"
+                await asyncio.sleep(0.05)
+        for _ in range(2):  # two sessions, one lifespan
+            async with mcplite.connect(url) as client:
+                result = await client.call_tool("greet", {})
+                assert result.content[0].text == "hello from held"  # type: ignore[union-attr]
+                assert (await client.call_tool("boom", {})).is_error
+        assert log.read_text() == "enter\n"
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), TIMEOUT_SECONDS) == 0
+        assert log.read_text() == "enter\nexit\n"
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
