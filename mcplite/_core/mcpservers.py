@@ -157,6 +157,7 @@ def parse_entry(name: Any, entry: Any, environ: Mapping[str, str] | None = None)
 
     raw_type = entry.get("type", entry.get("transport"))
     command, url = text("command"), text("url")
+    keys = ", ".join(repr(k) for k in entry) or "none"  # what the entry has, for errors
     if raw_type is None:
         if command is not None and url is not None:
             raise ConfigError(f'{where}: has both command and url; say which with "type"')
@@ -166,7 +167,6 @@ def parse_entry(name: Any, entry: Any, environ: Mapping[str, str] | None = None)
             # As FastMCP infers it: a URL whose path ends in /sse is the legacy transport.
             kind = "sse" if url.split("?")[0].rstrip("/").endswith("/sse") else "http"
         else:
-            keys = ", ".join(repr(k) for k in entry) or "none"
             raise ConfigError(
                 f'{where}: expected a command ("command", stdio) or a url ("url", http); '
                 f"its keys are {keys}"
@@ -174,13 +174,14 @@ def parse_entry(name: Any, entry: Any, environ: Mapping[str, str] | None = None)
     else:
         if raw_type not in TYPES:
             raise ConfigError(
-                f"{where}: unknown type {raw_type!r} (expected one of {', '.join(TYPES)})"
+                f"{where}: unknown type {raw_type!r} (expected one of {', '.join(TYPES)}); "
+                f"its keys are {keys}"
             )
         kind = TYPES[raw_type]
     extra = {k: v for k, v in entry.items() if k not in _KNOWN}
     if kind == "stdio":
         if command is None:
-            raise ConfigError(f'{where}: type "stdio" needs "command"')
+            raise ConfigError(f'{where}: type "stdio" needs "command"; its keys are {keys}')
         args = entry.get("args", [])
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise ConfigError(f"{where}: args must be a list of strings, got {args!r}")
@@ -194,7 +195,7 @@ def parse_entry(name: Any, entry: Any, environ: Mapping[str, str] | None = None)
             extra=extra,
         )
     if url is None:
-        raise ConfigError(f'{where}: type "{raw_type or kind}" needs "url"')
+        raise ConfigError(f'{where}: type "{raw_type or kind}" needs "url"; its keys are {keys}')
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{where}: url must be http:// or https://, got {url!r}")
     return ServerEntry(name, kind, url=url, headers=table("headers"), extra=extra)

@@ -44,10 +44,19 @@ def test_hosts_spellings_of_one_format() -> None:
     ("entry", "message"),
     [
         ({"args": ["x"]}, "expected a command .*its keys are 'args'"),
-        ({"type": "stdio", "url": "http://h"}, 'type "stdio" needs "command"'),
-        ({"type": "http", "command": "x"}, 'type "http" needs "url"'),
-        ({"type": "sse"}, 'type "sse" needs "url"'),
-        ({"type": "websocket", "url": "ws://h"}, "unknown type 'websocket' .*stdio, http"),
+        (
+            {"type": "stdio", "url": "http://h"},
+            "type \"stdio\" needs \"command\"; its keys are 'type', 'url'",
+        ),
+        (
+            {"type": "http", "command": "x"},
+            """type "http" needs "url"; its keys are 'type', 'command'""",
+        ),
+        ({"type": "sse"}, """type "sse" needs "url"; its keys are 'type'$"""),
+        (
+            {"type": "websocket", "url": "ws://h"},
+            "unknown type 'websocket' .*stdio, http.*; its keys are 'type', 'url'",
+        ),
         ({"command": "a", "url": "http://h"}, 'both command and url; say which with "type"'),
         ({"command": "a", "args": "b"}, "args must be a list of strings, got 'b'"),
         ({"command": "a", "args": [1]}, "args must be a list of strings"),
