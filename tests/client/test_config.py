@@ -72,6 +72,29 @@ async def test_an_http_entry_connects_to_its_url() -> None:
             assert result.content[0].text == "pong"
 
 
+async def test_an_sse_entry_speaks_the_legacy_transport() -> None:
+    """ "type": "sse", or a url ending in /sse (as FastMCP infers it), dials HTTP+SSE."""
+    server = mcplite.Server("legacy")
+
+    @server.tool()
+    def ping_me() -> str:
+        return "pong"
+
+    async with mcplite.StreamableHTTPServer(server) as srv:
+        sse = srv.url.rsplit("/", 1)[0] + "/sse"
+        config = {
+            "mcpServers": {
+                "typed": {"type": "sse", "url": sse, "headers": {"X-From": "config"}},
+                "inferred": {"url": sse},
+            }
+        }
+        for name in ("typed", "inferred"):
+            async with mcplite.connect(config, server=name) as client:
+                assert type(client.transport).__name__ == "LegacySSEClientTransport", name
+                result = await client.call_tool("ping_me", {})
+                assert result.content[0].text == "pong"
+
+
 def test_entry_options_carry_headers_and_the_transport() -> None:
     entry = parse_entry("r", {"type": "sse", "url": "http://h/sse", "headers": {"A": "b"}})
     assert entry_options(entry) == ("http://h/sse", {"headers": {"A": "b"}, "transport": "sse"})
