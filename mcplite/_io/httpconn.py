@@ -62,8 +62,12 @@ class _Connection(asyncio.Protocol):
         self.paused = False
         self.stream: ResponseStream | None = None
         self.task: asyncio.Future[None] | None = None
+        # One timer per connection, re-armed lazily: each request only moves _deadline;
+        # the timer, when it fires early, re-arms itself for the deadline then in force.
         self._timer: asyncio.TimerHandle | None = None
-        self._timer_kind = 0
+        self._timer_at = 0.0  # when _timer fires
+        self._timer_kind = 0  # what the deadline is for (_IDLE, _HEAD), 0: none
+        self._deadline = 0.0
         self._error: HTTPProtocolError | None = None
         self._drain: asyncio.Future[None] | None = None
         self._write_paused = False
@@ -143,7 +147,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
-        self._disarm()
+        self._cancel_timer()
         if self._write_timer is not None:
             self._write_timer.cancel()
             self._write_timer = None
@@ -306,24 +310,41 @@ class _Connection(asyncio.Protocol):
     # ------------------------------------------------------------- timers
 
     def _arm(self, kind: int) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
         s = self.server
-        delay = s.keep_alive_timeout if kind == _IDLE else s.head_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
         self._timer_kind = kind
-        self._timer = asyncio.get_running_loop().call_later(delay, self._timeout)
+        self._deadline = deadline
+        timer = self._timer
+        if timer is not None:
+            if self._timer_at <= deadline:
+                return  # it fires first and re-arms for this deadline: no new timer
+            timer.cancel()
+        self._timer_at = deadline
+        self._timer = loop.call_at(deadline, self._timeout)
 
     def _disarm(self) -> None:
+        # The timer stays: it finds no deadline when it fires and ends (a keep-alive
+        # connection answering requests re-arms it then, not once per request).
+        self._timer_kind = 0
+
+    def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         self._timer_kind = 0
 
     def _timeout(self) -> None:
-        kind = self._timer_kind
         self._timer = None
+        kind = self._timer_kind
+        if kind == 0 or self.lost:
+            return
+        if self._deadline > self._timer_at:  # the deadline moved on since the timer was set
+            self._timer_at = self._deadline
+            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._timeout)
+            return
         self._timer_kind = 0
-        if self.lost or self.busy:
+        if self.busy:
             return
         if kind == _HEAD:
             msg = f"request not received within {self.server.head_timeout} s"

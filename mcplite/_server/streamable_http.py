@@ -442,6 +442,10 @@ class StreamableHTTPApp(_SessionLifecycle):
                     responder, 400, INVALID_REQUEST, f"Invalid Request: id {id!r} is in flight"
                 )
         version = sess.session.protocol.protocol_version or hver or ASSUMED_VERSION
+        # Delivered first: the session reads it in a callback queued before the one that
+        # flushes the SSE head, so an answer ready in that step leaves in the same write.
+        # Nothing of it is processed before open_post below has routed its ids.
+        delivered = sess.deliver(body)
         sess.open_post(
             responder,
             ids,
@@ -450,7 +454,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             can_sse=can_sse,
             priming=version >= PRIMING_SINCE,
         )
-        if not sess.deliver(body):
+        if not delivered:
             log.debug("session %s inbox full", sess.id)
         return None
 
