@@ -155,7 +155,12 @@ run_server_leg() {
       command -v "$tool" >/dev/null || { echo "$label: FAILED: $tool is not installed"; return 1; }
     done
     start_redis_workers "$log" || { tail -30 "$log"; stop_server; return 1; }
-    MCP_LB_PORT=$port haproxy -db -f "$root/examples/haproxy.cfg" >>"$log" 2>&1 &
+    # A stats socket (a second file, so examples/haproxy.cfg stays the user's recipe): after
+    # the run, its per-server counters show that the balancer spread it over both workers.
+    printf 'global\n    stats socket "%s" mode 600 level user\n' "$work/haproxy.sock" \
+      >"$work/haproxy-stats.cfg"
+    MCP_LB_PORT=$port haproxy -db -f "$root/examples/haproxy.cfg" -f "$work/haproxy-stats.cfg" \
+      >>"$log" 2>&1 &
   else
     "$PYTHON" -m mcplite proxy --http "127.0.0.1:$port" "${extra[@]}" \
       -- "$PYTHON" "$SERVER_PY" --stdio >"$log" 2>&1 &
@@ -181,11 +186,40 @@ run_server_leg() {
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "$label: the server died during the run; its last output:"; tail -20 "$log"
   fi
+  local spread=0
+  if [ "$1" = redis-stateful ]; then worker_spread "$work/haproxy.sock" || spread=$?; fi
   stop_server
   cp "$out" "$results/suite-output.txt"; cp "$log" "$results/server-output.txt"
   show_summary "$out"
   "${REPORT[@]}" report --label "$label" --rc "$rc" --output "$out" --baseline "$baseline" \
-    --results "$results" --unscored "$work/$label.list" --scenario "$scenario" "${strict[@]}"
+    --results "$results" --unscored "$work/$label.list" --scenario "$scenario" "${strict[@]}" \
+    || return 1
+  return "$spread"
+}
+
+# The redis leg: how many requests haproxy sent each worker (its stats socket, `show stat`);
+# fails unless each took at least a quarter of them (round-robin gives about half each), so a
+# leg that passed against one worker alone cannot pass unnoticed.
+worker_spread() {
+  "$PYTHON" - "$1" <<'PY'
+import csv, socket, sys
+with socket.socket(socket.AF_UNIX) as s:
+    s.settimeout(5)
+    s.connect(sys.argv[1])
+    s.sendall(b"show stat\n")
+    raw = b""
+    while chunk := s.recv(65536):
+        raw += chunk
+rows = list(csv.DictReader(raw.decode().lstrip("# ").splitlines()))
+counts = {r["svname"]: int(r.get("req_tot") or r["stot"] or 0)
+          for r in rows if r["pxname"] == "workers" and r["svname"].startswith("worker")}
+total = sum(counts.values())
+print("haproxy spread: " + ", ".join(f"{k} {v} requests" for k, v in sorted(counts.items()))
+      + f" (of {total})")
+if len(counts) != 2 or total == 0 or min(counts.values()) * 4 < total:
+    print("haproxy spread: FAILED: each worker must serve at least a quarter of the requests")
+    sys.exit(1)
+PY
 }
 
 run_client_leg() {

@@ -12,12 +12,13 @@ is read (``tasks/get``) and cancelled (``tasks/cancel``) through worker B:
 - A record that turns ``cancelled`` is announced on ``<prefix>s:tasks``; the worker running
   the handler cancels it (``bind(manager)``, done by ``Server(store=)``).
 
-Not shared: input answers (``tasks/update``) reach a parked handler only on the worker
-running it.
+- ``tasks/update`` answers received by a worker not running the handler are checked there,
+  then published on ``<prefix>s:taskin``; the worker running the handler delivers them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Final
@@ -32,6 +33,8 @@ __all__ = ["RedisTaskStore"]
 log = logging.getLogger(__name__)
 
 _CHANNEL: Final = "tasks"
+_INPUTS: Final = "taskin"
+_decode_inputs = msgspec.json.Decoder(tuple[str, dict[str, Any]]).decode
 
 # KEYS: record, all-tasks zset, owner set.  ARGV: record JSON, px, now ms, max, task id.
 _CREATE: Final = """
@@ -68,6 +71,7 @@ class RedisTaskStore:
         self.max_tasks = max_tasks
         self._manager: Any = None
         self._scripts: dict[str, Any] = {}
+        self._deliveries: set[asyncio.Future[Any]] = set()
 
     def _key(self, part: str) -> str:
         return f"{self.store.prefix}{part}"
@@ -93,12 +97,38 @@ class RedisTaskStore:
     async def _listen(self) -> None:
         if self._manager is not None and _CHANNEL not in self.store.bus.handlers:
             await self.store.bus.subscribe(_CHANNEL, self._on_cancel)
+            await self.store.bus.subscribe(_INPUTS, self._on_inputs)
 
     def _on_cancel(self, raw: bytes) -> None:
         manager = self._manager
         run = manager.runs.pop(raw.decode(), None) if manager is not None else None
         if run is not None and run.runner is not None:
             run.runner.cancel()
+
+    def _on_inputs(self, raw: bytes) -> None:
+        manager = self._manager
+        try:
+            task_id, responses = _decode_inputs(raw)
+        except msgspec.DecodeError:
+            log.warning("undecodable tasks/update message ignored")
+            return
+        run = manager.runs.get(task_id) if manager is not None else None
+        if run is None:
+            return  # not running here
+        task = asyncio.ensure_future(self._deliver(run, responses))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, run: Any, responses: dict[str, Any]) -> None:
+        try:
+            await self._manager.deliver(run, responses)
+        except Exception as exc:  # checked by the sending worker; the handler stays parked
+            log.warning("tasks/update from another worker not delivered: %s", exc)
+
+    async def forward_inputs(self, task_id: str, responses: dict[str, Any]) -> None:
+        """``tasks/update`` answers for a handler another worker runs."""
+        if responses:
+            await self.store.bus.publish(_INPUTS, _encode((task_id, responses)))
 
     async def create(self, record: TaskRecord) -> None:
         await self._listen()

@@ -484,9 +484,20 @@ class TaskManager:
             )
         run = self.runs.get(record.task_id)
         if run is None:
+            # The handler runs on another worker (a shared store, issue 19): check the
+            # answers against the record here, so a bad one is refused to this client, then
+            # hand them to that worker.
+            forward = getattr(self.store, "forward_inputs", None)
+            if forward is not None:
+                await forward(record.task_id, _check_remote(record, params.input_responses))
             return {}
+        await self.deliver(run, params.input_responses)
+        return {}
+
+    async def deliver(self, run: TaskRun, responses: dict[str, Any]) -> None:
+        """Hand ``tasks/update`` answers to this process's parked handler."""
         answers: dict[str, Any] = {}
-        for key, value in params.input_responses.items():
+        for key, value in responses.items():
             pending = run.pending.get(key)
             if pending is None or pending.future.done():
                 continue  # not outstanding: ignored (SEP-2663 "Task Update Requests")
@@ -501,7 +512,34 @@ class TaskManager:
             pending.future.set_result(answer)
         if answers:
             await self.sync_inputs(run)
-        return {}
+
+
+# The result each server->client request of an InputRequest expects (2026-07-28 SEP-2322).
+_RESULT_TYPES: Final[dict[str, Any]] = {
+    "elicitation/create": t.ElicitResult,
+    "sampling/createMessage": t.CreateMessageResult,
+    "roots/list": t.ListRootsResult,
+}
+
+
+def _check_remote(record: TaskRecord, responses: dict[str, Any]) -> dict[str, Any]:
+    """The answers to ``record``'s outstanding requests, each checked against the result
+    its method expects; others are ignored (SEP-2663 "Task Update Requests")."""
+    out: dict[str, Any] = {}
+    for key, value in responses.items():
+        request = record.input_requests.get(key)
+        if request is None:
+            continue
+        result_type = _RESULT_TYPES.get(request.method)
+        if result_type is not None:
+            try:
+                msgspec.convert(value, result_type)
+            except msgspec.ValidationError as exc:
+                raise RPCError(
+                    INVALID_PARAMS, f"Invalid params: inputResponses[{key!r}]: {exc}"
+                ) from None
+        out[key] = value
+    return out
 
 
 async def start_task(ctx: Context) -> bool:

@@ -3,7 +3,8 @@
 ``build()`` is also used in process (several workers on one ``MemoryStore``).  Tools:
 ``echo``; ``shout`` (a notification unrelated to any request: the standalone GET stream);
 ``ask`` (``ctx.elicit``); ``poll`` (SEP-1699: closes its SSE stream, then finishes);
-``touch`` (``server.resource_updated``); ``slow`` (waits until cancelled).
+``touch`` (``server.resource_updated``); ``slow`` (waits until cancelled); the task
+tools ``long_job`` (waits until cancelled) and ``ask_job`` (``ctx.elicit`` in a task).
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ def build(store: Any) -> Server:
             CANCELLED.append("long_job")
             raise
         return "never"
+
+    @server.tool(task_support="optional")
+    async def ask_job(ctx: Context) -> str:
+        answer = await ctx.elicit(
+            "name?", {"type": "object", "properties": {"n": {"type": "string"}}}
+        )
+        return f"{answer.action}:{(answer.content or {}).get('n')}"
 
     @server.tool()
     def cancelled_here() -> str:

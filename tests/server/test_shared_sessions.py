@@ -240,7 +240,10 @@ async def stateless_call(
     """A 2026-07-28 request declaring the tasks extension (SEP-2663)."""
     meta = {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {"extensions": {TASKS_EXTENSION: {}}},
+        "io.modelcontextprotocol/clientCapabilities": {
+            "extensions": {TASKS_EXTENSION: {}},
+            "elicitation": {},
+        },
         "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
     }
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}}
@@ -264,8 +267,8 @@ async def test_a_task_started_on_a_is_read_and_cancelled_through_b(
         created = await stateless_call(
             http, a, "tools/call", {"name": "long_job", "arguments": {}}, "long_job"
         )
-        task_id = created["result"]["taskId"]
         assert created["result"]["resultType"] == "task", created
+        task_id = created["result"]["taskId"]
         got = await stateless_call(http, b, "tasks/get", {"taskId": task_id}, task_id)
         assert got["result"]["status"] == "working", got
         cancelled = await stateless_call(http, b, "tasks/cancel", {"taskId": task_id}, task_id)
@@ -281,3 +284,47 @@ async def test_a_task_started_on_a_is_read_and_cancelled_through_b(
             await asyncio.sleep(0.02)
         got = await stateless_call(http, b, "tasks/get", {"taskId": task_id}, task_id)
         assert got["result"]["status"] == "cancelled", got
+
+
+async def test_a_task_started_on_a_is_updated_through_b(redis_workers: Workers) -> None:
+    """tasks/update on B delivers the answer to the handler parked on A (SEP-2663)."""
+    a, b = redis_workers.ports
+    async with HTTPClient() as http:
+        created = await stateless_call(
+            http, a, "tools/call", {"name": "ask_job", "arguments": {}}, "ask_job"
+        )
+        assert created["result"]["resultType"] == "task", created
+        task_id = created["result"]["taskId"]
+        deadline = asyncio.get_running_loop().time() + 5
+        while True:
+            got = await stateless_call(http, b, "tasks/get", {"taskId": task_id}, task_id)
+            if got["result"]["status"] == "input_required":
+                break
+            assert got["result"]["status"] == "working", got
+            assert asyncio.get_running_loop().time() < deadline, got
+            await asyncio.sleep(0.02)
+        (key,) = got["result"]["inputRequests"]
+        assert got["result"]["inputRequests"][key]["method"] == "elicitation/create"
+        # A malformed answer is refused by B itself, naming the key; the task stays parked.
+        bad = await stateless_call(
+            http,
+            b,
+            "tasks/update",
+            {"taskId": task_id, "inputResponses": {key: {"action": 7}}},
+            task_id,
+        )
+        assert bad["error"]["code"] == -32602, bad
+        assert key in bad["error"]["message"], bad
+        good = {"action": "accept", "content": {"n": "bee"}}
+        updated = await stateless_call(
+            http, b, "tasks/update", {"taskId": task_id, "inputResponses": {key: good}}, task_id
+        )
+        assert "error" not in updated, updated
+        while True:
+            got = await stateless_call(http, b, "tasks/get", {"taskId": task_id}, task_id)
+            if got["result"]["status"] == "completed":
+                break
+            assert got["result"]["status"] in ("input_required", "working"), got
+            assert asyncio.get_running_loop().time() < deadline, got
+            await asyncio.sleep(0.02)
+        assert got["result"]["result"]["content"][0]["text"] == "accept:bee", got
