@@ -30,6 +30,7 @@ import msgspec
 
 from .._server.store import (
     DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
+    DEFAULT_STORE_MAX_SESSIONS,
     DEFAULT_STORE_REVALIDATE_SECONDS,
     DEFAULT_STORE_SESSION_TTL_SECONDS,
     Handler,
@@ -78,6 +79,15 @@ return out
 """
 
 
+# KEYS: the live-session zset (sid -> expiry ms).  ARGV: now ms, max, sid, expiry ms.
+_ADMIT: Final = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+return 1
+"""
+
+
 class _Breaker:
     """Fail fast while Redis is away, retrying after a bounded, doubling backoff."""
 
@@ -116,6 +126,17 @@ class _Sessions:
     def __init__(self, store: RedisStore) -> None:
         self._s = store
 
+    async def create(self, sid: str, record: bytes, ttl: float, max_sessions: int) -> bool:
+        # The count lives in one key outside the session's hash slot: its own command.
+        s = self._s
+        now = int(time.time() * 1000)
+        args = [now, max_sessions, sid, now + int(ttl * 1000)]
+        ok = await s.run(lambda: s.admit_script(keys=[s.live_key], args=args))
+        if not ok:
+            return False
+        await self.put(sid, record, ttl)
+        return True
+
     async def put(self, sid: str, record: bytes, ttl: float) -> None:
         s = self._s
         key = s.key(sid, "r")
@@ -124,7 +145,16 @@ class _Sessions:
     async def get(self, sid: str, ttl: float) -> bytes | None:
         s = self._s
         key = s.key(sid, "r")
-        got: bytes | None = await s.run(lambda: s.client.getex(key, px=int(ttl * 1000)))
+        px = int(ttl * 1000)
+
+        async def renew() -> Any:
+            pipe = s.client.pipeline(transaction=False)
+            pipe.getex(key, px=px)
+            # The live count follows the record's TTL (xx: never re-adds a deleted session).
+            pipe.zadd(s.live_key, {sid: int(time.time() * 1000) + px}, xx=True)
+            return await pipe.execute()
+
+        got: bytes | None = (await s.run(renew))[0]
         return got
 
     async def delete(self, sid: str) -> bool:
@@ -133,6 +163,7 @@ class _Sessions:
         # a replay needs the session record, which is gone.
         keys = [s.key(sid, k) for k in ("r", "e:0", "n:0", "e:c", "n:c")]
         n: int = await s.run(lambda: s.client.delete(*keys))
+        await s.run(lambda: s.client.zrem(s.live_key, sid))
         return n > 0
 
 
@@ -349,6 +380,7 @@ class RedisStore:
         retry_min: float = DEFAULT_REDIS_RETRY_MIN_SECONDS,
         retry_max: float = DEFAULT_REDIS_RETRY_MAX_SECONDS,
         max_connections: int = DEFAULT_REDIS_MAX_CONNECTIONS,
+        max_sessions: int = DEFAULT_STORE_MAX_SESSIONS,
     ) -> None:
         self.url = url
         self.prefix = prefix
@@ -357,6 +389,9 @@ class RedisStore:
         self.revalidate_after = revalidate_after
         self.connect_timeout = connect_timeout
         self.max_connections = max_connections
+        self.max_sessions = max_sessions
+        self.live_key = f"{prefix}sessions"
+        self._admit: Any = None
         self.breaker = _Breaker(timeout, retry_min, retry_max)
         self.sessions = _Sessions(self)
         self.events = _Events(self)
@@ -398,6 +433,12 @@ class RedisStore:
         if self._script is None:
             self._script = self.client.register_script(_APPEND)
         return self._script
+
+    @property
+    def admit_script(self) -> Any:
+        if self._admit is None:
+            self._admit = self.client.register_script(_ADMIT)
+        return self._admit
 
     async def run(self, call: Callable[[], Awaitable[Any]]) -> Any:
         return await self.breaker.run(call)

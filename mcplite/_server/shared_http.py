@@ -14,6 +14,7 @@ from .._server.shared_session import (
     _CURSOR,
     ASSUMED_VERSION,
     STANDALONE,
+    SessionsFull,
     SharedHTTPSession,
     SharedSessions,
     SharedStream,
@@ -67,6 +68,10 @@ class SharedSessionsHTTP(SharedSessions):
                 sess = created
                 try:
                     await self.start(sess)
+                except SessionsFull as exc:
+                    self.forget(sess)
+                    _reply_error(responder, 503, INVALID_REQUEST, str(exc))
+                    return
                 except StoreUnavailable:
                     self.forget(sess)
                     raise

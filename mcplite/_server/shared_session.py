@@ -239,6 +239,10 @@ def _snapshot(sess: SharedHTTPSession) -> Any:
     )
 
 
+class SessionsFull(Exception):
+    """The store holds its ``max_sessions`` live sessions: a new one is refused (503)."""
+
+
 class SharedSessions:
     """The HTTP app's side of a ``Store``: lookups, records, flushes, the bus."""
 
@@ -284,7 +288,12 @@ class SharedSessions:
         sess.record = SessionRecord(owner=list(owner) if owner else None, home=self.worker_id)
         sess.blob = _encode_record(sess.record)
         sess.snapshot = _snapshot(sess)
-        await self.store.sessions.put(sess.id, sess.blob, self.ttl)
+        limit = self.store.max_sessions
+        if not await self.store.sessions.create(sess.id, sess.blob, self.ttl, limit):
+            raise SessionsFull(
+                f"Service Unavailable: {limit} sessions open across all workers "
+                "(the store's max_sessions); retry later"
+            )
         await self.store.bus.subscribe(self.channel(sess.id), sess.on_bus)
         sess.checked = asyncio.get_running_loop().time()
 

@@ -33,6 +33,7 @@ from .._server.subscriptions import MemoryBus, SubscriptionBus
 
 __all__ = [
     "DEFAULT_STORE_MAX_EVENTS_PER_STREAM",
+    "DEFAULT_STORE_MAX_SESSIONS",
     "DEFAULT_STORE_REVALIDATE_SECONDS",
     "DEFAULT_STORE_SESSION_TTL_SECONDS",
     "EventStore",
@@ -55,6 +56,9 @@ DEFAULT_STORE_MAX_EVENTS_PER_STREAM: Final = 256
 # session costs no store read per request; a DELETE or a change on another worker reaches it
 # at once on the bus, and the TTL is renewed at this pace.  0: read on every request.
 DEFAULT_STORE_REVALIDATE_SECONDS: Final = 1.0
+# Live sessions in the whole store, every worker together (each worker's own max_sessions
+# bounds only the copies it holds): a new session past this gets 503.
+DEFAULT_STORE_MAX_SESSIONS: Final = 100_000
 
 
 class StoreUnavailable(Exception):
@@ -75,6 +79,11 @@ class SessionRecord(msgspec.Struct, omit_defaults=True):
 
 @runtime_checkable
 class SessionStore(Protocol):
+    async def create(self, sid: str, record: bytes, ttl: float, max_sessions: int) -> bool:
+        """Keep the first record of a new session; False (nothing kept) when the store
+        already holds ``max_sessions`` live sessions."""
+        ...
+
     async def put(self, sid: str, record: bytes, ttl: float) -> None:
         """Create or replace the (encoded) record of ``sid``."""
         ...
@@ -147,6 +156,9 @@ class Store(Protocol):
     @property
     def revalidate_after(self) -> float: ...
 
+    @property
+    def max_sessions(self) -> int: ...
+
     def subscription_bus(self) -> SubscriptionBus: ...
 
     async def aclose(self) -> None: ...
@@ -159,6 +171,16 @@ class _MemorySessions:
     def __init__(self, owner: MemoryStore) -> None:
         self._owner = owner
         self.records: dict[str, tuple[bytes, float]] = {}
+
+    async def create(self, sid: str, record: bytes, ttl: float, max_sessions: int) -> bool:
+        if len(self.records) >= max_sessions:
+            now = time.monotonic()
+            for old in [k for k, (_, until) in self.records.items() if until < now]:
+                await self.delete(old)
+            if len(self.records) >= max_sessions:
+                return False
+        await self.put(sid, record, ttl)
+        return True
 
     async def put(self, sid: str, record: bytes, ttl: float) -> None:
         self.records[sid] = (record, time.monotonic() + ttl)
@@ -242,8 +264,10 @@ class MemoryStore:
         session_ttl: float = DEFAULT_STORE_SESSION_TTL_SECONDS,
         max_events_per_stream: int = DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
         revalidate_after: float = DEFAULT_STORE_REVALIDATE_SECONDS,
+        max_sessions: int = DEFAULT_STORE_MAX_SESSIONS,
     ) -> None:
         self.session_ttl = session_ttl
+        self.max_sessions = max_sessions
         self.max_events_per_stream = max_events_per_stream
         self.revalidate_after = revalidate_after
         self.events = _MemoryEvents()

@@ -106,9 +106,17 @@ def main() -> None:
         options["auth"] = auth()
     # --revalidate-always: read the record on every request (the fault tests expect a 503 at once).
     revalidate = 0.0 if "--revalidate-always" in sys.argv else 1.0
+    # --max-sessions N: the store's cap on live sessions, every worker together.
+    cap = (
+        int(sys.argv[sys.argv.index("--max-sessions") + 1])
+        if "--max-sessions" in sys.argv
+        else None
+    )
     store = RedisStore(
         url, max_events_per_stream=16, timeout=0.5, retry_max=0.2, revalidate_after=revalidate
     )
+    if cap is not None:
+        store.max_sessions = cap
     build(store).run("http", host="127.0.0.1", port=port, **options)
 
 

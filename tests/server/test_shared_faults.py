@@ -10,6 +10,7 @@ import json
 import signal
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -142,3 +143,41 @@ async def test_redis_full_refuses_new_sessions_clearly_and_keeps_the_running_one
             r.delete(*[f"filler:{i}" for i in range(filler)])
         assert text_of(await c.call(B, "echo", text="ok")) == "ok"
         await init.initialize(A)
+
+
+@pytest.fixture
+def capped(redis_server: Any) -> Iterator[Workers]:
+    workers = start_workers(redis_server, 2, "--max-sessions", "2")
+    try:
+        yield workers
+    finally:
+        stop_workers(workers)
+
+
+async def test_the_session_cap_holds_across_workers(capped: Workers) -> None:
+    """RedisStore(max_sessions=2): two sessions, one per worker, fill it for every worker;
+    a DELETE anywhere makes room again."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
+    async with HTTPClient() as http:
+        first, second = Client(http, capped.ports), Client(http, capped.ports)
+        await first.initialize(A)
+        await second.initialize(B)
+        for worker in (A, B):
+            resp = await Client(http, capped.ports).post(worker, body)
+            assert resp.status == 503, worker
+            err = json.loads(await resp.read())["error"]
+            assert "2 sessions open across all workers" in err["message"], err
+        assert await first.delete(B) == 204
+        third = Client(http, capped.ports)
+        await third.initialize(A)
+        assert text_of(await third.call(B, "echo", text="in")) == "in"
+        assert text_of(await second.call(A, "echo", text="still")) == "still"
