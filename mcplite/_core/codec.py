@@ -1,8 +1,8 @@
-"""Typed decoding of params and results, with decoders built once per type (layer 1)."""
+"""Typed decoding of params and results through the one decoder cache, types.decoder (layer 1)."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -12,23 +12,12 @@ from .._errors import INTERNAL_ERROR, INVALID_PARAMS, RemoteProtocolError
 T = TypeVar("T")
 
 
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
-
-
-def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
-    """One decoder per type, built on first use (a dict lookup on the hot path)."""
-    dec = _decoders.get(type_)
-    if dec is None:
-        dec = _decoders[type_] = msgspec.json.Decoder(type_)
-    return dec
-
-
 def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
     """Decode request/notification params; a failure is -32602 naming the field path."""
     try:
         if raw is None:
             return msgspec.convert({}, type_)
-        decoded: T = _decoder(type_).decode(raw)
+        decoded: T = t.decoder(type_).decode(raw)
         return decoded
     except msgspec.ValidationError as exc:
         raise RemoteProtocolError(f"Invalid params: {exc}", INVALID_PARAMS) from None
@@ -39,7 +28,7 @@ def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
 def decode_result(type_: type[T], raw: msgspec.Raw) -> T:
     """Decode a result; unknown content tags from newer peers are tolerated."""
     try:
-        decoded: T = _decoder(type_).decode(raw)
+        decoded: T = t.decoder(type_).decode(raw)
         return decoded
     except msgspec.ValidationError:
         pass
