@@ -9,12 +9,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from .. import types as t
-from .._core.tasks import TASK_SUPPORT, TASKS_EXTENSION
+from .._core.tasks import TASKS_EXTENSION
 from .._server.completion import Completer, CompletionRegistry
 from .._server.prompts import PromptRegistry
 from .._server.resources import ResourceRegistry
 from .._server.subscriptions import ChangeEvent, Subscriptions
-from .._server.tasks import TaskManager
+from .._server.tasks import TaskManager, check_task_support
 from .._server.tools import ToolRegistry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,11 +108,7 @@ class Registration:
         """Register ``fn`` as a tool without the decorator (options as for ``tool()``)."""
         support = options.pop("task_support", None)
         deferred = bool(options.pop("defer_task", False))
-        if support is not None and support not in TASK_SUPPORT:
-            # Checked before the tool is added: a refused option registers nothing.
-            raise ValueError(
-                f"task_support must be one of {', '.join(TASK_SUPPORT)}, got {support!r}"
-            )
+        check_task_support(support)  # before the tool is added: a refusal registers nothing
         entry = self.tools.add(fn, **options)
         self.tasks.configure(entry, support, deferred)
         if support in ("optional", "required"):

@@ -52,6 +52,12 @@ DEFAULT_MAX_TASKS: Final = 10_000
 _OWNER_KEY: Final = "mcplite.task_owner"
 
 
+def check_task_support(support: str | None) -> None:
+    """Refuse a ``task_support`` value the extension does not define (SEP-2663)."""
+    if support is not None and support not in TASK_SUPPORT:
+        raise ValueError(f"task_support must be one of {', '.join(TASK_SUPPORT)}, got {support!r}")
+
+
 class TaskRecord(msgspec.Struct, kw_only=True):
     """What a store keeps of one task (JSON-encodable: a durable store can persist it)."""
 
@@ -260,10 +266,7 @@ class TaskManager:
         if support is None:
             self.tools.pop(entry.name, None)
             return
-        if support not in TASK_SUPPORT:
-            raise ValueError(
-                f"task_support must be one of {', '.join(TASK_SUPPORT)}, got {support!r}"
-            )
+        check_task_support(support)
         entry.tool.execution = t.ToolExecution(task_support=support)  # type: ignore[arg-type]
         self.tools[entry.name] = (support, deferred)
 
