@@ -20,6 +20,20 @@ from .._errors import RemoteProtocolError
 from .._io.session import ProgressCallback, Session
 from .._io.transport import Transport
 
+
+def checked_roots(roots: Any) -> list[t.Root]:
+    """``roots`` as a list, each a file:// URI (2025-11-25 client/roots.mdx: the root's
+    ``uri`` "MUST be a file:// URI"); ValueError naming the first that is not."""
+    listed = list(roots)
+    for root in listed:
+        uri = getattr(root, "uri", None)
+        if not isinstance(uri, str) or not uri.startswith("file://"):
+            raise ValueError(
+                f"a root's uri must be a file:// URI (2025-11-25 client/roots), got {uri!r}"
+            )
+    return listed
+
+
 R = TypeVar("R")
 P = TypeVar("P")
 
@@ -122,7 +136,7 @@ class ClientAPI:
         The roots capability must have been given at connect time (capabilities are fixed
         for the session).  In 2026-07-28 the notification is gone (the server asks for
         roots in each request that needs them), so nothing is sent."""
-        self._roots = roots if callable(roots) else list(roots)
+        self._roots = roots if callable(roots) else checked_roots(roots)
         if not self.stateless:
             await self.notify_roots_list_changed()
 

@@ -21,7 +21,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
-from .._client.api import ClientAPI
+from .._client.api import ClientAPI, checked_roots
 from .._client.tasks import StatusCallback, TaskCreated, ToolTask
 from .._core.capabilities import for_client
 from .._core.events import NotificationReceived, RequestReceived
@@ -124,7 +124,7 @@ class Client(ListenMixin, InputMixin, ClientAPI):
             self.extensions.setdefault(TASKS_EXTENSION, {})
         self.info = t.Implementation(name=name, version=version)
         self.requested_version = protocol_version
-        self._roots = roots
+        self._roots = roots if roots is None or callable(roots) else checked_roots(roots)
         self._sampling = sampling
         self._sampling_tools = sampling_tools
         self._sampling_context = sampling_context

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 from msgspec import UNSET
@@ -16,6 +16,7 @@ from .. import types as t
 from .._client.tasks import TaskCreated, task_of
 from .._core.capabilities import elicitation_modes, missing_message
 from .._errors import (
+    INTERNAL_ERROR,
     INVALID_PARAMS,
     METHOD_NOT_FOUND,
     URL_ELICITATION_REQUIRED,
@@ -23,9 +24,24 @@ from .._errors import (
     RPCError,
 )
 from .._io.session import ProgressCallback, Session
+from .api import checked_roots
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+# 2026-07-28 basic/index.mdx: "A resultType of any value unrecognized by the client MUST be
+# considered invalid" (no extension adding values is implemented); absent means complete.
+RESULT_TYPES: Final = frozenset({"complete", "input_required"})
+
+
+def _checked(method: str, result: R) -> R:
+    kind = getattr(result, "result_type", UNSET)
+    if isinstance(kind, str) and kind not in RESULT_TYPES:
+        raise RemoteProtocolError(
+            f"Invalid result for {method}: resultType {kind!r} is not one this client knows "
+            f"({', '.join(sorted(RESULT_TYPES))}; 2026-07-28 basic/index)"
+        )
+    return result
+
 
 RootsHandler = Callable[[], Awaitable[list[t.Root]] | list[t.Root]]
 SamplingHandler = Callable[[t.CreateMessageParams], Awaitable[t.CreateMessageResult]]
@@ -57,9 +73,10 @@ class InputMixin:
         on_progress: ProgressCallback | None = None,
     ) -> R:
         """Send any request (spec or custom) and decode its result as ``result_type``."""
-        return await self._session().request(
+        result = await self._session().request(
             method, params, result_type, timeout=timeout, on_progress=on_progress
         )
+        return _checked(method, result)
 
     async def _request_mrtr(
         self,
@@ -106,7 +123,14 @@ class InputMixin:
             except msgspec.DecodeError as exc:  # pragma: no cover - the session checked JSON
                 raise RemoteProtocolError(f"Invalid result for {method}: {exc}") from None
             if not isinstance(result, t.InputRequiredResult):
-                return result
+                return _checked(method, result)
+            if result.input_requests is UNSET and result.request_state is UNSET:
+                # 2026-07-28 basic/patterns/mrtr.mdx: "Servers MUST include at least one of
+                # inputRequests or requestState in every InputRequiredResult".
+                raise RemoteProtocolError(
+                    f"Invalid result for {method}: input_required with neither inputRequests "
+                    "nor requestState (2026-07-28 basic/patterns/mrtr)"
+                )
             params.input_responses = await self._fulfil(
                 result.input_requests if result.input_requests is not UNSET else {}
             )
@@ -163,7 +187,12 @@ class InputMixin:
             value = roots() if callable(roots) else list(roots)
             if not isinstance(value, list):
                 value = await value
-            return t.ListRootsResult(roots=list(value))
+            try:
+                return t.ListRootsResult(roots=checked_roots(value))
+            except ValueError as exc:
+                raise RPCError(
+                    INTERNAL_ERROR, f"Internal error: the client's roots: {exc}"
+                ) from None
         if method == "sampling/createMessage" and self._sampling is not None:
             return await self._sampling(_convert(params, t.CreateMessageParams))
         if method == "elicitation/create" and self._elicitation is not None:

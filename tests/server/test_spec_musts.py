@@ -22,6 +22,9 @@ from typing import Any
 
 import pytest
 
+import mcplite
+from mcplite import Context, Server, types as t
+
 ROOT = str(Path(__file__).resolve().parents[2])
 WAIT_SECONDS = 10.0
 
@@ -224,3 +227,75 @@ def test_a_server_with_logging_sends_them(wire: Wire) -> None:
     wire.call(1, "logger")
     messages = [m for m in wire.until_answer(1) if m.get("method") == "notifications/message"]
     assert [m["params"]["data"] for m in messages] == ["hello"]
+
+
+# -- the client side of 2026-07-28 results -----------------------------------------------
+
+
+def _weird_server(kind: str, method: str) -> Any:
+    """A server whose first answer to ``method`` carries resultType ``kind``."""
+    server = Server("weird")
+    first = {method}
+
+    @server.middleware
+    async def replace(ctx: Any, call_next: Any) -> Any:
+        result = await call_next()
+        if ctx.method in first:
+            first.discard(ctx.method)
+            result.result_type = kind
+        return result
+
+    @server.tool()
+    def anything() -> str:
+        return "fine"
+
+    return server
+
+
+@pytest.mark.parametrize("method", ["tools/call", "tools/list"])
+async def test_the_client_refuses_an_unknown_result_type(method: str) -> None:
+    async with mcplite.connect(_weird_server("later", method)) as client:
+        assert client.protocol_version == "2026-07-28"
+        call = client.call_tool("anything") if method == "tools/call" else client.list_tools()
+        with pytest.raises(mcplite.RemoteProtocolError, match="resultType 'later'"):
+            await call
+        # The session goes on; the next answers are "complete".
+        assert (await client.call_tool("anything")).text == "fine"
+        assert [tool.name for tool in (await client.list_tools()).tools] == ["anything"]
+
+
+# -- roots (2025-11-25 client/roots.mdx: a root's uri "MUST be a file:// URI") -----------
+
+
+def _roots_server() -> Any:
+    server = Server("roots")
+
+    @server.tool()
+    async def roots(ctx: Context) -> str:
+        listed = await ctx.list_roots()
+        return ",".join(root.uri for root in listed.roots)
+
+    return server
+
+
+async def test_the_client_refuses_roots_that_are_not_file_uris() -> None:
+    with pytest.raises(ValueError, match=r"file:// URI .*'https://example.com/x'"):
+        async with mcplite.connect(_roots_server(), roots=[t.Root(uri="https://example.com/x")]):
+            raise AssertionError("connected with a non-file root")
+    async with mcplite.connect(_roots_server(), roots=[t.Root(uri="file:///ok")]) as client:
+        with pytest.raises(ValueError, match="file:// URI"):
+            await client.set_roots([t.Root(uri="http://nope/")])
+        assert (await client.call_tool("roots")).text == "file:///ok"  # unchanged
+
+
+@pytest.mark.parametrize("era", ["2025-11-25", None])
+async def test_roots_from_a_callable_are_checked_when_asked(era: str | None) -> None:
+    listed = [t.Root(uri="file:///fine")]
+    async with mcplite.connect(_roots_server(), protocol_version=era, roots=lambda: listed) as c:
+        assert (await c.call_tool("roots")).text == "file:///fine"
+        listed.append(t.Root(uri="s3://bucket"))
+        # The server's ctx.list_roots() got the client's -32603 naming the rule and the URI.
+        with pytest.raises(mcplite.RPCError, match=r"file:// URI .*'s3://bucket'"):
+            await c.call_tool("roots")
+        listed.pop()
+        assert (await c.call_tool("roots")).text == "file:///fine"  # the session goes on
