@@ -207,6 +207,16 @@ class Protocol(Sending):
         method = msg.method
         assert isinstance(method, str)
         params = msg.params if msg.params is not UNSET else None
+        if id in self._incoming:
+            # basic/index.mdx (every revision): a request id "MUST NOT" match one the sender
+            # has issued and not yet had answered.  Refused, not run: a second handler under
+            # the same id would be cross-wired with the first (its cancel, its answer).
+            return self._error(
+                id,
+                INVALID_REQUEST,
+                f"Invalid Request: id {id!r} is already in flight (a request id must not "
+                "repeat one still unanswered; basic/index)",
+            )
         if self.role == SERVER_ROLE and params is not None and _META_VERSION_KEY in data:
             meta = self._request_meta(params)
             version = meta.get(t.META_PROTOCOL_VERSION) if meta else None

@@ -131,7 +131,7 @@ class Wire:
         message: dict[str, Any] = json.loads(line)
         return message
 
-    def until_answer(self, id: int) -> list[dict[str, Any]]:
+    def until_answer(self, id: int | str) -> list[dict[str, Any]]:
         """Every message up to and including the answer to ``id``."""
         seen = []
         while True:
@@ -207,6 +207,27 @@ def test_progress_after_a_cancel_is_not_sent(wire: Wire) -> None:
     rest = wire.close()
     # Neither the progress sent from the cancelled handler nor an answer for id 1.
     assert _progress(rest) == [] and all(m.get("id") != 1 for m in rest)
+
+
+def test_a_duplicate_in_flight_id_is_refused_not_cross_wired(wire: Wire) -> None:
+    # basic/index.mdx: a request id "MUST NOT" repeat one the sender has not had answered.
+    wire.call(1, "stubborn", token="t")
+    assert wire.read()["params"]["progress"] == 1
+    wire.call(1, "forward")
+    refusal = wire.read()
+    assert refusal["id"] == 1 and refusal["error"]["code"] == -32600
+    assert "id 1 is already in flight" in refusal["error"]["message"]
+    # The string id "1" is another id (JSON-RPC ids compare by type and value).
+    wire.send(
+        {"jsonrpc": "2.0", "id": "1", "method": "tools/call", "params": {"name": "forward"}}
+    )
+    assert wire.until_answer("1")[-1]["result"]["content"][0]["text"] == "forward"
+    # The first request is still the one in flight under id 1: its cancel reaches it.
+    wire.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}})
+    wire.until_stderr("cancelled")
+    wire.call(2, "forward")
+    assert wire.until_answer(2)[-1]["result"]["content"][0]["text"] == "forward"
+    assert all(m.get("id") != 1 for m in wire.close())
 
 
 def test_a_server_without_logging_sends_no_log_messages(tmp_path: Path) -> None:
