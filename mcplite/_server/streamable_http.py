@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Collection, Hashable
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
@@ -84,6 +84,10 @@ DEFAULT_MAX_SESSIONS: Final = 1000
 DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS: Final = 1800.0  # no POST in flight and no GET open
 
 
+class _CancelledMessage(msgspec.Struct):
+    params: t.CancelledNotificationParams
+
+
 class StreamableHTTPApp(_SessionLifecycle):
     """The MCP endpoint as an ``_httpserver`` app (also used by ``_asgi``)."""
 
@@ -141,6 +145,9 @@ class StreamableHTTPApp(_SessionLifecycle):
         self._host_ok: dict[tuple[bytes | None, Any], str | None] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
+        # Sessionless requests in flight by (sender, id), for a notifications/cancelled that
+        # arrives on a POST of its own (_cancel_sessionless).
+        self._sessionless: dict[tuple[Hashable, Any], list[Any]] = {}
         # Server(store=...): sessions shared by every worker (_server/shared_session.py).
         self.shared: SharedSessionsHTTP | None = None
         store = getattr(server, "store", None)
@@ -310,7 +317,9 @@ class StreamableHTTPApp(_SessionLifecycle):
             no_batch = _batch_problem(hver or ASSUMED_VERSION) if batch else None
             if no_batch is not None:
                 return _error(responder, 400, INVALID_REQUEST, no_batch)
-            return self._post_stateless(body, ids, responder, can_sse, new_era=False)
+            return self._post_stateless(
+                body, ids, responder, can_sse, new_era=False, method=first.method
+            )
         return self._post_stateful(headers, body, messages, ids, responder, can_sse, hver, batch)
 
     def _post_stateless(
@@ -331,6 +340,9 @@ class StreamableHTTPApp(_SessionLifecycle):
                 # gets an HTTP error status.
                 return _error(responder, 400, INVALID_REQUEST, f"Bad Request: {refused}")
             responder.respond(202, [])
+            if method == "notifications/cancelled":
+                self._cancel_sessionless(responder, body)
+                return None
             # Notifications still reach the server (e.g. a log level in the legacy era);
             # a fresh protocol is enough for them.
             if not new_era:
@@ -353,6 +365,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         stream.pending.update(ids)
         transport = OneShotTransport(body, stream)
         session = self._connect(transport)
+        self._track_sessionless(responder, ids, session, transport)
 
         def gone() -> None:
             task = asyncio.ensure_future(session.aclose())
@@ -364,6 +377,58 @@ class StreamableHTTPApp(_SessionLifecycle):
         if can_sse and not self.json_response and not new_era:
             stream.start_sse()
         return None
+
+    def _track_sessionless(
+        self, responder: Responder, ids: list[Any], session: Any, transport: OneShotTransport
+    ) -> None:
+        peer = self._peer(responder)
+        table = self._sessionless
+        keys = [(peer, id) for id in ids]
+        for key in keys:
+            table.setdefault(key, []).append(session)
+
+        def untrack(_: Any) -> None:
+            for key in keys:
+                held = table.get(key)
+                if held is not None:
+                    if session in held:
+                        held.remove(session)
+                    if not held:
+                        del table[key]
+
+        transport.done.add_done_callback(untrack)
+
+    def _cancel_sessionless(self, responder: Responder, body: bytes) -> None:
+        """A ``notifications/cancelled`` with no session to find its request in.
+
+        Without sessions a request is named by its sender and its id: basic/index.mdx
+        (every revision) says an id "MUST NOT match the ID of any other request the sender
+        has issued and not yet received a response for".  The sender is the authenticated
+        user when auth is on, else the client's address (as for the per-peer session cap).
+        Only an unambiguous match is cancelled -- two clients behind one address may use
+        the same id at once -- anything else is ignored, as cancellation.mdx allows for an
+        unknown request.  (2026-07-28 HTTP clients cancel by closing the response stream;
+        this serves clients that send the notification, e.g. the TypeScript SDK's.)
+        """
+        try:
+            params = msgspec.json.decode(body, type=_CancelledMessage).params
+        except msgspec.DecodeError as exc:  # ValidationError included
+            log.debug("ignoring a malformed notifications/cancelled: %s", exc)
+            return
+        held = self._sessionless.get((self._peer(responder), params.request_id), [])
+        if len(held) != 1:
+            log.debug(
+                "sessionless notifications/cancelled for %r: %d requests match; ignored",
+                params.request_id,
+                len(held),
+            )
+            return
+        reason = params.reason if isinstance(params.reason, str) else "no reason given"
+        task = asyncio.ensure_future(
+            held[0].cancel_in_flight(f"Request cancelled by the client: {reason}")
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _connect(self, transport: OneShotTransport) -> Any:
         server = self.server

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
+
+import pytest
 
 import mcplite
-from mcplite import Context
+from mcplite import Context, types as t
 from mcplite._server.server import Server
 from mcplite._server.streamable_run import StreamableHTTPServer
-from tests.server.test_streamable_http import Client
+from tests.server.test_streamable_http import Client, events
 
 NEW_ERA = {"MCP-Protocol-Version": "2026-07-28"}
 
@@ -73,3 +76,80 @@ async def test_closing_a_2026_response_stream_cancels_its_handler_stateless_serv
 
 async def test_handshake_era_cancellation_still_uses_the_notification() -> None:
     await _cancelled_on_close(stateless=False, era="2025-11-25")
+
+
+# -- a sessionless notifications/cancelled (basic/index.mdx: a request id "MUST NOT match
+# the ID of any other request the sender has issued and not yet received a response for",
+# so without a session a request is named by its sender and its id) -----------------------
+
+
+def _slow_call(id: int, era: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    params: dict[str, Any] = {"name": "slow", "arguments": {}}
+    headers: dict[str, str] = {}
+    if era is not None:
+        params["_meta"] = {
+            t.META_PROTOCOL_VERSION: era,
+            t.META_CLIENT_CAPABILITIES: {},
+            t.META_CLIENT_INFO: {"name": "raw", "version": "1"},
+        }
+        headers = {"MCP-Protocol-Version": era, "Mcp-Method": "tools/call", "Mcp-Name": "slow"}
+    return {"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params}, headers
+
+
+def _cancel(port: int, id: int, era: str | None) -> None:
+    body = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": id}}
+    headers = {} if era is None else {"MCP-Protocol-Version": era}
+    assert Client(port).call("POST", body, headers=headers)[0] == 202
+
+
+def _answer(data: bytes) -> dict[str, Any]:
+    if data.startswith(b"{"):
+        return dict(json.loads(data))
+    return events(data)[-1]
+
+
+@pytest.mark.parametrize("era", [None, "2026-07-28"])
+async def test_a_sessionless_cancel_stops_its_handler(era: str | None) -> None:
+    server = Server("t")
+    started: asyncio.Queue[int] = asyncio.Queue()
+    cancelled = asyncio.Event()
+    release = asyncio.Event()
+
+    @server.tool()
+    async def slow() -> str:
+        started.put_nowait(1)
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "released"
+
+    async with StreamableHTTPServer(server, stateless=True) as srv:
+        port = srv.port
+        body, headers = _slow_call(7, era)
+        first = asyncio.ensure_future(asyncio.to_thread(Client(port).call, "POST", body, headers))
+        await asyncio.wait_for(started.get(), 5)
+        await asyncio.to_thread(_cancel, port, 8, era)  # unknown id: ignored
+        await asyncio.to_thread(_cancel, port, 7, era)
+        await asyncio.wait_for(cancelled.wait(), 5)
+        status, _, data = await asyncio.wait_for(first, 5)
+        error = _answer(data)["error"]
+        assert status == 200 and error["code"] == -32000, data
+        assert "cancelled by the client" in error["message"]
+
+        # Two requests in flight under one id from one address (two clients behind it):
+        # the cancel is ambiguous, so it is ignored and both run to their end.
+        cancelled.clear()
+        calls = [
+            asyncio.ensure_future(asyncio.to_thread(Client(port).call, "POST", body, headers))
+            for _ in range(2)
+        ]
+        for _ in calls:
+            await asyncio.wait_for(started.get(), 5)
+        await asyncio.to_thread(_cancel, port, 7, era)
+        release.set()
+        for call in calls:
+            status, _, data = await asyncio.wait_for(call, 5)
+            assert _answer(data)["result"]["content"][0]["text"] == "released", data
+        assert not cancelled.is_set()

@@ -218,9 +218,7 @@ def test_a_duplicate_in_flight_id_is_refused_not_cross_wired(wire: Wire) -> None
     assert refusal["id"] == 1 and refusal["error"]["code"] == -32600
     assert "id 1 is already in flight" in refusal["error"]["message"]
     # The string id "1" is another id (JSON-RPC ids compare by type and value).
-    wire.send(
-        {"jsonrpc": "2.0", "id": "1", "method": "tools/call", "params": {"name": "forward"}}
-    )
+    wire.send({"jsonrpc": "2.0", "id": "1", "method": "tools/call", "params": {"name": "forward"}})
     assert wire.until_answer("1")[-1]["result"]["content"][0]["text"] == "forward"
     # The first request is still the one in flight under id 1: its cancel reaches it.
     wire.send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}})
