@@ -127,6 +127,7 @@ class Session:
         self._reader: asyncio.Task[None] | None = None
         self._stopping = False  # reading stopped on purpose: handlers keep running
         self._cancel_reason: str | None = None  # set: cancelled handlers answer this error
+        self._cancel_reasons: dict[Any, str] = {}  # the same, for one request (cancel_request)
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
         self._close_callbacks: list[Callable[[], None]] = []
 
@@ -173,6 +174,15 @@ class Session:
             return True
         task = self._handlers.get(id)
         return task is not None and not task.done() and not task.cancelling()
+
+    def cancel_request(self, id: Any, reason: str) -> bool:
+        """Cancel the peer's request ``id`` if it is running; it answers -32000 ``reason``."""
+        task = self._handlers.get(id)
+        if task is None or task.done():
+            return False
+        self._cancel_reasons[id] = reason
+        task.cancel()
+        return True
 
     async def cancel_in_flight(self, reason: str, timeout: float = 1.0) -> None:
         """Cancel every running handler, each answering -32000 ``reason`` (not silence)."""
@@ -432,7 +442,7 @@ class Session:
         except asyncio.CancelledError:
             answered[0] = True
             self._handlers.pop(event.id, None)
-            reason = self._cancel_reason
+            reason = self._cancel_reasons.pop(event.id, None) or self._cancel_reason
             if reason is None:
                 proto.respond_error(event.id, REQUEST_CANCELLED, "cancelled")  # bookkeeping
                 raise

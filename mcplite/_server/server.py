@@ -62,6 +62,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Coalesce bursts of registry changes into one list_changed per session.
 DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS: Final = 0.01
+# Streamable HTTP, handshake era: 2025-11-25 basic/transports says a disconnection SHOULD
+# NOT be taken as cancellation (the client may resume with Last-Event-ID), so a call runs on
+# after its client dropped the stream -- for five minutes at most (a reconnect after a
+# network change fits), so a client that never comes back does not hold its handler and
+# session forever.
+DEFAULT_ABANDONED_CALL_TIMEOUT_SECONDS: Final = 300.0
 
 Handler = Callable[[Context, Any], Awaitable[Any]]
 Middleware = Callable[[Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -114,6 +120,7 @@ class Server(Registration):
         max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
         max_in_flight_total: int = DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS,
         handler_timeout: float | None = None,
+        abandoned_call_timeout: float | None = DEFAULT_ABANDONED_CALL_TIMEOUT_SECONDS,
         lifespan: Callable[[Any], Any] | None = None,
         task_store: TaskStore | None = None,
         task_ttl: float | None = DEFAULT_TASK_TTL_SECONDS,
@@ -145,6 +152,9 @@ class Server(Registration):
         # Longest a request handler may run before it is cancelled and answered -32003
         # (None: no limit); a tool's own ``timeout=`` wins.
         self.handler_timeout = handler_timeout
+        # Streamable HTTP, handshake era: how long a call runs on after its client dropped
+        # the POST's SSE stream and did not resume it; then it is cancelled (None: never).
+        self.abandoned_call_timeout = abandoned_call_timeout
         # Deepest JSON nesting accepted from a client (every transport; peerjson).
         self.max_json_depth = max_json_depth
         self.list_changed_debounce = list_changed_debounce

@@ -75,6 +75,7 @@ class _SessionLifecycle:
             sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
             sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
             sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
+        sess.abandoned_call_timeout = self.server.abandoned_call_timeout
         if self.auth is not None and fresh:
             self.auth.bind_session(sess.session)  # the session belongs to this token's user
         sess.last_active = asyncio.get_running_loop().time()

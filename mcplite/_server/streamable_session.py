@@ -206,6 +206,8 @@ class Stream:
             self.owner.last_active = asyncio.get_running_loop().time()
         if self.on_gone is not None and not self.done:
             self.on_gone()
+        if self.owner is not None and self.key != 0 and not self.done:
+            self.owner.stream_abandoned(self)
 
     def message(self, data: bytes, final: bool) -> None:
         """Deliver one message; ``final`` when it answers the stream's last request."""
@@ -316,6 +318,7 @@ class HTTPSession:
         self.standalone = self._new_stream(None, can_sse=True, key=0)
         self.standalone.sse = True  # it never answers as JSON
         self.standalone_live = False
+        self.abandoned_call_timeout: float | None = None  # Server(abandoned_call_timeout=)
 
     # ------------------------------------------------------------- Transport
 
@@ -433,6 +436,27 @@ class HTTPSession:
         if sse:
             stream.start_sse()
         return stream
+
+    def stream_abandoned(self, stream: Stream) -> None:
+        """A POST's SSE stream closed before its answer.  2025-11-25 basic/transports: a
+        disconnection "SHOULD NOT" be taken as cancellation (the client may resume with
+        Last-Event-ID), so the handler runs on -- for ``abandoned_call_timeout`` seconds at
+        most: a client that never comes back does not hold a handler (and its session,
+        kept out of idle expiry while a call is in flight) forever."""
+        timeout = self.abandoned_call_timeout
+        if timeout is None or self.session is None:
+            return
+        asyncio.get_running_loop().call_later(timeout, self._reap, stream, timeout)
+
+    def _reap(self, stream: Stream, timeout: float) -> None:
+        if stream.done or stream.http is not None or self.session is None:
+            return  # answered, or the client came back for it
+        for id in list(stream.pending):
+            self.session.cancel_request(
+                id,
+                f"Request cancelled: its client disconnected and did not resume the stream "
+                f"within {timeout} s (abandoned_call_timeout)",
+            )
 
     def stream_finished(self, stream: Stream) -> None:
         if stream.key != 0:

@@ -153,3 +153,51 @@ async def test_a_sessionless_cancel_stops_its_handler(era: str | None) -> None:
             status, _, data = await asyncio.wait_for(call, 5)
             assert _answer(data)["result"]["content"][0]["text"] == "released", data
         assert not cancelled.is_set()
+
+
+# -- handshake-era calls whose client went away (2025-11-25 basic/transports: a disconnect
+# "SHOULD NOT" cancel; Server(abandoned_call_timeout=) bounds how long such a call runs) ----
+
+
+async def test_a_call_whose_client_left_is_cancelled_after_abandoned_call_timeout() -> None:
+    server = Server("t", abandoned_call_timeout=0.2)
+    started = asyncio.Event()
+    cancelled_at: list[float] = []
+    cancelled = asyncio.Event()
+
+    @server.tool()
+    async def slow() -> str:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled_at.append(asyncio.get_running_loop().time())
+            cancelled.set()
+            raise
+        return "never"
+
+    async with StreamableHTTPServer(server) as srv:
+        c = Client(srv.port)
+        await asyncio.to_thread(c.init)
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "slow"}}
+        ).encode()
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(
+            b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+            b"Mcp-Session-Id: %s\r\nContent-Length: %d\r\n\r\n%s"
+            % ((c.sid or "").encode(), len(body), body)
+        )
+        await asyncio.wait_for(started.wait(), 5)
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 200")
+        writer.close()
+        await writer.wait_closed()
+        left = asyncio.get_running_loop().time()
+        await asyncio.wait_for(cancelled.wait(), 5)  # the abandoned call was cancelled
+        assert cancelled_at[0] - left >= 0.15  # it ran on for abandoned_call_timeout first
+        # The session is intact and idle again.
+        status, _, data = await asyncio.to_thread(
+            c.call, "POST", {"jsonrpc": "2.0", "id": 6, "method": "tools/list"}
+        )
+        assert status == 200 and b'"slow"' in data
