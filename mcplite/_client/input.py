@@ -29,8 +29,9 @@ from .api import checked_roots
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 # 2026-07-28 basic/index.mdx: "A resultType of any value unrecognized by the client MUST be
-# considered invalid" (no extension adding values is implemented); absent means complete.
-RESULT_TYPES: Final = frozenset({"complete", "input_required"})
+# considered invalid"; absent means complete.  "task" is added by the tasks extension
+# (SEP-2663), which this client implements (_client/tasks.py).
+RESULT_TYPES: Final = frozenset({"complete", "input_required", "task"})
 
 
 def _checked(method: str, result: R) -> R:
