@@ -24,6 +24,9 @@
 # one scenario name per line (or scenario:check-id), '#' for comments. A run fails on any
 # failure not in its baseline; a baseline entry that passes now is reported as stale (and fails
 # the run with --strict-baseline). --scenario runs one scenario of each chosen leg.
+# conformance/required-server-{stateful,stateless}.txt (same format) lists scenarios the suite
+# does not score (the tasks extension's, SEP-2663) that a leg must still run and pass: each is
+# judged against the baseline like a scored one, and one that did not run fails the leg.
 #
 # Needs bash, python3 and npm. The suite is installed on first use into
 # ${MCPLITE_CONFORMANCE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/mcplite-conformance}, with a Node 22
@@ -193,6 +196,7 @@ run_server_leg() {
   show_summary "$out"
   "${REPORT[@]}" report --label "$label" --rc "$rc" --output "$out" --baseline "$baseline" \
     --results "$results" --unscored "$work/$label.list" --scenario "$scenario" "${strict[@]}" \
+    --required "$root/conformance/required-server-$kind.txt" \
     || return 1
   return "$spread"
 }

@@ -3,7 +3,7 @@
     conformance_report.py yaml --key server|client BASELINE.txt OUT.yml
     conformance_report.py report --label L --rc N --output OUT.txt --baseline BASELINE.txt
                                  [--results DIR] [--unscored LIST.txt] [--scenario NAME]
-                                 [--strict-baseline]
+                                 [--required REQUIRED.txt] [--strict-baseline]
 
 A baseline file lists expected-failure scenario names, one per line (``#`` starts a comment); an
 entry may also be ``scenario:check-id`` to expect one check's failure only, as the suite allows.
@@ -11,6 +11,11 @@ entry may also be ``scenario:check-id`` to expect one check's failure only, as t
 console output (its SUMMARY and baseline sections) and exits 1 on any failure not in the
 baseline; baseline entries that pass now are reported as stale (and fail with
 ``--strict-baseline``).
+
+A required file (same format, scenario names only) lists scenarios this leg must run and pass
+although the suite does not score them (extension scenarios such as the tasks extension's,
+SEP-2663): each is judged like a scored one against the baseline, and one that did not run at
+all fails a full run (not a ``--scenario`` run of another scenario).
 """
 
 from __future__ import annotations
@@ -129,8 +134,11 @@ def report(args: argparse.Namespace) -> int:
         print(f"{label}: no scenario results (suite exit status {args.rc}); see the output above")
         return 1
     baseline = read_baseline(Path(args.baseline))
+    required = read_baseline(Path(args.required)) if args.required else []
     unscored = parse_unscored(Path(args.unscored) if args.unscored else None) & set(rows)
+    unscored -= set(required)
     scored = {name: ok for name, ok in rows.items() if name not in unscored}
+    missing = [n for n in required if n not in rows and (not args.scenario or args.scenario == n)]
     if baseline_ran:
         unexpected, stale, expected = (
             sections["unexpected"],
@@ -142,6 +150,17 @@ def report(args: argparse.Namespace) -> int:
         unexpected = [n for n, ok in scored.items() if not ok and n not in listed]
         stale = [n for n, ok in scored.items() if ok and n in listed]
         expected = [n for n, ok in scored.items() if not ok and n in listed]
+    if baseline_ran and required:
+        # The suite's baseline sections leave out the scenarios it does not score: judge the
+        # required ones here (scenario-level baseline entries only).
+        listed = set(baseline)
+        for name in required:
+            if name not in rows or name in unexpected or name in stale or name in expected:
+                continue
+            if not rows[name]:
+                (expected if name in listed else unexpected).append(name)
+            elif name in listed:
+                stale.append(name)
     checks = failing_checks(Path(args.results) if args.results else None)
     for name in unexpected:
         scenario = name.split(":", 1)[0]
@@ -160,6 +179,8 @@ def report(args: argparse.Namespace) -> int:
         # The suite scores a scenario without checks as passing, even when the client under
         # test exited with an error before doing anything: worth a look when these appear.
         print(f"no checks recorded (scored as passing): {', '.join(sections['empty'])}")
+    for name in missing:
+        print(f"required scenario did not run: {name} (listed in {Path(args.required).name})")
     if unscored:
         bad = sorted(name for name in unscored if not rows[name])
         line = f"not scored (extension/pending): {len(unscored) - len(bad)}/{len(unscored)} pass"
@@ -170,7 +191,7 @@ def report(args: argparse.Namespace) -> int:
         f"({len(expected)} expected, {len(unexpected)} unexpected"
         + (f", {len(stale)} stale baseline entries)" if stale else ")")
     )
-    if unexpected or (stale and args.strict_baseline):
+    if unexpected or missing or (stale and args.strict_baseline):
         return 1
     if args.rc and not stale and not judged_here:
         print(f"{label}: the suite exited with status {args.rc}; see the output above")
@@ -192,6 +213,7 @@ def main(argv: list[str]) -> int:
     rep.add_argument("--baseline", required=True)
     rep.add_argument("--results")
     rep.add_argument("--unscored")
+    rep.add_argument("--required")
     rep.add_argument("--scenario")
     rep.add_argument("--strict-baseline", action="store_true")
     args = parser.parse_args(argv)
