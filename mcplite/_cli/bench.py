@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import msgspec
 
+from .._io.transport import watch_push
 from .bench_loop import (
     DEFAULT_OPEN_LOOP_MAX_IN_FLIGHT,
     SHORT_TIMELINE_STEP_SECONDS,
@@ -189,8 +190,13 @@ class CountingTransport:
         await self.inner.aclose()
 
     def __getattr__(self, name: str) -> Any:
+        if name == "push_to":  # the lean stdio path, counted too
+            return watch_push(self.inner, self._count_received)
         # Optional transport hooks (set_protocol_version, register_tools, ...) pass through.
         return getattr(self.inner, name)
+
+    def _count_received(self, data: bytes) -> None:
+        object.__setattr__(self, "received", self.received + len(data))
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self.inner, name, value)

@@ -27,7 +27,7 @@ from .. import types as t
 from .._client.client import Client
 from .._client.connect import connect
 from .._errors import MCPError, RPCError
-from .._io.transport import Transport
+from .._io.transport import Transport, watch_push
 
 __all__ = [
     "DEFAULT_DEV_HISTORY_EVENTS",
@@ -69,6 +69,8 @@ class _Tap:
     # The client probes optional hooks (``on_request_error``, ``set_protocol_version``)
     # with hasattr/setattr: they must reach the real transport.
     def __getattr__(self, name: str) -> Any:
+        if name == "push_to":  # the lean stdio path, recorded too
+            return watch_push(self._inner, lambda data: self._record("in", data))
         return getattr(self._inner, name)
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import itertools
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from types import EllipsisType
 from typing import Any, Final, TypeVar
 
@@ -243,36 +244,18 @@ class Session:
     # ------------------------------------------------------------------ reading
 
     async def _read_loop(self) -> None:
-        receive = self.transport.receive
-        proto_receive = self.protocol.receive
         reason: BaseException = ConnectionClosed("the peer closed the connection")
         try:
-            while True:
-                try:
-                    data = await receive()
-                except RemoteProtocolError as exc:
-                    # One bad frame (e.g. an over-long stdio line): answer, keep reading.
-                    await self._bad_frame(exc)
-                    continue
-                for event in proto_receive(data):
-                    kind = type(event)
-                    if kind is RequestReceived:
-                        refusal = self._start_handler(event)  # type: ignore[arg-type]
-                        if refusal is not None:
-                            # Answered before reading on: a peer flooding us with requests
-                            # while not reading our answers stops being read (bounded).
-                            await refusal
-                    elif kind is ResponseReceived:
-                        fut = self._futures.get(event.id)  # type: ignore[attr-defined]
-                        if fut is not None and not fut.done():
-                            fut.set_result(event.result)  # type: ignore[attr-defined]
-                    elif kind is ReplyReady:
-                        if event.batch:  # type: ignore[attr-defined]
-                            await self._batch_part(event.batch, event.data)  # type: ignore[attr-defined]
-                        else:
-                            await self.transport.send(event.data, event.id)  # type: ignore[attr-defined]
-                    else:
-                        self._other_event(event)
+            push_to = getattr(self.transport, "push_to", None)
+            if push_to is not None:
+                # The lean path (stdio): the transport hands each payload over from its
+                # read callback, and a handler that never suspends is answered there, with
+                # no task switch between reading a request and writing its answer.
+                loop = asyncio.get_running_loop()
+                run = contextvars.copy_context().run
+                await push_to(functools.partial(run, self._push, loop))  # type: ignore[call-arg]
+            else:
+                await self._pull()
         except ConnectionClosed as exc:
             reason = exc
             await self._drain_in_flight()
@@ -282,6 +265,68 @@ class Session:
         finally:
             if not self._stopping:  # shutdown() ends the session itself, later
                 self._connection_lost(reason)
+
+    async def _pull(self) -> None:
+        receive = self.transport.receive
+        while True:
+            try:
+                data = await receive()
+            except RemoteProtocolError as exc:
+                # One bad frame (e.g. an over-long stdio line): answer, keep reading.
+                await self._bad_frame(exc)
+                continue
+            rest = self._payload(data)
+            if rest is not None:
+                await rest
+
+    def _push(self, loop: asyncio.AbstractEventLoop, item: bytes | Exception) -> Any:
+        """One payload from a pushing transport: None when it is fully handled, else the
+        task finishing it (the transport reads on once that is done)."""
+        if isinstance(item, bytes):
+            rest = self._payload(item)
+        elif isinstance(item, RemoteProtocolError):
+            rest = self._bad_frame(item)
+        else:
+            raise item
+        if rest is None:
+            return None
+        return eager_start(loop, rest, contextvars.copy_context())
+
+    def _payload(self, data: bytes) -> Coroutine[Any, Any, None] | None:
+        """Act on one payload's events; what must be awaited before the next payload (an
+        answer written before reading on, in order with the events after it) comes back
+        as a coroutine."""
+        events = self.protocol.receive(data)
+        for i, event in enumerate(events):
+            pending = self._event(event)
+            if pending is not None:
+                return self._finish(pending, events, i + 1)
+        return None
+
+    async def _finish(self, pending: Awaitable[None], events: list[Any], start: int) -> None:
+        await pending
+        for event in events[start:]:
+            pending_next = self._event(event)
+            if pending_next is not None:
+                await pending_next
+
+    def _event(self, event: Any) -> Awaitable[None] | None:
+        kind = type(event)
+        if kind is RequestReceived:
+            # A refusal comes back to be answered before reading on: a peer flooding us
+            # with requests while not reading our answers stops being read (bounded).
+            return self._start_handler(event)
+        if kind is ResponseReceived:
+            fut = self._futures.get(event.id)
+            if fut is not None and not fut.done():
+                fut.set_result(event.result)
+            return None
+        if kind is ReplyReady:
+            if event.batch:
+                return self._batch_part(event.batch, event.data)
+            return self.transport.send(event.data, event.id)
+        self._other_event(event)
+        return None
 
     async def _bad_frame(self, exc: RemoteProtocolError) -> None:
         """Answer a frame the transport could not deliver.  An over-long stdio line whose

@@ -19,8 +19,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, Any, Final
 
-from .._errors import ConnectError, ConnectionClosed
+from .._errors import ConnectError, ConnectionClosed, RemoteProtocolError
 from .._wire.ndjson import DEFAULT_MAX_LINE_BYTES, LineSplitter, LineTooLong
+from .pipes import ChildProtocol, Item, LineReader, LineWriter, Receiver
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,18 @@ _REAP_POLL_SECONDS: Final = 0.002
 
 
 class StreamTransport:
-    """NDJSON over an asyncio reader/writer pair (both stdio ends use this)."""
+    """NDJSON over a pipe pair (both stdio ends use this).
+
+    ``reader`` is a ``LineReader`` (the lean path: lines split in the pipe's read callback
+    and, through ``push_to``, handed to the session from it) or anything with an
+    ``async read(n)`` (a regular file; a StreamReader), read by pulling.  ``writer`` is a
+    StreamWriter-like object; messages sent within one read callback or one loop iteration
+    go out in one write, and a send waits (drains) only when the pipe is full.
+    """
 
     def __init__(
         self,
-        reader: asyncio.StreamReader,
+        reader: LineReader | Any,
         writer: asyncio.StreamWriter | Any,
         *,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
@@ -56,25 +64,76 @@ class StreamTransport:
         flush_timeout: float = DEFAULT_FLUSH_TIMEOUT_SECONDS,
     ) -> None:
         self.flush_timeout = flush_timeout
-        self._reader = reader
         self._writer = writer
+        self._out = LineWriter(writer, coalesce=not isinstance(writer, _FileWriter))
+        self._lines: LineReader | _PulledLines
+        if isinstance(reader, LineReader):
+            self._lines = reader
+            reader.writer = self._out  # a read's answers leave in one write
+        else:
+            self._lines = _PulledLines(reader, max_line_bytes, read_chunk_bytes)
+        self._closed = False
+
+    async def receive(self) -> bytes:
+        return await self._lines.receive()
+
+    async def push_to(self, receiver: Receiver) -> None:
+        """Push each payload to ``receiver`` as it is read, until input ends (then raise
+        ``ConnectionClosed``); see ``LineReader.push_to``.  The session reads this way."""
+        await self._lines.push_to(receiver)
+
+    async def send(self, data: bytes, related: RequestId | None = None) -> None:
+        if self._closed:
+            raise ConnectionClosed("the stdio transport is closed")
+        try:
+            if self._out.write(data) > DEFAULT_WRITE_HIGH_WATER_BYTES:
+                self._out.release()
+                await self._writer.drain()  # the pipe is full: wait for the peer to read
+        except (ConnectionError, OSError, RuntimeError) as exc:
+            self._closed = True
+            raise ConnectionClosed(f"writing failed: {exc!r}") from exc
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        writer = self._writer
+        try:
+            self._out.release()
+            async with asyncio.timeout(self.flush_timeout):
+                await writer.drain()
+        except TimeoutError:
+            abort = getattr(writer.transport, "abort", None)
+            if abort is not None:
+                abort()  # the peer stopped reading: drop what it will never take
+        except (ConnectionError, OSError, RuntimeError):
+            pass
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            writer.close()
+
+
+class _PulledLines:
+    """Lines from anything with ``async read(n)``: the path for what the event loop cannot
+    watch (a regular file read in a thread) or a StreamReader handed in."""
+
+    def __init__(self, reader: Any, max_line_bytes: int, read_chunk_bytes: int) -> None:
+        self._reader = reader
         self._splitter = LineSplitter(max_line_bytes)
         self._lines: collections.deque[bytes | Exception] = collections.deque()
         self._chunk = read_chunk_bytes
-        self._eof = False
-        self._closed = False
+        self.ended: str | None = None
 
     async def receive(self) -> bytes:
         lines = self._lines
         while not lines:
-            if self._eof:
-                raise ConnectionClosed("end of stream")
+            if self.ended is not None:
+                raise ConnectionClosed(self.ended)
             try:
                 data = await self._reader.read(self._chunk)
             except (ConnectionError, OSError) as exc:
                 raise ConnectionClosed(f"reading failed: {exc!r}") from exc
             if not data:
-                self._eof = True
+                self.ended = "end of stream"
                 lines.extend(self._splitter.feed_eof())
                 continue
             try:
@@ -87,37 +146,16 @@ class StreamTransport:
             raise item
         return item
 
-    async def send(self, data: bytes, related: RequestId | None = None) -> None:
-        if self._closed:
-            raise ConnectionClosed("the stdio transport is closed")
-        writer = self._writer
-        try:
-            # One write call per message: the payload plus its delimiter (no extra copy
-            # of large payloads through concatenation).
-            writer.writelines((data, b"\n"))
-            transport = writer.transport
-            if transport.get_write_buffer_size() > DEFAULT_WRITE_HIGH_WATER_BYTES:
-                await writer.drain()
-        except (ConnectionError, OSError, RuntimeError) as exc:
-            self._closed = True
-            raise ConnectionClosed(f"writing failed: {exc!r}") from exc
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        writer = self._writer
-        try:
-            async with asyncio.timeout(self.flush_timeout):
-                await writer.drain()
-        except TimeoutError:
-            abort = getattr(writer.transport, "abort", None)
-            if abort is not None:
-                abort()  # the peer stopped reading: drop what it will never take
-        except (ConnectionError, OSError, RuntimeError):
-            pass
-        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            writer.close()
+    async def push_to(self, receiver: Receiver) -> None:
+        while True:
+            item: Item
+            try:
+                item = await self.receive()
+            except RemoteProtocolError as exc:
+                item = exc
+            pending = receiver(item)
+            if pending is not None:
+                await pending
 
 
 class _FileReader:
@@ -162,12 +200,12 @@ class _FileWriter:
         self._file.close()
 
 
-async def _read_stream(read_fd: int) -> asyncio.StreamReader | _FileReader:
+async def _read_stream(read_fd: int, max_line_bytes: int) -> LineReader | _FileReader:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=DEFAULT_READ_CHUNK_BYTES, loop=loop)
+    reader = LineReader(max_line_bytes)
     rfile = os.fdopen(read_fd, "rb", buffering=0, closefd=False)
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), rfile)
+        await loop.connect_read_pipe(lambda: reader, rfile)
     except (ValueError, OSError):
         # "Pipe transport is only for pipes, sockets and character devices": stdin is a
         # regular file (``server < requests.jsonl``).
@@ -187,11 +225,11 @@ async def _write_stream(write_fd: int) -> asyncio.StreamWriter | _FileWriter:
     return asyncio.StreamWriter(w_transport, w_protocol, None, loop)
 
 
-async def _pipe_streams(read_fd: int, write_fd: int) -> tuple[Any, Any]:
+async def _pipe_streams(read_fd: int, write_fd: int, max_line_bytes: int) -> tuple[Any, Any]:
     """A reader of ``read_fd`` and a writer to ``write_fd`` (which the writer owns): event
     loop pipes when the descriptors are pipes, sockets or terminals (the fast path),
     thread reads / direct writes when they are regular files."""
-    reader = await _read_stream(read_fd)
+    reader = await _read_stream(read_fd, max_line_bytes)
     writer = await _write_stream(write_fd)
     return reader, writer
 
@@ -208,7 +246,7 @@ async def stdio_server_transport(
     sys.stdout.flush()
     out_fd = os.dup(1)
     try:
-        reader, writer = await _pipe_streams(0, out_fd)
+        reader, writer = await _pipe_streams(0, out_fd, max_line_bytes)
     except (OSError, ValueError) as exc:
         os.close(out_fd)
         raise ConnectError(f"cannot use stdin/stdout as pipes: {exc}") from exc
@@ -239,9 +277,13 @@ class StdioClientTransport(StreamTransport):
         stdin_close_wait: float = DEFAULT_STDIN_CLOSE_WAIT_SECONDS,
         terminate_wait: float = DEFAULT_TERMINATE_WAIT_SECONDS,
         stderr_capture_bytes: int = DEFAULT_STDERR_CAPTURE_BYTES,
+        lines: LineReader | None = None,
     ) -> None:
+        # ``lines``: the child's stdout as ``spawn_stdio`` wires it (the lean path); a
+        # process made elsewhere is read through its StreamReader.
         assert process.stdout is not None and process.stdin is not None
-        super().__init__(process.stdout, process.stdin, max_line_bytes=max_line_bytes)
+        reader = lines if lines is not None else process.stdout
+        super().__init__(reader, process.stdin, max_line_bytes=max_line_bytes)
         self.process = process
         self.stdin_close_wait = stdin_close_wait
         self.terminate_wait = terminate_wait
@@ -269,13 +311,24 @@ class StdioClientTransport(StreamTransport):
         try:
             return await super().receive()
         except ConnectionClosed:
-            # stdout closed: the child is probably exiting; give it a moment so the
-            # error can say how it ended.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.process.wait(), self.stdin_close_wait)
-            code = self.process.returncode
-            detail = f" (exit status {code})" if code is not None else ""
-            raise ConnectionClosed(f"the server process closed its stdout{detail}") from None
+            raise await self._stdout_closed() from None
+
+    async def push_to(self, receiver: Receiver) -> None:
+        try:
+            await super().push_to(receiver)
+        except ConnectionClosed:
+            if self._lines.ended is None:
+                raise  # not the end of stdout (a send failed)
+            raise await self._stdout_closed() from None
+
+    async def _stdout_closed(self) -> ConnectionClosed:
+        # stdout closed: the child is probably exiting; give it a moment so the error
+        # can say how it ended.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.process.wait(), self.stdin_close_wait)
+        code = self.process.returncode
+        detail = f" (exit status {code})" if code is not None else ""
+        return ConnectionClosed(f"the server process closed its stdout{detail}")
 
     async def aclose(self) -> None:
         """stdin EOF -> wait -> SIGTERM -> wait -> SIGKILL; bounded in time.
@@ -353,16 +406,20 @@ async def spawn_stdio(
         err = subprocess.DEVNULL
     else:
         err = stderr
+    loop = asyncio.get_running_loop()
+    lines = LineReader(max_line_bytes)
     try:
-        proc = await asyncio.create_subprocess_exec(
+        # asyncio.create_subprocess_exec, with the child's stdout read by ``lines``.
+        transport, protocol = await loop.subprocess_exec(
+            lambda: ChildProtocol(lines, DEFAULT_READ_CHUNK_BYTES, loop),
             *command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=err,
             env=dict(env) if env is not None else None,
             cwd=cwd,
-            limit=DEFAULT_READ_CHUNK_BYTES,
         )
     except OSError as exc:
         raise ConnectError(f"cannot start {command[0]!r}: {exc}") from exc
-    return StdioClientTransport(proc, max_line_bytes=max_line_bytes)
+    proc = asyncio.subprocess.Process(transport, protocol, loop)
+    return StdioClientTransport(proc, max_line_bytes=max_line_bytes, lines=lines)

@@ -4,13 +4,19 @@ A transport moves framed JSON-RPC payloads (one message or one batch per call) a
 nothing else: the session above it owns the protocol.  ``related`` names the request a
 message belongs to, so transports that route per request (streamable HTTP sends a
 response on the POST that carried the request) can; stream transports ignore it.
+
+A transport may also offer ``async push_to(receiver)``: hand each payload to ``receiver``
+from its read callback (the lean stdio path, ``_io/pipes.py``) instead of being pulled with
+``receive``; the session uses it when it is there.  A wrapper that watches what is received
+must wrap it too (``watch_push``), or not offer it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, runtime_checkable
 
 from .._errors import ConnectionClosed
 
@@ -50,6 +56,22 @@ class Acceptor(Protocol):
     def accept(self, transport: Transport) -> object:
         """Start serving ``transport``; the session ends when the transport does."""
         ...
+
+
+def watch_push(inner: Any, see: Callable[[bytes], None]) -> Any:
+    """``inner.push_to``, calling ``see(payload)`` on each payload before it is handed on;
+    AttributeError when ``inner`` can only be pulled (for wrappers' ``__getattr__``)."""
+    push_to = inner.push_to
+
+    async def watched(receiver: Callable[[Any], Awaitable[None] | None]) -> None:
+        def seen(item: Any) -> Awaitable[None] | None:
+            if isinstance(item, bytes):
+                see(item)
+            return receiver(item)
+
+        await push_to(seen)
+
+    return watched
 
 
 _EOF = b""
