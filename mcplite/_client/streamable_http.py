@@ -144,7 +144,12 @@ class StreamableHTTPTransport:
         # Set by the Client to Session.fail_request; without it failures become
         # synthesized JSON-RPC error responses.
         self.on_request_error: ErrorSink | None = None
-        self._inbox: asyncio.Queue[bytes | None] = asyncio.Queue(max_queued_messages)
+        # What arrived, and the request whose POST stream carried it (None: the standalone
+        # GET stream); ``related`` is that of the message receive() returned last.
+        self._inbox: asyncio.Queue[tuple[bytes, RequestId | None] | None] = asyncio.Queue(
+            max_queued_messages
+        )
+        self.related: RequestId | None = None
         self._streams: dict[RequestId, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._get_task: asyncio.Task[None] | None = None
@@ -195,9 +200,10 @@ class StreamableHTTPTransport:
     async def receive(self) -> bytes:
         if self._closed:
             raise ConnectionClosed("the streamable HTTP transport is closed")
-        data = await self._inbox.get()
-        if data is None:
+        item = await self._inbox.get()
+        if item is None:
             raise ConnectionClosed("the streamable HTTP transport is closed")
+        data, self.related = item
         return data
 
     async def send(self, data: bytes, related: RequestId | None = None) -> None:
@@ -307,7 +313,7 @@ class StreamableHTTPTransport:
         from .._errors import INTERNAL_ERROR
 
         try:
-            self._inbox.put_nowait(encode_error(rid, INTERNAL_ERROR, str(exc)))
+            self._inbox.put_nowait((encode_error(rid, INTERNAL_ERROR, str(exc)), rid))
         except asyncio.QueueFull:  # pragma: no cover - the session is not reading anyway
             log.debug("dropping the failure of request %r: %r", rid, exc)
 
@@ -355,7 +361,7 @@ class StreamableHTTPTransport:
             if probe is not None and probe.method is None and probe.id == rid:
                 # A JSON-RPC error for this request (e.g. 400 -32022, 404 -32601): the
                 # server speaks MCP, so the caller gets the RPCError, not the status.
-                await self._inbox.put(body)
+                await self._inbox.put((body, rid))
                 return
             self._fail(rid, _status_error(status, method, body))
             return
@@ -368,7 +374,7 @@ class StreamableHTTPTransport:
                 raise RemoteProtocolError(f"{method}: the HTTP response body is not JSON-RPC")
             if wire_id != rid and probe.method is None and probe.id == wire_id:
                 body, probe = _with_id(body, rid), _probe(_with_id(body, rid))
-            await self._inbox.put(body)
+            await self._inbox.put((body, rid))
             if probe is not None and probe.method is None and probe.id != rid:
                 raise RemoteProtocolError(
                     f"{method}: expected a response with id {rid!r}, got id {probe.id!r}"
@@ -467,36 +473,40 @@ class StreamableHTTPTransport:
                     if probe is not None and probe.method is None and probe.id == wire_id:
                         payload = _with_id(payload, rid)  # a re-issued request's answer
                 if inbox.full():
-                    await inbox.put(payload)
+                    await inbox.put((payload, rid))
                 else:
-                    inbox.put_nowait(payload)
+                    inbox.put_nowait((payload, rid))
                 if rid is not None and not answered:
                     probe = _probe(payload)
                     if probe is not None and probe.method is None and probe.id == rid:
                         answered = True
             if answered:
-                await self._finish_stream(resp, decoder)
+                await self._finish_stream(resp, decoder, rid)
                 return True
         return False
 
-    async def _finish_stream(self, resp: HTTPResponse, decoder: SSEDecoder) -> None:
+    async def _finish_stream(
+        self, resp: HTTPResponse, decoder: SSEDecoder, rid: RequestId | None
+    ) -> None:
         """Read what is left of an answered stream for at most ``stream_linger`` seconds
         (messages on it still reach receive()); then the connection is reused or closed."""
         try:
             while resp.buffered:  # usually the end of the stream came with the response
-                await self._leftover(await resp.next_chunk(), decoder)
+                await self._leftover(await resp.next_chunk(), decoder, rid)
             if resp.closed:
                 return
             async with asyncio.timeout(self.stream_linger):
                 while (chunk := await resp.next_chunk()) is not None:
-                    await self._leftover(chunk, decoder)
+                    await self._leftover(chunk, decoder, rid)
         except (TimeoutError, MCPError, OSError) as exc:
             log.debug("an answered SSE stream did not end: %r", exc)
 
-    async def _leftover(self, chunk: bytes | None, decoder: SSEDecoder) -> None:
+    async def _leftover(
+        self, chunk: bytes | None, decoder: SSEDecoder, rid: RequestId | None
+    ) -> None:
         for event in decoder.feed(chunk or b""):
             if event.event == "message" and event.data and not event.data.isspace():
-                await self._inbox.put(event.data.encode())
+                await self._inbox.put((event.data.encode(), rid))
 
     async def _standalone_stream(self) -> None:
         last_id: str | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
 import msgspec
@@ -199,11 +199,15 @@ class BackendClient(Client):
     async def _on_request(self, session: Session, event: RequestReceived) -> Any:
         return await self.link.server_request(event)
 
-    async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
+    def _on_notification(  # type: ignore[override]
+        self, session: Session, event: NotificationReceived
+    ) -> Coroutine[Any, Any, None] | None:
+        # Not async: the request the transport read this message for (``related``) is read
+        # now, before the session reads on.
         if event.method == "notifications/subscriptions/acknowledged" and self.link.own_listen:
             self._acknowledged(event.params)  # the listen this client opened itself
-            return
-        await self.link.notification(event)
+            return None
+        return self.link.notification(event, getattr(session.transport, "related", None))
 
 
 def _noop() -> None:
@@ -246,7 +250,9 @@ class Link:
             if session is None:
                 raise ConnectionClosed("the Client is not connected; use it in `async with`")
             session.on_request = lambda _session, event: self.server_request(event)
-            session.on_notification = lambda _session, event: self.notification(event)
+            session.on_notification = lambda session, event: self.notification(
+                event, getattr(session.transport, "related", None)
+            )
             self.client = live
         else:
             backend = BackendClient(
@@ -266,6 +272,15 @@ class Link:
         # forwarded listens by the backend's subscription id (its listen request's id).
         self.routes: set[Route] = set()
         self.listens: dict[Any, Route] = {}
+        # The routes by the id of the backend request forwarding them: a transport that
+        # tells which request a message came for (streamable HTTP: the POST's stream)
+        # routes log messages by it.  One that cannot (stdio) carries at most one request
+        # that asked for log messages at a time (``log_requests``; the proxy opens more
+        # connections, its log lanes, for more).
+        self.by_id: dict[Any, Route] = {}
+        self.log_requests = 0
+        # A watching link: the backend's changes go here (the proxy publishes them).
+        self.on_change: Callable[[str, Any], None] | None = None
         # The URI rewrite of the server the proxy is mounted in (resources/updated).
         self.outer_uri: Callable[[str], str] | None = None
 
@@ -285,6 +300,12 @@ class Link:
     def alive(self) -> bool:
         session = self.client.session
         return session is not None and not session.closed.is_set()
+
+    @property
+    def relates(self) -> bool:
+        """Whether the transport tells which request a message came for."""
+        session = self.client.session
+        return session is not None and hasattr(session.transport, "related")
 
     @property
     def stateless(self) -> bool:
@@ -322,12 +343,17 @@ class Link:
             f"which of the {len(takers)} client requests that can take input it belongs to",
         )
 
-    async def notification(self, event: NotificationReceived) -> None:
+    async def notification(self, event: NotificationReceived, related: Any = None) -> None:
         """A notification from the backend, to the front it belongs to: the dedicated
         session; the listen its subscription id names (rewritten to the front's); the
-        bridged listens that asked for it; else the one request in flight."""
+        bridged listens that asked for it; the request the transport read it for
+        (``related``); else the one request in flight that can take it."""
         method = event.method
         params: Any = event.params
+        if self.on_change is not None:
+            if method in _LIST_KINDS or method == "notifications/resources/updated":
+                self.on_change(method, params)
+            return
         if method == "notifications/resources/updated" and self._mounted():
             fields = split(params)
             uri = fields.get("uri")
@@ -353,6 +379,10 @@ class Link:
                 tagged = _for_bridged_listen(route, method, params)
                 if tagged is not None:
                     await _send(route, method, tagged)
+            return
+        route = self.by_id.get(related) if related is not None else None
+        if route is not None and route in self.routes:
+            await _send(route, method, params)
             return
         wanting = [
             r

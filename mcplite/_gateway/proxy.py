@@ -69,6 +69,12 @@ log = logging.getLogger(__name__)
 # handshake-era backend request before that request is cancelled.
 DEFAULT_INPUT_TTL_SECONDS: Final = 300.0
 DEFAULT_PROXY_NAME: Final = "mcplite-proxy"
+# A backend transport that cannot tell which request a log message belongs to (stdio, in
+# memory: 2026-07-28 basic/transports/stdio.mdx relates notifications to no request id)
+# carries at most one request that asked for log messages at a time; beyond the shared
+# connection up to this many more are opened for concurrent ones (log lanes), and further
+# ones wait for a free lane.
+DEFAULT_MAX_LOG_LANES: Final = 4
 
 _LINK_KEY: Final = "mcplite.gateway.link"
 _DEFAULT_CAPABILITIES: Final = t.ServerCapabilities(
@@ -97,6 +103,7 @@ class ProxyServer(BridgeMixin, Server):
         reconnect_backoff: float = DEFAULT_RECONNECT_BACKOFF_SECONDS,
         max_reconnect_backoff: float = DEFAULT_MAX_RECONNECT_BACKOFF_SECONDS,
         input_ttl: float = DEFAULT_INPUT_TTL_SECONDS,
+        max_log_lanes: int = DEFAULT_MAX_LOG_LANES,
         server: str | None = None,
         **options: Any,
     ) -> None:
@@ -131,6 +138,12 @@ class ProxyServer(BridgeMixin, Server):
         self.target = target
         self.backend_version = protocol_version
         self.input_ttl = input_ttl
+        if max_log_lanes < 0:
+            raise ValueError(f"max_log_lanes must be >= 0, got {max_log_lanes}")
+        self.max_log_lanes = max_log_lanes
+        self._lanes: list[Link] = []
+        self._lanes_opening = 0
+        self._lane_waiters: list[asyncio.Future[None]] = []
         self.backoff = Backoff(reconnect_backoff, max_reconnect_backoff)
         self.backend_capabilities: t.ServerCapabilities | None = None
         self.backend_info: t.Implementation | None = None
@@ -156,6 +169,7 @@ class ProxyServer(BridgeMixin, Server):
             parked.expiry.cancel()
             parked.call.abandon("the gateway is closing")
         self._shared = None
+        self._lanes = []
         self._parked.clear()
         links, self._links = list(self._links), set()
         await asyncio.gather(*(link.aclose() for link in links), return_exceptions=True)
@@ -370,6 +384,17 @@ class ProxyServer(BridgeMixin, Server):
                 return await self._resume(session, event, token)
         link = await self._shared_link()
         front = event.client
+        lane = (
+            front is not None
+            and front.stateless
+            and front.log_level is not None
+            and event.method != "subscriptions/listen"
+            and not link.relates
+            and not link.live
+            and link.client.server_capabilities.logging is not UNSET
+        )
+        if lane:
+            link = await self._log_lane(link)
         bridge = not link.stateless and front is not None and front.stateless
         route = Route(
             session,
@@ -400,10 +425,50 @@ class ProxyServer(BridgeMixin, Server):
             result, parked = await self._await_call(call, event)
             return result
         finally:
+            if lane:
+                self._lane_done(link)
             if not parked:
                 link.routes.discard(route)
                 for key in [k for k, r in link.listens.items() if r is route]:
                     del link.listens[key]
+
+    async def _log_lane(self, shared: Link) -> Link:
+        """A backend connection with no request that asked for log messages in flight (the
+        shared one, a log lane, or a new lane), counted busy until ``_lane_done``."""
+        while True:
+            self._lanes = [lane for lane in self._lanes if lane.alive]
+            for link in (shared, *self._lanes):
+                if link.log_requests == 0:
+                    link.log_requests = 1
+                    return link
+            if len(self._lanes) + self._lanes_opening < self.max_log_lanes:
+                self._lanes_opening += 1
+                try:
+                    link = await self._new_link(
+                        ALL_CLIENT_CAPABILITIES, self.backend_version, False
+                    )
+                finally:
+                    self._lanes_opening -= 1
+                link.log_requests = 1
+                self._lanes.append(link)
+                return link
+            if self.max_log_lanes == 0 and not self._lanes_opening:
+                shared.log_requests += 1  # no lanes: share, and lose what cannot be told apart
+                return shared
+            waiter = asyncio.get_running_loop().create_future()
+            self._lane_waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._lane_waiters.remove(waiter)
+
+    def _lane_done(self, link: Link) -> None:
+        link.log_requests -= 1
+        for waiter in self._lane_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+                break
 
     # ------------------------------------------------------------------ forwarding
 
@@ -449,10 +514,18 @@ class ProxyServer(BridgeMixin, Server):
 
         on_progress = progress if route.progress_token is not None else None
         timeout = None if event.method == "subscriptions/listen" else self.handler_timeout
+        session_out = link.session
         for _ in range(DEFAULT_MAX_INPUT_ROUNDS + 1):
-            raw = await link.session.request_raw(
-                event.method, params, timeout=timeout, on_progress=on_progress
-            )
+            # The id the backend request gets (Session.request_raw encodes synchronously):
+            # what the backend sends for it is routed back by it where the transport says.
+            rid = session_out.protocol._next_id
+            link.by_id[rid] = route
+            try:
+                raw = await session_out.request_raw(
+                    event.method, params, timeout=timeout, on_progress=on_progress
+                )
+            finally:
+                link.by_id.pop(rid, None)
             if bytes(memoryview(raw)[:1]) != b"{":
                 raise RemoteProtocolError(f"the result of {event.method} is not a JSON object")
             if not bridge_inputs or b'"input_required"' not in bytes(raw):

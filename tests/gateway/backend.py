@@ -37,6 +37,15 @@ def build(name: str = "backend") -> Server:
         return f"{n} steps"
 
     @server.tool()
+    async def chatter(ctx: Context, text: str, n: int = 5) -> str:
+        """Log and report progress ``n`` times, 20 ms apart (concurrent calls overlap)."""
+        for i in range(n):
+            await ctx.log("info", f"{text} {i}")
+            await ctx.progress(i + 1, total=n, message=text)
+            await asyncio.sleep(0.02)
+        return text
+
+    @server.tool()
     async def ask(ctx: Context) -> str:
         answer = await ctx.elicit(
             "Name?", schema={"type": "object", "properties": {"name": {"type": "string"}}}
