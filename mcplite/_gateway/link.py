@@ -204,7 +204,11 @@ class BackendClient(Client):
     ) -> Coroutine[Any, Any, None] | None:
         # Not async: the request the transport read this message for (``related``) is read
         # now, before the session reads on.
-        if event.method == "notifications/subscriptions/acknowledged" and self.link.own_listen:
+        if (
+            event.method == "notifications/subscriptions/acknowledged"
+            and self.link.own_listen
+            and self.link._subscription_route(event.params) is None
+        ):
             self._acknowledged(event.params)  # the listen this client opened itself
             return None
         return self.link.notification(event, getattr(session.transport, "related", None))
@@ -284,6 +288,13 @@ class Link:
         # The URI rewrite of the server the proxy is mounted in (resources/updated).
         self.outer_uri: Callable[[str], str] | None = None
 
+    def _subscription_route(self, params: msgspec.Raw | None) -> Route | None:
+        """The forwarded front listen a notification's subscription id names, if any."""
+        if params is None or b"subscriptionId" not in bytes(params):
+            return None
+        meta = split(params).get("_meta")
+        return self.listens.get(meta.get(t.META_SUBSCRIPTION_ID)) if meta else None
+
     def _mounted(self) -> bool:
         outer = self.outer_uri
         return outer is not None and outer("") != ""
@@ -350,10 +361,11 @@ class Link:
         (``related``); else the one request in flight that can take it."""
         method = event.method
         params: Any = event.params
-        if self.on_change is not None:
-            if method in _LIST_KINDS or method == "notifications/resources/updated":
-                self.on_change(method, params)
-            return
+        changes = method in _LIST_KINDS or method == "notifications/resources/updated"
+        if self.on_change is not None and changes and self._subscription_route(params) is None:
+            self.on_change(method, params)  # the link's own listen (or no listen at all)
+            if self.stateless:
+                return
         if method == "notifications/resources/updated" and self._mounted():
             fields = split(params)
             uri = fields.get("uri")

@@ -50,7 +50,9 @@ from .._errors import (
     TransportError,
 )
 from .._io.session import Session
+from .._server.mount import deliver_watched
 from .._server.server import Server
+from .._server.subscriptions import ChangeEvent
 from .bridge import _STATE_PREFIX, BridgeMixin, _Parked, _progress_token
 from .link import (
     ALL_CLIENT_CAPABILITIES,
@@ -144,6 +146,11 @@ class ProxyServer(BridgeMixin, Server):
         self._lanes: list[Link] = []
         self._lanes_opening = 0
         self._lane_waiters: list[asyncio.Future[None]] = []
+        # Mounted: the backend connection watching for what the outer listens want.
+        self._watch: Link | None = None
+        self._watch_uris: set[str] = set()
+        self._watch_wanted = t.SubscriptionFilter()
+        self._watch_lock = asyncio.Lock()
         self.backoff = Backoff(reconnect_backoff, max_reconnect_backoff)
         self.backend_capabilities: t.ServerCapabilities | None = None
         self.backend_info: t.Implementation | None = None
@@ -170,6 +177,8 @@ class ProxyServer(BridgeMixin, Server):
             parked.call.abandon("the gateway is closing")
         self._shared = None
         self._lanes = []
+        self._watch = None
+        self._watch_uris = set()
         self._parked.clear()
         links, self._links = list(self._links), set()
         await asyncio.gather(*(link.aclose() for link in links), return_exceptions=True)
@@ -244,6 +253,58 @@ class ProxyServer(BridgeMixin, Server):
                 self.info.name = client.server_info.name
                 self.info.version = client.server_info.version
         return link
+
+    async def watch(self, wanted: t.SubscriptionFilter) -> None:
+        """Mounted: keep a backend connection listening for what the listens of the
+        servers this proxy is mounted in want (list changes; resources, as the backend
+        names them), and deliver what it hears to them (``deliver_watched``).  Handshake-era
+        clients hear the backend through their own backend connections."""
+        await super().watch(wanted)
+        self._watch_wanted = wanted
+        async with self._watch_lock:
+            try:
+                await self._rewatch()
+            except (MCPError, OSError) as exc:
+                log.warning("gateway: cannot watch the backend for changes: %s", exc)
+
+    async def _rewatch(self) -> None:
+        wanted = self._watch_wanted
+        uris = set(wanted.resource_subscriptions or ())
+        lists = any(
+            getattr(wanted, f"{kind}_list_changed") is True
+            for kind in ("tools", "prompts", "resources")
+        )
+        if not lists and not uris and (self._watch is None or not self._watch.alive):
+            self._watch = None
+            return
+        if self._live is not None:
+            return  # a live Client's connection was opened without a listen of its own
+        # The shared connection: a stdio backend's changes happen in the process that
+        # serves the 2026-07-28 requests.
+        link = await self._shared_link()
+        if not link.own_listen:  # mounted after it was opened: open one that listens
+            self._shared = None
+            link = await self._shared_link()
+        if link is not self._watch:
+            self._watch, self._watch_uris = link, set()
+        for uri in sorted(uris - self._watch_uris):
+            await link.client.subscribe_resource(uri)
+        for uri in sorted(self._watch_uris - uris):
+            await link.client.unsubscribe_resource(uri)
+        self._watch_uris = uris
+        link.on_change = self._backend_changed if lists or uris else None
+        if link.on_change is None:
+            self._watch = None
+
+    def _backend_changed(self, method: str, params: msgspec.Raw | None) -> None:
+        if method == "notifications/resources/updated":
+            raw = split(params).get("uri")
+            uri = msgspec.json.decode(raw) if raw is not None else None
+            if not isinstance(uri, str):
+                return
+            deliver_watched(self, ChangeEvent("updated", uri))
+        else:
+            deliver_watched(self, ChangeEvent(method.split("/")[1]))
 
     def _outer_uri(self, uri: str) -> str:
         """``uri`` as the clients of the server this proxy is mounted in know it."""
@@ -370,7 +431,10 @@ class ProxyServer(BridgeMixin, Server):
             fut = None
         if fut is None:
             fut = self._shared = asyncio.ensure_future(
-                self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, False)
+                # Mounted: it also listens for the backend's changes itself (``watch``).
+                self._new_link(
+                    ALL_CLIENT_CAPABILITIES, self.backend_version, self._mounted_in is not None
+                )
             )
             fut.add_done_callback(lambda f: f.cancelled() or f.exception())
         return await asyncio.shield(fut)

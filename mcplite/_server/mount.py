@@ -53,6 +53,8 @@ class Server(Protocol):
 
     def notify_list_changed(self, kind: str) -> None: ...
 
+    async def watch(self, wanted: t.SubscriptionFilter) -> None: ...
+
     async def _on_notification(self, session: Any, event: Any) -> None: ...
 
 
@@ -107,6 +109,9 @@ class Mounts:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.by_namespace: dict[str, Mount] = {}
+        # What the server this one is mounted in wants to hear of (its listens).
+        self.watched = t.SubscriptionFilter()
+        server.subscriptions.on_listens = self.refresh
 
     def add(self, other: Server, namespace: str) -> None:
         outer = self.server
@@ -160,6 +165,26 @@ class Mounts:
                 )
         if clashes:
             raise ValueError("mount: name collision: " + "; ".join(clashes))
+
+    async def refresh(self) -> None:
+        """Tell every mount what the 2026-07-28 listens of this server (and of the servers
+        it is mounted in) want of it: a mounted proxy watches its backend for that (a
+        mounted ``Server`` publishes every change anyway)."""
+        wanted = self.server.subscriptions.wanted()
+        for kind in ("tools", "prompts", "resources"):
+            field = f"{kind}_list_changed"
+            if getattr(self.watched, field) is True:
+                setattr(wanted, field, True)
+        uris = [
+            *(wanted.resource_subscriptions or ()),
+            *(self.watched.resource_subscriptions or ()),
+        ]
+        for mount in list(self.by_namespace.values()):
+            theirs = msgspec.structs.replace(wanted, resource_subscriptions=UNSET)
+            inner = [u for u in map(mount.inner_uri, uris) if u is not None]
+            if inner:
+                theirs.resource_subscriptions = list(dict.fromkeys(inner))
+            await mount.server.watch(theirs)
 
     def _changed(self, mount: Mount, event: ChangeEvent) -> None:
         outer = self.server
@@ -295,6 +320,17 @@ class Mounts:
             if not isinstance(cursor, str) or not cursor:
                 break
         return out
+
+
+def deliver_watched(server: Server, event: ChangeEvent) -> None:
+    """A change a mounted proxy's watch saw at its backend, to the listens of every server
+    it is mounted in (URIs rewritten at each level)."""
+    while server._mounted_in is not None:
+        outer, namespace = server._mounted_in
+        if event.uri is not None:
+            event = ChangeEvent(event.kind, f"{namespace}+{event.uri}")
+        outer.subscriptions.deliver(event, listens_only=True)
+        server = outer
 
 
 def _raw(value: Any) -> msgspec.Raw:

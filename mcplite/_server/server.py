@@ -288,6 +288,13 @@ class Server(Registration):
         for kind in ("tools", "prompts", "resources"):
             self.notify_list_changed(kind)
 
+    async def watch(self, wanted: t.SubscriptionFilter) -> None:
+        """What the listens of the server this one is mounted in want of it (passed on
+        to its own mounts; a proxy watches its backend for it)."""
+        if self.mounts is not None:
+            self.mounts.watched = wanted
+            await self.mounts.refresh()
+
     def method(self, name: str, params_type: Any = dict) -> Callable[[F], F]:
         """Register a handler for a custom request method: ``async def h(ctx, params)``."""
 

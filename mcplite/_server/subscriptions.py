@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import msgspec
@@ -120,6 +120,10 @@ class Subscriptions:
         self.listens: dict[tuple[int, int | str], _Listen] = {}
         self._unsubscribe: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Told whenever a listen opens or ends (the mounts: a mounted proxy watches its
+        # backend for what the listens want); a listen is acknowledged once it returned.
+        self.on_listens: Callable[[], Awaitable[None]] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def attach(self) -> None:
         """Start receiving from the bus (once, on the first connection)."""
@@ -135,13 +139,16 @@ class Subscriptions:
 
     # ------------------------------------------------------------------ delivery
 
-    def deliver(self, event: ChangeEvent) -> None:
+    def deliver(self, event: ChangeEvent, *, listens_only: bool = False) -> None:
+        """Send ``event`` to the sessions and listens that want it (``listens_only``: to
+        the 2026-07-28 listens alone; a mounted proxy's watch, whose handshake-era clients
+        hear the backend through their own backend connections)."""
         # A sync tool runs in a worker thread, and user code may publish from any thread
         # (``server.resource_updated(uri)``): sessions live on the serving loop, so hop.
         loop = self._loop
         if loop is not None and _running_loop() is not loop:
             if not loop.is_closed():
-                loop.call_soon_threadsafe(self.deliver, event)
+                loop.call_soon_threadsafe(lambda: self.deliver(event, listens_only=listens_only))
             return
         if event.kind == "updated":
             method = "notifications/resources/updated"
@@ -150,7 +157,7 @@ class Subscriptions:
         else:
             log.debug("ignoring unknown change event %r", event)
             return
-        for session in list(self.server.sessions):
+        for session in () if listens_only else list(self.server.sessions):
             if session.closed.is_set():
                 self.server.sessions.discard(session)
                 continue
@@ -174,7 +181,28 @@ class Subscriptions:
                 )
 
     def _drop(self, listen: _Listen) -> None:
-        self.listens.pop((id(listen.session), listen.id), None)
+        if self.listens.pop((id(listen.session), listen.id), None) is not None:
+            hook = self.on_listens
+            if hook is not None:
+                task = asyncio.ensure_future(hook())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def wanted(self) -> t.SubscriptionFilter:
+        """What the open listens want, together."""
+        out = t.SubscriptionFilter()
+        uris: list[str] = []
+        for listen in self.listens.values():
+            f = listen.filter
+            for kind in LIST_KINDS:
+                field = f"{kind}_list_changed"
+                if getattr(f, field) is True:
+                    setattr(out, field, True)
+            if f.resource_subscriptions is not UNSET:
+                uris.extend(u for u in f.resource_subscriptions if u not in uris)
+        if uris:
+            out.resource_subscriptions = uris
+        return out
 
     # ------------------------------------------------------------------ handlers
 
@@ -217,13 +245,18 @@ class Subscriptions:
         agreed = self.honoured(params.notifications)
         meta = {t.META_SUBSCRIPTION_ID: rid}
         ack = t.SubscriptionsAcknowledgedNotificationParams(notifications=agreed, meta=meta)
-        await session.notify("notifications/subscriptions/acknowledged", ack, related=rid)
         if agreed == t.SubscriptionFilter():
+            await session.notify("notifications/subscriptions/acknowledged", ack, related=rid)
             return t.SubscriptionsListenResult(meta=dict(meta))
         self.attach()
         listen = _Listen(session, rid, agreed)
         self.listens[(id(session), rid)] = listen
         try:
+            if self.on_listens is not None:
+                # Mounted proxies subscribe at their backends first: what changes once the
+                # client holds the acknowledgement reaches it.
+                await self.on_listens()
+            await session.notify("notifications/subscriptions/acknowledged", ack, related=rid)
             await listen.done  # cancelled by notifications/cancelled or the session closing
         finally:
             self._drop(listen)
