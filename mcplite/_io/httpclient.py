@@ -7,10 +7,20 @@ incrementally (an SSE response is a body that never ends on its own).
 The pool keeps every connection a response hands back (so as many idle connections as the
 concurrency seen, up to ``max_idle_per_origin``) and reuses the most recently used first
 (LIFO: it is the one least likely to have hit the server's keep-alive timeout, and the
-others age out).  An idle connection the server closes leaves the pool at once.  A request
-that fails on a reused connection before a single response byte arrived is sent once more
-on a fresh connection (RFC 9112 §9.3.1: the server closed it while the request was on its
-way, so it did not answer it); any other failure is raised.  ``ssl`` is imported
+others age out).  An idle connection the server closes leaves the pool at once; one idle
+longer than ``idle_timeout`` (below common servers' keep-alive timeouts, and below a
+``Keep-Alive: timeout=`` the server announced) is closed rather than reused; one idle for
+more than a moment is probed (a zero-timeout ``select``) for a close the event loop has
+not delivered yet.  Back-to-back requests skip the probe, so the hot path makes no extra
+system call.
+
+Resending (RFC 9112 §9.3.1, RFC 9110 §9.2.2): a request is sent once more, on a fresh
+connection, only when the server cannot have processed it (the write on a reused
+connection failed at once, so the request never left) or when its method is idempotent
+and a reused connection closed before a single response byte.  A non-idempotent request
+(POST) written in full on a reused connection that then closed unanswered may or may not
+have been applied, so it fails with a ``ConnectionClosed`` saying so instead of being
+applied twice.  ``ssl`` is imported
 only when an ``https`` URL is first used, so plain-HTTP and stdio users never pay for it.
 """
 
@@ -19,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import select  # asyncio's selectors load it already
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Final
@@ -41,6 +52,14 @@ DEFAULT_MAX_CONNECTIONS_PER_ORIGIN: Final = 16  # open (busy + idle) per scheme/
 # holds more than the concurrency it has seen; a lower cap closes connections that the next
 # burst must open again (a TCP handshake each, and TIME_WAIT sockets left behind).
 DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN: Final = DEFAULT_MAX_CONNECTIONS_PER_ORIGIN
+# A connection idle this long is closed instead of reused: below the keep-alive timeouts of
+# common servers (mcplite's and many others' are 5 s), so the client gives it up before the
+# server closes it under a request (the race RFC 9112 §9.3.1 describes).
+DEFAULT_POOL_IDLE_TIMEOUT_SECONDS: Final = 4.0
+# Idle longer than this, a reused connection is probed for a close not yet delivered.
+_PROBE_AFTER_IDLE_SECONDS: Final = 0.001
+# Methods a client may resend on its own (RFC 9110 §9.2.2).
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # Parsed but unread body bytes before the socket stops being read (backpressure).
 _READ_BUFFER_BYTES: Final = 256 * 1024
 _MAX_CACHED_URLS: Final = 64  # parsed request URLs kept (one endpoint in practice)
@@ -85,6 +104,8 @@ class _Connection(asyncio.Protocol):
         self.reused = False
         self.received = 0  # response bytes since the current request was written
         self.idle_in: list[_Connection] | None = None  # the pool's list, while idle
+        self.idle_since = 0.0  # loop time it went back to the pool
+        self.idle_limit = 0.0  # how long it may stay idle (the client's or the server's limit)
         self._gone = gone  # the client's discard, for a pooled connection the server closes
         self.eof = False  # no more bytes will arrive
         self._error: BaseException | None = None  # why reading stopped early
@@ -176,6 +197,20 @@ class _Connection(asyncio.Protocol):
     def usable(self) -> bool:
         return not self.eof and self.transport is not None and not self.transport.is_closing()
 
+    def probe_closed(self) -> bool:
+        """True if the socket is readable: the server closed (or wrote on) this idle
+        connection and the event loop has not delivered it yet.  Nothing is owed on an
+        idle connection, so a FIN, a reset, a 408 or anything else makes it unusable."""
+        assert self.transport is not None
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:  # pragma: no cover - every socket transport has one
+            return False
+        try:
+            readable, _, _ = select.select([sock.fileno()], (), (), 0)
+        except (OSError, ValueError):  # pragma: no cover - closed under us
+            return True
+        return bool(readable)
+
     def write(self, data: bytes) -> None:
         if not self.usable:
             raise ConnectionClosed(
@@ -220,11 +255,20 @@ class _Connection(asyncio.Protocol):
         return events.popleft()
 
 
-def _closed_message(method: str, conn: _Connection, attempt: int, exc: BaseException) -> str:
+def _closed_message(
+    method: str, conn: _Connection, attempt: int, exc: BaseException, unsafe: bool
+) -> str:
     """Why a request failed before its response head, and whether the server may have seen it."""
     detail = (
         str(exc) if isinstance(exc, ConnectionClosed) else f"the HTTP connection failed: {exc!r}"
     )
+    if unsafe:
+        return (
+            f"{detail}: the server closed a reused keep-alive connection after the whole "
+            f"{method} request was sent and before a byte of the response, so it may or may "
+            f"not have processed it; {method} is not idempotent, so it was not resent "
+            "(RFC 9112 §9.3.1)"
+        )
     if conn.received:
         return (
             f"{detail}: {conn.received} bytes of the response to {method} had arrived, so the "
@@ -236,6 +280,20 @@ def _closed_message(method: str, conn: _Connection, attempt: int, exc: BaseExcep
             "attempt, on a pooled connection the server had closed, got none)"
         )
     return f"{detail}: no answer to {method}"
+
+
+def _keep_alive_limit(value: bytes, idle_timeout: float) -> float:
+    """How long to keep a connection idle given the server's ``Keep-Alive: timeout=N``
+    (a de facto header, RFC 2068 §19.7.1): give it up a second (at most half) before."""
+    for param in value.split(b","):
+        name, _, number = param.partition(b"=")
+        if name.strip().lower() == b"timeout":
+            try:
+                server = float(number.strip())
+            except ValueError:
+                return idle_timeout
+            return min(idle_timeout, max(server - 1.0, server / 2))
+    return idle_timeout
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:
@@ -263,6 +321,12 @@ class HTTPResponse:
         self.reason = head.reason.decode("latin-1")
         self.headers = head.headers
         self._keep_alive = head.keep_alive
+        announced = head.headers.get(b"keep-alive")
+        conn.idle_limit = (
+            client.idle_timeout
+            if announced is None
+            else _keep_alive_limit(announced, client.idle_timeout)
+        )
         self._read_timeout = read_timeout
 
     def header(self, name: str) -> str | None:
@@ -347,12 +411,14 @@ class HTTPClient:
         read_timeout: float | None = DEFAULT_READ_TIMEOUT_SECONDS,
         max_connections_per_origin: int = DEFAULT_MAX_CONNECTIONS_PER_ORIGIN,
         max_idle_per_origin: int = DEFAULT_MAX_IDLE_CONNECTIONS_PER_ORIGIN,
+        idle_timeout: float | None = DEFAULT_POOL_IDLE_TIMEOUT_SECONDS,
         ssl_context: Any = None,
     ) -> None:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_connections_per_origin = max_connections_per_origin
         self.max_idle_per_origin = max_idle_per_origin
+        self.idle_timeout = float("inf") if idle_timeout is None else idle_timeout
         self._ssl_context = ssl_context
         self._idle: dict[Origin, list[_Connection]] = {}
         self._slots: dict[Origin, asyncio.Semaphore] = {}
@@ -368,7 +434,14 @@ class HTTPClient:
         body: bytes | None = None,
         *,
         read_timeout: float | None | Any = ...,
+        idempotent: bool | None = None,
     ) -> HTTPResponse:
+        """Send a request; return once the response head arrived.
+
+        ``idempotent`` (default: by method, RFC 9110 §9.2.2) says whether the request may be
+        sent again when a reused connection closes before any answer; a request that never
+        left is resent whatever it is.
+        """
         if self.closed:
             raise ConnectionClosed("the HTTP client is closed")
         cached = self._targets.get(url)
@@ -386,15 +459,22 @@ class HTTPClient:
             out.append((b"content-length", str(len(body)).encode()))
         head = encode_request_head(method, target, out)
         timeout = self.read_timeout if read_timeout is ... else read_timeout
+        resend_unanswered = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         slot = self._slots.setdefault(origin, asyncio.Semaphore(self.max_connections_per_origin))
         await slot.acquire()
         try:
             for attempt in range(2):
                 conn = self._idle_connection(origin) or await self._connect(origin)
+                sent = False
                 try:
                     conn.received = 0
                     conn.parser.expect_response(method)
                     conn.write(head + body if body else head)
+                    # The transport sends at once when the socket takes it; a send the
+                    # kernel refuses (the server's reset is in) closes it right here, and
+                    # then not a byte of the request reached the server.
+                    assert conn.transport is not None
+                    sent = not conn.transport.is_closing()
                     await conn.drain()
                     event = await conn.next_event(timeout)
                 except RequestTimeout:  # a TimeoutError, hence an OSError: not retried
@@ -402,15 +482,18 @@ class HTTPClient:
                     raise
                 except (ConnectionClosed, OSError, RemoteProtocolError) as exc:
                     self._discard(conn)
-                    # A pooled connection the server closed while the request was on its
-                    # way (its keep-alive timeout): not a byte of an answer came back, so
-                    # the server did not process it; send it once more on a fresh one.
-                    if conn.reused and conn.received == 0 and attempt == 0:
+                    # A reused connection the server closed (its keep-alive timeout) with
+                    # not a byte of an answer: resend once on a fresh one if the request
+                    # never left, or if sending it twice is harmless (RFC 9112 §9.3.1).
+                    unanswered = conn.reused and conn.received == 0 and attempt == 0
+                    if unanswered and (not sent or resend_unanswered):
                         log.debug("pooled connection closed by the server: request resent")
                         continue
                     if isinstance(exc, RemoteProtocolError) and conn.received:
                         raise
-                    raise ConnectionClosed(_closed_message(method, conn, attempt, exc)) from exc
+                    unsafe = unanswered and sent
+                    msg = _closed_message(method, conn, attempt, exc, unsafe)
+                    raise ConnectionClosed(msg) from exc
                 except BaseException:
                     self._discard(conn)
                     raise
@@ -423,13 +506,23 @@ class HTTPClient:
 
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)
+        if not idle:
+            return None
+        now = asyncio.get_running_loop().time()
         while idle:
             conn = idle.pop()  # LIFO: the most recently used
             conn.idle_in = None
-            if conn.usable:
+            age = now - conn.idle_since
+            # Back-to-back reuse (age below the probe threshold) costs no system call; a
+            # connection idle longer is asked whether a close is already waiting in it.
+            if (
+                conn.usable
+                and age < conn.idle_limit
+                and (age < _PROBE_AFTER_IDLE_SECONDS or not conn.probe_closed())
+            ):
                 conn.reused = True
                 return conn
-            self._discard(conn)
+            self._discard(conn)  # the older ones behind it are older still
         return None
 
     async def _connect(self, origin: Origin) -> _Connection:
@@ -471,6 +564,7 @@ class HTTPClient:
         idle = self._idle.setdefault(conn.origin, [])
         if keep_alive and conn.usable and not self.closed and len(idle) < self.max_idle_per_origin:
             conn.events.clear()
+            conn.idle_since = asyncio.get_running_loop().time()
             conn.idle_in = idle
             idle.append(conn)
         else:

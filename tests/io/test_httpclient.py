@@ -109,15 +109,29 @@ async def test_connect_error() -> None:
 
 
 async def test_stale_pooled_connection_is_retried() -> None:
+    seen: list[bytes] = []
+
     async def once(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        seen.append(req.method.encode() + b" " + body)
         await ok(req, body, w)
         return False  # close after each response despite keep-alive
 
     async with serve(once) as (url, conns), HTTPClient() as http:
-        for _ in range(2):
-            resp = await http.request("POST", url, (), b"z")
-            assert await resp.read() == b"echo:z"
+        for _ in range(2):  # GET is idempotent: resent whenever the close came first
+            resp = await http.request("GET", url)
+            assert await resp.read() == b"echo:"
         assert len(conns) == 2
+        # A POST may find the close before it (a fresh connection, answered) or after it
+        # (not resent: the server might have applied it); never is it applied twice.
+        failures: list[str] = []
+        for _ in range(2):
+            try:
+                resp = await http.request("POST", url, (), b"z")
+                assert await resp.read() == b"echo:z"
+            except ConnectionClosed as exc:
+                failures.append(str(exc))
+        assert all("not resent" in msg for msg in failures)
+        assert seen.count(b"POST z") <= 2 and seen[:2] == [b"GET ", b"GET "]
 
 
 async def test_server_closes_mid_response() -> None:
@@ -202,21 +216,35 @@ async def test_pool_reuses_the_most_recently_used_connection_first() -> None:
 
 
 async def test_request_on_a_pooled_connection_the_server_closed_is_resent_once() -> None:
-    """The keep-alive race: the server closes an idle connection as a request is sent on
-    it.  No byte of an answer came back, so the request goes once more on a fresh one."""
+    """The keep-alive race: the server closes a reused connection with no byte of an
+    answer.  An idempotent request goes once more on a fresh one; a POST the server may
+    have applied is not sent twice but fails, saying so."""
     requests: list[bytes] = []
 
     async def close_second(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
-        requests.append(body)
-        if len(requests) == 2:
+        requests.append(req.method.encode() + b" " + body)
+        if len(requests) in (2, 5):
             return False  # read the request, close without answering
         return await ok(req, body, w)
 
     async with serve(close_second) as (url, conns), HTTPClient() as http:
-        for body in (b"a", b"b"):
-            resp = await http.request("POST", url, (), body)
-            assert await resp.read() == b"echo:" + body
-        assert len(conns) == 2 and requests == [b"a", b"b", b"b"]
+        for method in ("DELETE", "DELETE"):
+            resp = await http.request(method, url)
+            assert await resp.read() == b"echo:"
+        assert len(conns) == 2 and requests == [b"DELETE "] * 3
+        resp = await http.request("POST", url, (), b"a")
+        assert await resp.read() == b"echo:a"
+        with pytest.raises(ConnectionClosed, match="may or may not have processed it"):
+            await http.request("POST", url, (), b"b")
+        assert requests[3:] == [b"POST a", b"POST b"]  # b not resent
+        # The caller can vouch for a POST (an MCP request it knows to be safe).
+        resp = await http.request("POST", url, (), b"c")
+        assert await resp.read() == b"echo:c"
+        requests.clear()
+        requests.extend([b"x"] * 4)  # the next one is the fifth: closed unanswered
+        resp = await http.request("POST", url, (), b"d", idempotent=True)
+        assert await resp.read() == b"echo:d"
+        assert requests[4:] == [b"POST d", b"POST d"]
 
 
 async def test_a_partly_answered_request_is_not_resent() -> None:
@@ -253,8 +281,9 @@ async def test_a_request_unanswered_on_a_fresh_connection_fails_clearly() -> Non
 
 async def test_requests_survive_a_server_that_closes_idle_keep_alive_connections() -> None:
     """A real mcplite HTTP server closing idle keep-alive connections: a connection it
-    closed while idle leaves the pool, and a request written in the same instant as the
-    server's close (its keep-alive timer firing) is resent on a fresh connection."""
+    closed while idle leaves the pool; a request written in the same instant as the
+    server's close (its keep-alive timer firing) is resent on a fresh connection if it is
+    idempotent, and fails clearly, never applied twice, if it is a POST."""
     from mcplite._io.httpserver import HTTPServer, Responder
 
     seen: list[bytes] = []
@@ -276,12 +305,26 @@ async def test_requests_survive_a_server_that_closes_idle_keep_alive_connections
             assert loop.time() < deadline
             await asyncio.sleep(0.01)
         assert await call(http, url, b"2") == b"echo:2"
+
+        def fire_keep_alive_timer(srv: HTTPServer) -> None:
+            (conn,) = srv.connections
+            assert conn._timer is not None and conn._timer_kind
+            conn._timer.cancel()
+            conn._timer_at = conn._deadline  # due now, not re-armed for a later deadline
+            conn._timeout()
+            assert conn.transport.is_closing()
+
         for _ in range(3):
             # The keep-alive timer fires now; the client, not yet told, writes on the
             # connection in the same step and gets the close (EOF or reset) instead.
-            (conn,) = srv.connections
-            assert conn._timer is not None
-            conn._timer.cancel()
-            conn._timeout()
-            assert await call(http, url, b"3") == b"echo:3"
-        assert seen == [b"1", b"2", b"3", b"3", b"3"]  # each resend reached it once
+            fire_keep_alive_timer(srv)
+            # An idempotent request is resent on a fresh connection; a POST that may have
+            # arrived is not, and fails clearly (a later one opens a fresh connection).
+            resp = await http.request("PUT", url, (), b"3")
+            assert await resp.read() == b"echo:3"
+            fire_keep_alive_timer(srv)
+            with pytest.raises(ConnectionClosed, match="not resent"):
+                await call(http, url, b"4")
+            assert await call(http, url, b"5") == b"echo:5"
+        # The PUTs reached it once each; the POSTs that failed, never.
+        assert seen == [b"1", b"2"] + [b"3", b"5"] * 3
