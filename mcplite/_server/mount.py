@@ -25,7 +25,7 @@ from msgspec import UNSET
 from .. import types as t
 from .._core.events import RequestReceived
 from .._core.pagination import paginate
-from .._errors import INVALID_PARAMS, RPCError
+from .._errors import INTERNAL_ERROR, INVALID_PARAMS, RPCError
 from .._server.subscriptions import _SUBSCRIBED_KEY, ChangeEvent
 
 if TYPE_CHECKING:
@@ -355,11 +355,19 @@ def _own(server: Server, method: str) -> list[Any]:
 
 
 def _as(type_: Any, value: Any) -> Any:
+    """A mounted server's result as ``type_``: a struct, raw bytes (a proxy's pass-through),
+    or a dict whose values may be ``msgspec.Raw`` (a proxy's bridged result, stamped for
+    2026-07-28) -- ``msgspec.convert`` cannot read ``Raw`` values, so that goes via JSON."""
     if isinstance(value, type_):
         return value
-    if isinstance(value, msgspec.Raw):
+    if not isinstance(value, msgspec.Raw):
+        value = msgspec.json.encode(value)
+    try:
         return msgspec.json.decode(value, type=type_)
-    return msgspec.convert(value, type_)
+    except msgspec.ValidationError as exc:
+        raise RPCError(
+            INTERNAL_ERROR, f"mounted server's result is not a {type_.__name__}: {exc}"
+        ) from None
 
 
 def _renamed(mount: Mount, item: Any) -> Any:

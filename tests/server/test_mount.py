@@ -55,32 +55,55 @@ async def _client(server: Server, version: str, **options: Any) -> AsyncIterator
         yield client
 
 
+async def _check_names_uris_and_listings(client: mcplite.Client) -> None:
+    """What a front (``_front``) with ``build()`` mounted as ``weather`` offers."""
+    tools = [tool.name for tool in await client.list_all_tools()]
+    assert tools[0] == "local" and "weather_add" in tools and "weather_ask" in tools
+    assert len(tools) == len(set(tools))
+    result = await client.call_tool("weather_add", {"a": 1, "b": 2})
+    assert result.structured_content == {"result": 3}
+    assert (await client.call_tool("local", {"x": 4})).structured_content == {"result": 8}
+    resources = [r.uri for r in await client.list_all_resources()]
+    assert resources == ["weather+file:///readme.txt"]
+    templates = [r.uri_template for r in await client.list_all_resource_templates()]
+    assert templates == ["weather+notes://{name}"]
+    read = await client.read_resource("weather+notes://today")
+    assert read.contents[0].uri == "weather+notes://today"
+    assert read.contents[0].text == "note today"
+    read = await client.read_resource("weather+file:///readme.txt")
+    assert read.contents[0].uri == "weather+file:///readme.txt"
+    prompts = [p.name for p in await client.list_all_prompts()]
+    assert prompts == ["weather_greet"]
+    got = await client.get_prompt("weather_greet", {"name": "Bo"})
+    assert got.messages[0].content.text == "Hello Bo"  # type: ignore[union-attr]
+    completion = await client.complete(t.PromptReference(name="weather_greet"), "name", "B")
+    assert completion.values == ["Bo"]
+    with pytest.raises(mcplite.RPCError):
+        await client.call_tool("weather_nope", {})
+
+
+async def _check_context_features(client: mcplite.Client, logged: asyncio.Event) -> None:
+    if not client.stateless:
+        await client.set_log_level("info")
+    asked = await client.call_tool("weather_ask", {})
+    assert asked.content[0].text == "accept:Ada:hi"  # type: ignore[union-attr]
+    roots = await client.call_tool("weather_roots", {})
+    assert roots.content[0].text == "file:///work"  # type: ignore[union-attr]
+    progress: list[float] = []
+    await client.call_tool(
+        "weather_steps", {"n": 2}, on_progress=lambda p, total, m: progress.append(p)
+    )
+    async with asyncio.timeout(5):
+        await logged.wait()
+    assert progress == [1, 2]
+
+
 @pytest.mark.parametrize("version", ERAS)
 async def test_names_uris_and_listings(version: str) -> None:
     front = _front()
     front.mount(build(), namespace="weather")
     async with _client(front, version) as client:
-        tools = [tool.name for tool in await client.list_all_tools()]
-        assert tools[0] == "local" and "weather_add" in tools and "weather_ask" in tools
-        assert len(tools) == len(set(tools))
-        result = await client.call_tool("weather_add", {"a": 1, "b": 2})
-        assert result.structured_content == {"result": 3}
-        assert (await client.call_tool("local", {"x": 4})).structured_content == {"result": 8}
-        resources = [r.uri for r in await client.list_all_resources()]
-        assert resources == ["weather+file:///readme.txt"]
-        templates = [r.uri_template for r in await client.list_all_resource_templates()]
-        assert templates == ["weather+notes://{name}"]
-        read = await client.read_resource("weather+notes://today")
-        assert read.contents[0].uri == "weather+notes://today"
-        assert read.contents[0].text == "note today"
-        prompts = [p.name for p in await client.list_all_prompts()]
-        assert prompts == ["weather_greet"]
-        got = await client.get_prompt("weather_greet", {"name": "Bo"})
-        assert got.messages[0].content.text == "Hello Bo"  # type: ignore[union-attr]
-        completion = await client.complete(t.PromptReference(name="weather_greet"), "name", "B")
-        assert completion.values == ["Bo"]
-        with pytest.raises(mcplite.RPCError):
-            await client.call_tool("weather_nope", {})
+        await _check_names_uris_and_listings(client)
 
 
 @pytest.mark.parametrize("version", ERAS)
@@ -88,22 +111,57 @@ async def test_context_features_work_through_the_mount(version: str) -> None:
     front = _front()
     front.mount(build(), namespace="weather")
     logged = asyncio.Event()
-    progress: list[float] = []
     async with _client(
         front, version, on_logging_message=lambda p: logged.set(), log_level="info"
     ) as client:
-        if not client.stateless:
-            await client.set_log_level("info")
-        asked = await client.call_tool("weather_ask", {})
-        assert asked.content[0].text == "accept:Ada:hi"  # type: ignore[union-attr]
-        roots = await client.call_tool("weather_roots", {})
-        assert roots.content[0].text == "file:///work"  # type: ignore[union-attr]
-        await client.call_tool(
-            "weather_steps", {"n": 2}, on_progress=lambda p, total, m: progress.append(p)
-        )
-        async with asyncio.timeout(5):
-            await logged.wait()
-    assert progress == [1, 2]
+        await _check_context_features(client, logged)
+
+
+# (front revision, backend kind) for a mounted proxy: "both" serves every revision, "old"
+# handshake-era only (2025-era), "new" the proxy's backend connection pinned to 2026-07-28.
+BRIDGED = [
+    pytest.param("2026-07-28", "both", id="2026-front-2026-backend"),
+    pytest.param("2025-11-25", "both", id="2025-front-2025-backend"),
+    pytest.param("2026-07-28", "old", id="2026-front-handshake-backend"),
+    pytest.param("2025-11-25", "new", id="2025-front-2026-backend"),
+]
+
+
+def _mounted_proxy(kind: str) -> tuple[Server, mcplite.ProxyServer]:
+    from tests.gateway.backend import HandshakeOnly
+
+    backend = build()
+    target: Any = HandshakeOnly(backend) if kind == "old" else backend
+    version = "2026-07-28" if kind == "new" else None
+    gw = mcplite.proxy(target, protocol_version=version)
+    front = _front()
+    front.mount(gw, namespace="weather")
+    return front, gw
+
+
+@pytest.mark.parametrize(("version", "kind"), BRIDGED)
+async def test_a_mounted_proxy_serves_every_method_across_eras(version: str, kind: str) -> None:
+    # Regression (issue 18): through a mounted proxy of a handshake-only backend, every
+    # 2026-07-28 list method answered -32603 (the proxy's era-bridged result, a dict of raw
+    # values, could not be read as a list result by the mount).
+    front, gw = _mounted_proxy(kind)
+    async with gw, _client(front, version) as client:
+        await _check_names_uris_and_listings(client)
+
+
+@pytest.mark.parametrize(("version", "kind"), BRIDGED)
+async def test_context_features_work_through_a_mounted_proxy_across_eras(
+    version: str, kind: str
+) -> None:
+    front, gw = _mounted_proxy(kind)
+    logged = asyncio.Event()
+    async with (
+        gw,
+        _client(
+            front, version, on_logging_message=lambda p: logged.set(), log_level="info"
+        ) as client,
+    ):
+        await _check_context_features(client, logged)
 
 
 @pytest.mark.parametrize("version", ERAS)
@@ -263,10 +321,7 @@ async def test_changes_inside_a_mounted_proxy_reach_the_outer_clients(
         await client.call_tool(f"{tool}echo", {"text": "sync"})
         assert updated == [f"{prefix}file:///readme.txt"]
         assert changed  # list changes may coalesce (debounce) but none is lost
-        if not (kind == "proxy-handshake" and version == "2026-07-28"):
-            # Known, open (issue 18): a 2026-07-28 tools/list through a mounted proxy of a
-            # handshake-only backend answers -32603 on main, with or without this change.
-            assert f"{tool}fresh" in {tool.name for tool in await client.list_all_tools()}
+        assert f"{tool}fresh" in {tool.name for tool in await client.list_all_tools()}
     if gw is not None and version == "2026-07-28":
         # The listen ended with the client: the proxy stops watching its backend.
         async with asyncio.timeout(5):
