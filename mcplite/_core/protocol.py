@@ -146,11 +146,34 @@ class Protocol(Sending):
         try:
             decoded = rpc.decode(data, self.max_json_depth)
         except rpc.InvalidMessage as exc:
+            answered = self._invalid_response(exc, data)
+            if answered is not None:
+                return answered
             return [ReplyReady(rpc.encode_error(exc.id, exc.code, exc.message), id=exc.id)]
         if isinstance(decoded, list):
             return self._receive_batch(decoded)
         kind, msg = decoded
         return self._dispatch(kind, msg, data, 0)
+
+    def _invalid_response(self, exc: rpc.InvalidMessage, data: bytes) -> list[Event] | None:
+        """An invalid message without a method that carries the id of a request of ours in
+        flight is that request's (malformed) answer: the request fails with it, instead of
+        waiting for an answer that will not come, and nothing is sent back (JSON-RPC 2.0
+        section 5: a response is never answered)."""
+        if exc.id is None or exc.id not in self._pending:
+            return None
+        try:
+            obj = msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            return None
+        if not isinstance(obj, dict) or "method" in obj:
+            return None
+        method = self._pending.pop(exc.id)
+        token = self._progress_of.pop(exc.id, None)
+        if token is not None:
+            self._progress.pop(token, None)
+        error = RemoteProtocolError(f"invalid response to {method}: {exc.message}")
+        return [ErrorReceived(exc.id, method, error)]
 
     def _dispatch(self, kind: int, msg: rpc.Message, data: bytes, batch: int) -> list[Event]:
         if kind == rpc.REQUEST:

@@ -344,6 +344,32 @@ def test_responses_matched_to_pending_requests() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ({}, "expected a method, a result or an error"),
+        ({"result": 1, "jsonrpc": "1.0"}, 'expected "jsonrpc": "2.0"'),
+        ({"result": {}, "error": {"code": 1}}, "Invalid JSON-RPC message"),
+    ],
+)
+def test_a_malformed_answer_to_a_pending_request_fails_that_request(
+    answer: dict[str, Any], words: str
+) -> None:
+    # An invalid message without a method, carrying the id of one of our requests in
+    # flight, is that request's answer: it fails (not left waiting), nothing is sent back.
+    p = ready_server()
+    id1, _ = p.request("ping", progress_token="tok")
+    events = p.receive(enc({"jsonrpc": "2.0", "id": id1, **answer}))
+    assert len(events) == 1 and isinstance(events[0], ErrorReceived)
+    assert isinstance(events[0].error, RemoteProtocolError)
+    assert "invalid response to ping" in events[0].error.message
+    assert words in events[0].error.message
+    assert p.pending == 0
+    # The same for an id that is not ours in flight: an error reply, as for any bad input.
+    events = p.receive(enc({"jsonrpc": "2.0", "id": id1}))
+    assert isinstance(events[0], ReplyReady) and b"-32600" in events[0].data
+
+
 def test_cancel_forget_and_connection_lost() -> None:
     p = ready_server()
     id1, _ = p.request("ping", progress_token="p")

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Any
 
+import msgspec
+
 from mcplite import Context, Server, types as t
 
 HANDSHAKE_VERSIONS = tuple(v for v in t.SUPPORTED_PROTOCOL_VERSIONS if v < "2026-07-28")
@@ -79,6 +81,20 @@ def build(name: str = "backend") -> Server:
     @server.tool()
     async def huge(kib: int) -> str:
         return "x" * (kib * 1024)
+
+    @server.tool()
+    async def garble(ctx: Context, kind: str) -> str:
+        """Send a malformed message on this connection's transport first, then answer:
+        ``line`` a line that is not JSON, ``result`` a response to this very request whose
+        result is not an object, ``envelope`` one with neither result nor error."""
+        rid = msgspec.json.encode(ctx.request_id).decode()
+        line = {
+            "line": "this is not JSON {",
+            "result": f'{{"jsonrpc":"2.0","id":{rid},"result":42}}',
+            "envelope": f'{{"jsonrpc":"2.0","id":{rid}}}',
+        }[kind]
+        await ctx.session.transport.send(line.encode())
+        return "garbled"
 
     @server.tool()
     async def touch(uri: str) -> str:

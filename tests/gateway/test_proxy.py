@@ -203,6 +203,27 @@ async def test_an_oversize_backend_response_fails_that_request_only() -> None:
         assert result.content[0].text == "still here"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("version", ["2025-11-25", "2026-07-28"])
+async def test_a_malformed_backend_message_fails_that_request_only(version: str) -> None:
+    # Bad input (issue 18): what the backend writes that is not a valid message fails the
+    # request it answers (-32603 naming the problem), or, when it names no request, nothing;
+    # the gateway and its other requests go on.
+    gw = mcplite.proxy(_stdio(), connect_options={"env": {"PYTHONPATH": ROOT}})
+    async with gw, mcplite.connect(gw, protocol_version=version) as client:
+        pending = asyncio.ensure_future(client.call_tool("chatter", {"text": "t", "n": 3}))
+        # Not JSON at all: no request to fail; the garbling call itself is answered.
+        result = await client.call_tool("garble", {"kind": "line"})
+        assert result.content[0].text == "garbled"  # type: ignore[union-attr]
+        for kind in ("result", "envelope"):
+            with pytest.raises(RPCError) as err:
+                await client.call_tool("garble", {"kind": kind})
+            assert err.value.code == -32603
+            assert "backend" in err.value.message.lower(), err.value.message
+        assert (await pending).content[0].text == "t"  # type: ignore[union-attr]
+        result = await client.call_tool("add", {"a": 2, "b": 2})
+        assert result.structured_content == {"result": 4}
+
+
 async def test_backoff_after_a_failed_connect_fails_fast_then_retries() -> None:
     gw = mcplite.proxy([sys.executable, "-c", "import sys; sys.exit(1)"], reconnect_backoff=0.2)
     async with mcplite.connect(gw, protocol_version="2025-11-25") as client:
