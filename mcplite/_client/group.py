@@ -16,11 +16,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from .. import types as t
 from .._client.client import Client
 from .._client.config import connect_entry
+from .._core import namespace as ns
 from .._core.mcpservers import parse_config, parse_entry, servers
 from .._errors import ConnectError, MCPError, RPCError
 
@@ -93,8 +92,9 @@ class GroupClient:
         if known is not None:
             return self.clients[known[0]], known[1]
         for entry in sorted(self.connected, key=len, reverse=True):
-            if name.startswith(entry + "_"):
-                return self.clients[entry], name[len(entry) + 1 :]
+            inner = ns.inner_name(entry, name)
+            if inner is not None:
+                return self.clients[entry], inner
         raise RPCError(
             _TOOL_NOT_FOUND,
             f"Invalid params: {name!r} names no server of the group (expected "
@@ -103,8 +103,9 @@ class GroupClient:
 
     def _uri_owner(self, uri: str) -> tuple[str, Client, str]:
         for entry in sorted(self.connected, key=len, reverse=True):
-            if uri.startswith(entry + "+"):
-                return entry, self.clients[entry], uri[len(entry) + 1 :]
+            inner = ns.inner_uri(entry, uri)
+            if inner is not None:
+                return entry, self.clients[entry], inner
         raise RPCError(
             _TOOL_NOT_FOUND,
             f"Invalid params: resource {uri!r} names no server of the group (expected "
@@ -131,7 +132,7 @@ class GroupClient:
         table: dict[str, tuple[str, str]] = {}
         for entry, items in found:
             for item in items:
-                outer = f"{entry}_{item.name}"
+                outer = ns.name(entry, item.name)
                 other = table.get(outer)
                 if other is not None:
                     raise ValueError(
@@ -143,48 +144,30 @@ class GroupClient:
 
     # ------------------------------------------------------------------ listings
 
-    async def list_tools(self) -> list[t.Tool]:
-        """Every server's tools, named ``ENTRY_NAME``."""
-        found = await self._gather(lambda c: c.list_all_tools())
-        self._tools = self._table("tool", found)
-        return [
-            msgspec.structs.replace(tool, name=f"{entry}_{tool.name}")
-            for entry, tools in found
-            for tool in tools
-        ]
-
-    async def list_prompts(self) -> list[t.Prompt]:
-        found = await self._gather(
-            lambda c: c.list_all_prompts() if c.server_capabilities.prompts else _none()
-        )
-        self._prompts = self._table("prompt", found)
-        return [
-            msgspec.structs.replace(p, name=f"{entry}_{p.name}")
-            for entry, prompts in found
-            for p in prompts
-        ]
-
-    async def list_resources(self) -> list[t.Resource]:
-        found = await self._gather(
-            lambda c: c.list_all_resources() if c.server_capabilities.resources else _none()
-        )
-        return [
-            msgspec.structs.replace(r, uri=f"{entry}+{r.uri}")
-            for entry, resources in found
-            for r in resources
-        ]
-
-    async def list_resource_templates(self) -> list[t.ResourceTemplate]:
-        found = await self._gather(
+    async def _listing(self, method: str, capability: str) -> list[tuple[str, list[Any]]]:
+        """``Client.<method>()`` of every connected server that declares ``capability``."""
+        return await self._gather(
             lambda c: (
-                c.list_all_resource_templates() if c.server_capabilities.resources else _none()
+                getattr(c, method)() if getattr(c.server_capabilities, capability) else _none()
             )
         )
-        return [
-            msgspec.structs.replace(r, uri_template=f"{entry}+{r.uri_template}")
-            for entry, templates in found
-            for r in templates
-        ]
+
+    async def list_tools(self) -> list[t.Tool]:
+        """Every server's tools, named ``ENTRY_NAME``."""
+        found = await self._listing("list_all_tools", "tools")
+        self._tools = self._table("tool", found)
+        return _renamed(found)
+
+    async def list_prompts(self) -> list[t.Prompt]:
+        found = await self._listing("list_all_prompts", "prompts")
+        self._prompts = self._table("prompt", found)
+        return _renamed(found)
+
+    async def list_resources(self) -> list[t.Resource]:
+        return _renamed(await self._listing("list_all_resources", "resources"))
+
+    async def list_resource_templates(self) -> list[t.ResourceTemplate]:
+        return _renamed(await self._listing("list_all_resource_templates", "resources"))
 
     # ------------------------------------------------------------------ calls
 
@@ -203,10 +186,12 @@ class GroupClient:
     async def read_resource(self, uri: str, **options: Any) -> t.ReadResourceResult:
         entry, client, inner = self._uri_owner(uri)
         result = await client.read_resource(inner, **options)
-        result.contents = [
-            msgspec.structs.replace(c, uri=f"{entry}+{c.uri}") for c in result.contents
-        ]
+        result.contents = [ns.renamed(entry, c) for c in result.contents]
         return result
+
+
+def _renamed(found: list[tuple[str, list[Any]]]) -> list[Any]:
+    return [ns.renamed(entry, item) for entry, items in found for item in items]
 
 
 async def _none() -> list[Any]:

@@ -50,7 +50,7 @@ from .._errors import (
     TransportError,
 )
 from .._io.session import Session
-from .._server.mount import deliver_watched
+from .._server.mount import deliver_watched, outer_uri
 from .._server.server import Server
 from .._server.subscriptions import ChangeEvent
 from .bridge import _STATE_PREFIX, BridgeMixin, _Parked, _progress_token
@@ -308,11 +308,7 @@ class ProxyServer(BridgeMixin, Server):
 
     def _outer_uri(self, uri: str) -> str:
         """``uri`` as the clients of the server this proxy is mounted in know it."""
-        server: Server = self
-        while server._mounted_in is not None:
-            server, namespace = server._mounted_in
-            uri = f"{namespace}+{uri}"
-        return uri
+        return outer_uri(self, uri)
 
     def _drop(self, link: Link) -> None:
         self._links.discard(link)
@@ -360,20 +356,24 @@ class ProxyServer(BridgeMixin, Server):
 
     async def _session_link(self, session: Session) -> Link:
         """The backend connection of a handshake-era front session (made on first use)."""
-        fut = session.state.get(self._link_key)
-        if isinstance(fut, asyncio.Future) and fut.done():
-            if fut.exception() is None and fut.result().alive:
-                return fut.result()  # type: ignore[no-any-return]
-            if fut.exception() is None:
-                self._drop(fut.result())
-            fut = None
+        fut = self._reusable(session.state.get(self._link_key))
         if fut is None:
-            fut = session.state[self._link_key] = asyncio.ensure_future(
-                self._open_session_link(session)
-            )
-            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
-        link: Link = await asyncio.shield(fut)
-        return link
+            fut = session.state[self._link_key] = _opening(self._open_session_link(session))
+        return await asyncio.shield(fut)
+
+    def _reusable(self, fut: Any) -> asyncio.Future[Link] | None:
+        """``fut``, a backend connection made or being made, if it can serve (a dead one
+        is dropped)."""
+        if not isinstance(fut, asyncio.Future):
+            return None
+        if not fut.done():
+            return fut
+        if fut.cancelled() or fut.exception() is not None:
+            return None
+        if fut.result().alive:
+            return fut
+        self._drop(fut.result())
+        return None
 
     async def _open_session_link(self, session: Session) -> Link:
         client = session.protocol.client
@@ -422,21 +422,13 @@ class ProxyServer(BridgeMixin, Server):
 
     async def _shared_link(self) -> Link:
         """The backend connection 2026-07-28 requests share (made again after it died)."""
-        fut = self._shared
-        if fut is not None and fut.done():
-            if fut.exception() is None and fut.result().alive:
-                return fut.result()
-            if fut.exception() is None:
-                self._drop(fut.result())
-            fut = None
+        fut = self._shared = self._reusable(self._shared)
         if fut is None:
-            fut = self._shared = asyncio.ensure_future(
-                # Mounted: it also listens for the backend's changes itself (``watch``).
-                self._new_link(
-                    ALL_CLIENT_CAPABILITIES, self.backend_version, self._mounted_in is not None
-                )
+            # Mounted: it also listens for the backend's changes itself (``watch``).
+            listens = self._mounted_in is not None
+            fut = self._shared = _opening(
+                self._new_link(ALL_CLIENT_CAPABILITIES, self.backend_version, listens)
             )
-            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
         return await asyncio.shield(fut)
 
     async def _forward_shared(self, session: Session, event: RequestReceived) -> Any:
@@ -600,6 +592,13 @@ class ProxyServer(BridgeMixin, Server):
             f"{event.method}: the backend still wanted input after "
             f"{DEFAULT_MAX_INPUT_ROUNDS} rounds",
         )
+
+
+def _opening(aw: Any) -> asyncio.Future[Link]:
+    """A backend connection being made; its failure is reported to whoever awaits it."""
+    fut: asyncio.Future[Link] = asyncio.ensure_future(aw)
+    fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # retrieved: no warning
+    return fut
 
 
 def _outgoing(

@@ -23,6 +23,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
+from .._core import namespace as ns
 from .._core.events import RequestReceived
 from .._core.pagination import paginate
 from .._errors import INTERNAL_ERROR, INVALID_PARAMS, RPCError
@@ -89,18 +90,16 @@ class Mount:
         self.unsubscribe: Any = None
 
     def name(self, inner: str) -> str:
-        return f"{self.namespace}_{inner}"
+        return ns.name(self.namespace, inner)
 
     def uri(self, inner: str) -> str:
-        return f"{self.namespace}+{inner}"
+        return ns.uri(self.namespace, inner)
 
     def inner_name(self, outer: str) -> str | None:
-        prefix = f"{self.namespace}_"
-        return outer[len(prefix) :] if outer.startswith(prefix) else None
+        return ns.inner_name(self.namespace, outer)
 
     def inner_uri(self, outer: str) -> str | None:
-        prefix = f"{self.namespace}+"
-        return outer[len(prefix) :] if outer.startswith(prefix) else None
+        return ns.inner_uri(self.namespace, outer)
 
 
 class Mounts:
@@ -299,7 +298,7 @@ class Mounts:
         items: list[Any] = list(_own(outer, event.method))
         for mount in self.by_namespace.values():
             for item in await self._all(ctx, event, mount, field, result_type):
-                items.append(_renamed(mount, item))
+                items.append(ns.renamed(mount.namespace, item))
         cursor = None if params.cursor is UNSET else params.cursor
         page, nxt = paginate(items, cursor, outer.page_size)
         return result_type(**{field: page}, next_cursor=UNSET if nxt is None else nxt)
@@ -322,13 +321,21 @@ class Mounts:
         return out
 
 
+def outer_uri(server: Server, uri: str) -> str:
+    """``uri`` of ``server`` as the clients of the servers it is mounted in know it."""
+    while server._mounted_in is not None:
+        server, namespace = server._mounted_in
+        uri = ns.uri(namespace, uri)
+    return uri
+
+
 def deliver_watched(server: Server, event: ChangeEvent) -> None:
     """A change a mounted proxy's watch saw at its backend, to the listens of every server
     it is mounted in (URIs rewritten at each level)."""
     while server._mounted_in is not None:
         outer, namespace = server._mounted_in
         if event.uri is not None:
-            event = ChangeEvent(event.kind, f"{namespace}+{event.uri}")
+            event = ChangeEvent(event.kind, ns.uri(namespace, event.uri))
         outer.subscriptions.deliver(event, listens_only=True)
         server = outer
 
@@ -370,21 +377,10 @@ def _as(type_: Any, value: Any) -> Any:
         ) from None
 
 
-def _renamed(mount: Mount, item: Any) -> Any:
-    if isinstance(item, (t.Tool, t.Prompt)):
-        return msgspec.structs.replace(item, name=mount.name(item.name))
-    if isinstance(item, t.Resource):
-        return msgspec.structs.replace(item, uri=mount.uri(item.uri))
-    return msgspec.structs.replace(item, uri_template=mount.uri(item.uri_template))
-
-
 def _read_result(mount: Mount, result: Any) -> Any:
     data = msgspec.json.encode(result) if not isinstance(result, msgspec.Raw) else result
     if b'"input_required"' in bytes(data):
         return result  # an MRTR round: the contents come later
     read = _as(t.ReadResourceResult, result)
-    read.contents = [
-        msgspec.structs.replace(c, uri=mount.uri(c.uri)) if hasattr(c, "uri") else c
-        for c in read.contents
-    ]
+    read.contents = [ns.renamed(mount.namespace, c) for c in read.contents]
     return read
