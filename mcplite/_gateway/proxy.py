@@ -158,6 +158,9 @@ class ProxyServer(BridgeMixin, Server):
         self._links: set[Link] = set()
         self._parked: dict[str, _Parked] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # The backend tools' inputSchema, as last listed: the HTTP front checks a tools/call's
+        # Mcp-Param-* headers against it (2026-07-28 SEP-2243), the backend cannot (stdio).
+        self._schemas: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -168,7 +171,18 @@ class ProxyServer(BridgeMixin, Server):
     async def start(self) -> None:
         """Connect one backend connection now, to learn the backend's capabilities before
         the first client arrives (``run()`` does this)."""
-        await self._shared_link()
+        link = await self._shared_link()
+        if link.client.server_capabilities.tools is not UNSET:
+            try:
+                self._learn(await link.client.list_all_tools())
+            except MCPError as exc:
+                log.warning("gateway: cannot list the backend's tools: %s", exc)
+
+    def input_schema_of(self, tool: str) -> Any:
+        return self._schemas.get(tool)
+
+    def _learn(self, tools: list[t.Tool]) -> None:
+        self._schemas.update((tool.name, tool.input_schema) for tool in tools)
 
     async def aclose(self) -> None:
         """Close every backend connection and forget parked calls."""
@@ -584,6 +598,9 @@ class ProxyServer(BridgeMixin, Server):
                 link.by_id.pop(rid, None)
             if bytes(memoryview(raw)[:1]) != b"{":
                 raise RemoteProtocolError(f"the result of {event.method} is not a JSON object")
+            if event.method == "tools/list":
+                with contextlib.suppress(msgspec.ValidationError, msgspec.DecodeError):
+                    self._learn(msgspec.json.decode(raw, type=t.ListToolsResult).tools)
             if not bridge_inputs or b'"input_required"' not in bytes(raw):
                 return raw
             params = await self._fulfil(session, event, raw, params)

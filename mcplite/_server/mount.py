@@ -56,6 +56,8 @@ class Server(Protocol):
 
     async def watch(self, wanted: t.SubscriptionFilter) -> None: ...
 
+    def input_schema_of(self, tool: str) -> Any: ...
+
     async def _on_notification(self, session: Any, event: Any) -> None: ...
 
 
@@ -191,6 +193,15 @@ class Mounts:
             outer.resource_updated(mount.uri(event.uri))
         elif event.kind != "updated":
             outer.notify_list_changed(event.kind)
+
+    def input_schema_of(self, tool: str) -> Any:
+        """The ``inputSchema`` of the mounted tool offered as ``tool``, or None."""
+        for mount in self.by_namespace.values():
+            inner = mount.inner_name(tool)
+            schema = mount.server.input_schema_of(inner) if inner is not None else None
+            if schema is not None:
+                return schema
+        return None
 
     def capabilities(self, caps: t.ServerCapabilities) -> t.ServerCapabilities:
         merged = msgspec.structs.replace(caps)

@@ -288,6 +288,15 @@ class Server(Registration):
         for kind in ("tools", "prompts", "resources"):
             self.notify_list_changed(kind)
 
+    def input_schema_of(self, tool: str) -> Any:
+        """The ``inputSchema`` of the tool this server offers as ``tool`` (its own, a
+        mounted server's, a proxied backend's as last listed), or None when unknown: what
+        the streamable HTTP front checks ``Mcp-Param-*`` headers against (SEP-2243)."""
+        entry = self.tools.entries.get(tool)
+        if entry is not None:
+            return entry.tool.input_schema
+        return self.mounts.input_schema_of(tool) if self.mounts is not None else None
+
     async def watch(self, wanted: t.SubscriptionFilter) -> None:
         """What the listens of the server this one is mounted in want of it (passed on
         to its own mounts; a proxy watches its backend for it)."""

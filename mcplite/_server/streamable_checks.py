@@ -94,13 +94,13 @@ def check_method_headers(server: Server, headers: Any, msg: _Peek) -> tuple[int,
 
 def _check_param_headers(server: Server, headers: Any, tool: str, msg: _Peek) -> str | None:
     """SEP-2243: ``Mcp-Param-*`` headers must mirror the x-mcp-header arguments."""
-    entry = server.tools.entries.get(tool)
-    if entry is None:
+    schema = server.input_schema_of(tool)
+    if schema is None:
         return None  # unknown tool: tools/call itself answers
     try:
-        wanted = param_headers(entry.tool.input_schema)
+        wanted = param_headers(schema)
     except InvalidToolHeaders:
-        return None  # our own tool's annotations are invalid: nothing to compare
+        return None  # the tool's annotations are invalid: nothing to compare
     if not wanted:
         return None
     try:
