@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import msgspec
 from msgspec import UNSET
@@ -353,6 +353,16 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         self.server_capabilities = result.capabilities
         self.server_info = result.server_info
         self.instructions = None if result.instructions is UNSET else result.instructions
+        # Client(log_level=) in the handshake era is a logging/setLevel right after the
+        # handshake (2025-11-25 server/utilities/logging); only to a server that declared
+        # logging, which a server without it would answer -32601. In 2026-07-28 every
+        # request's _meta carries the level instead.
+        if self.log_level is not None and result.capabilities.logging is not UNSET:
+            await session.request(
+                "logging/setLevel",
+                t.SetLevelParams(level=cast(t.LoggingLevel, self.log_level)),
+                t.EmptyResult,
+            )
 
     def _session(self) -> Session:
         if self.session is None:

@@ -163,6 +163,43 @@ async def test_elicitation_roots_logging(era: str | None) -> None:
     assert logs and logs[0].data == "careful"
 
 
+@pytest.mark.parametrize("era", [None, "2025-11-25", "2025-03-26"])
+async def test_log_level_option_applies_in_both_eras(era: str | None) -> None:
+    # Client(log_level=) alone, no set_log_level call: in 2026-07-28 each request's _meta
+    # carries it; in the handshake era the client sends logging/setLevel after initialize.
+    server = Server("levels")
+
+    @server.tool()
+    async def noisy(ctx: Context) -> str:
+        await ctx.log("debug", "d")
+        await ctx.log("info", "i")
+        await ctx.log("error", "e")
+        return "ok"
+
+    logs: list[t.LoggingMessageNotificationParams] = []
+    async with mcplite.connect(
+        server, protocol_version=era, on_logging_message=logs.append, log_level="info"
+    ) as client:
+        await client.call_tool("noisy")
+        for _ in range(50):
+            if len(logs) >= 2:
+                break
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.01)
+    assert [m.data for m in logs] == ["i", "e"]
+
+
+async def test_log_level_option_skips_a_server_without_logging() -> None:
+    server = Server("quiet", logging=False)
+
+    @server.tool()
+    async def noop() -> str:
+        return "ok"
+
+    async with mcplite.connect(server, protocol_version="2025-11-25", log_level="info") as c:
+        assert (await c.call_tool("noop")).content[0].text == "ok"  # type: ignore[union-attr]
+
+
 async def test_stateless_level_and_removed_methods() -> None:
     async with mcplite.connect(build()) as client:
         await client.set_log_level("error")
