@@ -372,11 +372,17 @@ class Protocol(Sending):
                     f'>= {STATELESS_REVISION} (send it with _meta "{t.META_PROTOCOL_VERSION}")',
                 )
             if self.state == "new" and method not in _PRE_INIT_METHODS:
-                return self._error(
-                    id,
-                    INVALID_REQUEST,
-                    f"Invalid Request: expected initialize before {method}",
-                )
+                message = f"Invalid Request: expected initialize before {method}"
+                spec = lookup(method)
+                if spec is not None and spec.removed_in == STATELESS_REVISION:
+                    # A 2026-07-28 client that sent a handshake-era method (the Go SDK's
+                    # sends logging/setLevel without _meta): say why it was not served.
+                    message += (
+                        f" ({method} was removed in protocol version {STATELESS_REVISION}; "
+                        f'a {STATELESS_REVISION} request carries _meta "'
+                        f'{t.META_PROTOCOL_VERSION}" and needs no initialize)'
+                    )
+                return self._error(id, INVALID_REQUEST, message)
         version = self.protocol_version or self._handshake_versions[0]
         caps = self._own_capabilities()
         gate = self._gate(method, version, caps)

@@ -26,7 +26,7 @@ from msgspec import UNSET
 from .. import types as t
 from .._core.capabilities import SUB_CAPABILITIES_SINCE, elicitation_modes, missing_message
 from .._core.elicitation import RULE as ELICITATION_RULE, answer_problem, flat_problem, flatten
-from .._core.methods import has_capability
+from .._core.methods import has_capability, lookup
 from .._errors import (
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -208,6 +208,16 @@ def check_client_can(ctx: Context, method: str, params: dict[str, Any]) -> None:
     caps = ctx.client_capabilities
     version = ctx.protocol_version or ""
     capability = _RESULTS[method][0]
+    spec = lookup(method)
+    if not ctx.stateless and version and spec is not None and not spec.exists_in(version):
+        # A client may declare a capability its revision lacks (the Go SDK's client
+        # declares elicitation in 2025-03-26): the session's revision decides, and the
+        # handler gets the capability refusal naming it, not an internal error.
+        raise _refuse(
+            ctx,
+            (capability,),
+            f"{spec.absent_reason(version)}; this session speaks {version}",
+        )
     if not has_capability(caps, (capability,)):
         raise _refuse(ctx, (capability,))
     if method == "elicitation/create":

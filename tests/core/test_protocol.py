@@ -125,6 +125,21 @@ def test_requests_before_initialize_are_refused_but_ping_works() -> None:
     assert reply(p.receive(req(2, "ping"))) == {"jsonrpc": "2.0", "id": 2, "result": {}}
 
 
+def test_a_method_removed_in_2026_before_initialize_says_why() -> None:
+    # The Go SDK's 2026-07-28 client sends logging/setLevel without _meta: the refusal
+    # says the method is handshake-era and how a 2026-07-28 request is recognised.
+    p = Protocol(SERVER_ROLE, identity=Identity())
+    out = reply(p.receive(req(1, "logging/setLevel", {"level": "info"})))
+    assert out["error"]["code"] == -32600
+    message = out["error"]["message"]
+    assert message.startswith("Invalid Request: expected initialize before logging/setLevel")
+    assert "was removed in protocol version 2026-07-28" in message
+    assert "io.modelcontextprotocol/protocolVersion" in message
+    # A method 2026-07-28 still has gets the plain message.
+    out = reply(p.receive(req(2, "tools/list")))
+    assert "removed" not in out["error"]["message"]
+
+
 def test_initialize_twice_and_invalid_initialize() -> None:
     p = Protocol(SERVER_ROLE, identity=Identity())
     bad = reply(p.receive(req(1, "initialize", {"protocolVersion": 5})))

@@ -283,3 +283,22 @@ async def test_a_schema_from_a_type_is_sent_in_the_flat_form() -> None:
             "required": ["name"],
         }
     ]
+
+
+@pytest.mark.parametrize("era", ["2025-03-26", "2024-11-05"])
+async def test_input_a_revision_lacks_is_refused_even_if_the_client_declared_it(
+    era: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Go SDK's client declares elicitation in 2025-03-26, which has no such method; the
+    # handler must get the capability refusal naming the revision, not "internal error".
+    import mcplite._client.client as client_module
+
+    monkeypatch.setattr(client_module, "for_client", lambda caps, version: caps)
+    async with mcplite.connect(build(), protocol_version=era, elicitation=_form) as client:
+        assert client.capabilities().elicitation is not UNSET
+        text = await _text(client, "form")
+    assert text.startswith("refused -32600"), text
+    assert (
+        f"elicitation/create was added in protocol version 2025-06-18; this session speaks {era}"
+        in text
+    )
