@@ -318,7 +318,11 @@ def _cursor(cursor: str | None) -> Any:
 async def _pages(
     fetch: Callable[[str | None], Awaitable[P]], items: Callable[[P], list[R]]
 ) -> AsyncIterator[R]:
-    """Follow ``nextCursor`` until the server stops giving one (pagination.mdx)."""
+    """Follow ``nextCursor`` until the server stops giving one (pagination.mdx).
+
+    Only a missing ``nextCursor`` ends the listing: 2026-07-28 pagination.mdx says an empty
+    string is a valid cursor that MUST NOT be treated as the end (a clarification the
+    earlier revisions' "opaque token" already implies)."""
     cursor: str | None = None
     seen: set[str] = set()
     while True:
@@ -326,7 +330,7 @@ async def _pages(
         for item in items(page):
             yield item
         next_cursor = getattr(page, "next_cursor", UNSET)
-        if not isinstance(next_cursor, str) or not next_cursor:
+        if not isinstance(next_cursor, str):
             return
         if next_cursor in seen:
             raise RemoteProtocolError(f"the server repeated the cursor {next_cursor!r}")

@@ -319,7 +319,8 @@ class Mounts:
     ) -> list[Any]:
         out: list[Any] = []
         cursor: Any = UNSET
-        for _ in range(10_000):  # a bound: a mount repeating its cursors ends here
+        seen: set[str] = set()
+        for _ in range(10_000):  # a bound on the pages of one mount
             body: dict[str, Any] = {} if cursor is UNSET else {"cursor": cursor}
             inner = RequestReceived(
                 event.id, event.method, msgspec.Raw(msgspec.json.encode(body)), event.client
@@ -327,8 +328,15 @@ class Mounts:
             page = _as(result_type, await mount.server.handle_request(ctx.session, inner))
             out.extend(getattr(page, field))
             cursor = page.next_cursor
-            if not isinstance(cursor, str) or not cursor:
+            if not isinstance(cursor, str):  # "" is a cursor (2026-07-28 pagination.mdx)
                 break
+            if cursor in seen:
+                raise RPCError(
+                    INTERNAL_ERROR,
+                    f"the server mounted as {mount.namespace!r} repeated the cursor {cursor!r} "
+                    f"in {event.method}",
+                )
+            seen.add(cursor)
         return out
 
 

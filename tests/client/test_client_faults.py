@@ -232,6 +232,37 @@ async def test_repeated_cursor_is_an_error() -> None:
     await stop(client, task)
 
 
+async def test_an_empty_cursor_is_followed_not_the_end() -> None:
+    # 2026-07-28 pagination.mdx: "an empty string is a valid cursor and thus MUST NOT be
+    # treated as the end of results"; only a missing nextCursor ends the listing.
+    pages = {None: ("a", ""), "": ("b", "x"), "x": ("c", None)}
+    asked: list[Any] = []
+
+    async def handler(msg: dict[str, Any], peer: Peer) -> None:
+        cursor = (msg.get("params") or {}).get("cursor")
+        asked.append(cursor)
+        name, nxt = pages[cursor]
+        result: dict[str, Any] = {"tools": [{**TOOL, "name": name}]}
+        if nxt is not None:
+            result["nextCursor"] = nxt
+        await peer.answer(msg, result)
+
+    client, _peer, task = await start(handler)
+    assert [tool.name for tool in await client.list_all_tools()] == ["a", "b", "c"]
+    assert asked == [None, "", "x"]
+    await stop(client, task)
+
+
+async def test_a_repeated_empty_cursor_is_an_error() -> None:
+    async def handler(msg: dict[str, Any], peer: Peer) -> None:
+        await peer.answer(msg, {"tools": [TOOL], "nextCursor": ""})
+
+    client, _peer, task = await start(handler)
+    with pytest.raises(RemoteProtocolError, match="repeated the cursor ''"):
+        await client.list_all_tools()
+    await stop(client, task)
+
+
 # ---------------------------------------------------------------- negotiation
 
 
