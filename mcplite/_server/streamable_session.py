@@ -319,6 +319,10 @@ class HTTPSession:
         self.standalone.sse = True  # it never answers as JSON
         self.standalone_live = False
         self.abandoned_call_timeout: float | None = None  # Server(abandoned_call_timeout=)
+        # The reaping timer of each abandoned stream, cancelled when the stream is answered
+        # or the session closes: a pending timer holds the stream and the session, so one
+        # left running for a finished stream kept both alive for the whole timeout.
+        self._reapers: dict[Stream, asyncio.TimerHandle] = {}
 
     # ------------------------------------------------------------- Transport
 
@@ -367,6 +371,9 @@ class HTTPSession:
         if self.closed:
             return
         self.closed = True
+        reapers, self._reapers = self._reapers, {}
+        for handle in reapers.values():
+            handle.cancel()
         w = self._waiter
         if w is not None and not w.done():
             w.set_result(None)
@@ -444,11 +451,16 @@ class HTTPSession:
         most: a client that never comes back does not hold a handler (and its session,
         kept out of idle expiry while a call is in flight) forever."""
         timeout = self.abandoned_call_timeout
-        if timeout is None or self.session is None:
+        if timeout is None or self.session is None or self.closed:
             return
-        asyncio.get_running_loop().call_later(timeout, self._reap, stream, timeout)
+        old = self._reapers.pop(stream, None)
+        if old is not None:
+            old.cancel()  # abandoned again after a resume: the timeout starts over
+        handle = asyncio.get_running_loop().call_later(timeout, self._reap, stream, timeout)
+        self._reapers[stream] = handle
 
     def _reap(self, stream: Stream, timeout: float) -> None:
+        self._reapers.pop(stream, None)
         if stream.done or stream.http is not None or self.session is None:
             return  # answered, or the client came back for it
         for id in list(stream.pending):
@@ -459,6 +471,9 @@ class HTTPSession:
             )
 
     def stream_finished(self, stream: Stream) -> None:
+        handle = self._reapers.pop(stream, None)
+        if handle is not None:
+            handle.cancel()
         if stream.key != 0:
             self.in_flight -= 1
             self.last_active = asyncio.get_running_loop().time()

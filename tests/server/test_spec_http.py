@@ -201,3 +201,58 @@ async def test_a_call_whose_client_left_is_cancelled_after_abandoned_call_timeou
             c.call, "POST", {"jsonrpc": "2.0", "id": 6, "method": "tools/list"}
         )
         assert status == 200 and b'"slow"' in data
+
+
+async def test_an_abandoned_call_that_finished_leaves_no_timer_holding_its_session() -> None:
+    # The reaping timer of an abandoned stream used to stay scheduled for the whole
+    # abandoned_call_timeout (300 s) after the call was answered and the session deleted,
+    # holding the stream and the session: under a load of clients that reset mid-call the
+    # server's memory grew with every one (the soak check caught it).
+    import gc
+    import weakref
+
+    server = Server("t")  # the default abandoned_call_timeout (300 s)
+    release = asyncio.Event()
+
+    @server.tool()
+    async def slow() -> str:
+        await release.wait()
+        return "done"
+
+    async with StreamableHTTPServer(server) as srv:
+        c = Client(srv.port)
+        await asyncio.to_thread(c.init)
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "slow"}}
+        ).encode()
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(
+            b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+            b"Mcp-Session-Id: %s\r\nContent-Length: %d\r\n\r\n%s"
+            % ((c.sid or "").encode(), len(body), body)
+        )
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 200")
+        writer.close()
+        await writer.wait_closed()
+        sess = srv.app.sessions[c.sid or ""]
+        for _ in range(100):
+            if sess._reapers:
+                break
+            await asyncio.sleep(0.01)
+        assert len(sess._reapers) == 1  # abandoned: the timeout runs
+        release.set()
+        for _ in range(100):
+            if not sess._reapers:
+                break
+            await asyncio.sleep(0.01)
+        assert not sess._reapers  # answered: its timer is cancelled
+        assert (await asyncio.to_thread(c.call, "DELETE"))[0] == 204
+        ref = weakref.ref(sess)
+        del sess
+        for _ in range(50):
+            gc.collect()
+            if ref() is None:
+                break
+            await asyncio.sleep(0.01)
+        assert ref() is None, "the deleted session is still referenced"
