@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli._dev_process import TARGET, dev_process
+from tests.cli._dev_process import TARGET, dev_process, stderr_of
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip(
@@ -24,6 +24,9 @@ if CHROMIUM is None:
     pytest.skip("no chromium on PATH (apt-get install chromium)", allow_module_level=True)
 
 TIMEOUT_MS = 15_000
+# The first page of a run waits for Chromium's first start and the target's first import
+# (no bytecode cache yet in a fresh CI venv): longer than any later step.
+FIRST_CONNECT_MS = 60_000
 SHOTS = os.environ.get("MCPLITE_DEV_SCREENSHOTS")
 # Chromium's own network use fails on a closed network and slows every start; none is needed.
 FLAGS = [
@@ -60,9 +63,14 @@ def page(browser: Any) -> Iterator[Any]:
     with dev_process(TARGET) as (base, token):
         page = browser.new_page()
         page.goto(f"{base}/?token={token}")
-        page.wait_for_function(
-            "document.getElementById('server').textContent.includes('dev-target')"
-        )
+        try:
+            page.wait_for_function(
+                "document.getElementById('server').textContent.includes('dev-target')",
+                timeout=FIRST_CONNECT_MS,
+            )
+        except sync_api.TimeoutError:
+            shown = page.evaluate("document.getElementById('server').textContent")
+            pytest.fail(f"the page shows {shown!r}; mcplite dev wrote: {stderr_of(base)}")
         yield page
         page.close()
 
