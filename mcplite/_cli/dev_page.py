@@ -563,8 +563,21 @@ $("clearwire").onclick = () => { $("wire").replaceChildren(); wireRows = []; $("
 $("copywire").onclick = () => navigator.clipboard?.writeText(wireRows.map((r) => r.dataset.text).join("\n"));
 
 // ---------------------------------------------------------------- events
-const source = new EventSource("/events");
-source.onmessage = (m) => {
+// A stream refused or cut (the dev server restarted, or a cookie the browser had not stored
+// yet when the page first asked) is opened again: EventSource gives up on a non-200 answer.
+// The server replays its history on every stream, so the wire table starts over.
+let source = null, listenTries = 0;
+function listen() {
+  source = new EventSource("/events");
+  source.onopen = () => { listenTries = 0; };
+  source.onmessage = onEvent;
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED || listenTries >= 30) return;
+    listenTries += 1;
+    setTimeout(() => { $("wire").replaceChildren(); wireRows = []; listen(); }, 1000);
+  };
+}
+function onEvent(m) {
   const ev = JSON.parse(m.data);
   if (ev.type === "wire") wire(ev);
   else if (ev.type === "state") applyState(ev.state);
@@ -575,7 +588,7 @@ source.onmessage = (m) => {
   } else if (ev.type === "dialog") { if (!dialogs.find((x) => x.id === ev.dialog.id)) dialogs.push(ev.dialog); showDialog(); }
   else if (ev.type === "dialog-closed") { dialogs = dialogs.filter((x) => x.id !== ev.id); showDialog(); }
   else if (ev.type === "notification") notified(ev.method, ev.params || {});
-};
+}
 function notified(method, params) {
   if (method === "notifications/message") {
     const data = typeof params.data === "string" ? params.data : JSON.stringify(params.data);
@@ -588,6 +601,14 @@ function notified(method, params) {
     log("resource updated: " + params.uri);
   }
 }
-api("state").then((r) => r.result && applyState(r.result));
+let stateTries = 0;
+function loadState() {
+  api("state").then((r) => {
+    if (r.result) applyState(r.result);
+    else if (++stateTries < 30) setTimeout(loadState, 1000);
+  }, () => { if (++stateTries < 30) setTimeout(loadState, 1000); });
+}
+listen();
+loadState();
 </script></body></html>
 """

@@ -62,6 +62,9 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     with dev_process(TARGET) as (base, token):
         page = browser.new_page()
+        seen: list[str] = []  # what the page asked and heard, for a failure's message
+        page.on("response", lambda r: seen.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: seen.append(f"console {m.type}: {m.text}"))
         page.goto(f"{base}/?token={token}")
         try:
             page.wait_for_function(
@@ -70,7 +73,10 @@ def page(browser: Any) -> Iterator[Any]:
             )
         except sync_api.TimeoutError:
             shown = page.evaluate("document.getElementById('server').textContent")
-            pytest.fail(f"the page shows {shown!r}; mcplite dev wrote: {stderr_of(base)}")
+            pytest.fail(
+                f"the page shows {shown!r}; it saw {seen[-20:]}; "
+                f"mcplite dev wrote: {stderr_of(base)}"
+            )
         yield page
         page.close()
 
@@ -199,5 +205,33 @@ def test_a_request_without_the_token_is_refused(browser: Any) -> None:
             response = other.goto(base + "/")
             assert response.status == 403
             assert "token" in other.inner_text("body")
+        finally:
+            other.close()
+
+
+def test_a_refused_event_stream_is_opened_again(browser: Any) -> None:
+    # EventSource gives up on a non-200 answer; the page opens the stream again (a dev
+    # server restart, or a cookie the browser had not stored yet), and asks for the state
+    # again when that request failed.
+    with dev_process(TARGET) as (base, token):
+        other = browser.new_page()
+        refused: list[str] = []
+
+        def route(r: Any) -> None:
+            if len(refused) < 2:
+                refused.append(r.request.url)
+                r.fulfill(status=403, body="no")
+            else:
+                r.continue_()
+
+        other.route("**/events", route)
+        other.route("**/api/state", route)
+        try:
+            other.goto(f"{base}/?token={token}")
+            other.wait_for_function(
+                "document.getElementById('server').textContent.includes('dev-target')",
+                timeout=FIRST_CONNECT_MS,
+            )
+            assert len(refused) == 2
         finally:
             other.close()
