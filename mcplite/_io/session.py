@@ -635,9 +635,3 @@ def _expire(fut: asyncio.Future[Any], method: str, timeout: float) -> None:
 
 def _data(value: Any) -> Any:
     return msgspec.UNSET if value is None else value
-
-
-async def maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
