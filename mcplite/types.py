@@ -786,6 +786,9 @@ class SubscriptionFilter(_Base, kw_only=True):
     prompts_list_changed: bool | UnsetType = UNSET
     resources_list_changed: bool | UnsetType = UNSET
     resource_subscriptions: list[str] | UnsetType = UNSET
+    # Added by the io.modelcontextprotocol/tasks extension (SEP-2663 "Task Status
+    # Notifications"): notifications/tasks for these task ids.
+    task_ids: list[str] | UnsetType = UNSET
 
 
 class SubscriptionsListenParams(_WithMeta, kw_only=True):

@@ -70,6 +70,8 @@ _TYPED: Final[dict[str, tuple[str, type | None]]] = {
         "on_elicitation_complete",
         t.ElicitationCompleteNotificationParams,
     ),
+    # io.modelcontextprotocol/tasks (SEP-2663 "Task Status Notifications").
+    "notifications/tasks": ("on_task_status", DetailedTask),
 }
 
 
@@ -105,6 +107,7 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         on_resources_list_changed: Callback | None = None,
         on_resource_updated: Callback | None = None,
         on_elicitation_complete: Callback | None = None,
+        on_task_status: Callback | None = None,
         request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT_SECONDS,
         max_input_rounds: int = DEFAULT_MAX_INPUT_ROUNDS,
         url_elicitation_timeout: float = DEFAULT_URL_ELICITATION_TIMEOUT_SECONDS,
@@ -139,6 +142,8 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         }
         self.on_resource_updated = on_resource_updated
         self.on_elicitation_complete = on_elicitation_complete
+        # notifications/tasks (SEP-2663): every task state the server pushes, a DetailedTask.
+        self.on_task_status = on_task_status
         self.request_timeout = request_timeout
         self.max_input_rounds = max_input_rounds
         self.url_elicitation_timeout = url_elicitation_timeout
@@ -159,6 +164,12 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         # replaced (after being set) on every acknowledgement.
         self._acked: set[str] = set()
         self._ack_event = asyncio.Event()
+        self._listen_id: Any = None
+        # The tasks listen (_client/listen.py): handles waiting, by task id.
+        self._task_watchers: dict[str, Any] = {}
+        self._task_listen: asyncio.Task[None] | None = None
+        self._task_listen_ids: set[Any] = set()
+        self._task_listen_pending = False
         self._elicitations: dict[str, asyncio.Event] = {}
 
     # ------------------------------------------------------------------ capabilities
@@ -268,14 +279,16 @@ class Client(ListenMixin, InputMixin, ClientAPI):
     async def aclose(self) -> None:
         """Cancel the listen, close the session and the transport (bounded)."""
         task, self._listen_task = self._listen_task, None
-        if task is not None:
-            task.cancel()
+        tasks_listen, self._task_listen = self._task_listen, None
+        listens = [x for x in (task, tasks_listen) if x is not None]
+        for listen in listens:
+            listen.cancel()
         if self.session is not None:
             await self.session.aclose()
         elif self.transport is not None:
             await self.transport.aclose()
-        if task is not None:
-            await asyncio.wait([task], timeout=1.0)
+        if listens:
+            await asyncio.wait(listens, timeout=1.0)
 
     async def _negotiate(self) -> None:
         wanted = self.requested_version
@@ -388,6 +401,16 @@ class Client(ListenMixin, InputMixin, ClientAPI):
             self._elicitation_done(event.params)
         elif method == "notifications/subscriptions/acknowledged":
             self._acknowledged(event.params)
+        elif method == "notifications/tasks":
+            try:
+                state = msgspec.json.decode(event.params or b"{}", type=DetailedTask)
+            except msgspec.ValidationError as exc:
+                log.warning("dropping malformed notifications/tasks: %s", exc)
+                return
+            self._task_notified(state)
+            if callback is not None:
+                await _maybe(callback(state))
+                return
         if callback is None:
             if self.on_notification is not None:
                 params = msgspec.json.decode(event.params) if event.params is not None else {}

@@ -1,23 +1,45 @@
-"""``Client``'s 2026-07-28 listen: the background ``subscriptions/listen`` whose filter
-follows the list-changed callbacks and resource subscriptions, and its acknowledgements
-(layer 3)."""
+"""``Client``'s 2026-07-28 listens (layer 3): the background ``subscriptions/listen`` whose
+filter follows the list-changed callbacks and resource subscriptions, and its
+acknowledgements; and the tasks listen (io.modelcontextprotocol/tasks, SEP-2663 "Task
+Status Notifications"), a second listen naming the tasks being waited on, whose
+``notifications/tasks`` wake their handles.
+
+The tasks listen is its own request so that adding a task never interrupts the delivery of
+resource updates; it is reopened (once per loop iteration, however many handles started
+waiting in it) when a task joins, and left to end when its tasks have: the server ends a
+listen with nothing left to deliver.  Until the server acknowledges a task, and after the
+listen ended, that task is polled as before.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import msgspec
 from msgspec import UNSET
 
 from .. import types as t
+from .._core.tasks import DetailedTask, declares_tasks
 from .._errors import MCPError, RequestTimeout
 from .._io.session import Session
 
 log = logging.getLogger(__name__)
 
 Callback = Callable[..., Awaitable[None] | None]
+
+
+class TaskWatcher(Protocol):
+    """What the tasks listen needs of a task handle (``_client/tasks.ToolTask``)."""
+
+    @property
+    def task_id(self) -> str | None: ...
+
+    def notified(self, state: DetailedTask) -> None: ...
+
+    def watched(self, agreed: bool) -> None: ...
 
 
 class ListenMixin:
@@ -32,6 +54,11 @@ class ListenMixin:
     _listen_task: asyncio.Task[None] | None
     _acked: set[str]
     _ack_event: asyncio.Event
+    _listen_id: Any
+    _task_watchers: dict[str, TaskWatcher]
+    _task_listen: asyncio.Task[None] | None
+    _task_listen_ids: set[Any]
+    _task_listen_pending: bool
 
     def _session(self) -> Session:  # pragma: no cover - provided by Client
         raise NotImplementedError
@@ -144,18 +171,97 @@ class ListenMixin:
             )
         except msgspec.ValidationError:
             return
+        sub_id = None if p.meta is UNSET else p.meta.get(t.META_SUBSCRIPTION_ID)
+        if sub_id is not None and sub_id in self._task_listen_ids:
+            agreed = set() if p.notifications.task_ids is UNSET else set(p.notifications.task_ids)
+            for task_id, watcher in list(self._task_watchers.items()):
+                watcher.watched(task_id in agreed)
+            return
         subs = p.notifications.resource_subscriptions
         self._acked = set() if subs is UNSET else set(subs)
         event, self._ack_event = self._ack_event, asyncio.Event()
         event.set()
 
     async def _listen(self, flt: t.SubscriptionFilter) -> None:
+        def record(rid: Any) -> None:
+            self._listen_id = rid
+
         try:
             await self._session().request(
                 "subscriptions/listen",
                 t.SubscriptionsListenParams(notifications=flt),
                 t.SubscriptionsListenResult,
                 timeout=None,
+                on_id=record,
             )
         except MCPError as exc:
             log.info("subscriptions/listen ended: %s", exc)
+
+    # ------------------------------------------------------------------ tasks listen
+
+    def _watch_task(self, watcher: TaskWatcher) -> bool:
+        """Have ``notifications/tasks`` for ``watcher``'s task (SEP-2663); False when
+        they cannot come (handshake era, listening off, or the server lacks the tasks
+        extension): the handle polls."""
+        task_id = watcher.task_id
+        if (
+            task_id is None
+            or not self.listen_enabled
+            or not self._listen_may_restart()
+            or not declares_tasks(self.server_capabilities)
+        ):
+            return False
+        self._task_watchers[task_id] = watcher
+        if not self._task_listen_pending:
+            # Handles that start waiting together (a gather of many) share one reopening.
+            self._task_listen_pending = True
+            asyncio.get_running_loop().call_soon(self._reopen_task_listen)
+        return True
+
+    def _unwatch_task(self, watcher: TaskWatcher) -> None:
+        task_id = watcher.task_id
+        if task_id is not None and self._task_watchers.get(task_id) is watcher:
+            del self._task_watchers[task_id]
+        if not self._task_watchers and self._task_listen is not None:
+            self._task_listen.cancel()
+            self._task_listen = None
+
+    def _reopen_task_listen(self) -> None:
+        self._task_listen_pending = False
+        old, self._task_listen = self._task_listen, None
+        if old is not None:
+            old.cancel()
+        if self._task_watchers and self.session is not None and not self.session.closed.is_set():
+            ids = sorted(self._task_watchers)
+            self._task_listen = asyncio.get_running_loop().create_task(self._listen_tasks(ids))
+
+    async def _listen_tasks(self, task_ids: list[str]) -> None:
+        rid: list[Any] = []
+
+        def record(request_id: Any) -> None:
+            rid.append(request_id)
+            self._task_listen_ids.add(request_id)
+
+        try:
+            await self._session().request(
+                "subscriptions/listen",
+                t.SubscriptionsListenParams(notifications=t.SubscriptionFilter(task_ids=task_ids)),
+                t.SubscriptionsListenResult,
+                timeout=None,
+                on_id=record,
+            )
+        except MCPError as exc:
+            log.info("subscriptions/listen for tasks ended: %s", exc)
+        finally:
+            self._task_listen_ids.difference_update(rid)
+            if self._task_listen is asyncio.current_task():
+                self._task_listen = None
+                for task_id in task_ids:  # ended: those still waiting poll again
+                    watcher = self._task_watchers.get(task_id)
+                    if watcher is not None:
+                        watcher.watched(False)
+
+    def _task_notified(self, state: DetailedTask) -> None:
+        watcher = self._task_watchers.get(state.task_id)
+        if watcher is not None:
+            watcher.notified(state)

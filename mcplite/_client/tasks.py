@@ -31,11 +31,18 @@ class TaskClient(Protocol):
 
     async def _fulfil(self, requests: dict[str, t.InputRequest]) -> dict[str, Any]: ...
 
+    def _watch_task(self, watcher: Any) -> bool: ...
+
+    def _unwatch_task(self, watcher: Any) -> None: ...
+
 
 # Used when the server suggests no pollIntervalMs.
 DEFAULT_TASK_POLL_SECONDS: Final = 0.5
 # A server suggesting pollIntervalMs 0 (or a tiny one) does not get a busy loop of tasks/get.
 MIN_TASK_POLL_SECONDS: Final = 0.01
+# While the server has agreed to push a task's notifications/tasks, wait() polls only this
+# often, in case one is lost (SEP-2663: clients MAY keep polling, and need not).
+DEFAULT_TASK_NOTIFIED_POLL_SECONDS: Final = 30.0
 
 StatusCallback = Callable[[DetailedTask], Awaitable[None] | None]
 
@@ -69,6 +76,24 @@ class ToolTask:
         self._result = result  # the server answered at once: no task was created
         self.on_status = on_status
         self._answered: set[str] = set()
+        # notifications/tasks (SEP-2663): whether the server agreed to push this task's
+        # state, the latest state pushed, and the wake-up of wait().
+        self.pushed = False
+        self._pushed: DetailedTask | None = None
+        self._wake = asyncio.Event()
+        self.notified_poll_interval = DEFAULT_TASK_NOTIFIED_POLL_SECONDS
+
+    def watched(self, agreed: bool) -> None:
+        """The tasks listen's acknowledgement covers this task (or no longer does)."""
+        self.pushed = agreed
+
+    def notified(self, state: DetailedTask) -> None:
+        """A ``notifications/tasks`` for this task: wake ``wait()``."""
+        last = self._pushed or self.last
+        if last is not None and state.last_updated_at < last.last_updated_at:
+            return  # older than a state already seen
+        self._pushed = state
+        self._wake.set()
 
     @property
     def task_id(self) -> str | None:
@@ -111,6 +136,7 @@ class ToolTask:
         if self._result is not None:
             return self._result
         assert self.last is not None
+        watching = self.client._watch_task(self)
         try:
             state = self.last
             while not state.terminal:
@@ -121,19 +147,44 @@ class ToolTask:
                     fresh = {k: v for k, v in asked.items() if k not in self._answered}
                     if fresh:
                         await self.update(await self.client._fulfil(fresh))
-                        state = await self.status()
-                        continue
+                        if not self.pushed:  # else the next state is pushed
+                            state = await self.status()
+                            continue
                 interval = state.poll_interval_ms
-                await asyncio.sleep(
+                delay = (
                     DEFAULT_TASK_POLL_SECONDS
                     if interval is msgspec.UNSET
                     else max(MIN_TASK_POLL_SECONDS, interval / 1000)
                 )
-                state = await self.status()
+                if self.pushed:
+                    delay = max(delay, self.notified_poll_interval)
+                pushed = await self._next_push(delay) if watching else None
+                state = await self.status() if pushed is None else await self._take(pushed)
         except asyncio.CancelledError:
             await asyncio.shield(self._cancel_quietly())
             raise
+        finally:
+            if watching:
+                self.client._unwatch_task(self)
         return self._outcome(state)
+
+    async def _next_push(self, delay: float) -> DetailedTask | None:
+        """The state the server pushes within ``delay`` seconds, else None (poll)."""
+        if self._pushed is None:
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                return None
+        state, self._pushed = self._pushed, None
+        self._wake.clear()
+        return state
+
+    async def _take(self, state: DetailedTask) -> DetailedTask:
+        previous = None if self.last is None else self.last.status
+        self.last = state
+        if self.on_status is not None and state.status != previous:
+            await _maybe(self.on_status(state))
+        return state
 
     async def _cancel_quietly(self) -> None:
         try:

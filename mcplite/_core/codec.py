@@ -26,12 +26,10 @@ def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
 
 
 def decode_result(type_: type[T], raw: msgspec.Raw) -> T:
-    """Decode a result; unknown content tags from newer peers are tolerated."""
-    try:
-        decoded: T = t.decoder(type_).decode(raw)
-        return decoded
-    except msgspec.ValidationError:
-        pass
+    """Decode a result; unknown content tags from newer peers are tolerated.
+
+    types.decode_lenient already takes the cached typed decoder first; trying it here too
+    decoded a failing result twice before the lenient walk."""
     try:
         return t.decode_lenient(raw, type_)
     except msgspec.ValidationError as exc:

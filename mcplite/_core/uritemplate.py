@@ -1,7 +1,8 @@
-"""RFC 6570 URI Templates (levels 1-4): parsing, expansion and reverse matching.
+"""RFC 6570 URI Templates (levels 1-4): parsing and reverse matching.
 
 MCP resource templates (spec server/resources "Resource Templates") are RFC 6570 templates.
-Expansion follows RFC 6570 §3 and Appendix A exactly.  Matching a URI back to variable
+Servers only match (expansion, RFC 6570 §3 and Appendix A, lives in the tests, as the
+oracle of the round-trip tests).  Matching a URI back to variable
 values is not specified by the RFC (§1.4 leaves it to regex languages); the rules here follow
 the official SDKs:
 
@@ -21,8 +22,7 @@ template used for matching: two would be ambiguous and could backtrack quadratic
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Final, NamedTuple, TypeAlias
+from typing import Final, NamedTuple
 from urllib.parse import quote, unquote
 
 __all__ = [
@@ -85,8 +85,6 @@ _VALUE_CHARS: Final[dict[str, str]] = {
     "?": r"[^&#]",
     "&": r"[^&#]",
 }
-
-ExpandValue: TypeAlias = "str | int | float | Sequence[str] | Mapping[str, str] | None"
 
 
 class _Var(NamedTuple):
@@ -176,18 +174,6 @@ class URITemplate:
             if isinstance(part, _Expr):
                 names.update((v.name, None) for v in part.variables)
         return list(names)
-
-    # -- expansion (RFC 6570 §3.2, Appendix A) ----------------------------------------------
-
-    def expand(self, values: Mapping[str, ExpandValue]) -> str:
-        """Expand with ``values``; missing/None/empty-list/empty-dict values are undefined."""
-        out: list[str] = []
-        for part in self._parts:
-            if isinstance(part, str):
-                out.append(part)
-            else:
-                out.append(_expand_expr(part, values))
-        return "".join(out)
 
     # -- matching --------------------------------------------------------------------------
 
@@ -321,57 +307,6 @@ def _parse_expr(template: str, start: int, close: int) -> _Expr:
             )
         variables.append(_Var(name, prefix, explode))
     return _Expr(op, tuple(variables), start)
-
-
-# -- expansion -----------------------------------------------------------------------------
-
-
-def _expand_expr(expr: _Expr, values: Mapping[str, ExpandValue]) -> str:
-    op = _OPS[expr.op]
-    enc = op.allow_reserved
-    out: list[str] = []
-    for var in expr.variables:
-        value = values.get(var.name)
-        if value is None:
-            continue
-        if isinstance(value, (int, float)):
-            value = str(value)
-        if isinstance(value, str):
-            text = value[: var.prefix] if var.prefix else value
-            if op.named:
-                out.append(f"{var.name}={_encode(text, enc)}" if text else var.name + op.ifemp)
-            else:
-                out.append(_encode(text, enc))
-            continue
-        pairs: list[tuple[str, str]] | None = None
-        if isinstance(value, Mapping):
-            pairs = [(str(k), str(v)) for k, v in value.items()]
-            if not pairs:
-                continue
-            items = [_encode(x, enc) for kv in pairs for x in kv]
-        else:
-            items = [_encode(str(x), enc) for x in value]
-            if not items:
-                continue
-        if not var.explode:
-            joined = ",".join(items)
-            out.append(f"{var.name}={joined}" if op.named else joined)
-        elif pairs is not None:
-            out.append(
-                op.sep.join(
-                    f"{_encode(k, enc)}={_encode(v, enc)}"
-                    if v or not op.named
-                    else _encode(k, enc) + op.ifemp
-                    for k, v in pairs
-                )
-            )
-        elif op.named:
-            out.append(op.sep.join(f"{var.name}={x}" if x else var.name + op.ifemp for x in items))
-        else:
-            out.append(op.sep.join(items))
-    if not out:
-        return ""
-    return op.first + op.sep.join(out)
 
 
 # -- matching helpers ----------------------------------------------------------------------

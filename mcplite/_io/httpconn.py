@@ -18,6 +18,7 @@ from .httpresponse import App, Responder, ResponseStream, _plain, _refusal
 log = logging.getLogger(__name__.rpartition(".")[0] + ".httpserver")
 
 _IDLE, _HEAD = 1, 2  # what the read timer is measuring
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class _Server(Protocol):
@@ -127,6 +128,15 @@ class _Connection(asyncio.Protocol):
             if not self.busy:
                 self._send_error()
             return
+        parser = self.parser
+        if parser.continue_wanted:
+            parser.continue_wanted = False
+            # RFC 9110 §10.1.1: the client waits for this before sending the body.  Only
+            # when nothing else is being answered: an interim response must not land
+            # inside an earlier request's response (the client then sends after its
+            # own timeout, as the RFC lets it).
+            if parser.awaiting_body and not requests and not self.busy and not self.queue:
+                self.transport.write(_CONTINUE)
         if requests:
             self._disarm()
             self.queue.extend(requests)
@@ -236,6 +246,12 @@ class _Connection(asyncio.Protocol):
                 self.transport.resume_reading()
             self.busy = True
             responder = Responder(self, request.keep_alive)
+            if request.target == "*":
+                # OPTIONS * (RFC 9112 §3.2.4, RFC 9110 §9.3.7): about the server itself,
+                # not a resource, so no app sees it; the parser refuses * with any other
+                # method.
+                responder.respond(200, [])
+                return  # finished() resumes the loop
             try:
                 result = self.server.app(request, body, responder)
             except Exception:

@@ -532,10 +532,13 @@ class Session:
         timeout: float | EllipsisType | None = ...,
         on_progress: ProgressCallback | None = None,
         related: rpc.RequestId | None = None,
+        on_id: Callable[[rpc.RequestId], None] | None = None,
     ) -> T:
-        """Send request ``method`` and decode its result as ``result_type``."""
+        """Send request ``method`` and decode its result as ``result_type``; ``on_id`` is
+        told the request's id before it is sent (e.g. to recognise what the peer sends
+        tied to it)."""
         raw = await self.request_raw(
-            method, params, timeout=timeout, on_progress=on_progress, related=related
+            method, params, timeout=timeout, on_progress=on_progress, related=related, on_id=on_id
         )
         return decode_result(result_type, raw)
 
@@ -547,6 +550,7 @@ class Session:
         timeout: float | EllipsisType | None = ...,
         on_progress: ProgressCallback | None = None,
         related: rpc.RequestId | None = None,
+        on_id: Callable[[rpc.RequestId], None] | None = None,
     ) -> msgspec.Raw:
         if self.closed.is_set():
             raise ConnectionClosed(f"cannot send {method}: the session is closed")
@@ -555,6 +559,8 @@ class Session:
             token = next(self._tokens)
             self._progress[token] = on_progress
         id, data = self.protocol.request(method, params, progress_token=token)
+        if on_id is not None:
+            on_id(id)
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[msgspec.Raw] = loop.create_future()
         self._futures[id] = fut
@@ -635,9 +641,3 @@ def _expire(fut: asyncio.Future[Any], method: str, timeout: float) -> None:
 
 def _data(value: Any) -> Any:
     return msgspec.UNSET if value is None else value
-
-
-async def maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value

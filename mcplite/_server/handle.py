@@ -31,6 +31,15 @@ class PromptLookup(Protocol):
     def entries(self) -> Mapping[str, Any]: ...
 
 
+class TaskLookup(Protocol):
+    """The server's tasks (``_server/tasks.TaskManager``), as subscriptions query them."""
+
+    @property
+    def store(self) -> Any: ...
+
+    async def watchable(self, ctx: Any, task_ids: list[str]) -> list[str]: ...
+
+
 class ServerHandle(Protocol):
     """The ``Server`` as a request's ``Context`` and the server's own parts see it."""
 
@@ -54,5 +63,8 @@ class ServerHandle(Protocol):
 
     @property
     def prompts(self) -> PromptLookup: ...
+
+    @property
+    def tasks(self) -> TaskLookup: ...
 
     def capabilities(self) -> t.ServerCapabilities: ...

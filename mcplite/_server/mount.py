@@ -191,7 +191,7 @@ class Mounts:
         outer = self.server
         if event.kind == "updated" and event.uri is not None:
             outer.resource_updated(mount.uri(event.uri))
-        elif event.kind != "updated":
+        elif event.kind in ("tools", "prompts", "resources"):
             outer.notify_list_changed(event.kind)
 
     def input_schema_of(self, tool: str) -> Any:

@@ -192,6 +192,9 @@ class Server(Registration):
         self.tasks = TaskManager(
             task_store, ttl=task_ttl, poll_interval=task_poll_interval, max_tasks=max_tasks
         )
+        # Status changes go out as notifications/tasks through the bus (SEP-2663), so a
+        # listen held by another worker sharing the bus hears them too.
+        self.tasks.on_change = self._task_changed
         if store is not None:
             from .._server.store import use_store
 
@@ -253,6 +256,9 @@ class Server(Registration):
             )
         self._declared_extensions[name] = dict(settings or {})
         self._caps = None
+
+    def _task_changed(self, record: Any) -> None:
+        self.subscriptions.publish(ChangeEvent("task", task=record.notification()))
 
     def enable(self, feature: str) -> None:
         """Advertise a capability even with nothing registered yet (e.g. "tools")."""

@@ -12,6 +12,13 @@ through an open ``subscriptions/listen`` request, which is acknowledged first
 (``notifications/subscriptions/acknowledged``) and whose every notification carries
 ``_meta["io.modelcontextprotocol/subscriptionId"]`` = the listen request's id.  The listen
 request stays open until the client cancels it, or the server ends it gracefully.
+
+Task status (io.modelcontextprotocol/tasks, SEP-2663 "Task Status Notifications"): a listen
+whose ``notifications.taskIds`` names tasks of the requesting client hears
+``notifications/tasks`` (the full ``DetailedTask``) for them: their current state right
+after the acknowledgement (so a change between the ``CreateTaskResult`` and the
+acknowledgement is not missed), then every status change, until the task ends.  A listen
+left with nothing to deliver once its tasks ended is ended gracefully.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
+from .._core.tasks import TERMINAL, declares_tasks, missing_tasks_data
+from .._errors import MISSING_REQUIRED_CLIENT_CAPABILITY, ClientCapabilityError
 from .._server.context import Context
 
 if TYPE_CHECKING:
@@ -38,10 +47,12 @@ _SUBSCRIBED_KEY = "resource_subscriptions"  # Session.state key (handshake era)
 
 
 class ChangeEvent(msgspec.Struct, frozen=True):
-    """``kind`` is "tools", "prompts", "resources" (list changed) or "updated" (``uri``)."""
+    """``kind`` is "tools", "prompts", "resources" (list changed), "updated" (``uri``) or
+    "task" (``task``: the ``notifications/tasks`` params, a task's state after a change)."""
 
     kind: str
     uri: str | None = None
+    task: dict[str, Any] | None = None
 
 
 Listener = Callable[[ChangeEvent], None]
@@ -88,16 +99,24 @@ class MemoryBus:
 class _Listen:
     """One open subscriptions/listen request."""
 
-    __slots__ = ("done", "filter", "id", "session")
+    __slots__ = ("done", "filter", "id", "session", "tasks")
 
     def __init__(self, session: Session, id: int | str, flt: t.SubscriptionFilter) -> None:
         self.session = session
         self.id = id
         self.filter = flt
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Watched task id -> lastUpdatedAt of the latest state sent ("" before the first):
+        # a state older than one already sent is not sent, and a task leaves once its
+        # terminal state went out.
+        self.tasks: dict[str, str] = dict.fromkeys(
+            [] if flt.task_ids is UNSET else flt.task_ids, ""
+        )
 
     def wants(self, event: ChangeEvent) -> bool:
         f = self.filter
+        if event.kind == "task":
+            return event.task is not None and event.task.get("taskId") in self.tasks
         if event.kind == "updated":
             subs = f.resource_subscriptions
             return subs is not UNSET and event.uri in subs
@@ -150,6 +169,9 @@ class Subscriptions:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(lambda: self.deliver(event, listens_only=listens_only))
             return
+        if event.kind == "task":
+            self._deliver_task(event)
+            return
         if event.kind == "updated":
             method = "notifications/resources/updated"
         elif event.kind in LIST_KINDS:
@@ -179,6 +201,40 @@ class Subscriptions:
                 listen.session._spawn(
                     listen.session.notify(method, _params(event, listen.id), related=listen.id)
                 )
+
+    def _deliver_task(self, event: ChangeEvent) -> None:
+        for listen in list(self.listens.values()):
+            if listen.session.closed.is_set():
+                self._drop(listen)
+            elif listen.wants(event):
+                assert event.task is not None
+                listen.session._spawn(self._send_task(listen, event.task))
+
+    async def _send_task(self, listen: _Listen, task: dict[str, Any]) -> None:
+        """One ``notifications/tasks`` on ``listen`` (SEP-2663), in order per task."""
+        task_id = task.get("taskId")
+        sent = listen.tasks.get(task_id) if isinstance(task_id, str) else None
+        updated = task.get("lastUpdatedAt")
+        if sent is None or not isinstance(updated, str) or updated < sent:
+            return  # not watched (any more), or older than what the client has
+        assert isinstance(task_id, str)
+        terminal = task.get("status") in TERMINAL
+        if terminal:
+            del listen.tasks[task_id]
+        else:
+            listen.tasks[task_id] = updated
+        meta = dict(task.get("_meta") or {})
+        meta[t.META_SUBSCRIPTION_ID] = listen.id
+        try:
+            await listen.session.notify(
+                "notifications/tasks", {**task, "_meta": meta}, related=listen.id
+            )
+        finally:
+            # Nothing left to deliver: end the listen gracefully (its result follows the
+            # notification on the same stream).
+            ended = terminal and not listen.tasks and _only_tasks(listen.filter)
+            if ended and not listen.done.done():
+                listen.done.set_result(None)
 
     def _drop(self, listen: _Listen) -> None:
         if self.listens.pop((id(listen.session), listen.id), None) is not None:
@@ -243,6 +299,19 @@ class Subscriptions:
         rid = ctx.request_id
         session = ctx.session
         agreed = self.honoured(params.notifications)
+        wanted_tasks = params.notifications.task_ids
+        if wanted_tasks is not UNSET and declares_tasks(self.server.capabilities()):
+            if not declares_tasks(ctx.client_capabilities):
+                raise ClientCapabilityError(
+                    MISSING_REQUIRED_CLIENT_CAPABILITY,
+                    "Missing required client capability: notifications.taskIds needs the "
+                    "io.modelcontextprotocol/tasks extension in the request's "
+                    "clientCapabilities (SEP-2663 Task Status Notifications)",
+                    missing_tasks_data(),
+                )
+            task_ids = await self.server.tasks.watchable(ctx, wanted_tasks)
+            if task_ids:
+                agreed.task_ids = task_ids
         meta = {t.META_SUBSCRIPTION_ID: rid}
         ack = t.SubscriptionsAcknowledgedNotificationParams(notifications=agreed, meta=meta)
         if agreed == t.SubscriptionFilter():
@@ -257,10 +326,19 @@ class Subscriptions:
                 # client holds the acknowledgement reaches it.
                 await self.on_listens()
             await session.notify("notifications/subscriptions/acknowledged", ack, related=rid)
+            if listen.tasks:
+                await self._task_snapshot(listen)
             await listen.done  # cancelled by notifications/cancelled or the session closing
         finally:
             self._drop(listen)
         return t.SubscriptionsListenResult(meta=dict(meta))
+
+    async def _task_snapshot(self, listen: _Listen) -> None:
+        """The current state of each watched task, right after the acknowledgement."""
+        for task_id in list(listen.tasks):
+            record = await self.server.tasks.store.get(task_id)
+            if record is not None:
+                await self._send_task(listen, record.notification())
 
     def close_all(self) -> int:
         """End every open listen gracefully (each gets its result); returns how many."""
@@ -270,6 +348,11 @@ class Subscriptions:
                 listen.done.set_result(None)
                 n += 1
         return n
+
+
+def _only_tasks(flt: t.SubscriptionFilter) -> bool:
+    """Whether a listen's filter asks for task status and nothing else."""
+    return msgspec.structs.replace(flt, task_ids=UNSET) == t.SubscriptionFilter()
 
 
 def _params(event: ChangeEvent, sub_id: int | str | None) -> Any:

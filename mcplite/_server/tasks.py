@@ -15,6 +15,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import msgspec
@@ -97,6 +98,13 @@ class TaskRecord(msgspec.Struct, kw_only=True):
         elif self.status == "failed" and self.error is not None:
             out.error = self.error
         return out
+
+    def notification(self) -> dict[str, Any]:
+        """``notifications/tasks`` params: the ``DetailedTask`` ``tasks/get`` would answer
+        now (SEP-2663 "Task Status Notifications"), without the result's ``resultType``."""
+        params: dict[str, Any] = msgspec.to_builtins(self.wire("complete"))
+        params.pop("resultType", None)
+        return params
 
 
 class TaskStoreFull(Exception):
@@ -260,6 +268,18 @@ class TaskManager:
         self.runs: dict[str, TaskRun] = {}
         # tool name -> (taskSupport, deferred)
         self.tools: dict[str, tuple[str, bool]] = {}
+        # Told of every status change (and every change of the outstanding inputRequests)
+        # with the record as stored: the server publishes it as ``notifications/tasks`` to
+        # the subscriptions/listen streams watching the task (SEP-2663).
+        self.on_change: Callable[[TaskRecord], None] | None = None
+
+    def _changed(self, record: TaskRecord) -> None:
+        hook = self.on_change
+        if hook is not None:
+            try:
+                hook(record)
+            except Exception:  # a broken listener must not fail the task
+                log.exception("task status listener failed")
 
     def configure(self, entry: Any, support: str | None, deferred: bool) -> None:
         """Record a tool's ``task_support`` and publish ``execution.taskSupport``."""
@@ -412,6 +432,10 @@ class TaskManager:
             current.status_message = message
         run.record = current
         await self.store.update(current)
+        # What tasks/get answers now: a durable store keeps the first terminal state (a
+        # cancellation through another worker may have won the race).
+        stored = await self.store.get(current.task_id)
+        self._changed(stored if stored is not None else current)
 
     async def sync_inputs(self, run: TaskRun) -> None:
         """Reflect the run's outstanding input requests in its record."""
@@ -419,10 +443,13 @@ class TaskManager:
         assert record is not None
         if record.status in TERMINAL:
             return
+        before = (record.status, set(record.input_requests))
         record.input_requests = {k: p.request for k, p in run.pending.items()}
         record.status = "input_required" if run.pending else "working"
         record.updated = time.time()
         await self.store.update(record)
+        if (record.status, set(record.input_requests)) != before:
+            self._changed(record)
 
     async def progress(self, run: TaskRun, message: str) -> None:
         """``ctx.progress`` inside a task: the task's ``statusMessage`` (notifications
@@ -473,9 +500,22 @@ class TaskManager:
             record.input_requests = {}
             record.updated = time.time()
             await self.store.update(record)
+            self._changed(record)
             if run is not None and run.runner is not None:
                 run.runner.cancel()
         return {}
+
+    async def watchable(self, ctx: Context, task_ids: list[str]) -> list[str]:
+        """Of ``task_ids`` (a ``subscriptions/listen``'s ``notifications.taskIds``), those
+        this client may hear about: known, unexpired and its own.  The others are left out
+        of the acknowledgement, the same for unknown and another owner's (no oracle)."""
+        owner = owner_of(ctx)
+        agreed: list[str] = []
+        for task_id in dict.fromkeys(task_ids):
+            record = await self.store.get(task_id)
+            if record is not None and record.owner == owner:
+                agreed.append(task_id)
+        return agreed
 
     async def update(self, ctx: Context, params: UpdateTaskParams) -> dict[str, Any]:
         record = await self._lookup(ctx, params.task_id)

@@ -244,6 +244,11 @@ class _Parser:
             raise LocalProtocolError("the HTTP parser failed earlier: close the connection")
         self._fail(HTTPProtocolError("connection closed in the middle of a message"))
 
+    @property
+    def awaiting_body(self) -> bool:
+        """A head was parsed and (part of) its body is still to come."""
+        return _BODY_LENGTH <= self._state <= _TRAILERS
+
     def _fail(self, exc: HTTPProtocolError) -> NoReturn:
         self._state = _ERROR
         self._tail.clear()
@@ -415,6 +420,13 @@ class _Parser:
             codings = [c.strip(b" \t") for c in te.lower().split(b",")]
             if codings == [b"chunked"]:
                 return _CHUNKED
+            if codings[-1] == b"chunked" and b"chunked" in codings[:-1]:
+                # RFC 9112 §6.1: chunked is applied once and last; anything else cannot be
+                # framed the way the sender meant (a smuggling vector).
+                raise HTTPProtocolError(
+                    f"chunked must be the last transfer coding, applied once, got {te[:64]!r} "
+                    "(RFC 9112 §6.1)"
+                )
             if codings[-1] == b"chunked":
                 raise HTTPProtocolError(f"unsupported transfer coding in {te!r}", 501)
             raise HTTPProtocolError(f"Transfer-Encoding must end with chunked, got {te!r}")
@@ -461,7 +473,7 @@ class RequestParser(_Parser):
     on one parser, not both.
     """
 
-    __slots__ = ("_body", "_request")
+    __slots__ = ("_body", "_request", "continue_wanted")
 
     def __init__(
         self,
@@ -474,6 +486,9 @@ class RequestParser(_Parser):
         super().__init__(max_head_bytes, max_headers, max_body_bytes, max_line_bytes)
         self._request: Request | None = None
         self._body: list[bytes] = []
+        # A request head with "Expect: 100-continue" and a body was parsed: the server
+        # may send "100 Continue" (and clears this) while the body is still to come.
+        self.continue_wanted = False
 
     def feed_requests(self, data: bytes) -> list[tuple[Request, bytes]]:
         """Parse ``data``; return each request completed by it with its whole body.
@@ -503,13 +518,92 @@ class RequestParser(_Parser):
             raise HTTPProtocolError(f"unsupported HTTP version {version!r}", 505)
         headers, index = self._fields(head, end + 1)
         framing = self._body_framing(index, version)
+        _check_host(headers, index, version)
+        if target[0] != 47:  # not origin-form ("/path"): RFC 9112 §3.2.2-§3.2.4
+            target, headers = _other_form(method, target, headers, index)
         conn = index.get(b"connection")
         # RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 keep-alive is not offered.
         self._keep_alive = keep_alive = version == b"1.1" and (
             conn is None or not _has_token(conn, b"close")
         )
+        expect = index.get(b"expect")
+        if expect is not None:
+            # RFC 9110 §10.1.1: 100-continue is the only expectation defined; a client that
+            # sends it waits for "100 Continue" before the body (curl does for large
+            # bodies), so the connection sends one when the body is still to come.
+            if expect.strip(b" \t").lower() != b"100-continue":
+                raise HTTPProtocolError(
+                    f"unsupported expectation {expect[:64]!r}: only 100-continue is known "
+                    "(RFC 9110 §10.1.1)",
+                    417,
+                )
+            self.continue_wanted = version == b"1.1" and framing is not None and framing != 0
         request = Request(method.decode(), target.decode(), headers, version, keep_alive)
         return request, 0 if framing is None else framing
+
+
+def _check_host(headers: Headers, index: dict[bytes, bytes], version: bytes) -> None:
+    """RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+    HTTP/1.1 request message that lacks a Host header field and to any that contains more
+    than one Host header field line or a Host header field with an invalid field value"."""
+    host = index.get(b"host")
+    if host is None:
+        if version == b"1.1":
+            raise HTTPProtocolError("missing Host header (required in HTTP/1.1, RFC 9112 §3.2)")
+        return
+    if len(index) != len(headers.raw) and len(headers.get_all(b"host")) > 1:
+        raise HTTPProtocolError(f"more than one Host header: {host[:100]!r} (RFC 9112 §3.2)")
+    if not _re().host.fullmatch(host):
+        raise HTTPProtocolError(f"invalid Host header {host[:100]!r} (RFC 9112 §3.2)")
+
+
+def _other_form(
+    method: bytes, target: bytes, headers: Headers, index: dict[bytes, bytes]
+) -> tuple[bytes, Headers]:
+    """A request target other than origin-form, as origin-form plus the Host to route by.
+
+    absolute-form (``http://host:port/path?q``) MUST be accepted by a server (RFC 9112
+    §3.2.2), and its authority replaces any Host header: "the origin server MUST ignore the
+    received Host header field (if any) and instead use the host information of the
+    request-target".  So the returned headers carry that authority as Host, and the Host
+    checks (DNS-rebinding protection) apply to it.  asterisk-form (``*``) is for OPTIONS
+    only (§3.2.4); authority-form is for CONNECT only (§3.2.3), a proxy's method."""
+    if method == b"CONNECT":
+        raise HTTPProtocolError(
+            "CONNECT is not implemented: this is an origin server, not a proxy (RFC 9110 §9.3.6)",
+            501,
+        )
+    if target == b"*":
+        if method != b"OPTIONS":
+            raise HTTPProtocolError(
+                f"the asterisk-form target * is only for OPTIONS, got {method.decode()} "
+                "(RFC 9112 §3.2.4)"
+            )
+        return target, headers
+    m = _re().absolute_target.fullmatch(target)
+    if m is None:
+        raise HTTPProtocolError(
+            f"invalid request target {target[:100]!r}: expected origin-form (/path) or "
+            "absolute-form (http://host/path) (RFC 9112 §3.2)"
+        )
+    scheme, authority, path, query = m.groups()
+    if scheme.lower() not in (b"http", b"https"):
+        raise HTTPProtocolError(
+            f"absolute-form target with scheme {scheme[:20]!r}: expected http or https "
+            "(RFC 9112 §3.2.2)"
+        )
+    if b"@" in authority:
+        # RFC 9110 §4.2.4: userinfo in an http(s) URI is to be treated as an error.
+        raise HTTPProtocolError(
+            f"userinfo in the request target {target[:100]!r} (RFC 9110 §4.2.4)"
+        )
+    if not authority or not _re().host.fullmatch(authority):
+        raise HTTPProtocolError(
+            f"invalid authority {authority[:100]!r} in the request target (RFC 9110 §4.2.1)"
+        )
+    pairs = [(b"host", authority), *((n, v) for n, v in headers.raw if n != b"host")]
+    index[b"host"] = authority
+    return (path or b"/") + (query or b""), Headers(pairs, index)
 
 
 class ResponseParser(_Parser):

@@ -22,6 +22,8 @@ class _Patterns(NamedTuple):
     chunk_size: re.Pattern[bytes]
     ctl: re.Pattern[bytes]
     blank_lines: re.Pattern[bytes]
+    host: re.Pattern[bytes]
+    absolute_target: re.Pattern[bytes]
 
 
 @functools.cache
@@ -43,4 +45,10 @@ def patterns() -> _Patterns:
         chunk_size=re.compile(rb"[0-9A-Fa-f]{1,16}"),
         ctl=re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]"),  # CTL except HTAB
         blank_lines=re.compile(rb"[\r\n]*"),
+        # Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2): an IP literal in
+        # brackets or a reg-name (unreserved, pct-encoded, sub-delims), then digits.
+        host=re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[-A-Za-z0-9._~!$&'()*+,;=%]*)(?::[0-9]*)?"),
+        # absolute-form = absolute-URI (RFC 9112 §3.2.2): scheme "://" authority, then the
+        # path-abempty and the query that make the origin-form.
+        absolute_target=re.compile(rb"([A-Za-z][-A-Za-z0-9+.]*)://([^/?#]*)([^?#]*)(\?[^#]*)?"),
     )

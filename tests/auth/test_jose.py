@@ -16,9 +16,10 @@ from mcplite._auth.jose import (
     load_private_key,
     sign_jwt,
     signing_backend,
-    verify_jwt,
 )
 from mcplite._client import oauth_flows
+
+from ._verify_jwt import verify_jwt
 
 
 @pytest.fixture

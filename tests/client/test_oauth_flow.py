@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from mcplite._auth.jose import ECPrivateKey, decode_jwt, jwk_thumbprint, s256, verify_jwt
+from mcplite._auth.jose import ECPrivateKey, decode_jwt, jwk_thumbprint, s256
 from mcplite._client.httpauth import request_with_auth
 from mcplite._client.oauth import (
     AuthorizationCode,
@@ -27,6 +27,8 @@ from mcplite._client.oauth import (
 from mcplite._client.oauth_loopback import LoopbackRedirect
 from mcplite._io.httpclient import HTTPClient
 from mcplite._wire import http11 as h11
+
+from ..auth._verify_jwt import verify_jwt
 
 Reply = tuple[int, dict[str, str], bytes]
 

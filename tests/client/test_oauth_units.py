@@ -19,7 +19,6 @@ from mcplite._auth.jose import (
     load_private_key,
     s256,
     sign_jwt,
-    verify_jwt,
 )
 from mcplite._auth.oauth_metadata import (
     AuthorizationServerMetadata,
@@ -45,6 +44,8 @@ from mcplite._auth.oauth_metadata import (
 )
 from mcplite._client.oauth import OAuthClient
 from mcplite._client.oauth_grants import ClientCredentials
+
+from ..auth._verify_jwt import verify_jwt
 
 EC_PKCS8 = """\
 -----BEGIN PRIVATE KEY-----

@@ -80,14 +80,15 @@ async def test_bad_input_gets_4xx_and_server_keeps_serving() -> None:
     async with HTTPServer(echo_app, max_body_bytes=100, max_headers=5) as srv:
         cases = {
             b"GARBAGE\r\n\r\n": b"400",
-            b"POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n": b"413",
-            b"GET / HTTP/1.1\r\n"
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n": b"413",
+            b"GET / HTTP/1.1\r\nHost: x\r\n"
             + b"".join(b"X-%d: y\r\n" % i for i in range(9))
             + b"\r\n": b"431",
-            b"GET / HTTP/1.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n": b"431",
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n": b"400",
+            b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 70000 + b"\r\n\r\n": b"431",
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n": b"400",
             b"GET / HTTP/2.0\r\n\r\n": b"505",
-            b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n": b"400",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n": b"400",
         }
         for data, want in cases.items():
             out = await raw(srv.port, data)
@@ -101,7 +102,7 @@ async def test_chunked_request_body() -> None:
     async with HTTPServer(echo_app) as srv:
         out = await raw(
             srv.port,
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
         )
         assert out.endswith(b"POSTabcde")
@@ -109,7 +110,7 @@ async def test_chunked_request_body() -> None:
 
 async def test_timeouts_close_slow_and_idle_clients() -> None:
     async with HTTPServer(echo_app, head_timeout=0.05, keep_alive_timeout=0.05) as srv:
-        out = await raw(srv.port, b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab")
+        out = await raw(srv.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
         assert out.startswith(b"HTTP/1.1 408")
         out = await raw(srv.port, b"")  # silent client: closed without a response
         assert out == b""
@@ -120,7 +121,7 @@ async def test_connection_cap() -> None:
     async with HTTPServer(echo_app, max_connections=2, keep_alive_timeout=1) as srv:
         held = [await asyncio.open_connection("127.0.0.1", srv.port) for _ in range(2)]
         await asyncio.sleep(0.01)
-        out = await raw(srv.port, b"GET / HTTP/1.1\r\n\r\n")
+        out = await raw(srv.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert out.startswith(b"HTTP/1.1 503")
         for _, w in held:
             w.close()
@@ -132,7 +133,7 @@ async def test_many_slow_connections_are_bounded() -> None:
     async with HTTPServer(echo_app, head_timeout=0.05, max_connections=50) as srv:
         conns = [await asyncio.open_connection("127.0.0.1", srv.port) for _ in range(30)]
         for _, w in conns:
-            w.write(b"GET / HTTP/1.1\r\n")  # never finished
+            w.write(b"GET / HTTP/1.1\r\nHost: x\r\n")  # never finished
         results = await asyncio.gather(*(asyncio.wait_for(r.read(), 2) for r, _ in conns))
         assert all(r.startswith(b"HTTP/1.1 408") for r in results)
         for _, w in conns:
@@ -144,7 +145,7 @@ async def test_graceful_shutdown_finishes_in_flight() -> None:
     srv = HTTPServer(echo_app, shutdown_timeout=1)
     await srv.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
-    writer.write(b"POST /slow HTTP/1.1\r\nContent-Length: 1\r\n\r\nz")
+    writer.write(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz")
     await writer.drain()
     await asyncio.sleep(0.005)
     await srv.aclose()

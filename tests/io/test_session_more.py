@@ -14,7 +14,7 @@ from mcplite import types as t
 from mcplite._core.events import NotificationReceived, RequestReceived
 from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
 from mcplite._errors import ConnectionClosed, RemoteProtocolError, RequestTimeout
-from mcplite._io.session import Session, maybe_await
+from mcplite._io.session import Session
 from mcplite._io.transport import LoggingTransport, memory_pair
 
 
@@ -231,7 +231,7 @@ async def test_bad_frame_on_a_dead_transport_ends_the_session() -> None:
     assert isinstance(session.close_reason, ConnectionClosed)
 
 
-async def test_logging_transport_and_maybe_await(caplog: pytest.LogCaptureFixture) -> None:
+async def test_logging_transport(caplog: pytest.LogCaptureFixture) -> None:
     a, b = memory_pair(max_messages=1)
     logged = LoggingTransport(a, "client")
     with caplog.at_level(logging.DEBUG, logger="mcplite._io.transport"):
@@ -254,9 +254,3 @@ async def test_logging_transport_and_maybe_await(caplog: pytest.LogCaptureFixtur
     with pytest.raises(ConnectionClosed):
         await a.send(b"late")
     await logged.aclose()
-
-    async def coro() -> int:
-        return 2
-
-    assert await maybe_await(1) == 1
-    assert await maybe_await(coro()) == 2

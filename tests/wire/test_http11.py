@@ -94,24 +94,24 @@ def test_post_with_content_length() -> None:
 
 def test_body_across_feeds_and_feed_requests() -> None:
     parser = RequestParser()
-    assert parser.feed_requests(b"POST / HTTP/1.1\r\nContent-Length: 6\r\n\r\nab") == []
+    assert parser.feed_requests(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nab") == []
     assert parser.feed_requests(b"cd") == []
-    [(request, body)] = parser.feed_requests(b"efGET /x HTTP/1.1\r\n")
+    [(request, body)] = parser.feed_requests(b"efGET /x HTTP/1.1\r\nHost: x\r\n")
     assert (request.method, body) == ("POST", b"abcdef")
     [(request, body)] = parser.feed_requests(b"\r\n")  # the second head completes
     assert (request.target, body) == ("/x", b"")
 
 
 def test_pipelined_requests_in_one_feed() -> None:
-    one = b"POST /a HTTP/1.1\r\nContent-Length: 1\r\n\r\n1"
-    two = b"POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
-    three = b"GET /c HTTP/1.1\r\n\r\n"
+    one = b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1"
+    two = b"POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
+    three = b"GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
     out = RequestParser().feed_requests(one + two + three)
     assert [(r.target, body) for r, body in out] == [("/a", b"1"), ("/b", b"2"), ("/c", b"")]
 
 
 def test_chunked_with_extensions_and_trailers() -> None:
-    raw = b"POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+    raw = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
     raw += b"5;name=value\r\nhello\r\n6 ; x\r\n world\r\n0\r\nX-Trailer: 1\r\nY: 2\r\n\r\n"
     assert feed_all(RequestParser(), [raw])[1:] == [Data(b"hello world"), EndOfMessage()]
     bytewise = feed_all(RequestParser(), [raw[i : i + 1] for i in range(len(raw))])
@@ -121,11 +121,11 @@ def test_chunked_with_extensions_and_trailers() -> None:
 @pytest.mark.parametrize(
     ("head", "keep_alive"),
     [
-        (b"GET / HTTP/1.1\r\n\r\n", True),
-        (b"GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", True),
-        (b"GET / HTTP/1.1\r\nConnection: closer\r\n\r\n", True),
-        (b"GET / HTTP/1.1\r\nConnection: Upgrade, Close\r\n\r\n", False),
-        (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", False),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: closer\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, Close\r\n\r\n", False),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", False),
         (b"GET / HTTP/1.0\r\n\r\n", False),
         (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", False),
     ],
@@ -138,9 +138,12 @@ def test_keep_alive(head: bytes, keep_alive: bool) -> None:
 
 def test_bytes_after_a_closing_request_are_ignored() -> None:
     parser = RequestParser()
-    events = parser.feed(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET /again HTTP/1.1\r\n\r\n")
+    events = parser.feed(
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        b"GET /again HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     assert len(events) == 2
-    assert parser.feed(b"GET / HTTP/1.1\r\n\r\n") == []
+    assert parser.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n") == []
     assert parser.feed_eof() == []
 
 
@@ -153,11 +156,11 @@ def test_leading_blank_lines_and_bare_lf() -> None:
 
 
 def test_head_split_at_every_point_and_terminator_straddling() -> None:
-    raw = b"GET / HTTP/1.1\r\nA: b\r\n\r\n"
+    raw = b"GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n\r\n"
     want = feed_all(RequestParser(), [raw])
     for i in range(len(raw) + 1):
         assert feed_all(RequestParser(), [raw[:i], raw[i:]]) == want
-    assert feed_all(RequestParser(), [b"GET / HTTP/1.1\n", b"A: b\n", b"\n"]) == want
+    assert feed_all(RequestParser(), [b"GET / HTTP/1.1\nHost: x\n", b"A: b\n", b"\n"]) == want
 
 
 def test_headers_api() -> None:
@@ -178,9 +181,9 @@ def test_headers_api() -> None:
 
 
 def test_duplicate_equal_content_length_is_accepted() -> None:
-    raw = b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"
+    raw = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"
     assert feed_all(RequestParser(), [raw])[1:] == [Data(b"abc"), EndOfMessage()]
-    raw = b"POST / HTTP/1.1\r\nContent-Length: 003, 3\r\n\r\nabc"
+    raw = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 003, 3\r\n\r\nabc"
     with pytest.raises(HTTPProtocolError, match="differing"):
         RequestParser().feed(raw)
 
@@ -191,32 +194,49 @@ def test_duplicate_equal_content_length_is_accepted() -> None:
         (b"GET /\r\n\r\n", 400, "malformed request line"),
         (b"GET  / HTTP/1.1\r\n\r\n", 400, "malformed request line"),
         (b"G(T / HTTP/1.1\r\n\r\n", 400, "malformed request line"),
-        (b"GET /\x7f HTTP/1.1\r\n\r\n", 400, "malformed request line"),
+        (b"GET /\x7f HTTP/1.1\r\nHost: x\r\n\r\n", 400, "malformed request line"),
         (b"GET / HTTP/2.0\r\n\r\n", 505, "version"),
-        (b"GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", 400, "folding"),
-        (b"GET / HTTP/1.1\r\n\tc\r\n\r\n", 400, "folding"),
-        (b"GET / HTTP/1.1\r\nA b: c\r\n\r\n", 400, "invalid header name"),
-        (b"GET / HTTP/1.1\r\nA : c\r\n\r\n", 400, "invalid header name"),
-        (b"GET / HTTP/1.1\r\n: c\r\n\r\n", 400, "invalid header name"),
-        (b"GET / HTTP/1.1\r\nnocolon\r\n\r\n", 400, "without a colon"),
-        (b"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", 400, "invalid character"),
-        (b"GET / HTTP/1.1\r\nA: b\x00c\r\n\r\n", 400, "invalid character"),
-        (b"GET / HTTP/1.1\r\nA: b\x7f\r\n\r\n", 400, "invalid character"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n", 400, "folding"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\tc\r\n\r\n", 400, "folding"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nA b: c\r\n\r\n", 400, "invalid header name"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nA : c\r\n\r\n", 400, "invalid header name"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n: c\r\n\r\n", 400, "invalid header name"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nnocolon\r\n\r\n", 400, "without a colon"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\rc\r\n\r\n", 400, "invalid character"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\x00c\r\n\r\n", 400, "invalid character"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\x7f\r\n\r\n", 400, "invalid character"),
         (
-            b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
             400,
             "smuggling",
         ),
-        (b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400, "differing"),
-        (b"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "digits"),
-        (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "digits"),
-        (b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n", 400, "digits"),
-        (b"POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", 400, "digits"),
-        (b"POST / HTTP/1.1\r\nContent-Length: 4194305\r\n\r\n", 413, "exceeds"),
-        (b"POST / HTTP/1.1\r\nContent-Length: " + b"9" * 40 + b"\r\n\r\n", 413, "too large"),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "unsupported"),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "end with chunked"),
-        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, x\r\n\r\n", 400, "end with chunked"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+            400,
+            "differing",
+        ),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n", 400, "digits"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4194305\r\n\r\n", 413, "exceeds"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + b"9" * 40 + b"\r\n\r\n",
+            413,
+            "too large",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            501,
+            "unsupported",
+        ),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "end with chunked"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, x\r\n\r\n",
+            400,
+            "end with chunked",
+        ),
         (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "HTTP/1.0"),
     ],
 )
@@ -224,7 +244,7 @@ def test_request_rejections(raw: bytes, status: int, match: str) -> None:
     reject(raw, status, match)
 
 
-CHUNKED_HEAD = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+CHUNKED_HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 
 @pytest.mark.parametrize(
@@ -254,7 +274,7 @@ def test_chunked_rejections(body: bytes, match: str) -> None:
 
 def test_limits_statuses() -> None:
     # 431: head too large, complete or not; too many headers; trailers too large.
-    big = b"GET / HTTP/1.1\r\nX: " + b"a" * 100 + b"\r\n\r\n"
+    big = b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 100 + b"\r\n\r\n"
     reject(big, 431, "head exceeds 64", max_head_bytes=64)
     reject(big[:90], 431, "head exceeds 64", max_head_bytes=64)
     parser = RequestParser(max_head_bytes=64)
@@ -262,13 +282,20 @@ def test_limits_statuses() -> None:
     with pytest.raises(HTTPProtocolError) as info:
         parser.feed(big[50:90])
     assert info.value.status == 431
-    reject(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431, "too many", max_headers=2)
+    reject(
+        b"GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431, "too many", max_headers=2
+    )
     trailers = CHUNKED_HEAD + b"0\r\n" + b"X: 12345678\r\n" * 8
     reject(trailers, 431, "trailer", max_head_bytes=80)
     # 414: request line too long.
     reject(b"GET /" + b"a" * 100 + b" HTTP/1.1\r\n\r\n", 414, "request line", max_line_bytes=64)
     # 413: body too large, by Content-Length or as chunks arrive.
-    reject(b"POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", 413, "exceeds", max_body_bytes=10)
+    reject(
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n",
+        413,
+        "exceeds",
+        max_body_bytes=10,
+    )
     reject(CHUNKED_HEAD + b"6\r\nabcdef\r\n5\r\n", 413, "chunked body", max_body_bytes=10)
     # 400: chunk-size / trailer line too long, complete, incomplete, or grown over feeds.
     reject(CHUNKED_HEAD + b"1" + b" " * 20 + b"\r\n", 400, "line exceeds", max_line_bytes=16)
@@ -280,11 +307,15 @@ def test_limits_statuses() -> None:
 
 
 def test_no_quadratic_backtracking_on_long_whitespace() -> None:
-    reject(b"GET / HTTP/1.1\r\nX:" + b" \t" * 30000 + b"\x01\r\n\r\n", 400, "invalid character")
+    reject(
+        b"GET / HTTP/1.1\r\nHost: x\r\nX:" + b" \t" * 30000 + b"\x01\r\n\r\n",
+        400,
+        "invalid character",
+    )
 
 
 def test_large_head_in_tiny_chunks() -> None:
-    raw = b"GET / HTTP/1.1\r\n" + b"X: " + b"a" * 60000 + b"\r\n\r\n"
+    raw = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: " + b"a" * 60000 + b"\r\n\r\n"
     parser = RequestParser()
     events: list[Event] = []
     for i in range(0, len(raw), 16):
@@ -298,7 +329,7 @@ def test_after_an_error_the_parser_is_finished() -> None:
     with pytest.raises(HTTPProtocolError):
         parser.feed(b"BAD\r\n\r\n")
     with pytest.raises(LocalProtocolError):
-        parser.feed(b"GET / HTTP/1.1\r\n\r\n")
+        parser.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     with pytest.raises(LocalProtocolError):
         parser.feed_eof()
     parser = RequestParser(max_head_bytes=10)
@@ -317,7 +348,7 @@ def test_request_feed_eof() -> None:
     with pytest.raises(HTTPProtocolError, match="middle of a message"):
         parser.feed_eof()
     parser = RequestParser()
-    parser.feed(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab")
+    parser.feed(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
     with pytest.raises(HTTPProtocolError, match="middle of a message"):
         parser.feed_eof()
 
@@ -485,7 +516,8 @@ def request_stream(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(1, 3))):
         headers = [(n.encode(), v) for n, v in draw(st.lists(st.tuples(token_st, value_st)))]
         headers = [(n, v) for n, v in headers if n not in (b"content-length", b"connection")]
-        headers = [(n, v) for n, v in headers if n != b"transfer-encoding"]
+        headers = [(n, v) for n, v in headers if n not in (b"transfer-encoding", b"expect")]
+        headers = [(b"Host", b"x"), *((n, v) for n, v in headers if n != b"host")]
         body = draw(st.binary(max_size=30))
         if draw(st.booleans()):
             headers.append((b"Transfer-Encoding", b"chunked"))
