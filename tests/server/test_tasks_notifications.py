@@ -223,7 +223,8 @@ async def _post(port: int, body: dict[str, Any], headers: dict[str, str]) -> dic
             return out
         async for message in _sse(reader):
             if "id" in message and "method" not in message:
-                return message
+                found: dict[str, Any] = message
+                return found
         raise AssertionError("no response on the stream")
     finally:
         writer.close()
