@@ -209,6 +209,14 @@ class Stream:
         if self.owner is not None and self.key != 0 and not self.done:
             self.owner.stream_abandoned(self)
 
+    def lost_unanswered(self) -> None:
+        """The connection of a POST still waiting for its JSON answer went away."""
+        if self.sse or self.done:
+            return  # an SSE stream reports its own close (_disconnected)
+        self.responder = None  # nothing can be written there any more
+        if self.owner is not None:
+            self.owner.stream_abandoned(self)
+
     def message(self, data: bytes, final: bool) -> None:
         """Deliver one message; ``final`` when it answers the stream's last request."""
         if self.done:
@@ -442,6 +450,12 @@ class HTTPSession:
         self.in_flight += 1
         if sse:
             stream.start_sse()
+        else:
+            # A JSON answer (json_response=True, or a client that accepts only JSON) has no
+            # stream to close, but the same rule applies when its connection goes first:
+            # the call is abandoned (before, a dropped JSON POST was never noticed and its
+            # handler ran on for good, holding the session out of idle expiry).
+            responder.on_close(stream.lost_unanswered)
         return stream
 
     def stream_abandoned(self, stream: Stream) -> None:
