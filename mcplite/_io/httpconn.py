@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .._wire.http11 import HTTPProtocolError, Request, RequestParser
-from .httpresponse import App, Responder, ResponseStream, _plain, _refusal
+from .httpresponse import App, Responder, ResponseStream, _reason, _refusal
 
 # Logged under the server module's name, as before this class had a module of its own.
 log = logging.getLogger(__name__.rpartition(".")[0] + ".httpserver")
@@ -320,7 +320,9 @@ class _Connection(asyncio.Protocol):
         exc = self._error
         assert exc is not None
         self.busy = True
-        self.transport.write(_plain(exc.status, f"bad request: {exc}", close=True))
+        # A JSON-RPC error body like every other refusal (issue 13, Bad input: the client
+        # learns which limit it hit and its value), then close: framing is lost.
+        self.transport.write(_refusal(exc.status, f"{_reason(exc.status)}: {exc}"))
         self.transport.close()
 
     # ------------------------------------------------------------- timers
@@ -363,8 +365,8 @@ class _Connection(asyncio.Protocol):
         if self.busy:
             return
         if kind == _HEAD:
-            msg = f"request not received within {self.server.head_timeout} s"
-            self.transport.write(_plain(408, msg, close=True))
+            msg = f"Request Timeout: request not received within {self.server.head_timeout} s"
+            self.transport.write(_refusal(408, msg + " (head_timeout)"))
         self.transport.close()
 
     def shutdown(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 from .._core import jsonrpc as rpc
 from .._errors import INVALID_REQUEST
 from .._wire.http11 import Request
-from .._wire.http11_write import CHUNKED_END, encode_response_head
+from .._wire.http11_write import _REASONS, CHUNKED_END, encode_response_head
 
 __all__ = ["App", "Responder", "ResponseStream"]
 
@@ -40,7 +40,8 @@ class _Connection(Protocol):
 
 
 def _refusal(status: int, message: str) -> bytes:
-    """A limit's refusal before any request was read: a JSON-RPC error body, then close."""
+    """The HTTP server's own refusal (a limit, or a request it cannot parse): a JSON-RPC
+    error body naming what was wrong, then close."""
     body = rpc.encode_error(None, INVALID_REQUEST, message)
     headers = [
         (b"content-type", b"application/json"),
@@ -50,15 +51,8 @@ def _refusal(status: int, message: str) -> bytes:
     return encode_response_head(status, headers) + body
 
 
-def _plain(status: int, message: str, *, close: bool = False) -> bytes:
-    body = (message + "\n").encode()
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", b"%d" % len(body)),
-    ]
-    if close:
-        headers += _CLOSE
-    return encode_response_head(status, headers) + body
+def _reason(status: int) -> str:
+    return _REASONS.get(status, b"Error").decode()
 
 
 class ResponseStream:

@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .._core import jsonrpc as rpc
+from .._errors import INVALID_REQUEST
 from .._server.lifespan import LifespanStartupError, lifespan_scope
 from .._server.streamable_http import StreamableHTTPApp
 from .._wire.http11 import DEFAULT_MAX_BODY_BYTES, Headers, Request
@@ -145,12 +147,19 @@ def asgi_app(
             )
         body = await _read_body(receive, max_body_bytes)
         if body is None:
-            msg = f"body exceeds {max_body_bytes} bytes\n".encode()
+            msg = rpc.encode_error(
+                None,
+                INVALID_REQUEST,
+                f"Content Too Large: the body exceeds {max_body_bytes} bytes (max_body_bytes)",
+            )
             await send(
                 {
                     "type": "http.response.start",
                     "status": 413,
-                    "headers": [(b"content-type", b"text/plain"), (b"connection", b"close")],
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"connection", b"close"),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": msg})

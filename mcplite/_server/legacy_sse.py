@@ -241,7 +241,13 @@ class LegacySSEApp:
             return _error(responder, 400, PARSE_ERROR, f"Parse error: {exc}")
         transport.last_active = asyncio.get_running_loop().time()
         if not transport.deliver(body):
-            return _error(responder, 503, INVALID_REQUEST, "Service Unavailable: session busy")
+            return _error(
+                responder,
+                503,
+                INVALID_REQUEST,
+                f"Service Unavailable: {self.max_queued_messages} messages already queued for "
+                "this session (max_queued_messages)",
+            )
         responder.respond(202, [(b"content-type", b"text/plain; charset=utf-8")], b"Accepted")
         return None
 

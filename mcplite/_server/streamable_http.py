@@ -498,7 +498,13 @@ class StreamableHTTPApp(_SessionLifecycle):
                 return _error(responder, 400, INVALID_REQUEST, problem)
         if not ids:
             if not sess.deliver(body):
-                return _error(responder, 503, INVALID_REQUEST, "Service Unavailable: busy")
+                return _error(
+                    responder,
+                    503,
+                    INVALID_REQUEST,
+                    f"Service Unavailable: {sess.max_inbox} messages already queued for this "
+                    "session (DEFAULT_MAX_INBOX_MESSAGES)",
+                )
             responder.respond(202, sess.headers)
             return None
         for id in ids:

@@ -164,7 +164,10 @@ async def test_body_too_large_is_413() -> None:
     await app(scope("POST", headers=POST_HEADERS), peer.receive, peer.send)
     assert peer.status == 413
     assert peer.headers[b"connection"] == b"close"
-    assert b"exceeds 16 bytes" in peer.body
+    # A JSON-RPC error naming the limit and its value, like every other refusal (was text).
+    assert peer.headers[b"content-type"] == b"application/json"
+    error = json.loads(peer.body)["error"]
+    assert error["code"] == -32600 and "exceeds 16 bytes (max_body_bytes)" in error["message"]
 
 
 async def test_session_flow_json_response() -> None:

@@ -260,3 +260,46 @@ async def test_body_level_protocol_errors_get_4xx_with_a_json_rpc_error() -> Non
         c.send("POST", [PING], Mcp_Session_Id=old, MCP_Protocol_Version="2025-03-26")
         assert (await c.head())[0] == 200
         c.close()
+
+
+async def test_every_limit_refusal_is_a_json_rpc_error_naming_the_limit() -> None:
+    # Issue 13, Bad input: the HTTP server's own refusals (a body over max_body_bytes, too
+    # many header fields, a request not received in time) were text/plain, and a full
+    # session inbox said only "busy": none named the limit's value in a JSON-RPC error.
+    server, _ = hanging_server()
+    async with StreamableHTTPServer(
+        server, max_body_bytes=1000, max_headers=20, head_timeout=0.3
+    ) as srv:
+        c = await Raw.open(srv.port)
+        c.send("POST", {**PING, "params": {"pad": "x" * 2000}})
+        status, headers, answer = await c.json_response()
+        c.close()
+        assert (status, headers["content-type"]) == (413, "application/json")
+        assert answer["error"]["code"] == -32600 and answer["id"] is None
+        assert "exceeds 1000 bytes" in answer["error"]["message"], answer
+        assert answer["error"]["message"].startswith("Content Too Large: ")
+
+        c = await Raw.open(srv.port)
+        c.send("POST", PING, **{f"X_{i}": "1" for i in range(30)})
+        status, _, answer = await c.json_response()
+        c.close()
+        assert status == 431 and "limit 20" in answer["error"]["message"], answer
+
+        c = await Raw.open(srv.port)
+        c.writer.write(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+        status, _, answer = await c.json_response()
+        c.close()
+        assert status == 408 and "within 0.3 s (head_timeout)" in answer["error"]["message"]
+
+        sid = await initialize_version(srv.port, "2025-11-25")
+        srv.app.sessions[sid].max_inbox = 0  # as if DEFAULT_MAX_INBOX_MESSAGES were queued
+        c = await Raw.open(srv.port)
+        note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        c.send("POST", note, Mcp_Session_Id=sid, MCP_Protocol_Version="2025-11-25")
+        status, _, answer = await c.json_response()
+        c.close()
+        message = answer["error"]["message"]
+        assert status == 503 and "0 messages already queued" in message, answer
+        assert "DEFAULT_MAX_INBOX_MESSAGES" in message
+        # The server serves on.
+        assert await initialize_version(srv.port, "2025-11-25")
