@@ -265,8 +265,9 @@ class LegacySSEApp:
                 log.debug("legacy SSE session %s idle: closed", sid)
                 self._spawn(self._end(sid))
             else:
-                # A comment (ignored by SSE clients) detects a client that went away: its
-                # half-close alone does not end a busy connection.
+                # A comment (ignored by SSE clients) detects a client whose network went
+                # away without a FIN or reset (a FIN ends the session at once): the write
+                # fails and the stream's close ends the session.
                 transport.stream.write(encode_comment())
         if self.sessions:
             self._schedule_sweep()
