@@ -93,11 +93,17 @@ async def _fetch(
     finally:
         if own:
             await client.aclose()
+    return resp.status, peer_json(data)
+
+
+def peer_json(data: bytes) -> Any:
+    """A JWKS, metadata or introspection document, or None when it is not JSON (invalid
+    UTF-8 and nesting past the limit included: _core/peerjson)."""
     try:
         peerjson.check(data)
-        return resp.status, msgspec.json.decode(data)
+        return msgspec.json.decode(data)
     except (peerjson.InvalidJSON, msgspec.DecodeError):
-        return resp.status, None
+        return None
 
 
 def _audience_ok(aud: Any, wanted: Collection[str]) -> bool:

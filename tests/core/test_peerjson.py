@@ -11,11 +11,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from mcplite import types as t
-from mcplite._auth import jwt, oauth_metadata
+from mcplite._auth import jose, jwt, oauth_metadata
+from mcplite._client import streamable_http as client_http
 from mcplite._core import jsonrpc as rpc, peerjson
 from mcplite._core.events import ReplyReady
 from mcplite._core.protocol import SERVER_ROLE, Protocol
 from mcplite._errors import PARSE_ERROR, AuthError, RemoteProtocolError
+from mcplite._server import bearer, verifiers
 
 LIMIT = peerjson.DEFAULT_MAX_JSON_DEPTH
 
@@ -115,11 +117,47 @@ def metadata(data: bytes) -> None:
     oauth_metadata.decode_json(data, oauth_metadata.AuthorizationServerMetadata, "metadata")
 
 
+def jose_decode(data: bytes) -> None:
+    seg = base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    jose.decode_jwt(seg + "." + seg + ".c2ln")
+
+
+def oauth_error_body(data: bytes) -> None:
+    assert isinstance(oauth_metadata.error_message("token", 400, data), AuthError)
+
+
+def jwks_document(data: bytes) -> None:
+    jwt.keys_from_jwks(verifiers.peer_json(data))
+
+
+def introspection_document(data: bytes) -> None:
+    doc = verifiers.peer_json(data)
+    assert doc is None or isinstance(doc, (dict, list, str, int, float, bool))
+
+
+def bearer_methods(data: bytes) -> None:
+    assert isinstance(bearer._methods(data), list)
+
+
+def client_probe(data: bytes) -> None:
+    client_http._probe(data)
+
+
+class _Never(Exception):
+    """For the parsers that answer bad input with a value, never an exception."""
+
+
 PARSERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
     "jsonrpc.decode": (rpc.decode, RemoteProtocolError),
     "Protocol.receive": (protocol_receive, RemoteProtocolError),
     "jwt.parse_jws": (jwt_parse, RemoteProtocolError),
+    "jose.decode_jwt": (jose_decode, jose.JOSEError),
     "oauth_metadata.decode_json": (metadata, AuthError),
+    "oauth_metadata.error_message": (oauth_error_body, _Never),
+    "verifiers: a JWKS document": (jwks_document, RemoteProtocolError),
+    "verifiers: an introspection answer": (introspection_document, _Never),
+    "bearer: the methods of a POST": (bearer_methods, _Never),
+    "client streamable HTTP: a response body's probe": (client_probe, _Never),
 }
 
 
