@@ -365,8 +365,8 @@ class _Connection(asyncio.Protocol):
         if self.busy:
             return
         if kind == _HEAD:
-            msg = f"Request Timeout: request not received within {self.server.head_timeout} s"
-            self.transport.write(_refusal(408, msg + " (head_timeout)"))
+            msg = f"request not received within {self.server.head_timeout} s (head_timeout)"
+            self.transport.write(_refusal(408, f"{_reason(408)}: {msg}"))
         self.transport.close()
 
     def shutdown(self) -> None:
