@@ -16,6 +16,7 @@ from .. import types as t
 from .._core.schema import ArgumentError, ToolSignature, build_signature
 from .._errors import INTERNAL_ERROR, INVALID_PARAMS, RPCError, ToolError
 from .._server.context import Context
+from .._server.options import PromptOptions, opt
 from .._server.tools import invoke, is_context
 
 _CONTENT = (t.TextContent, t.ImageContent, t.AudioContent, t.ResourceLink, t.EmbeddedResource)
@@ -37,16 +38,7 @@ class PromptRegistry:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
-    def add(
-        self,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-    ) -> PromptEntry:
+    def add(self, fn: Callable[..., Any], name: str | None, options: PromptOptions) -> PromptEntry:
         name = name or fn.__name__
         if not name:
             raise ValueError("prompt name must not be empty")
@@ -64,11 +56,11 @@ class PromptRegistry:
         ]
         prompt = t.Prompt(
             name=name,
-            title=UNSET if title is None else title,
-            description=description or sig.description or UNSET,
+            title=opt(options.get("title")),
+            description=options.get("description") or sig.description or UNSET,
             arguments=arguments if arguments else UNSET,
-            icons=UNSET if icons is None else icons,
-            meta=UNSET if meta is None else meta,
+            icons=opt(options.get("icons")),
+            meta=opt(options.get("meta")),
         )
         entry = PromptEntry(prompt, fn, sig)
         self.entries[name] = entry

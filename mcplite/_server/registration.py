@@ -6,11 +6,11 @@ decorators and their ``add_*`` / ``remove_*`` forms.  Split from ``server.py`` b
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, Unpack, overload
 
-from .. import types as t
 from .._core.tasks import TASKS_EXTENSION
-from .._server.completion import Completer, CompletionRegistry
+from .._server.completion import CompletionRegistry
+from .._server.options import CompletingOptions, PromptOptions, ResourceOptions, ToolOptions
 from .._server.prompts import PromptRegistry
 from .._server.resources import ResourceRegistry
 from .._server.subscriptions import ChangeEvent, Subscriptions
@@ -18,6 +18,17 @@ from .._server.tasks import TaskManager, check_task_support
 from .._server.tools import ToolRegistry
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _registering(add: Callable[[Any], None]) -> Callable[[F], F]:
+    """The decorator the ``tool``/``resource``/``prompt`` factories return: ``add`` the
+    function, hand it back unchanged."""
+
+    def register(fn: F) -> F:
+        add(fn)
+        return fn
+
+    return register
 
 
 class Registration:
@@ -37,80 +48,35 @@ class Registration:
     @overload
     def tool(self, name: F, /) -> F: ...
     @overload
+    def tool(self, name: str | None = None, **options: Unpack[ToolOptions]) -> Callable[[F], F]: ...
     def tool(
-        self,
-        name: str | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: t.ToolAnnotations | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        input_schema: dict[str, Any] | None = None,
-        output_schema: dict[str, Any] | None = None,
-        structured_output: bool | None = None,
-        timeout: float | None = None,
-        task_support: str | None = None,
-        defer_task: bool = False,
-    ) -> Callable[[F], F]: ...
-    def tool(
-        self,
-        name: str | Callable[..., Any] | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: t.ToolAnnotations | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        input_schema: dict[str, Any] | None = None,
-        output_schema: dict[str, Any] | None = None,
-        structured_output: bool | None = None,
-        timeout: float | None = None,
-        task_support: str | None = None,
-        defer_task: bool = False,
+        self, name: str | Callable[..., Any] | None = None, **options: Unpack[ToolOptions]
     ) -> Callable[[F], F]:
         """Register a function as a tool; its signature is the input schema.
 
-        ``timeout``: seconds a call may run before it is cancelled and answered -32003
-        (default: the server's ``handler_timeout``; ``math.inf`` for no limit).
-        ``task_support``: ``"optional"`` or ``"required"`` makes calls from clients that
-        negotiated the tasks extension run as tasks (docs/server.md "Tasks");
+        Options (``ToolOptions``): ``title``, ``description``, ``annotations``, ``icons``,
+        ``meta``, ``input_schema``, ``output_schema``, ``structured_output`` (False: no
+        output schema), ``timeout``: seconds a call may run before it is cancelled and
+        answered -32003 (default: the server's ``handler_timeout``; ``math.inf`` for no
+        limit); ``task_support``: ``"optional"`` or ``"required"`` makes calls from clients
+        that negotiated the tasks extension run as tasks (docs/server.md "Tasks");
         ``defer_task=True`` runs the handler as an ordinary call (MRTR input rounds
         included) until it awaits ``ctx.start_task()``.
         ``@server.tool`` without parentheses works too (FastMCP's spelling).
         """
         if callable(name):
-            fn, name = name, None
-            self.add_tool(fn)
-            return fn
+            self.add_tool(name)
+            return name
+        return _registering(lambda fn: self.add_tool(fn, name=name, **options))
 
-        def register(fn: F) -> F:
-            self.add_tool(
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                annotations=annotations,
-                icons=icons,
-                meta=meta,
-                input_schema=input_schema,
-                output_schema=output_schema,
-                structured_output=structured_output,
-                timeout=timeout,
-                task_support=task_support,
-                defer_task=defer_task,
-            )
-            return fn
-
-        return register
-
-    def add_tool(self, fn: Callable[..., Any], **options: Any) -> None:
+    def add_tool(
+        self, fn: Callable[..., Any], *, name: str | None = None, **options: Unpack[ToolOptions]
+    ) -> None:
         """Register ``fn`` as a tool without the decorator (options as for ``tool()``)."""
-        support = options.pop("task_support", None)
-        deferred = bool(options.pop("defer_task", False))
+        support = options.get("task_support")
         check_task_support(support)  # before the tool is added: a refusal registers nothing
-        entry = self.tools.add(fn, **options)
-        self.tasks.configure(entry, support, deferred)
+        entry = self.tools.add(fn, name, options)
+        self.tasks.configure(entry, support, bool(options.get("defer_task", False)))
         if support in ("optional", "required"):
             self.declare_extension(TASKS_EXTENSION)
         self._registered("tools")
@@ -124,45 +90,17 @@ class Registration:
 
     # resources ----------------------------------------------------------
 
-    def resource(
-        self,
-        uri: str,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        mime_type: str | None = None,
-        annotations: t.Annotations | None = None,
-        icons: list[t.Icon] | None = None,
-        size: int | None = None,
-        meta: dict[str, Any] | None = None,
-        completions: dict[str, Completer] | None = None,
-    ) -> Callable[[F], F]:
+    def resource(self, uri: str, **options: Unpack[ResourceOptions]) -> Callable[[F], F]:
         """Register a function that reads a resource.
 
         ``uri`` with ``{vars}`` (RFC 6570) makes a template: the variables are passed as the
         function's arguments.  The function returns str (text), bytes (blob), resource
         contents, a list of those, or any JSON-encodable value (served as JSON).
-        ``completions`` maps a template variable to its completer.
+        Options (``ResourceOptions``): ``name``, ``title``, ``description``,
+        ``mime_type``, ``annotations``, ``icons``, ``size``, ``meta``; ``completions`` maps
+        a template variable to its completer.
         """
-
-        def register(fn: F) -> F:
-            self.add_resource(
-                uri,
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                mime_type=mime_type,
-                annotations=annotations,
-                icons=icons,
-                size=size,
-                meta=meta,
-                completions=completions,
-            )
-            return fn
-
-        return register
+        return _registering(lambda fn: self.add_resource(uri, fn, **options))
 
     def add_resource(
         self,
@@ -170,13 +108,11 @@ class Registration:
         fn: Callable[..., Any] | None = None,
         *,
         value: str | bytes | None = None,
-        completions: dict[str, Completer] | None = None,
-        **options: Any,
+        **options: Unpack[ResourceOptions],
     ) -> None:
         """Register a resource read by ``fn``, or a fixed ``value`` (str: text, bytes: blob)."""
-        self.resources.add(uri, fn, value=value, **options)
-        for arg, completer in (completions or {}).items():
-            self.completions.add("resource", uri, arg, completer)
+        self.resources.add(uri, fn, value, options)
+        self._add_completers("resource", uri, options)
         self._registered("resources")
         self.notify_list_changed("resources")
 
@@ -196,61 +132,33 @@ class Registration:
     def prompt(self, name: F, /) -> F: ...
     @overload
     def prompt(
-        self,
-        name: str | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        completions: dict[str, Completer] | None = None,
+        self, name: str | None = None, **options: Unpack[PromptOptions]
     ) -> Callable[[F], F]: ...
     def prompt(
-        self,
-        name: str | Callable[..., Any] | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        completions: dict[str, Completer] | None = None,
+        self, name: str | Callable[..., Any] | None = None, **options: Unpack[PromptOptions]
     ) -> Callable[[F], F]:
         """Register a prompt; its parameters are the prompt's arguments.
 
+        Options (``PromptOptions``): ``title``, ``description``, ``icons``, ``meta``;
         ``completions`` maps an argument to a completer (a list of candidates or
         ``(value, context_arguments) -> list[str]``).  ``@server.prompt`` without
         parentheses works too.
         """
         if callable(name):
-            fn, name = name, None
-            self.add_prompt(fn)
-            return fn
-
-        def register(fn: F) -> F:
-            self.add_prompt(
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                icons=icons,
-                meta=meta,
-                completions=completions,
-            )
-            return fn
-
-        return register
+            self.add_prompt(name)
+            return name
+        return _registering(lambda fn: self.add_prompt(fn, name=name, **options))
 
     def add_prompt(
         self,
         fn: Callable[..., Any],
         *,
-        completions: dict[str, Completer] | None = None,
-        **options: Any,
+        name: str | None = None,
+        **options: Unpack[PromptOptions],
     ) -> None:
         """Register ``fn`` as a prompt without the decorator (options as for ``prompt()``)."""
-        entry = self.prompts.add(fn, **options)
-        for arg, completer in (completions or {}).items():
-            self.completions.add("prompt", entry.prompt.name, arg, completer)
+        entry = self.prompts.add(fn, name, options)
+        self._add_completers("prompt", entry.prompt.name, options)
         self._registered("prompts")
         self.notify_list_changed("prompts")
 
@@ -259,6 +167,10 @@ class Registration:
         if self.prompts.remove(name):
             self._invalidate()
             self.notify_list_changed("prompts")
+
+    def _add_completers(self, kind: str, key: str, options: CompletingOptions) -> None:
+        for arg, completer in (options.get("completions") or {}).items():
+            self.completions.add(kind, key, arg, completer)
 
     # completion ---------------------------------------------------------
 

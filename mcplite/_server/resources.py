@@ -29,6 +29,7 @@ from .._errors import (
     ToolError,
 )
 from .._server.context import Context
+from .._server.options import ResourceOptions, opt as _opt
 from .._server.tools import invoke, is_context
 
 log = logging.getLogger(__name__)
@@ -88,26 +89,22 @@ class ResourceRegistry:
     # ------------------------------------------------------------------ registration
 
     def add(
-        self,
-        uri: str,
-        fn: Callable[..., Any] | None = None,
-        *,
-        value: Any = None,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        mime_type: str | None = None,
-        annotations: t.Annotations | None = None,
-        icons: list[t.Icon] | None = None,
-        size: int | None = None,
-        meta: dict[str, Any] | None = None,
+        self, uri: str, fn: Callable[..., Any] | None, value: Any, options: ResourceOptions
     ) -> str:
         """Register a static resource or (when ``uri`` has ``{vars}``) a template.
 
         Returns "resource" or "template".
         """
         doc = _doc(fn)
+        description = options.get("description")
         desc = description if description is not None else doc
+        name, title, mime_type = options.get("name"), options.get("title"), options.get("mime_type")
+        annotations, icons, meta = (
+            options.get("annotations"),
+            options.get("icons"),
+            options.get("meta"),
+        )
+        size = options.get("size")
         if "{" in uri:
             if fn is None:
                 raise TypeError(f"resource template {uri!r} needs a function to read it")
@@ -250,7 +247,3 @@ def _doc(fn: Callable[..., Any] | None) -> str | None:
         return None
     first = doc.strip().split("\n\n", 1)[0]
     return " ".join(first.split()) or None
-
-
-def _opt(value: Any) -> Any:
-    return UNSET if value is None else value

@@ -24,6 +24,7 @@ from .._core.schema import ArgumentError, ToolSignature, build_signature, valida
 from .._errors import INVALID_PARAMS, RPCError, ToolError
 from .._server.context import Context
 from .._server.media import MEDIA_TYPES
+from .._server.options import ToolOptions, opt as _opt
 
 log = logging.getLogger(__name__)
 
@@ -102,37 +103,26 @@ class ToolRegistry:
         self.expose_errors = expose_errors
         self._listing: list[t.Tool] | None = None
 
-    def add(
-        self,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: t.ToolAnnotations | None = None,
-        icons: list[t.Icon] | None = None,
-        meta: dict[str, Any] | None = None,
-        input_schema: dict[str, Any] | None = None,
-        output_schema: dict[str, Any] | None = None,
-        structured_output: bool | None = None,
-        timeout: float | None = None,
-    ) -> ToolEntry:
+    def add(self, fn: Callable[..., Any], name: str | None, options: ToolOptions) -> ToolEntry:
         name = name or fn.__name__
         validate_tool_name(name)  # spec: rejected at registration, not just logged
         sig = build_signature(fn, skip=is_context, is_content=is_content)
+        output_schema = options.get("output_schema")
         out = output_schema if output_schema is not None else sig.output_schema
-        if structured_output is False:
+        if options.get("structured_output") is False:
             out = None
+        input_schema = options.get("input_schema")
         tool = t.Tool(
             name=name,
             input_schema=input_schema if input_schema is not None else sig.input_schema,
-            title=title if title is not None else UNSET,
-            description=(description or sig.description or UNSET),
-            output_schema=out if out is not None else UNSET,
-            annotations=annotations if annotations is not None else UNSET,
-            icons=icons if icons is not None else UNSET,
-            meta=meta if meta is not None else UNSET,
+            title=_opt(options.get("title")),
+            description=(options.get("description") or sig.description or UNSET),
+            output_schema=_opt(out),
+            annotations=_opt(options.get("annotations")),
+            icons=_opt(options.get("icons")),
+            meta=_opt(options.get("meta")),
         )
+        timeout = options.get("timeout")
         entry = ToolEntry(name, fn, sig, tool, timeout)
         self.entries[name] = entry
         self._listing = None
