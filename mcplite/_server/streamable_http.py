@@ -513,10 +513,8 @@ class StreamableHTTPApp(_SessionLifecycle):
                     responder, 400, INVALID_REQUEST, f"Invalid Request: id {id!r} is in flight"
                 )
         version = sess.session.protocol.protocol_version or hver or ASSUMED_VERSION
-        # Delivered first: the session reads it in a callback queued before the one that
-        # flushes the SSE head, so an answer ready in that step leaves in the same write.
-        # Nothing of it is processed before open_post below has routed its ids.
-        delivered = sess.deliver(body)
+        if not sess.can_deliver():
+            return _error(responder, 503, INVALID_REQUEST, "Service Unavailable: busy")
         sess.open_post(
             responder,
             ids,
@@ -525,8 +523,10 @@ class StreamableHTTPApp(_SessionLifecycle):
             can_sse=can_sse,
             priming=version >= PRIMING_SINCE,
         )
-        if not delivered:
-            log.debug("session %s inbox full", sess.id)
+        # After open_post has routed its ids: the session may handle the body right here
+        # (HTTPSession.push_to), and a handler that never suspends then answers within
+        # this step, so the SSE head and the answer leave in one write.
+        sess.deliver(body)
         return None
 
     # ------------------------------------------------------------------ shutdown

@@ -20,6 +20,7 @@ import asyncio
 import functools
 import logging
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import Any, Final
 
 import msgspec
@@ -316,6 +317,11 @@ class HTTPSession:
         self.headers = [(b"mcp-session-id", session_id.encode())]
         self._inbox: deque[bytes] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        # push_to(): the session's receiver, and a handed-over message still being handled
+        # that later ones wait for (deliver).
+        self._receiver: Callable[[bytes], Any] | None = None
+        self._barrier: asyncio.Future[Any] | None = None
+        self._failure: BaseException | None = None  # a handed-over body's handling raised
         self.closed = False
         self.routes: dict[Any, Stream] = {}  # client request id -> its stream
         self.batches: list[Stream] = []  # POSTs carrying a batch, oldest first (rare)
@@ -342,14 +348,72 @@ class HTTPSession:
             await self._waiter
         return self._inbox.popleft()
 
+    async def push_to(self, receiver: Callable[[bytes], Any]) -> None:
+        """Hand each POSTed body to ``receiver`` (the session's ``_push``) until the session
+        closes, then raise ``ConnectionClosed``.  ``deliver`` hands a body over at once when
+        nothing is queued or being handled, so a handler that never suspends is answered
+        from the callback that parsed its POST (no hop through a reader task); anything
+        else is queued and handed over here, in order."""
+        if self._receiver is not None:
+            raise RuntimeError("the HTTP session is already delivering")
+        self._receiver = receiver
+        inbox = self._inbox
+        try:
+            while True:
+                while not inbox:
+                    if self._failure is not None:
+                        raise self._failure  # as a failed delivery ends pulling
+                    if self.closed:
+                        raise ConnectionClosed("the HTTP session was closed")
+                    self._waiter = asyncio.get_running_loop().create_future()
+                    await self._waiter
+                barrier, self._barrier = self._barrier, None
+                if barrier is not None:
+                    await barrier  # a handed-over body still being handled comes first
+                pending = receiver(inbox.popleft())
+                if pending is not None:
+                    await pending
+        finally:
+            self._receiver = None
+            barrier, self._barrier = self._barrier, None
+            if barrier is not None:
+                barrier.cancel()
+
+    def can_deliver(self) -> bool:
+        """Whether ``deliver`` would take a body now (the inbox has room)."""
+        return len(self._inbox) < self.max_inbox
+
     def deliver(self, body: bytes) -> bool:
         if len(self._inbox) >= self.max_inbox:
             return False
-        self._inbox.append(body)
         w = self._waiter
+        receiver = self._receiver
+        if (
+            receiver is not None
+            and w is not None
+            and not w.done()
+            and self._barrier is None
+            and not self._inbox
+        ):
+            pending = receiver(body)
+            if pending is not None:
+                barrier = self._barrier = asyncio.ensure_future(pending)
+                barrier.add_done_callback(self._unbarrier)
+            return True
+        self._inbox.append(body)
         if w is not None and not w.done():
             w.set_result(None)
         return True
+
+    def _unbarrier(self, fut: asyncio.Future[Any]) -> None:
+        if fut is not self._barrier:
+            return  # push_to() took it over (or ended)
+        self._barrier = None
+        if not fut.cancelled() and fut.exception() is not None:
+            self._failure = fut.exception()  # push_to() raises it on its next turn
+            w = self._waiter
+            if w is not None and not w.done():
+                w.set_result(None)
 
     async def send(self, data: bytes, related: Any = None) -> None:
         if self.closed:
