@@ -105,6 +105,9 @@ class DevHub:
         self.wire_preview_bytes = wire_preview_bytes
         self.stderr_bytes = stderr_bytes
         self._ids = itertools.count(1)
+        # Bumped on every (re)connect: the page drops a snapshot older than one it has seen
+        # (an /api/state answer can be read after the /events state that superseded it).
+        self.revision = 0
         self._lock = asyncio.Lock()
         self._stderr_fd: int | None = None
 
@@ -126,6 +129,7 @@ class DevHub:
         info: dict[str, Any] = {
             "target": self.target if isinstance(self.target, str) else list(self.target),
             "restartable": self.is_command,
+            "revision": self.revision,
             "connected": client is not None,
             "error": self.error,
             "stderr": self.stderr.decode("utf-8", "replace"),
@@ -197,6 +201,7 @@ class DevHub:
                     os.close(write_fd)  # the child holds its own copy
             if self.error is None:
                 self.client = client
+            self.revision += 1
             self.publish("state", state=self.state())
             return self.state()
 

@@ -154,6 +154,9 @@ function showTab(name) {
 
 // ---------------------------------------------------------------- state and connection
 function applyState(s) {
+  // A snapshot older than the state shown (an /api/state answer read after the /events
+  // state of a later connect) would turn a connected page back to "connecting…".
+  if (state.revision !== undefined && s.revision < state.revision) return;
   state = s;
   $("status").className = "dot " + (s.connected ? "on" : "off");
   if (s.connected) {

@@ -65,6 +65,7 @@ def page(browser: Any) -> Iterator[Any]:
         seen: list[str] = []  # what the page asked and heard, for a failure's message
         page.on("response", lambda r: seen.append(f"{r.status} {r.url}"))
         page.on("console", lambda m: seen.append(f"console {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: seen.append(f"pageerror: {e}"))
         page.goto(f"{base}/?token={token}")
         try:
             page.wait_for_function(
@@ -95,6 +96,15 @@ def open_tool(page: Any, name: str) -> None:
 def test_the_token_url_becomes_a_cookie_and_the_bar_loses_it(page: Any) -> None:
     assert page.url.endswith("/") and "token" not in page.url
     assert "1.2.3" in page.inner_text("#server")
+
+
+def test_a_stale_state_snapshot_does_not_undo_a_newer_one(page: Any) -> None:
+    # The race CI hit: an /api/state answer taken before the target connected, read after
+    # the /events state of the connect, left the page on "connecting…" for good.
+    page.evaluate("applyState({...state, revision: state.revision - 1, connected: false})")
+    assert "dev-target" in page.inner_text("#server")
+    page.evaluate("applyState({...state})")  # the same revision again still applies
+    assert "dev-target" in page.inner_text("#server")
 
 
 def test_call_a_tool_with_a_generated_form(page: Any) -> None:

@@ -211,6 +211,8 @@ def test_an_http_target() -> None:
             assert api(base, token, "call", args)["result"]["structuredContent"]["total"] == 2
             pinned = api(base, token, "connect", {"protocolVersion": "2025-06-18"})["result"]
             assert pinned["protocolVersion"] == "2025-06-18" and pinned["connected"]
+            # Each connect is a newer revision: the page drops snapshots older than its own.
+            assert pinned["revision"] == state["revision"] + 1
     finally:
         server.terminate()
         server.wait(10)
