@@ -311,6 +311,22 @@ def test_ssl_is_imported_lazily(path: Path) -> None:
     )
 
 
+def test_no_asyncio_wait_for() -> None:
+    """Python 3.11's ``asyncio.wait_for`` swallows a cancellation that lands as the awaited
+    thing finishes (CPython gh-86296, fixed in 3.12): a cancelled ``ToolTask.wait()`` went on
+    polling for 30 s.  ``async with asyncio.timeout(...)`` delivers it; use that."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in package_modules()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "wait_for"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "asyncio"
+    ]
+    assert not found, f"asyncio.wait_for at {found}; expected async with asyncio.timeout()"
+
+
 def test_only_third_party_import_is_msgspec() -> None:
     found: set[str] = set()
     for path in package_modules():

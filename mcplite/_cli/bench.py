@@ -231,7 +231,8 @@ async def open_session(target: Any, settings: dict[str, Any]) -> tuple[Any, Coun
         listen=False,
     )
     try:
-        await asyncio.wait_for(client.start(), DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS)
+        async with asyncio.timeout(DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS):
+            await client.start()
     except BaseException as exc:
         stderr = bytes(getattr(counted[0].inner, "stderr", b"")) if counted else b""
         tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
@@ -332,7 +333,8 @@ async def check_target(target: Any, settings: dict[str, Any]) -> None:
         await check_workload(client, settings)
     finally:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.aclose(), DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS)
+            async with asyncio.timeout(DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS):
+                await client.aclose()
 
 
 async def measure(
@@ -356,7 +358,8 @@ async def measure(
     finally:
         for client, _ in sessions:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.aclose(), DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS)
+                async with asyncio.timeout(DEFAULT_BENCH_CONNECT_TIMEOUT_SECONDS):
+                    await client.aclose()
     result["target"] = label or describe(target)
     result["server"] = {
         "name": getattr(sessions[0][0].server_info, "name", None),

@@ -146,7 +146,8 @@ class Loop:
         """Open the measured window after the warm-up and close it after the duration."""
         if self.warmup > 0:
             try:
-                await asyncio.wait_for(self.stop.wait(), self.warmup)
+                async with asyncio.timeout(self.warmup):
+                    await self.stop.wait()
                 return
             except TimeoutError:
                 pass

@@ -82,7 +82,8 @@ async def null_target(url: bool) -> AsyncIterator[Any]:
         if proc.returncode is None:
             proc.terminate()
             try:
-                await asyncio.wait_for(proc.wait(), 5)
+                async with asyncio.timeout(5):
+                    await proc.wait()
             except TimeoutError:  # pragma: no cover - a hung null server
                 proc.kill()
                 await proc.wait()

@@ -157,7 +157,8 @@ class ListenMixin:
                 await self._ack_event.wait()
 
         try:
-            await asyncio.wait_for(covered(), self.request_timeout)
+            async with asyncio.timeout(self.request_timeout):
+                await covered()
         except TimeoutError:
             raise RequestTimeout(
                 f"subscriptions/listen: no acknowledgement covering {uri!r} within "

@@ -172,7 +172,8 @@ class ToolTask:
         """The state the server pushes within ``delay`` seconds, else None (poll)."""
         if self._pushed is None:
             try:
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             except TimeoutError:
                 return None
         state, self._pushed = self._pushed, None

@@ -584,7 +584,8 @@ class HTTPClient:
             conn.close()
         for conn in conns:
             try:
-                await asyncio.wait_for(asyncio.shield(conn.closed), 1.0)
+                async with asyncio.timeout(1.0):
+                    await asyncio.shield(conn.closed)
             except (OSError, TimeoutError):  # pragma: no cover - best effort
                 pass
 

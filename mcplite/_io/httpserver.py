@@ -197,7 +197,8 @@ class HTTPServer:
             conn.shutdown()
         if self.connections:
             try:
-                await asyncio.wait_for(self._all_gone.wait(), self.shutdown_timeout)
+                async with asyncio.timeout(self.shutdown_timeout):
+                    await self._all_gone.wait()
             except TimeoutError:
                 log.warning(
                     "shutdown: %d connections still busy after %s s; cancelling",
@@ -210,7 +211,8 @@ class HTTPServer:
                 await res
         if self.connections:  # the cancelled requests' answers are on their way out
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._all_gone.wait(), _ANSWER_GRACE_SECONDS)
+                async with asyncio.timeout(_ANSWER_GRACE_SECONDS):
+                    await self._all_gone.wait()
         for conn in list(self.connections):
             if conn.task is not None:
                 conn.task.cancel()

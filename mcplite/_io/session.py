@@ -159,7 +159,8 @@ class Session:
         for task in tasks:
             task.cancel()
         try:
-            await asyncio.wait_for(self.transport.aclose(), timeout)
+            async with asyncio.timeout(timeout):
+                await self.transport.aclose()
         except (TimeoutError, OSError, MCPError) as exc:
             log.debug("closing the transport failed: %r", exc)
         pending = [t for t in [*tasks, reader] if t is not None and not t.done()]

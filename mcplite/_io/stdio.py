@@ -325,7 +325,8 @@ class StdioClientTransport(StreamTransport):
         # stdout closed: the child is probably exiting; give it a moment so the error
         # can say how it ended.
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.process.wait(), self.stdin_close_wait)
+            async with asyncio.timeout(self.stdin_close_wait):
+                await self.process.wait()
         code = self.process.returncode
         detail = f" (exit status {code})" if code is not None else ""
         return ConnectionClosed(f"the server process closed its stdout{detail}")
@@ -346,12 +347,14 @@ class StdioClientTransport(StreamTransport):
         proc = self.process
         if proc.returncode is None:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(proc.wait(), self.stdin_close_wait)
+                async with asyncio.timeout(self.stdin_close_wait):
+                    await proc.wait()
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.terminate()
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(proc.wait(), self.terminate_wait)
+                async with asyncio.timeout(self.terminate_wait):
+                    await proc.wait()
 
     async def _reap(self) -> None:
         proc = self.process
@@ -361,7 +364,8 @@ class StdioClientTransport(StreamTransport):
         task = self._stderr_task
         if task is not None:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), self.terminate_wait)
+                async with asyncio.timeout(self.terminate_wait):
+                    await asyncio.shield(task)
             if not task.done():
                 task.cancel()
         # Close our ends of the child's pipes: asyncio sees the exit only once they are

@@ -105,7 +105,8 @@ class _Breaker:
         if self.down_until and time.monotonic() < self.down_until:
             raise StoreUnavailable(f"Redis unreachable: {self.reason}")
         try:
-            result = await asyncio.wait_for(call(), self.timeout)
+            async with asyncio.timeout(self.timeout):
+                result = await call()
         except ResponseError as exc:
             # Redis answered (e.g. OOM under maxmemory): refuse this one, stay connected.
             text = str(exc)
@@ -245,7 +246,8 @@ class _Bus:
         assert self._ready is not None
         if not self._ready.is_set():
             try:
-                await asyncio.wait_for(self._ready.wait(), self._s.breaker.timeout)
+                async with asyncio.timeout(self._s.breaker.timeout):
+                    await self._ready.wait()
             except TimeoutError as exc:
                 raise StoreUnavailable("Redis pub/sub unreachable") from exc
 
@@ -254,7 +256,8 @@ class _Bus:
         ps = s.client.pubsub(ignore_subscribe_messages=True)
         # Always subscribed to something, so the reader never spins on an idle connection.
         names = [s.prefix + _CHANGES, *(s.prefix + c for c in self.handlers)]
-        await asyncio.wait_for(ps.subscribe(*names), s.breaker.timeout)
+        async with asyncio.timeout(s.breaker.timeout):
+            await ps.subscribe(*names)
         return ps
 
     async def _read(self) -> None:
@@ -294,7 +297,8 @@ class _Bus:
             self._ready.clear()
         if ps is not None:
             try:
-                await asyncio.wait_for(ps.aclose(), self._s.breaker.timeout)
+                async with asyncio.timeout(self._s.breaker.timeout):
+                    await ps.aclose()
             except Exception:  # already broken: nothing more to release
                 log.debug("pub/sub close failed", exc_info=True)
 
