@@ -223,6 +223,9 @@ class ListenMixin:
         task_id = watcher.task_id
         if task_id is not None and self._task_watchers.get(task_id) is watcher:
             del self._task_watchers[task_id]
+        # No longer routed to it, so no longer pushed, whether or not the listen's end
+        # (the server closes it after a task's terminal state) has been read yet.
+        watcher.watched(False)
         if not self._task_watchers and self._task_listen is not None:
             self._task_listen.cancel()
             self._task_listen = None

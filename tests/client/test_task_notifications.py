@@ -177,3 +177,6 @@ async def test_a_handle_cancelled_while_pushed_sends_tasks_cancel() -> None:
             await waiter
         assert (await handle.status()).status == "cancelled"
         assert not client._task_watchers
+        # Unwatched is unpushed at once: not only once the listen's end is read (CI saw a
+        # finished wait() whose handle still said pushed).
+        assert not handle.pushed
