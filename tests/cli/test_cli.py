@@ -238,6 +238,17 @@ def test_usage_errors_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli.main(["run", "mcplite", "--stateless"]) == _cli.EXIT_USAGE
 
 
+def test_cli_call_without_arguments_does_not_require_pairs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for cmd, missing in (("call", "tool"), ("prompt", "name")):
+        with pytest.raises(SystemExit):
+            _cli.main([cmd])
+        err = capsys.readouterr().err
+        assert f"the following arguments are required: {missing}\n" in err
+        assert "key=value" not in err.splitlines()[-1]
+
+
 def test_load_server(tmp_path: pathlib.Path) -> None:
     assert _cli.load_server("mcplite._cli.demo_server:build").info.name == "mcplite-demo"
     two = tmp_path / "two.py"
