@@ -1,12 +1,16 @@
-"""The optional `cryptography` signing backend of _oauth_jose and its pure-Python fallback."""
+"""_auth/jose: the optional `cryptography` signing backend and its pure-Python fallback,
+P-256 point arithmetic at its edges, and DER/PEM private-key parsing (malformed input is a
+JOSEError)."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import sys
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, strategies as st
 
 from mcplite._auth import jose as jose
 from mcplite._auth.jose import (
@@ -176,3 +180,91 @@ def test_inconsistent_rsa_key_is_refused_by_the_backend(
     wrong = RSAPrivateKey(key.n, key.e, key.d + 2)
     with pytest.raises(JOSEError, match="expected a consistent RSA key"):
         wrong.sign(b"x")
+
+
+# ---------------------------------------------------------------- DER / PEM parsing
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    if n < 0x80:
+        return bytes([tag, n]) + body
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + body
+
+
+def _pem(label: str, der: bytes) -> str:
+    body = base64.b64encode(der).decode()
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
+_OID_OTHER = bytes.fromhex("2b0601")
+
+
+def test_point_addition_edge_cases() -> None:
+    g = jose._G
+    assert jose._add(None, g) == g
+    assert jose._add(g, None) == g
+    negated = (g[0], (-g[1]) % jose._P)
+    assert jose._add(g, negated) is None
+    assert jose._mul(jose._N, g) is None  # n·G is the point at infinity
+
+
+@pytest.mark.parametrize(
+    ("der", "message"),
+    [
+        (b"\x30", "truncated DER"),
+        (b"\x30\x80", "unsupported DER length"),
+        (b"\x30\x85\x00\x00\x00\x00\x01", "unsupported DER length"),
+        (b"\x30\x82\x01", "unsupported DER length"),
+        (b"\x30\x05\x02\x01", "truncated DER"),
+        (b"\x02\x01\x00", "expected a DER SEQUENCE"),
+    ],
+)
+def test_malformed_der_is_a_jose_error(der: bytes, message: str) -> None:
+    with pytest.raises(jose.JOSEError, match=message):
+        jose.load_private_key(_pem("EC PRIVATE KEY", der))
+
+
+def test_long_form_der_length_is_accepted() -> None:
+    # a SEC1 key padded so its SEQUENCE needs a long-form length (0x81 nn)
+    body = _der(0x02, b"\x01") + _der(0x04, b"\x00" * 31 + b"\x07") + _der(0xA1, b"\x00" * 130)
+    key = jose.load_private_key(_pem("EC PRIVATE KEY", _der(0x30, body)))
+    assert isinstance(key, jose.ECPrivateKey)
+    assert key.public_jwk()["kty"] == "EC"
+
+
+def test_sec1_with_other_curve_is_rejected() -> None:
+    body = (
+        _der(0x02, b"\x01")
+        + _der(0x04, b"\x00" * 31 + b"\x07")
+        + _der(0xA0, _der(0x06, _OID_OTHER))
+    )
+    with pytest.raises(jose.JOSEError, match="expected a P-256 key"):
+        jose.load_private_key(_pem("EC PRIVATE KEY", _der(0x30, body)))
+
+
+def test_pkcs8_with_other_curve_or_algorithm_is_rejected() -> None:
+    sec1 = _der(0x30, _der(0x02, b"\x01") + _der(0x04, b"\x00" * 31 + b"\x07"))
+    algorithm = _der(0x30, _der(0x06, jose._OID_EC) + _der(0x06, _OID_OTHER))
+    pkcs8 = _der(0x30, _der(0x02, b"\x00") + algorithm + _der(0x04, sec1))
+    with pytest.raises(jose.JOSEError, match="expected a P-256 key"):
+        jose.load_private_key(_pem("PRIVATE KEY", pkcs8))
+    algorithm = _der(0x30, _der(0x06, _OID_OTHER))
+    pkcs8 = _der(0x30, _der(0x02, b"\x00") + algorithm + _der(0x04, sec1))
+    with pytest.raises(jose.JOSEError, match="expected an EC"):
+        jose.load_private_key(_pem("PRIVATE KEY", pkcs8))
+    # an empty AlgorithmIdentifier has no OID at all
+    pkcs8 = _der(0x30, _der(0x02, b"\x00") + _der(0x30, b"") + _der(0x04, sec1))
+    with pytest.raises(jose.JOSEError, match="expected an EC"):
+        jose.load_private_key(_pem("PRIVATE KEY", pkcs8))
+
+
+@given(st.binary(max_size=64))
+def test_load_private_key_fuzz(der: bytes) -> None:
+    for label in ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"):
+        try:
+            key = jose.load_private_key(_pem(label, der))
+        except jose.JOSEError:
+            continue
+        assert isinstance(key, jose.ECPrivateKey | jose.RSAPrivateKey)

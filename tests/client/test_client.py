@@ -1,4 +1,5 @@
-"""Client behaviour against our own Server (memory, both eras) and a stdio subprocess."""
+"""Client behaviour against our own Server (memory, both eras) and a stdio subprocess:
+methods, callbacks, resource subscriptions, and what ``connect`` accepts and forwards."""
 
 from __future__ import annotations
 
@@ -271,3 +272,57 @@ async def test_stdio_subprocess(server_script: Path, era: str | None) -> None:
 async def test_connect_rejects_a_plain_string() -> None:
     with pytest.raises(ValueError, match="command list"):
         mcplite.connect("python server.py")
+
+
+class _RecordingAuth:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def headers(self, method: str, url: str) -> list[tuple[str, str]]:
+        self.seen.append(method)
+        return [("Authorization", "Bearer t")]
+
+    async def on_response(self, method: str, url: str, status: int, headers: Any) -> bool:
+        return False
+
+
+async def test_connect_forwards_auth_and_http_options() -> None:
+    from mcplite._client.streamable_http import StreamableHTTPTransport
+
+    auth = _RecordingAuth()
+    client = mcplite.connect(
+        "http://127.0.0.1:9/mcp", auth=auth, http_options={"read_timeout": 7.0}
+    )
+    transport = await client._transport_factory()  # type: ignore[operator]
+    assert isinstance(transport, StreamableHTTPTransport)
+    assert transport.auth is auth and transport.http.read_timeout == 7.0
+    await transport.aclose()
+    with pytest.raises(ValueError, match="URL target only"):
+        mcplite.connect(["python", "server.py"], auth=auth)
+
+
+async def test_subscribe_returns_once_the_listen_is_acknowledged() -> None:
+    server = Server("subs", "1.0")
+
+    @server.resource("stock://{item}")
+    def stock(item: str) -> str:
+        return "1"
+
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    async with mcplite.connect(server, on_resource_updated=lambda p: heard.put_nowait(p.uri)) as c:
+        assert c.protocol_version == "2026-07-28"
+        await c.subscribe_resource("stock://a")
+        server.resource_updated("stock://a")  # published right away: must not be lost
+        assert await asyncio.wait_for(heard.get(), 2) == "stock://a"
+        await c.subscribe_resource("stock://b")
+        server.resource_updated("stock://b")
+        assert await asyncio.wait_for(heard.get(), 2) == "stock://b"
+
+
+async def test_subscribe_without_an_acknowledgement_times_out() -> None:
+    server = Server("subs", "1.0")
+    server.resource("stock://{item}")(lambda item: "1")
+    server.route("subscriptions/listen", dict, lambda ctx, params: asyncio.Event().wait())
+    async with mcplite.connect(server, request_timeout=0.05) as c:
+        with pytest.raises(mcplite.RequestTimeout, match="acknowledgement covering"):
+            await c.subscribe_resource("stock://a")

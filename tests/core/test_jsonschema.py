@@ -141,3 +141,16 @@ def test_validate_raises() -> None:
     validate({"n": 1}, SCHEMA)
     with pytest.raises(RemoteProtocolError, match=r"result does not match its schema: at `\$`"):
         validate({}, SCHEMA, "result")
+
+
+def test_pattern_properties_only_matching_patterns_apply() -> None:
+    schema = {
+        "type": "object",
+        "patternProperties": {"^n_": {"type": "integer"}, "^s_": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    assert first_error({"n_a": 1, "s_b": "x"}, schema) is None
+    err = first_error({"s_b": 3}, schema)
+    assert err is not None and "s_b" in err
+    err = first_error({"zz": 1}, schema)
+    assert err is not None and "unexpected property 'zz'" in err

@@ -1,4 +1,7 @@
-"""The ASGI adapter under uvicorn (test-only dependency): in process, and 2 workers."""
+"""The ASGI adapter, two ways: under uvicorn (test-only dependency, skipped without it), in
+process and with 2 workers; and driven in-process by a fake ASGI server's receive/send (no
+ASGI server needed): lifespan, body limits, session flow, streams, disconnects and the
+response channel's contract."""
 
 from __future__ import annotations
 
@@ -15,10 +18,8 @@ from typing import Any
 
 import pytest
 
-from mcplite._server.asgi import asgi_app
+from mcplite._server.asgi import _Channel, asgi_app
 from mcplite._server.server import Server
-
-uvicorn = pytest.importorskip("uvicorn")
 
 ACCEPT = "application/json, text/event-stream"
 
@@ -73,6 +74,7 @@ def last_message(data: bytes) -> Any:
 
 
 async def test_uvicorn_in_process_session_flow() -> None:
+    uvicorn = pytest.importorskip("uvicorn")
     port = free_port()
     config = uvicorn.Config(
         asgi_app(make_server(), json_response=True),
@@ -120,6 +122,7 @@ async def test_uvicorn_in_process_session_flow() -> None:
 
 
 def test_uvicorn_two_workers_stateless() -> None:
+    pytest.importorskip("uvicorn")
     port = free_port()
     here = Path(__file__).resolve().parent
     env = dict(
@@ -173,3 +176,309 @@ def test_uvicorn_two_workers_stateless() -> None:
             proc.wait(5)
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+# ---------------------------------------------------------------- in process, no ASGI server
+
+HOST = b"127.0.0.1:8000"
+
+
+def make_inproc_server() -> Server:
+    """echo, and stall (which runs until cancelled)."""
+    server = Server("asgi-inproc", "1.0")
+
+    @server.tool()
+    async def echo(text: str) -> str:
+        return text
+
+    @server.tool()
+    async def stall() -> str:
+        await asyncio.Event().wait()  # until cancelled
+        return "never"
+
+    return server
+
+
+class FakeASGIServer:
+    """The ASGI server side: feeds body chunks, then waits for a disconnect request."""
+
+    def __init__(self, chunks: list[bytes], *, disconnect_early: bool = False) -> None:
+        self.incoming: list[dict[str, Any]] = [
+            {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+            for i, c in enumerate(chunks)
+        ]
+        if disconnect_early:
+            self.incoming = self.incoming[:1]
+            self.incoming[0]["more_body"] = True
+            self.incoming.append({"type": "http.disconnect"})
+        self.hang_up = asyncio.Event()
+        self.sent: list[dict[str, Any]] = []
+        self.got_start = asyncio.Event()
+
+    async def receive(self) -> dict[str, Any]:
+        if self.incoming:
+            return self.incoming.pop(0)
+        await self.hang_up.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        if message["type"] == "http.response.start":
+            self.got_start.set()
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+    @property
+    def headers(self) -> dict[bytes, bytes]:
+        return dict(self.sent[0]["headers"])
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.sent[1:])
+
+
+def scope(
+    method: str,
+    *,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    path: str = "/mcp",
+    raw_path: bytes | None = None,
+    query: bytes = b"",
+    server: Any = ("127.0.0.1", 8000),
+) -> dict[str, Any]:
+    s: dict[str, Any] = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query,
+        "headers": [(b"host", HOST), *(headers or [])],
+        "server": server,
+        "client": ("127.0.0.1", 50000),
+    }
+    if raw_path is not None:
+        s["raw_path"] = raw_path
+    return s
+
+
+def rpc(id: int | None, method: str, params: Any = None) -> bytes:
+    msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+    if id is not None:
+        msg["id"] = id
+    if params is not None:
+        msg["params"] = params
+    return json.dumps(msg).encode()
+
+
+INIT = rpc(
+    1,
+    "initialize",
+    {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+)
+POST_HEADERS = [(b"content-type", b"application/json"), (b"accept", ACCEPT.encode())]
+
+
+def sse_data(body: bytes) -> list[Any]:
+    return [
+        json.loads(line[6:])
+        for line in body.decode().split("\n")
+        if line.startswith("data: ") and line[6:]
+    ]
+
+
+async def initialize(app: Any) -> str:
+    peer = FakeASGIServer([INIT[:10], INIT[10:]])  # the body arrives in two chunks
+    await app(scope("POST", headers=POST_HEADERS, query=b"x=1"), peer.receive, peer.send)
+    assert peer.status == 200
+    sid = peer.headers[b"mcp-session-id"].decode()
+    peer = FakeASGIServer([rpc(None, "notifications/initialized")])
+    h = [*POST_HEADERS, (b"mcp-session-id", sid.encode())]
+    await app(scope("POST", headers=h), peer.receive, peer.send)
+    assert peer.status == 202
+    return sid
+
+
+async def test_lifespan_and_unknown_scope() -> None:
+    app = asgi_app(make_inproc_server())
+    messages = [
+        {"type": "lifespan.startup"},
+        {"type": "lifespan.unknown"},  # not ours to answer: ignored
+        {"type": "lifespan.shutdown"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(m: dict[str, Any]) -> None:
+        sent.append(m)
+
+    await app({"type": "lifespan"}, receive, send)
+    assert [m["type"] for m in sent] == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+    await app({"type": "websocket"}, receive, send)  # ignored, nothing is sent
+    assert len(sent) == 2
+
+
+async def test_body_too_large_is_413() -> None:
+    app = asgi_app(make_inproc_server(), max_body_bytes=16)
+    peer = FakeASGIServer([b"x" * 10, b"y" * 10])
+    await app(scope("POST", headers=POST_HEADERS), peer.receive, peer.send)
+    assert peer.status == 413
+    assert peer.headers[b"connection"] == b"close"
+    # A JSON-RPC error naming the limit and its value, like every other refusal (was text).
+    assert peer.headers[b"content-type"] == b"application/json"
+    error = json.loads(peer.body)["error"]
+    assert error["code"] == -32600 and "exceeds 16 bytes (max_body_bytes)" in error["message"]
+
+
+async def test_session_flow_json_response() -> None:
+    app = asgi_app(make_inproc_server(), json_response=True)
+    sid = await initialize(app)
+    h = [*POST_HEADERS, (b"mcp-session-id", sid.encode()), (b"mcp-protocol-version", b"2025-11-25")]
+    peer = FakeASGIServer([rpc(2, "tools/call", {"name": "echo", "arguments": {"text": "hi"}})])
+    await app(scope("POST", headers=h, raw_path=b"/mcp"), peer.receive, peer.send)
+    assert peer.status == 200
+    reply = json.loads(peer.body)
+    assert reply["result"]["content"][0]["text"] == "hi"
+    assert int(peer.headers[b"content-length"]) == len(peer.body)
+    # DELETE ends the session; a second DELETE finds nothing
+    peer = FakeASGIServer([b""])
+    await app(scope("DELETE", headers=h), peer.receive, peer.send)
+    assert peer.status == 204
+    peer = FakeASGIServer([b""])
+    await app(scope("DELETE", headers=h), peer.receive, peer.send)
+    assert peer.status == 404
+    await app.mcp.aclose()  # type: ignore[attr-defined]
+
+
+async def test_post_answered_over_sse() -> None:
+    app = asgi_app(make_inproc_server())
+    sid = await initialize(app)
+    h = [*POST_HEADERS, (b"mcp-session-id", sid.encode()), (b"mcp-protocol-version", b"2025-11-25")]
+    peer = FakeASGIServer([rpc(2, "tools/call", {"name": "echo", "arguments": {"text": "sse"}})])
+    await app(scope("POST", headers=h), peer.receive, peer.send)
+    assert peer.status == 200
+    assert peer.headers[b"content-type"].startswith(b"text/event-stream")
+    assert sse_data(peer.body)[-1]["result"]["content"][0]["text"] == "sse"
+    assert peer.sent[-1]["more_body"] is False
+    await app.mcp.aclose()  # type: ignore[attr-defined]
+
+
+async def test_get_stream_ends_on_client_disconnect() -> None:
+    app = asgi_app(make_inproc_server())
+    sid = await initialize(app)
+    h = [(b"accept", b"text/event-stream"), (b"mcp-session-id", sid.encode())]
+    peer = FakeASGIServer([b""])
+    task = asyncio.ensure_future(app(scope("GET", headers=h), peer.receive, peer.send))
+    await asyncio.wait_for(peer.got_start.wait(), 5)
+    assert peer.status == 200
+    sess = app.mcp.sessions[sid]  # type: ignore[attr-defined]
+    assert sess.standalone_live
+    peer.hang_up.set()  # the client goes away: the pump stops, close callbacks run
+    await asyncio.wait_for(task, 5)
+    assert not sess.standalone_live
+    await app.mcp.aclose()  # type: ignore[attr-defined]
+
+
+async def test_disconnect_while_reading_body() -> None:
+    app = asgi_app(make_inproc_server(), json_response=True)
+    peer = FakeASGIServer([INIT[:5], INIT[5:]], disconnect_early=True)
+    await app(scope("POST", headers=POST_HEADERS), peer.receive, peer.send)
+    # the truncated body is not JSON: a parse error, answered (the ASGI server drops it)
+    assert peer.status == 400
+    assert json.loads(peer.body)["error"]["code"] == -32700
+
+
+async def test_wrong_path_and_method() -> None:
+    app = asgi_app(make_inproc_server(), stateless=True)
+    peer = FakeASGIServer([b""])
+    await app(scope("GET", path="/other"), peer.receive, peer.send)
+    assert peer.status == 404
+    peer = FakeASGIServer([b""])
+    await app(scope("GET"), peer.receive, peer.send)
+    assert peer.status == 405 and peer.headers[b"allow"] == b"POST"
+
+
+def _closed(ch: _Channel) -> bool:
+    return ch.closed  # a function call, so the checker does not narrow the property
+
+
+def test_channel_responder_contract() -> None:
+    async def main() -> None:
+        ch = _Channel({"client": ("1.2.3.4", 5)})
+        assert ch.local_address is None
+        assert ch.client == ("1.2.3.4", 5)
+        assert not ch.disconnected
+        assert not _closed(ch)
+        ch.respond(200, [], b"ok")
+        with pytest.raises(RuntimeError, match="already answered"):
+            ch.respond(200, [])
+        with pytest.raises(RuntimeError, match="already answered"):
+            ch.start_stream(200, [])
+        assert _closed(ch)
+        n = len(ch.queue)
+        ch.write(b"late")  # a finished response takes no more data
+        ch.end(b"late")
+        ch.abort()
+        assert len(ch.queue) == n
+
+        st = _Channel({"server": ["127.0.0.1", 80]})
+        assert st.local_address == ("127.0.0.1", 80)
+        stream = st.start_stream(200, [(b"content-type", b"text/event-stream")])
+        assert stream is st
+        stream.write(b"")  # empty writes are dropped
+        stream.write(b"data: 1\n\n")
+        await stream.drain()
+        stream.abort()
+        assert [k for k, _, _ in st.queue] == [0, 1, 2]
+        calls: list[str] = []
+        st.on_close(lambda: calls.append("first"))
+        st.gone()
+        st.gone()  # idempotent: callbacks run once
+        st.on_close(lambda: calls.append("late"))  # already gone: runs at once
+        assert calls == ["first", "late"] and st.disconnected
+
+    asyncio.run(main())
+
+
+async def test_abort_leaves_response_unfinished() -> None:
+    from mcplite._server.asgi import _pump
+
+    ch = _Channel({})
+    sent: list[dict[str, Any]] = []
+
+    async def send(m: dict[str, Any]) -> None:
+        sent.append(m)
+
+    stream = ch.start_stream(200, [])
+    stream.write(b"a")
+    stream.abort()
+    await _pump(ch, send)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1]["more_body"] is True
+
+
+async def test_disconnect_cancels_the_running_handler() -> None:
+    app = asgi_app(make_inproc_server())
+    sid = await initialize(app)
+    h = [*POST_HEADERS, (b"mcp-session-id", sid.encode()), (b"mcp-protocol-version", b"2025-11-25")]
+    peer = FakeASGIServer([rpc(2, "tools/call", {"name": "stall", "arguments": {}})])
+    # an extra body message after the request is not a disconnect: the watcher keeps going
+    peer.incoming.append({"type": "http.request", "body": b"", "more_body": False})
+    task = asyncio.ensure_future(
+        app(scope("POST", headers=h, raw_path="/mcp"), peer.receive, peer.send)  # type: ignore[arg-type]
+    )
+    await asyncio.wait_for(peer.got_start.wait(), 5)
+    assert peer.status == 200
+    peer.hang_up.set()
+    await asyncio.wait_for(task, 5)
+    assert not any(m.get("more_body") is False for m in peer.sent[1:])
+    await app.mcp.aclose()  # type: ignore[attr-defined]

@@ -1,10 +1,19 @@
-"""_paramheaders.check_params: the server side of SEP-2243 Mcp-Param-* headers (pure)."""
+"""_wire/paramheaders: SEP-2243 Mcp-Param-* headers (pure): the server side
+(check_params), the headers a tool schema declares, and the Mcp-Method / Mcp-Name
+headers of a request."""
 
 from __future__ import annotations
 
 import base64
 
-from mcplite._wire.paramheaders import check_params, param_headers
+import pytest
+
+from mcplite._wire.paramheaders import (
+    InvalidToolHeaders,
+    check_params,
+    param_headers,
+    request_headers,
+)
 
 SCHEMA = {
     "type": "object",
@@ -55,3 +64,29 @@ def test_mismatches_are_explained() -> None:
         getter({"mcp-param-region": "=?base64?SGVsbG8?="}), WANTED, {"region": "Hello"}
     )
     assert bad is not None and "malformed base64" in bad
+
+
+def test_param_headers_duplicate_exact_name() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string", "x-mcp-header": "Region"},
+            "b": {
+                "type": "object",
+                "properties": {"c": {"type": "string", "x-mcp-header": "Region"}},
+            },
+        },
+    }
+    with pytest.raises(InvalidToolHeaders, match=r"'Region' is not unique$"):
+        param_headers(schema)
+
+
+def test_request_headers_name_methods() -> None:
+    # prompts/get mirrors the name but never adds Mcp-Param-* headers
+    headers = request_headers("prompts/get", {"name": "greet"}, {"greet": {"X": ("a",)}})
+    assert headers == [("Mcp-Method", "prompts/get"), ("Mcp-Name", "greet")]
+    # a tools/call for a tool without annotations carries only the name
+    headers = request_headers("tools/call", {"name": "t", "arguments": {}}, {})
+    assert headers == [("Mcp-Method", "tools/call"), ("Mcp-Name", "t")]
+    headers = request_headers("resources/read", {"uri": 5}, {})
+    assert headers == [("Mcp-Method", "resources/read")]

@@ -1,4 +1,5 @@
-"""Resources, templates, prompts and completion over the raw JSON-RPC path, both eras."""
+"""Resources, templates, prompts and completion over the raw JSON-RPC path, both eras,
+including the errors a resource or prompt handler raises."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mcplite import Context, Server, types as t
+from mcplite import Context, ResourceNotFound, Server, ToolError, types as t
 from tests._server_peer import Peer, error, result
 
 
@@ -170,3 +171,52 @@ def test_registration_errors() -> None:
         server.add_resource("test://{a}")
     with pytest.raises(TypeError, match="completion"):
         server.completion(prompt="x")(lambda v, c: [])
+
+
+def failing_notes() -> Server:
+    """Handlers that raise: ResourceNotFound and ToolError in a resource, ToolError in a prompt."""
+    server = Server("fixes", "1.0")
+
+    @server.resource("notes://{name}")
+    def note(name: str) -> str:
+        if name == "gone":
+            raise ResourceNotFound(f"notes://{name}")
+        if name == "locked":
+            raise ToolError("note 'locked' is locked")
+        return name
+
+    @server.prompt()
+    def strict(topic: str) -> str:
+        raise ToolError(f"no prompt about {topic}")
+
+    return server
+
+
+@pytest.mark.parametrize("stateless", [False, True])
+async def test_resource_handler_errors(stateless: bool) -> None:
+    p = Peer(failing_notes())
+    if not stateless:
+        await p.init()
+    ok = result(await p.call("resources/read", {"uri": "notes://a"}, stateless))
+    assert ok["contents"][0]["text"] == "a"
+    gone = error(await p.call("resources/read", {"uri": "notes://gone"}, stateless))
+    assert gone == {
+        "code": -32602 if stateless else -32002,
+        "message": "Resource not found: notes://gone",
+        "data": {"uri": "notes://gone"},
+    }
+    locked = error(await p.call("resources/read", {"uri": "notes://locked"}, stateless))
+    assert locked["code"] == -32603 and locked["message"] == "note 'locked' is locked"
+    await p.aclose()
+
+
+@pytest.mark.parametrize("stateless", [False, True])
+async def test_prompt_tool_error_keeps_its_message(stateless: bool) -> None:
+    p = Peer(failing_notes())
+    if not stateless:
+        await p.init()
+    e = error(
+        await p.call("prompts/get", {"name": "strict", "arguments": {"topic": "x"}}, stateless)
+    )
+    assert e == {"code": -32603, "message": "no prompt about x"}
+    await p.aclose()

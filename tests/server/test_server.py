@@ -160,6 +160,16 @@ async def test_tools_and_bad_input_handshake() -> None:
     await p.aclose()
 
 
+async def test_missing_client_capabilities_message_names_the_field_once() -> None:
+    p = Peer(Server("m", "1.0"))
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}
+    e = error(await p.call("tools/list", {"_meta": meta}))
+    assert e["message"] == (
+        'Invalid params: missing _meta field "io.modelcontextprotocol/clientCapabilities"'
+    )
+    await p.aclose()
+
+
 async def test_logging_and_progress_both_eras() -> None:
     server, _ = make()
     p = Peer(server)
@@ -282,6 +292,41 @@ async def test_mrtr_handshake_era_uses_requests() -> None:
     e = error(await p.call("tools/call", {"name": "ask", "requestState": "x"}))
     assert e["code"] == -32602
     await p.aclose()
+
+
+def asking_server(**options: Any) -> Server:
+    server = Server("mrtr", "1.0", **options)
+
+    @server.tool()
+    async def ask(ctx: Context) -> str:
+        answer = await ctx.elicit("name?", {"type": "object", "properties": {}})
+        return answer.action
+
+    return server
+
+
+async def second_round(server: Server) -> dict[str, Any]:
+    p = Peer(server)
+    r1 = result(await p.call("tools/call", {"name": "ask"}, stateless=True))
+    assert r1["resultType"] == "input_required"
+    (key,) = r1["inputRequests"]
+    params = {
+        "name": "ask",
+        "requestState": r1["requestState"],
+        "inputResponses": {key: {"action": "decline"}},
+    }
+    resp = await p.call("tools/call", params, stateless=True)
+    await p.aclose()
+    return resp
+
+
+async def test_request_state_limits_are_options() -> None:
+    ok = result(await second_round(asking_server()))
+    assert ok["content"][0]["text"] == "decline"
+    expired = error(await second_round(asking_server(request_state_ttl=-1.0)))
+    assert expired["code"] == -32602 and "expired" in expired["message"]
+    too_big = error(await second_round(asking_server(max_request_state_bytes=8)))
+    assert too_big == {"code": -32602, "message": "Invalid params: invalid requestState"}
 
 
 async def test_tool_list_changed_and_name_validation() -> None:
