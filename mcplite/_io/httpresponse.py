@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol
 from .._core import jsonrpc as rpc
 from .._errors import INVALID_REQUEST
 from .._wire.http11 import Request
-from .._wire.http11_write import _REASONS, CHUNKED_END, encode_response_head
+from .._wire.http11_write import CHUNKED_END, encode_response_head
 
 __all__ = ["App", "Responder", "ResponseStream"]
 
@@ -49,10 +49,6 @@ def _refusal(status: int, message: str) -> bytes:
         *_CLOSE,
     ]
     return encode_response_head(status, headers) + body
-
-
-def _reason(status: int) -> str:
-    return _REASONS.get(status, b"Error").decode()
 
 
 class ResponseStream:

@@ -24,6 +24,7 @@ from .._errors import INVALID_REQUEST
 from .._server.lifespan import LifespanStartupError, lifespan_scope
 from .._server.streamable_http import StreamableHTTPApp
 from .._wire.http11 import DEFAULT_MAX_BODY_BYTES, Headers, Request
+from .._wire.http11_write import reason
 
 __all__ = ["asgi_app"]
 
@@ -150,7 +151,7 @@ def asgi_app(
             msg = rpc.encode_error(
                 None,
                 INVALID_REQUEST,
-                f"Content Too Large: the body exceeds {max_body_bytes} bytes (max_body_bytes)",
+                f"{reason(413)}: the body exceeds {max_body_bytes} bytes (max_body_bytes)",
             )
             await send(
                 {

@@ -56,6 +56,7 @@ from .._server.streamable_session import (
     Stream,
 )
 from .._wire.http11 import Request
+from .._wire.http11_write import reason
 from .._wire.origin import check_request
 from .._wire.streamable import (
     META_KEY as _META_KEY,
@@ -176,7 +177,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         headers = request.headers
         problem = self._check_host_origin(headers, responder)
         if problem is not None:
-            return _error(responder, 403, INVALID_REQUEST, f"Forbidden: {problem}")
+            return _error(responder, 403, INVALID_REQUEST, f"{reason(403)}: {problem}")
         method = request.method
         if method == "POST":
             return self._post(headers, body, responder)
@@ -189,7 +190,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             405,
             [JSON_CT, (b"allow", allow)],
             rpc.encode_error(
-                None, INVALID_REQUEST, f"Method Not Allowed: {method} (allowed: {allow.decode()})"
+                None, INVALID_REQUEST, f"{reason(405)}: {method} (allowed: {allow.decode()})"
             ),
         )
         return None
@@ -222,8 +223,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 responder,
                 415,
                 INVALID_REQUEST,
-                f"Unsupported Media Type: Content-Type must be application/json, got "
-                f"{_show(ctype)}",
+                f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
             )
         accept = headers.get(b"accept")
         can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
@@ -234,7 +234,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 responder,
                 406,
                 INVALID_REQUEST,
-                "Not Acceptable: Accept must list application/json and text/event-stream, "
+                f"{reason(406)}: Accept must list application/json and text/event-stream, "
                 f"got {_show(accept)}",
             )
         try:
@@ -277,7 +277,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 responder,
                 400,
                 UNSUPPORTED_PROTOCOL_VERSION,
-                f"Bad Request: unsupported MCP-Protocol-Version {hver!r}",
+                f"{reason(400)}: unsupported MCP-Protocol-Version {hver!r}",
                 id=first.id if isinstance(first.id, (int, str)) else None,
                 data={"supported": list(self.supported_versions), "requested": hver},
             )
@@ -338,7 +338,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             if refused is not None:
                 # 2026-07-28 streamable-http.mdx: a notification the server cannot accept
                 # gets an HTTP error status.
-                return _error(responder, 400, INVALID_REQUEST, f"Bad Request: {refused}")
+                return _error(responder, 400, INVALID_REQUEST, f"{reason(400)}: {refused}")
             responder.respond(202, [])
             if method == "notifications/cancelled":
                 self._cancel_sessionless(responder, body)
@@ -466,7 +466,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                     responder,
                     400,
                     INVALID_REQUEST,
-                    "Bad Request: Mcp-Session-Id header is required (send initialize first)",
+                    f"{reason(400)}: Mcp-Session-Id header is required (send initialize first)",
                 )
             created = self._create_session(responder)
             if isinstance(created, tuple):
@@ -475,7 +475,9 @@ class StreamableHTTPApp(_SessionLifecycle):
         else:
             found = self.sessions.get(sid.decode("latin-1"))
             if found is None:
-                return _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
+                return _error(
+                    responder, 404, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id"
+                )
             sess = found
         return self.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
 
@@ -502,7 +504,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                     responder,
                     503,
                     INVALID_REQUEST,
-                    f"Service Unavailable: {sess.max_inbox} messages already queued for this "
+                    f"{reason(503)}: {sess.max_inbox} messages already queued for this "
                     "session (DEFAULT_MAX_INBOX_MESSAGES)",
                 )
             responder.respond(202, sess.headers)
@@ -514,7 +516,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 )
         version = sess.session.protocol.protocol_version or hver or ASSUMED_VERSION
         if not sess.can_deliver():
-            return _error(responder, 503, INVALID_REQUEST, "Service Unavailable: busy")
+            return _error(responder, 503, INVALID_REQUEST, f"{reason(503)}: busy")
         sess.open_post(
             responder,
             ids,
