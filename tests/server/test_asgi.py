@@ -213,7 +213,8 @@ async def _asgi_answer(app: Any, headers: list[tuple[bytes, bytes]], chunks: lis
     await app(scope, receive, send)
     start, body = sent
     assert (start["type"], body["type"]) == ("http.response.start", "http.response.body")
-    return encode_response_head(start["status"], list(start["headers"])) + body["body"]
+    payload: bytes = body["body"]
+    return encode_response_head(start["status"], list(start["headers"])) + payload
 
 
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
