@@ -279,6 +279,7 @@ class SharedSessions:
             self,
             max_events=app.max_events_per_stream,
             retry_ms=app.retry_ms,
+            max_inbox=app.max_inbox_messages,
         )
         sess.session = app.server.accept(sess, supported_versions=app.supported_versions)
         return sess

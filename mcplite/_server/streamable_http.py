@@ -48,6 +48,7 @@ from .._server.streamable_checks import (
 from .._server.streamable_lifecycle import _SessionLifecycle
 from .._server.streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
+    DEFAULT_MAX_INBOX_MESSAGES,
     DEFAULT_SSE_RETRY_MS,
     JSON_CT,
     PRIMING_SINCE,
@@ -106,6 +107,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         max_sessions_per_peer: int = DEFAULT_MAX_SESSIONS_PER_PEER,
         session_idle_timeout: float = DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS,
         max_events_per_stream: int = DEFAULT_MAX_EVENTS_PER_STREAM,
+        max_inbox_messages: int = DEFAULT_MAX_INBOX_MESSAGES,
         retry_ms: int = DEFAULT_SSE_RETRY_MS,
         supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
         auth: RequireBearerToken | None = None,
@@ -113,6 +115,8 @@ class StreamableHTTPApp(_SessionLifecycle):
         legacy_sse_path: str = DEFAULT_SSE_PATH,
         legacy_messages_path: str = DEFAULT_MESSAGES_PATH,
     ) -> None:
+        if max_inbox_messages < 1:  # 0 would refuse even the initialize that opens a session
+            raise ValueError(f"max_inbox_messages must be at least 1, got {max_inbox_messages}")
         self.server = server
         # 2024-11-05 HTTP+SSE on its own paths, for older clients (_sse_legacy_server).
         self.legacy: LegacySSEApp | None = None
@@ -139,6 +143,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self.max_sessions = max_sessions
         self.session_idle_timeout = session_idle_timeout
         self.max_events_per_stream = max_events_per_stream
+        self.max_inbox_messages = max_inbox_messages
         self.retry_ms = retry_ms
         self.supported_versions = supported_versions
         self._versions = frozenset(supported_versions)
@@ -500,13 +505,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 return _error(responder, 400, INVALID_REQUEST, problem)
         if not ids:
             if not sess.deliver(body):
-                return _error(
-                    responder,
-                    503,
-                    INVALID_REQUEST,
-                    f"{reason(503)}: {sess.max_inbox} messages already queued for this "
-                    "session (DEFAULT_MAX_INBOX_MESSAGES)",
-                )
+                return _inbox_full(responder, sess)
             responder.respond(202, sess.headers)
             return None
         for id in ids:
@@ -516,7 +515,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 )
         version = sess.session.protocol.protocol_version or hver or ASSUMED_VERSION
         if not sess.can_deliver():
-            return _error(responder, 503, INVALID_REQUEST, f"{reason(503)}: busy")
+            return _inbox_full(responder, sess)
         sess.open_post(
             responder,
             ids,
@@ -560,3 +559,14 @@ class StreamableHTTPApp(_SessionLifecycle):
             await self.shared.aclose()
         for task in list(self._tasks):
             task.cancel()
+
+
+def _inbox_full(responder: Responder, sess: HTTPSession) -> Awaitable[None] | None:
+    # A request used to hear only "busy": say which limit, its value and its option.
+    return _error(
+        responder,
+        503,
+        INVALID_REQUEST,
+        f"{reason(503)}: {sess.max_inbox} messages already queued for this session, "
+        "not yet read by it (max_inbox_messages); retry later",
+    )

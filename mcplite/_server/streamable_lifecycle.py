@@ -40,6 +40,7 @@ class _SessionLifecycle:
     max_sessions: int
     session_idle_timeout: float
     max_events_per_stream: int
+    max_inbox_messages: int
     retry_ms: int
     supported_versions: tuple[str, ...]
     _sweeper: asyncio.TimerHandle | None
@@ -74,7 +75,12 @@ class _SessionLifecycle:
             sess = self.shared.new_session(sid)
         else:
             sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
-            sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
+            sess = HTTPSession(
+                sid,
+                max_events=self.max_events_per_stream,
+                retry_ms=self.retry_ms,
+                max_inbox=self.max_inbox_messages,
+            )
             sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
         sess.abandoned_call_timeout = self.server.abandoned_call_timeout
         if self.auth is not None and fresh:
