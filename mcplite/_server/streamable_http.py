@@ -158,6 +158,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self.shared: SharedSessionsHTTP | None = None
         store = getattr(server, "store", None)
         if store is not None and not stateless:
+            # lazy: store-shared sessions only with Server(store=)
             from .._server.shared_http import SharedSessionsHTTP
 
             self.shared = SharedSessionsHTTP(self, store)
