@@ -1,5 +1,6 @@
 """mcplite: a small, fast, asyncio-native Model Context Protocol SDK."""
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._errors import (
@@ -113,8 +114,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value

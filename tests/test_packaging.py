@@ -311,6 +311,55 @@ def test_ssl_is_imported_lazily(path: Path) -> None:
     )
 
 
+_LAZY_REASON = re.compile(r"#\s*lazy:\s*\S")
+
+
+def lazy_imports_without_reason(path: Path) -> list[str]:
+    """The in-function imports of ``path`` with no ``# lazy: <reason>`` on their line or
+    as the comment line before them."""
+    label = module_name(path) if path.is_relative_to(SOURCE) else path.name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    missing = []
+    for imp in imports_of(path):
+        if not imp.in_function or imp.type_checking_only:
+            continue
+        here = lines[imp.line - 1]
+        before = lines[imp.line - 2].strip() if imp.line > 1 else ""
+        if not _LAZY_REASON.search(here) and not (
+            before.startswith("#") and _LAZY_REASON.match(before)
+        ):
+            missing.append(f"{label}:{imp.line}: {here.strip()}")
+    return missing
+
+
+def test_every_in_function_import_says_why_it_is_lazy() -> None:
+    """Issue 12, item 2: an import inside a function exists only for cold start (ssl, the
+    HTTP stack, auth, the CLI, optional extras) or to break an import cycle, and says which
+    in a ``# lazy: <reason>`` comment; any other import belongs at module level."""
+    missing = [line for path in package_modules() for line in lazy_imports_without_reason(path)]
+    assert not missing, "in-function imports without a `# lazy: <reason>` comment:\n" + (
+        "\n".join(missing)
+    )
+
+
+def test_lazy_import_rule_catches_a_bare_one(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "def a():\n"
+        "    import ssl  # lazy: ssl only for TLS\n"
+        "def b():\n"
+        "    # lazy: redis extra\n"
+        "    import redis\n"
+        "def c():\n"
+        "    import json\n"
+        "def d():\n"
+        "    import os  # lazy:\n",
+        encoding="utf-8",
+    )
+    found = [line.partition(": ")[2] for line in lazy_imports_without_reason(sample)]
+    assert found == ["import json", "import os  # lazy:"]
+
+
 def test_no_asyncio_wait_for() -> None:
     """Python 3.11's ``asyncio.wait_for`` swallows a cancellation that lands as the awaited
     thing finishes (CPython gh-86296, fixed in 3.12): a cancelled ``ToolTask.wait()`` went on

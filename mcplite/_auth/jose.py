@@ -138,13 +138,17 @@ class _Native(NamedTuple):
 def _native() -> _Native | None:
     """``cryptography``'s primitives, or None (said once, at INFO) when it is not installed."""
     try:
-        # Optional extra `mcplite[auth]`; absent, the pure-Python signers below are used.
+        # lazy: optional extra `mcplite[auth]`; absent, the pure-Python signers below are used.
         from cryptography.exceptions import (  # type: ignore[import-not-found,unused-ignore]
             UnsupportedAlgorithm,
         )
+
+        # lazy: cryptography extra, optional
         from cryptography.hazmat.primitives import (  # type: ignore[import-not-found,unused-ignore]
             hashes,
         )
+
+        # lazy: cryptography extra, optional
         from cryptography.hazmat.primitives.asymmetric import (  # type: ignore[import-not-found,unused-ignore]
             ec,
             padding,

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import msgspec
 
+from .._core.jsonschema import first_error
 from .._io.transport import watch_push
 from .bench_loop import (
     DEFAULT_OPEN_LOOP_MAX_IN_FLIGHT,
@@ -208,16 +209,18 @@ def describe(target: Any) -> str:
 
 async def open_session(target: Any, settings: dict[str, Any]) -> tuple[Any, CountingTransport]:
     """A started client whose transport counts bytes."""
-    from .._client.client import Client
+    from .._client.client import Client  # lazy: CLI bench: the client stack off `mcplite` start
 
     counted: list[CountingTransport] = []
 
     async def factory() -> Any:
         if isinstance(target, str):
+            # lazy: CLI bench: HTTP client only for a URL target
             from .._client.streamable_http import StreamableHTTPTransport
 
             inner: Any = StreamableHTTPTransport(target)
         else:
+            # lazy: CLI bench: stdio spawn only for a command target
             from .._io.stdio import spawn_stdio
 
             inner = await spawn_stdio(target, stderr="capture")
@@ -269,8 +272,6 @@ def make_call(client: Any, settings: dict[str, Any]) -> Call:
 async def check_workload(client: Any, settings: dict[str, Any]) -> None:
     """Refuse, before the run, a tool or prompt the server does not have, arguments that do
     not match the tool's inputSchema, and a first call that fails."""
-    from .._core.jsonschema import first_error
-
     method, name = settings["method"], settings["name"]
     if method == "tools/call":
         if client.server_capabilities.tools is msgspec.UNSET:
@@ -372,7 +373,7 @@ async def measure(
 async def _run(
     sessions: list[tuple[Any, CountingTransport]], settings: dict[str, Any], progress: bool
 ) -> dict[str, Any]:
-    from .bench_report import summarize
+    from .bench_report import summarize  # lazy: CLI bench: the report only after a run
 
     # Ten points a second for a short run, one a second for a long one.
     span = settings["duration"] or 0.0
@@ -456,6 +457,7 @@ def exit_code(result: dict[str, Any]) -> int:
 
 
 async def _bench(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str, Any]:
+    # lazy: cycle: bench_multi imports bench
     from .bench_multi import ceiling, ceiling_note, compare, compare_target, measure_any
 
     processes = args.processes
@@ -479,6 +481,7 @@ async def _bench(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str
 
 def run(args: argparse.Namespace) -> int:
     """The ``bench`` command."""
+    # lazy: CLI bench: the report only after a run
     from .bench_report import render_compare, render_text
 
     settings = _settings(args)
@@ -505,7 +508,7 @@ def run(args: argparse.Namespace) -> int:
     for note in result.get("notes", []):
         print(f"mcplite: warning: {note}", file=sys.stderr)
     if args.html:
-        from .bench_html import render_html
+        from .bench_html import render_html  # lazy: CLI bench: HTML only with --html
 
         try:
             with open(args.html, "w", encoding="utf-8") as f:

@@ -36,7 +36,7 @@ NULL_SERVER_START_SECONDS: Final = 10.0
 def compare_target(spec: str) -> tuple[Any, str]:
     """A ``--compare`` entry: a URL or Python target as usual; text with spaces is a
     command line (``"node server.js"``)."""
-    from .targets import _target
+    from .targets import _target  # lazy: CLI bench: targets only to spawn workers
 
     if " " in spec.strip():
         return shlex.split(spec), spec
@@ -112,7 +112,7 @@ async def _worker(target: Any, settings: dict[str, Any]) -> dict[str, Any]:
 
 async def spread(target: Any, settings: dict[str, Any], processes: int) -> dict[str, Any]:
     """The run split over ``processes`` client processes, merged into one result."""
-    from .bench import check_target
+    from .bench import check_target  # lazy: cycle: bench imports bench_multi
 
     await check_target(target, settings)
     parts = []
@@ -182,7 +182,7 @@ def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 async def measure_any(
     target: Any, settings: dict[str, Any], processes: int, **options: Any
 ) -> dict[str, Any]:
-    from .bench import measure
+    from .bench import measure  # lazy: cycle: bench imports bench_multi
 
     if processes <= 1:
         return await measure(target, settings, **options)
@@ -193,7 +193,7 @@ async def measure_any(
 
 async def ceiling(settings: dict[str, Any], url: bool, processes: int) -> dict[str, Any]:
     """The generator's own ceiling: the same load shape against the null server."""
-    from .bench_null import NULL_TOOL
+    from .bench_null import NULL_TOOL  # lazy: CLI bench: the null server only for a ceiling run
 
     closed = settings["loop"] == "closed"
     shape = dict(

@@ -17,6 +17,8 @@ from typing import Any, Final
 
 import msgspec
 
+from .._server.server import Server
+
 NULL_TOOL: Final = "null"
 NULL_URI: Final = "null://resource"
 NULL_PROMPT: Final = "null"
@@ -79,8 +81,6 @@ def answer(line: bytes) -> bytes | None:
 def http_server() -> Any:
     """The null server for HTTP targets: an mcplite ``Server`` whose ``null`` tool answers at
     once (``python -m mcplite run mcplite._cli.bench_null:http_server --http HOST:PORT``)."""
-    from .._server.server import Server
-
     server = Server(_INFO["name"], version=_INFO["version"])
 
     @server.tool(name=NULL_TOOL, description="null")

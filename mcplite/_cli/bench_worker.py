@@ -14,7 +14,7 @@ import msgspec
 
 
 def main() -> int:
-    from .bench import exit_code, measure
+    from .bench import exit_code, measure  # lazy: CLI bench worker process: bench loads on start
 
     job = msgspec.json.decode(sys.stdin.buffer.read())
     result = asyncio.run(measure(job["target"], job["settings"], checked=True))

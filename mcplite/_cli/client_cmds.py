@@ -101,7 +101,7 @@ def _table(rows: list[tuple[str, str]], title: str) -> None:
 
 
 async def _with_client(args: argparse.Namespace, body: Any) -> int:
-    from .._client.connect import connect
+    from .._client.connect import connect  # lazy: CLI: the client stack only for client commands
 
     entry = getattr(args, "entry", None)
     target = None if entry is not None else _target(args.target, args.command_line)
@@ -115,7 +115,7 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
     }
     try:
         if entry is not None:
-            from .._client.config import connect_entry
+            from .._client.config import connect_entry  # lazy: CLI: config files only with --config
 
             client = connect_entry(entry, **options)
         else:

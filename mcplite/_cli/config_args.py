@@ -42,7 +42,9 @@ def apply_config(args: argparse.Namespace, usage_error: type[Exception]) -> None
         return
     if getattr(args, "target", None) is not None or args.command_line:
         raise usage_error("--config names the server: give no TARGET or -- COMMAND with it")
-    from .._client.config import load_config
+    from .._client.config import load_config  # lazy: CLI: config files only with --config
+
+    # lazy: CLI: config files only with --config
     from .._core.mcpservers import ConfigError, select, servers
 
     try:

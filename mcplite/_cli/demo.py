@@ -7,7 +7,7 @@ import time
 
 
 async def demo(protocol_version: str | None) -> int:
-    from .._client.connect import connect
+    from .._client.connect import connect  # lazy: CLI: the client stack only for `mcplite demo`
 
     command = [sys.executable, "-m", "mcplite", "demo-server"]
     print(f"$ spawning the demo server: {' '.join(command)}")

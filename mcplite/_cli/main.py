@@ -46,8 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.redis:
         if not args.http or args.stateless:
             raise UsageError("--redis needs --http (and shares handshake-era sessions)")
-        from .._server.redis_store import RedisStore
-        from .._server.store import use_store
+        from .._server.redis_store import RedisStore  # lazy: redis extra, only with --redis
+        from .._server.store import use_store  # lazy: CLI: the store only with --redis
 
         use_store(server, RedisStore(args.redis))
     try:
@@ -73,6 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
+    # lazy: CLI: the gateway only for `mcplite proxy`
     from .._gateway.cli import ProxyUsageError, run_proxy
 
     raw = getattr(args, "entry_raw", None)
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         "--redis", metavar="URL", help="share sessions with other workers through this Redis"
     )
 
+    # lazy: CLI: the gateway only for `mcplite proxy`
     from .._gateway.cli import add_parser as add_proxy
 
     add_proxy(sub)
@@ -128,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     prompt = client_command("prompt", "get a prompt")
     prompt.add_argument("name")
     prompt.add_argument("pairs", nargs="*", default=[], metavar="key=value")
-    from .bench import add_parser as add_bench
+    from .bench import add_parser as add_bench  # lazy: CLI: bench only for `mcplite bench`
 
     add_bench(sub)
     dev = sub.add_parser("dev", help="inspect a server in the browser (served on loopback)")
@@ -140,11 +142,14 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow a non-loopback --host (token kept)"
     )
     dev.add_argument("--protocol-version", default=None, help="pin a protocol revision")
-    from .config_args import add_config_arguments
+    from .config_args import add_config_arguments  # lazy: CLI: config files only with --config
+
+    # lazy: CLI: host configs only for `mcplite config`
     from .hostconfig import add_parser as add_config
 
     add_config_arguments(sub)
     add_config(sub)
+    # lazy: CLI: installer only for `mcplite install`
     from .install import add_parser as add_install
 
     add_install(sub)
@@ -209,7 +214,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         elif args.cmd == "prompt":
             args.pairs, args.name, args.target = [args.name, *args.pairs], args.target, None
     try:
-        from .config_args import apply_config
+        from .config_args import apply_config  # lazy: CLI: config files only with --config
 
         apply_config(args, UsageError)
         if args.cmd in ("bench", "dev") and args.entry is not None:
@@ -217,10 +222,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 args.html = os.path.abspath(args.html)  # relative to where bench was started
             _plain_entry(args.cmd, args.entry)
         if args.cmd == "demo":
-            from .._cli.demo import demo
+            from .._cli.demo import demo  # lazy: CLI: the demo only for `mcplite demo`
 
             return asyncio.run(demo(args.protocol_version))
         if args.cmd == "demo-server":
+            # lazy: CLI: the demo server only for `mcplite demo-server`
             from .._cli.demo_server import main as serve
 
             serve()
@@ -228,6 +234,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "run":
             return cmd_run(args)
         if args.cmd == "config":
+            # lazy: CLI: host configs only for `mcplite config`
             from .hostconfig import dump, run as host_config
 
             try:
@@ -236,7 +243,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(f"config: {exc}") from None
             return EXIT_OK
         if args.cmd == "install":
-            from .install import install
+            from .install import install  # lazy: CLI: installer only for `mcplite install`
 
             try:
                 sys.stdout.write(install(args))
@@ -248,7 +255,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "proxy":
             return cmd_proxy(args)
         if args.cmd == "bench":
-            from .bench import run as bench
+            from .bench import run as bench  # lazy: CLI: bench only for `mcplite bench`
 
             return bench(args)
         if args.cmd in ("call", "read", "prompt") and args.target is None and not args.command_line:

@@ -17,6 +17,8 @@ from typing import Any, Final
 
 import msgspec
 
+from .._server.server import Server
+
 EXIT_OK: Final = 0
 EXIT_SERVER_ERROR: Final = 1
 EXIT_USAGE: Final = 2
@@ -32,8 +34,6 @@ class UsageError(Exception):
 
 def load_server(spec: str) -> Any:
     """The ``Server`` named by ``path.py[:name]`` or ``package.module[:name]``."""
-    from .._server.server import Server
-
     location, _, name = spec.partition(":")
     if location.endswith(".py") or os.sep in location:
         path = os.path.abspath(location)

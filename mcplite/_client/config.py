@@ -61,7 +61,7 @@ def entry_options(entry: ServerEntry) -> tuple[Any, dict[str, Any]]:
 
 def connect_entry(entry: ServerEntry, **options: Any) -> Client:
     """A ``Client`` for one checked entry (``options`` go to ``connect``/``Client``)."""
-    from .._client.connect import connect
+    from .._client.connect import connect  # lazy: cycle: connect imports config
 
     target, kwargs = entry_options(entry)
     for key, value in kwargs.items():

@@ -61,6 +61,7 @@ def connect(
     ``server=NAME`` a ``Client`` for that entry; without, a ``GroupClient`` for all of
     them (namespaced listings, routed calls; docs/gateways.md).
     """
+    # lazy: config files only for a config path
     from .._client.config import connect_config, is_config_path, load_config
 
     if is_config_path(target):
@@ -69,6 +70,7 @@ def connect(
             raise ValueError(f'expected a JSON object with "mcpServers", got {target!r}')
     if isinstance(target, Mapping):
         if server is None:
+            # lazy: client groups only for a config of several servers
             from .._client.group import connect_group
 
             return connect_group(target, **options)
@@ -100,6 +102,7 @@ def connect(
                     raise ValueError('auth is not supported with transport="sse"')
 
                 async def legacy() -> Transport:
+                    # lazy: legacy SSE client only for transport='sse'
                     from .._client.legacy_sse import open_legacy_sse
 
                     return await open_legacy_sse(url, headers=headers, **dict(http_options or {}))
@@ -107,6 +110,7 @@ def connect(
                 return Client(legacy, **options)
 
             async def http() -> Transport:
+                # lazy: HTTP client stack only for a URL
                 from .._client.streamable_http import StreamableHTTPTransport
 
                 return StreamableHTTPTransport(
@@ -123,7 +127,7 @@ def connect(
     command = list(cast("Sequence[str]", target))  # a PathLike was read above
 
     async def stdio() -> Transport:
-        from .._io.stdio import spawn_stdio
+        from .._io.stdio import spawn_stdio  # lazy: stdio spawn only for a command
 
         if max_line_bytes is None:
             return await spawn_stdio(command, env=env, cwd=cwd, stderr=stderr)

@@ -21,6 +21,7 @@ from .._auth.oauth_metadata import OAuthError
 from .._client.oauth_grants import AuthorizationResponse
 from .._errors import RemoteProtocolError
 from .._wire import http11 as h11
+from .._wire.http11_write import encode_response_head
 
 DEFAULT_REDIRECT_TIMEOUT_SECONDS: Final = 300.0  # how long a user may take to log in
 DEFAULT_REDIRECT_PATH: Final = "/callback"
@@ -82,7 +83,7 @@ class LoopbackRedirect:
             self._waiter = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        status, body = b"404 Not Found", b"not found"
+        status, body = 404, b"not found"
         try:
             async with asyncio.timeout(_READ_TIMEOUT_SECONDS):
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -91,20 +92,22 @@ class LoopbackRedirect:
             if requests and urlsplit(requests[0][0].target).path == self.path:
                 status, body = self._deliver(requests[0][0].target)
         except (asyncio.LimitOverrunError, asyncio.IncompleteReadError, TimeoutError):
-            status, body = b"400 Bad Request", b"bad request"
+            status, body = 400, b"bad request"
         except RemoteProtocolError:
-            status, body = b"400 Bad Request", b"bad request"
-        writer.write(
-            b"HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n"
-            b"Connection: close\r\n\r\n%s" % (status, len(body), body)
-        )
+            status, body = 400, b"bad request"
+        fields = [
+            (b"Content-Type", b"text/html; charset=utf-8"),
+            (b"Content-Length", b"%d" % len(body)),
+            (b"Connection", b"close"),
+        ]
+        writer.write(encode_response_head(status, fields) + body)
         try:
             await writer.drain()
         except OSError:  # pragma: no cover - the browser went away
             pass
         writer.close()
 
-    def _deliver(self, target: str) -> tuple[bytes, bytes]:
+    def _deliver(self, target: str) -> tuple[int, bytes]:
         query = parse_qs(urlsplit(target).query)
 
         def one(name: str) -> str | None:
@@ -113,7 +116,7 @@ class LoopbackRedirect:
 
         waiter = self._waiter
         if waiter is None or waiter.done():
-            return b"409 Conflict", b"no authorization in progress"
+            return 409, b"no authorization in progress"
         error, code = one("error"), one("code")
         if error is not None:
             detail = one("error_description")
@@ -122,11 +125,11 @@ class LoopbackRedirect:
                     f"authorization refused: {error}" + (f" ({detail})" if detail else ""), error
                 )
             )
-            return b"200 OK", b"Authorization was refused; you can close this window."
+            return 200, b"Authorization was refused; you can close this window."
         if code is None:
-            return b"400 Bad Request", b"the redirect carries no code"
+            return 400, b"the redirect carries no code"
         waiter.set_result(AuthorizationResponse(code, one("state"), one("iss")))
-        return b"200 OK", _DONE_PAGE
+        return 200, _DONE_PAGE
 
     async def aclose(self) -> None:
         """Stop listening for the redirect."""

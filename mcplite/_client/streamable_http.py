@@ -29,8 +29,10 @@ import msgspec
 from .. import types as t
 from .._client.httpauth import HTTPAuth, request_with_auth
 from .._core import peerjson
+from .._core.jsonrpc import encode_error
 from .._core.methods import STATELESS_REVISION
 from .._errors import (
+    INTERNAL_ERROR,
     AuthError,
     ConnectionClosed,
     HTTPStatusError,
@@ -43,6 +45,7 @@ from .._io.httpclient import (
     DEFAULT_READ_TIMEOUT_SECONDS,
     HTTPClient,
     HTTPResponse,
+    split_url,
 )
 from .._wire.paramheaders import InvalidToolHeaders, ParamHeaders, param_headers, request_headers
 from .._wire.sse import SSEDecoder
@@ -126,8 +129,6 @@ class StreamableHTTPTransport:
         auth: HTTPAuth | None = None,
         stream_linger: float = _STREAM_LINGER_SECONDS,
     ) -> None:
-        from .._io.httpclient import split_url
-
         split_url(url)  # fail fast on a bad URL
         self.url = url
         self.headers = dict(headers or {})
@@ -391,9 +392,6 @@ class StreamableHTTPTransport:
         if self.on_request_error is not None:
             self.on_request_error(rid, exc)
             return
-        from .._core.jsonrpc import encode_error
-        from .._errors import INTERNAL_ERROR
-
         try:
             error = encode_error(rid, INTERNAL_ERROR, str(exc))
             if not self._hand_over(error, rid):

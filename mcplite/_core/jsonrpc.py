@@ -13,6 +13,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from .._errors import INVALID_REQUEST, PARSE_ERROR, RemoteProtocolError
+from ..types import enc_hook
 from . import peerjson
 
 JSONRPC_VERSION: Final = "2.0"
@@ -96,8 +97,6 @@ def _batch_decoder() -> msgspec.json.Decoder[list[msgspec.Raw]]:
 
 @functools.cache
 def _encoder() -> msgspec.json.Encoder:
-    from ..types import enc_hook
-
     return msgspec.json.Encoder(enc_hook=enc_hook)
 
 

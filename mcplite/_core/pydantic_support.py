@@ -122,7 +122,7 @@ class PydanticType:
 
     def __init__(self, annotation: Any, what: str) -> None:
         try:
-            import pydantic
+            import pydantic  # lazy: pydantic optional, only when a handler uses it
         except ImportError:
             raise TypeError(
                 f"{what} is annotated with a pydantic type, but pydantic is not importable"

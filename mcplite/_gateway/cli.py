@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import Any
 
 from .._errors import MCPError
@@ -43,8 +44,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _auth(var: str) -> Any:
-    from .._auth.bearer import TokenInfo
-    from .._server import bearer
+    from .._auth.bearer import TokenInfo  # lazy: auth only with a bearer token set
+    from .._server import bearer  # lazy: auth only with a bearer token set
 
     token = os.environ.get(var, "")
     if not token:
@@ -55,7 +56,7 @@ def _auth(var: str) -> Any:
 
 def run_proxy(args: argparse.Namespace, target: Any) -> int:
     """Run the gateway until the client goes away (stdio) or a signal (HTTP)."""
-    from .proxy import proxy
+    from .proxy import proxy  # lazy: the proxy stack only once the arguments are valid
 
     if not args.http and (args.stateless or args.auth_token_env):
         raise ProxyUsageError("--stateless and --auth-token-env need --http")
@@ -71,8 +72,6 @@ def run_proxy(args: argparse.Namespace, target: Any) -> int:
     try:
         gateway.run("http" if args.http else "stdio", **options)
     except (MCPError, OSError) as exc:
-        import sys
-
         print(f"mcplite: cannot serve: {exc}", file=sys.stderr)
         return 3
     return 0

@@ -122,6 +122,7 @@ class ProxyServer(BridgeMixin, Server):
         self._factory: Any = None
         if isinstance(target, Mapping):
             # An mcpServers configuration (with server=NAME) or one entry of it.
+            # lazy: client groups only for an mcpServers config
             from .._client.group import entries, entry_client
 
             if "mcpServers" in target:
@@ -213,6 +214,7 @@ class ProxyServer(BridgeMixin, Server):
 
     async def serve_forever(self, transport: str = "stdio", **options: Any) -> None:
         """Connect the backend, serve ``transport`` until done, close the backend."""
+        # lazy: HTTP server stack only for transport 'http'
         from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
 
         try:
@@ -221,6 +223,7 @@ class ProxyServer(BridgeMixin, Server):
                 timeout = options.pop("shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
                 await self._run_stdio(timeout, **options)
             elif transport in ("http", "streamable-http"):
+                # lazy: HTTP server stack only for transport 'http'
                 from .._server.streamable_run import serve_http
 
                 await serve_http(self, handle_signals=True, **options)

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .._wire.http11 import HTTPProtocolError, Request, RequestParser
-from .httpresponse import App, Responder, ResponseStream, _reason, _refusal
+from .._wire.http11_write import reason
+from .httpresponse import App, Responder, ResponseStream, encode_refusal, protocol_refusal
 
 # Logged under the server module's name, as before this class had a module of its own.
 log = logging.getLogger(__name__.rpartition(".")[0] + ".httpserver")
@@ -92,17 +93,17 @@ class _Connection(asyncio.Protocol):
         peer = peername[0] if isinstance(peername, tuple) and peername else peername
         refusal = None
         if s.closing:
-            refusal = _refusal(503, "Service Unavailable: the server is shutting down")
+            refusal = encode_refusal(503, f"{reason(503)}: the server is shutting down")
         elif len(s.connections) >= s.max_connections:
-            refusal = _refusal(
+            refusal = encode_refusal(
                 503,
-                f"Service Unavailable: {len(s.connections)} connections open "
+                f"{reason(503)}: {len(s.connections)} connections open "
                 f"(max_connections={s.max_connections})",
             )
         elif s.per_peer.get(peer, 0) >= s.max_connections_per_peer:
-            refusal = _refusal(
+            refusal = encode_refusal(
                 429,
-                f"Too Many Requests: this address already has {s.per_peer[peer]} connections "
+                f"{reason(429)}: this address already has {s.per_peer[peer]} connections "
                 f"open (max_connections_per_peer={s.max_connections_per_peer})",
             )
         if refusal is not None:
@@ -322,7 +323,7 @@ class _Connection(asyncio.Protocol):
         self.busy = True
         # A JSON-RPC error body like every other refusal (issue 13, Bad input: the client
         # learns which limit it hit and its value), then close: framing is lost.
-        self.transport.write(_refusal(exc.status, f"{_reason(exc.status)}: {exc}"))
+        self.transport.write(encode_refusal(*protocol_refusal(exc)))
         self.transport.close()
 
     # ------------------------------------------------------------- timers
@@ -366,7 +367,7 @@ class _Connection(asyncio.Protocol):
             return
         if kind == _HEAD:
             msg = f"request not received within {self.server.head_timeout} s (head_timeout)"
-            self.transport.write(_refusal(408, f"{_reason(408)}: {msg}"))
+            self.transport.write(encode_refusal(408, f"{reason(408)}: {msg}"))
         self.transport.close()
 
     def shutdown(self) -> None:

@@ -13,8 +13,8 @@ from typing import Any, Final, Protocol
 
 from .._core import jsonrpc as rpc
 from .._errors import INVALID_REQUEST
-from .._wire.http11 import Request
-from .._wire.http11_write import _REASONS, CHUNKED_END, encode_response_head
+from .._wire.http11 import HTTPProtocolError, Request
+from .._wire.http11_write import CHUNKED_END, encode_response_head, reason
 
 __all__ = ["App", "Responder", "ResponseStream"]
 
@@ -39,20 +39,28 @@ class _Connection(Protocol):
     def resume_writing(self) -> None: ...
 
 
-def _refusal(status: int, message: str) -> bytes:
-    """The HTTP server's own refusal (a limit, or a request it cannot parse): a JSON-RPC
-    error body naming what was wrong, then close."""
+def refusal(status: int, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The HTTP server's own refusal (a limit, or a request it cannot parse): the header
+    fields and a JSON-RPC error body naming what was wrong; the connection closes after it.
+    Our server writes it (``encode_refusal``); the ASGI adapter sends the same parts."""
     body = rpc.encode_error(None, INVALID_REQUEST, message)
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", b"%d" % len(body)),
         *_CLOSE,
     ]
+    return headers, body
+
+
+def encode_refusal(status: int, message: str) -> bytes:
+    """``refusal`` as the bytes to write: head and body."""
+    headers, body = refusal(status, message)
     return encode_response_head(status, headers) + body
 
 
-def _reason(status: int) -> str:
-    return _REASONS.get(status, b"Error").decode()
+def protocol_refusal(exc: HTTPProtocolError) -> tuple[int, str]:
+    """The status and message answering a request the parser refused."""
+    return exc.status, f"{reason(exc.status)}: {exc}"
 
 
 class ResponseStream:

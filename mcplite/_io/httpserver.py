@@ -88,7 +88,7 @@ _ANSWER_GRACE_SECONDS: Final = 1.0  # shutdown: for answers written after on_dra
 
 def make_ssl_context(certfile: str, keyfile: str | None = None) -> ssl.SSLContext:
     """A server TLS context (``ssl`` is imported here, not at module import)."""
-    import ssl
+    import ssl  # lazy: ssl only for TLS
 
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(certfile, keyfile)

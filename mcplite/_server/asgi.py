@@ -19,11 +19,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .._core import jsonrpc as rpc
-from .._errors import INVALID_REQUEST
+from .._io.httpresponse import protocol_refusal, refusal
 from .._server.lifespan import LifespanStartupError, lifespan_scope
 from .._server.streamable_http import StreamableHTTPApp
-from .._wire.http11 import DEFAULT_MAX_BODY_BYTES, Headers, Request
+from .._wire.http11 import DEFAULT_MAX_BODY_BYTES, Headers, Request, body_too_large
 
 __all__ = ["asgi_app"]
 
@@ -145,31 +144,25 @@ def asgi_app(
                 "server with its lifespan protocol on (uvicorn --lifespan on)",
                 server.info.name,
             )
-        body = await _read_body(receive, max_body_bytes)
+        headers = Headers([(bytes(n).lower(), bytes(v)) for n, v in scope.get("headers", [])])
+        declared = _content_length(headers)
+        if declared is not None and declared > max_body_bytes:
+            body = None  # refused before reading, as our own server does from the head
+        else:
+            declared = None  # over the limit anyway: a chunked body (or HTTP/2 without one)
+            body = await _read_body(receive, max_body_bytes)
         if body is None:
-            msg = rpc.encode_error(
-                None,
-                INVALID_REQUEST,
-                f"Content Too Large: the body exceeds {max_body_bytes} bytes (max_body_bytes)",
-            )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 413,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"connection", b"close"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": msg})
+            # The very refusal our own server sends (status, fields, JSON-RPC error body).
+            status, message = protocol_refusal(body_too_large(declared, max_body_bytes))
+            fields, payload = refusal(status, message)
+            await send({"type": "http.response.start", "status": status, "headers": fields})
+            await send({"type": "http.response.body", "body": payload})
             return
         target = scope.get("raw_path") or scope["path"].encode()
         if isinstance(target, bytes):
             target = target.decode("latin-1")
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
-        headers = Headers([(bytes(n).lower(), bytes(v)) for n, v in scope.get("headers", [])])
         request = Request(scope["method"], target, headers)
         channel = _Channel(scope)
         result = mcp(request, body, channel)  # type: ignore[arg-type]
@@ -184,6 +177,13 @@ def asgi_app(
 
     app.mcp = mcp  # type: ignore[attr-defined]
     return app
+
+
+def _content_length(headers: Headers) -> int | None:
+    value = headers.get(b"content-length")  # the ASGI server checked its syntax
+    if value is None or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

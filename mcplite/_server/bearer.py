@@ -38,6 +38,7 @@ from .._auth.bearer import (
 from .._core import jsonrpc as rpc, peerjson
 from .._errors import MCPError
 from .._wire.http11 import Request
+from .._wire.http11_write import reason
 
 __all__ = [
     "AUTH_STATE_KEY",
@@ -280,11 +281,11 @@ class RequireBearerToken:
         token: str,
         scopes: tuple[str, ...],
     ) -> None:
-        reason = "the access token is invalid, expired or revoked"
+        why = "the access token is invalid, expired or revoked"
         try:
             info = await self.verifier.verify(token)
         except InvalidTokenError as exc:
-            info, reason = None, str(exc)
+            info, why = None, str(exc)
         except Exception:
             log.exception("token verification failed")
             responder.respond(
@@ -300,7 +301,7 @@ class RequireBearerToken:
             now=self.clock(),
             leeway=self.leeway,
             require_expiry=self.require_expiry,
-            invalid_description=reason,
+            invalid_description=why,
         )
         if isinstance(decision, Denial):
             self._deny(responder, decision)
@@ -316,7 +317,9 @@ class RequireBearerToken:
                     responder.respond(
                         404,
                         [_JSON_CT],
-                        rpc.encode_error(None, SESSION_NOT_FOUND, "Not Found: unknown session id"),
+                        rpc.encode_error(
+                            None, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id"
+                        ),
                     )
                     return
                 state[AUTH_STATE_KEY] = decision

@@ -95,6 +95,7 @@ class Context:
     @property
     def auth(self) -> TokenInfo | None:
         """The verified bearer token of this request (HTTP with ``RequireBearerToken``)."""
+        # lazy: auth: bearer middleware only with RequireBearerToken
         from .._server.bearer import current_auth
 
         return current_auth(self.session)
@@ -128,7 +129,7 @@ class Context:
         basic/utilities/progress.mdx, "The progress value MUST increase with each
         notification").  Once the request is answered or cancelled nothing is sent ("MUST
         only reference tokens ... associated with an in-progress operation")."""
-        from .._server.tasks import task_progress
+        from .._server.tasks import task_progress  # lazy: cycle: tasks imports context
 
         text = f"{progress:g}" + ("" if total is None else f"/{total:g}")
         if await task_progress(self, text + ("" if message is None else f": {message}")):
@@ -163,7 +164,7 @@ class Context:
         """
         if level not in LOG_RANK:
             raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-        from .._server.tasks import current_run
+        from .._server.tasks import current_run  # lazy: cycle: tasks imports context
 
         run = current_run(self)
         if run is not None and run.is_task:
@@ -195,7 +196,7 @@ class Context:
         """In a ``defer_task=True`` tool: answer the call with a ``CreateTaskResult`` now
         and go on in the background (input requests then park the task).  False when this
         call cannot be a task (the client did not negotiate the tasks extension)."""
-        from .._server.tasks import start_task
+        from .._server.tasks import start_task  # lazy: cycle: tasks imports context
 
         return await start_task(self)
 
@@ -205,7 +206,7 @@ class Context:
         self, message: str, schema: Any = None, *, key: str | None = None
     ) -> t.ElicitResult:
         """Ask the user for input (form mode).  ``schema``: a JSON Schema dict or a type."""
-        from .._server.input import elicit
+        from .._server.input import elicit  # lazy: cycle: input imports context
 
         return await elicit(self, message, schema, key=key)
 
@@ -213,7 +214,7 @@ class Context:
         self, message: str, url: str, elicitation_id: str, *, key: str | None = None
     ) -> t.ElicitResult:
         """Ask the user to visit ``url`` (URL mode, 2025-11-25+)."""
-        from .._server.input import elicit_url
+        from .._server.input import elicit_url  # lazy: cycle: input imports context
 
         return await elicit_url(self, message, url, elicitation_id, key=key)
 
@@ -226,13 +227,13 @@ class Context:
         **options: Any,
     ) -> t.CreateMessageResult:
         """Ask the client's model for a completion (sampling/createMessage)."""
-        from .._server.input import sample
+        from .._server.input import sample  # lazy: cycle: input imports context
 
         return await sample(self, messages, max_tokens=max_tokens, key=key, **options)
 
     async def list_roots(self, *, key: str | None = None) -> t.ListRootsResult:
         """Ask the client for its roots (roots/list)."""
-        from .._server.input import list_roots
+        from .._server.input import list_roots  # lazy: cycle: input imports context
 
         return await list_roots(self, key=key)
 
@@ -241,19 +242,19 @@ class Context:
         ListRootsParams}`` -> ``{key: ElicitResult | CreateMessageResult |
         ListRootsResult}``.  Handshake era: concurrent requests to the client; 2026-07-28:
         one ``input_required`` round listing every missing key."""
-        from .._server.input import request_many
+        from .._server.input import request_many  # lazy: cycle: input imports context
 
         return await request_many(self, inputs)
 
     @property
     def request_state(self) -> Any:
         """A JSON-encodable value carried (sealed) across 2026-07-28 input rounds."""
-        from .._server.input import get_state
+        from .._server.input import get_state  # lazy: cycle: input imports context
 
         return get_state(self)
 
     @request_state.setter
     def request_state(self, value: Any) -> None:
-        from .._server.input import set_state
+        from .._server.input import set_state  # lazy: cycle: input imports context
 
         set_state(self, value)

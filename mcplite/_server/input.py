@@ -27,6 +27,8 @@ from .. import types as t
 from .._core.capabilities import SUB_CAPABILITIES_SINCE, elicitation_modes, missing_message
 from .._core.elicitation import RULE as ELICITATION_RULE, answer_problem, flat_problem, flatten
 from .._core.methods import has_capability, lookup
+from .._core.pydantic_support import PydanticType, uses_pydantic
+from .._core.schema import _output_schema, _pydantic_output_schema
 from .._errors import (
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -37,6 +39,7 @@ from .._errors import (
     RemoteProtocolError,
     RPCError,
 )
+from .._server.tasks import ask
 
 if TYPE_CHECKING:
     from .._server.context import Context
@@ -270,8 +273,6 @@ async def request_inputs(
         keys = list(requests)
         values = await asyncio.gather(*(one(k) for k in keys))
         return _checked(requests, dict(zip(keys, values, strict=True)))
-    from .._server.tasks import ask
-
     parked = await ask(ctx, requests, result_types)
     if parked is not None:  # inside a task: parked in input_required (SEP-2663)
         return _checked(requests, parked)
@@ -376,9 +377,6 @@ def _schema_of(schema: Any) -> dict[str, Any]:
         return {"type": "object", "properties": {}}
     if isinstance(schema, dict):
         return schema
-    from .._core.pydantic_support import PydanticType, uses_pydantic
-    from .._core.schema import _output_schema, _pydantic_output_schema
-
     if uses_pydantic(schema):  # FastMCP's ctx.elicit(message, response_type=Model)
         what = "the elicitation schema"
         built, wrapped = _pydantic_output_schema(PydanticType(schema, what), what)

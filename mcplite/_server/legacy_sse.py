@@ -24,6 +24,7 @@ from .._core import jsonrpc as rpc, peerjson
 from .._errors import INVALID_REQUEST, PARSE_ERROR, ConnectionClosed
 from .._io.httpserver import Responder, ResponseStream
 from .._wire.http11 import Request
+from .._wire.http11_write import reason
 from .._wire.origin import check_request
 from .._wire.sse import encode_comment, encode_event
 
@@ -151,17 +152,17 @@ class LegacySSEApp:
     ) -> Awaitable[None] | None:
         path, _, query = request.target.partition("?")
         if not self.handles(path):
-            return _error(responder, 404, INVALID_REQUEST, f"Not Found: {path!r}")
+            return _error(responder, 404, INVALID_REQUEST, f"{reason(404)}: {path!r}")
         problem = self._check_host_origin(request.headers, responder)
         if problem is not None:
-            return _error(responder, 403, INVALID_REQUEST, f"Forbidden: {problem}")
+            return _error(responder, 403, INVALID_REQUEST, f"{reason(403)}: {problem}")
         want = "GET" if path == self.sse_path else "POST"
         if request.method != want:
             responder.respond(
                 405,
                 [_JSON_CT, (b"allow", want.encode())],
                 rpc.encode_error(
-                    None, INVALID_REQUEST, f"Method Not Allowed: {request.method} (allowed: {want})"
+                    None, INVALID_REQUEST, f"{reason(405)}: {request.method} (allowed: {want})"
                 ),
             )
             return None
@@ -187,7 +188,7 @@ class LegacySSEApp:
                 responder,
                 503,
                 INVALID_REQUEST,
-                f"Service Unavailable: {self.max_sessions} sessions already open",
+                f"{reason(503)}: {self.max_sessions} sessions already open",
             )
         sid = secrets.token_hex(16)  # 128 random bits
         stream = responder.start_stream(200, list(_SSE_HEADERS))
@@ -212,17 +213,17 @@ class LegacySSEApp:
         sids = parse_qs(query).get("session_id")
         if not sids:
             return _error(
-                responder, 400, INVALID_REQUEST, "Bad Request: the session_id query is required"
+                responder, 400, INVALID_REQUEST, f"{reason(400)}: the session_id query is required"
             )
         transport = self.sessions.get(sids[0])
         if transport is None or transport.closed:
-            return _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
+            return _error(responder, 404, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id")
         if len(body) > self.max_body_bytes:
             return _error(
                 responder,
                 413,
                 INVALID_REQUEST,
-                f"Payload Too Large: at most {self.max_body_bytes} bytes, got {len(body)}",
+                f"{reason(413)}: at most {self.max_body_bytes} bytes, got {len(body)}",
             )
         ctype = headers.get(b"content-type")
         if ctype is not None and not ctype.lower().startswith(b"application/json"):
@@ -230,7 +231,7 @@ class LegacySSEApp:
                 responder,
                 415,
                 INVALID_REQUEST,
-                f"Unsupported Media Type: expected application/json, got {ctype[:100]!r}",
+                f"{reason(415)}: expected application/json, got {ctype[:100]!r}",
             )
         try:
             peerjson.check(body, self.server.max_json_depth)
@@ -245,7 +246,7 @@ class LegacySSEApp:
                 responder,
                 503,
                 INVALID_REQUEST,
-                f"Service Unavailable: {self.max_queued_messages} messages already queued for "
+                f"{reason(503)}: {self.max_queued_messages} messages already queued for "
                 "this session (max_queued_messages)",
             )
         responder.respond(202, [(b"content-type", b"text/plain; charset=utf-8")], b"Accepted")

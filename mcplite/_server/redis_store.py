@@ -100,7 +100,7 @@ class _Breaker:
         self.reason = ""
 
     async def run(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        from redis.exceptions import RedisError, ResponseError
+        from redis.exceptions import RedisError, ResponseError  # lazy: redis extra
 
         if self.down_until and time.monotonic() < self.down_until:
             raise StoreUnavailable(f"Redis unreachable: {self.reason}")
@@ -412,9 +412,9 @@ class RedisStore:
     def client(self) -> Any:
         if self._client is None:
             try:
-                import redis.asyncio as aioredis
-                from redis.asyncio.retry import Retry
-                from redis.backoff import NoBackoff
+                import redis.asyncio as aioredis  # lazy: redis extra
+                from redis.asyncio.retry import Retry  # lazy: redis extra
+                from redis.backoff import NoBackoff  # lazy: redis extra
             except ImportError as exc:  # pragma: no cover - depends on the environment
                 raise RuntimeError(
                     "RedisStore needs redis-py: pip install 'mcplite[redis]'"
@@ -453,6 +453,7 @@ class RedisStore:
     def task_store(self) -> Any:
         """The ``TaskStore`` on this Redis (``_server/redis_tasks.py``), one per store."""
         if self._tasks is None:
+            # lazy: redis task store only when tasks are used
             from .._server.redis_tasks import RedisTaskStore
 
             self._tasks = RedisTaskStore(self)

@@ -196,7 +196,7 @@ class Server(Registration):
         # listen held by another worker sharing the bus hears them too.
         self.tasks.on_change = self._task_changed
         if store is not None:
-            from .._server.store import use_store
+            from .._server.store import use_store  # lazy: the store only with Server(store=)
 
             use_store(self, store)  # its bus and task store, unless given others
         self._declared_extensions: dict[str, dict[str, Any]] = {}
@@ -347,7 +347,7 @@ class Server(Registration):
         self._invalidate()
 
     def _install_core_routes(self) -> None:
-        from .._server.routes import core_routes
+        from .._server.routes import core_routes  # lazy: cycle: routes imports server
 
         for method, (params_type, handler) in core_routes(self).items():
             self.route(method, params_type, handler)
@@ -491,14 +491,16 @@ class Server(Registration):
 
     async def serve_stdio(self, **options: Any) -> None:
         """Serve one client on this process's stdin/stdout until it goes away."""
+        # lazy: stdio transport only when served over stdio
         from .._io.stdio import stdio_server_transport
 
         async with stdio_server_transport(**options) as transport:
             await self.serve(transport)
 
     async def _run_stdio(self, shutdown_timeout: float, **options: Any) -> None:
+        # lazy: stdio transport only when served over stdio
         from .._io.stdio import stdio_server_transport
-        from .._server.signals import shutdown_signals
+        from .._server.signals import shutdown_signals  # lazy: signal handling only when run
 
         async with stdio_server_transport(**options) as transport:
             session = self.accept(transport)
@@ -522,7 +524,10 @@ class Server(Registration):
         ``shutdown_timeout`` seconds (default 5) to finish, the rest are cancelled with an
         error answer, then everything closes.  A second signal exits at once.
         """
+        # lazy: HTTP stack off the stdio cold path
         from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
+
+        # lazy: lifespan only when run
         from .._server.lifespan import LifespanStartupError, serving, startup_failed
 
         try:
@@ -533,13 +538,13 @@ class Server(Registration):
     def lifespan_scope(self) -> Any:
         """``async with server.lifespan_scope():`` enters ``lifespan`` (embedding, tests);
         ``run()`` does this itself."""
-        from .._server.lifespan import lifespan_scope
+        from .._server.lifespan import lifespan_scope  # lazy: lifespan only when entered
 
         return lifespan_scope(self)
 
     def _serve(self, transport: str, default_timeout: float, serving: Any, **options: Any) -> None:
         if transport == "stdio":
-            from .._server.terminal import at_terminal
+            from .._server.terminal import at_terminal  # lazy: terminal check only for stdio
 
             if at_terminal(self.info.name):
                 return  # --help was answered
@@ -548,6 +553,7 @@ class Server(Registration):
                 asyncio.run(serving(self, self._run_stdio(timeout, **options)))
             return
         if transport in ("http", "streamable-http"):
+            # lazy: HTTP stack off the stdio cold path
             from .._server.streamable_run import serve_http
 
             with contextlib.suppress(KeyboardInterrupt):
@@ -558,7 +564,7 @@ class Server(Registration):
     def asgi_app(self, **options: Any) -> Any:
         """An ASGI 3 application serving this server over streamable HTTP (for uvicorn
         or hypercorn; no ASGI dependency).  Options as for ``run("http")``."""
-        from .._server.asgi import asgi_app
+        from .._server.asgi import asgi_app  # lazy: ASGI adapter only when asked for
 
         return asgi_app(self, **options)
 

@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable
 from typing import Final
 
 from .._server.streamable_session import HTTPSession
+from .._wire.http11_write import reason
 
 __all__ = ["DEFAULT_MAX_SESSIONS_PER_PEER", "SessionTable"]
 
@@ -57,7 +58,7 @@ class SessionTable(dict[str, HTTPSession]):
             if victim is None:
                 return evicted, (
                     429,
-                    f"Too Many Requests: this client already holds {len(mine)} sessions, all "
+                    f"{reason(429)}: this client already holds {len(mine)} sessions, all "
                     f"busy (max_sessions_per_peer={self.max_per_peer})",
                 )
             self.remove(victim.id)
@@ -67,7 +68,7 @@ class SessionTable(dict[str, HTTPSession]):
             if victim is None:
                 return evicted, (
                     503,
-                    f"Service Unavailable: {len(self)} sessions open, none idle "
+                    f"{reason(503)}: {len(self)} sessions open, none idle "
                     f"(max_sessions={self.max_sessions})",
                 )
             self.remove(victim.id)

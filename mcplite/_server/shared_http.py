@@ -25,6 +25,7 @@ from .._server.shared_session import (
 )
 from .._server.store import StoreUnavailable
 from .._server.streamable_session import PRIMING_SINCE, SSE_HEADERS
+from .._wire.http11_write import reason
 from .._wire.sse import encode_event
 
 __all__ = ["SharedSessionsHTTP"]
@@ -52,13 +53,13 @@ class SharedSessionsHTTP(SharedSessions):
         try:
             if sid is None:
                 if len(messages) != 1 or messages[0].method != "initialize" or not ids:
-                    reason = (
+                    problem = (
                         "Invalid Request: initialize in a batch"
                         if batch and any(m.method == "initialize" for m in messages)
-                        else "Bad Request: Mcp-Session-Id header is required "
+                        else f"{reason(400)}: Mcp-Session-Id header is required "
                         "(send initialize first)"
                     )
-                    _reply_error(responder, 400, INVALID_REQUEST, reason)
+                    _reply_error(responder, 400, INVALID_REQUEST, problem)
                     return
                 created = app._create_session(responder)
                 if isinstance(created, tuple):
@@ -105,7 +106,10 @@ class SharedSessionsHTTP(SharedSessions):
             if last is None:
                 if sess.standalone_live:
                     _reply_error(
-                        responder, 409, INVALID_REQUEST, "Conflict: a GET stream is already open"
+                        responder,
+                        409,
+                        INVALID_REQUEST,
+                        f"{reason(409)}: a GET stream is already open",
                     )
                     return
                 await self.open_standalone(sess, responder, None, version >= PRIMING_SINCE)
@@ -180,7 +184,7 @@ class SharedSessionsHTTP(SharedSessions):
                 responder,
                 400,
                 INVALID_REQUEST,
-                f"Bad Request: cannot resume from Last-Event-ID '{key}_{after}': unknown or "
+                f"{reason(400)}: cannot resume from Last-Event-ID '{key}_{after}': unknown or "
                 "expired",
             )
             return

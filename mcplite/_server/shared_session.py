@@ -42,6 +42,7 @@ from .._server.streamable_session import (
     Stream,
     classify_outgoing,
 )
+from .._wire.http11_write import reason
 from .._wire.sse import encode_event
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,7 @@ class SharedSessions:
             self,
             max_events=app.max_events_per_stream,
             retry_ms=app.retry_ms,
+            max_inbox=app.max_inbox_messages,
         )
         sess.session = app.server.accept(sess, supported_versions=app.supported_versions)
         return sess
@@ -291,7 +293,7 @@ class SharedSessions:
         limit = self.store.max_sessions
         if not await self.store.sessions.create(sess.id, sess.blob, self.ttl, limit):
             raise SessionsFull(
-                f"Service Unavailable: {limit} sessions open across all workers "
+                f"{reason(503)}: {limit} sessions open across all workers "
                 "(the store's max_sessions); retry later"
             )
         await self.store.bus.subscribe(self.channel(sess.id), sess.on_bus)
@@ -504,7 +506,7 @@ def _reply_error(responder: Responder, status: int, code: int, message: str) -> 
 
 
 def _not_found(responder: Responder) -> None:
-    _reply_error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
+    _reply_error(responder, 404, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id")
 
 
 def _unavailable(responder: Responder, exc: StoreUnavailable) -> None:
@@ -513,5 +515,5 @@ def _unavailable(responder: Responder, exc: StoreUnavailable) -> None:
         responder,
         503,
         INTERNAL_ERROR,
-        f"Service Unavailable: the session store is unreachable ({exc}); retry later",
+        f"{reason(503)}: the session store is unreachable ({exc}); retry later",
     )

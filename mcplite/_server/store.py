@@ -30,6 +30,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 import msgspec
 
 from .._server.subscriptions import MemoryBus, SubscriptionBus
+from .._server.tasks import MemoryTaskStore
 
 __all__ = [
     "DEFAULT_STORE_MAX_EVENTS_PER_STREAM",
@@ -286,8 +287,6 @@ def use_store(server: Any, store: Store) -> None:
     """Give a ``Server`` a store (``Server(store=)`` calls this): its sessions, its change
     notifications unless it has its own bus, its task records unless it has its own
     ``task_store``."""
-    from .._server.tasks import MemoryTaskStore
-
     server.store = store
     if isinstance(server.subscriptions.bus, MemoryBus):
         server.subscriptions.bus = store.subscription_bus()

@@ -48,6 +48,7 @@ from .._server.streamable_checks import (
 from .._server.streamable_lifecycle import _SessionLifecycle
 from .._server.streamable_session import (
     DEFAULT_MAX_EVENTS_PER_STREAM,
+    DEFAULT_MAX_INBOX_MESSAGES,
     DEFAULT_SSE_RETRY_MS,
     JSON_CT,
     PRIMING_SINCE,
@@ -56,6 +57,7 @@ from .._server.streamable_session import (
     Stream,
 )
 from .._wire.http11 import Request
+from .._wire.http11_write import reason
 from .._wire.origin import check_request
 from .._wire.streamable import (
     META_KEY as _META_KEY,
@@ -105,6 +107,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         max_sessions_per_peer: int = DEFAULT_MAX_SESSIONS_PER_PEER,
         session_idle_timeout: float = DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS,
         max_events_per_stream: int = DEFAULT_MAX_EVENTS_PER_STREAM,
+        max_inbox_messages: int = DEFAULT_MAX_INBOX_MESSAGES,
         retry_ms: int = DEFAULT_SSE_RETRY_MS,
         supported_versions: tuple[str, ...] = t.SUPPORTED_PROTOCOL_VERSIONS,
         auth: RequireBearerToken | None = None,
@@ -112,6 +115,8 @@ class StreamableHTTPApp(_SessionLifecycle):
         legacy_sse_path: str = DEFAULT_SSE_PATH,
         legacy_messages_path: str = DEFAULT_MESSAGES_PATH,
     ) -> None:
+        if max_inbox_messages < 1:  # 0 would refuse even the initialize that opens a session
+            raise ValueError(f"max_inbox_messages must be at least 1, got {max_inbox_messages}")
         self.server = server
         # 2024-11-05 HTTP+SSE on its own paths, for older clients (_sse_legacy_server).
         self.legacy: LegacySSEApp | None = None
@@ -138,6 +143,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self.max_sessions = max_sessions
         self.session_idle_timeout = session_idle_timeout
         self.max_events_per_stream = max_events_per_stream
+        self.max_inbox_messages = max_inbox_messages
         self.retry_ms = retry_ms
         self.supported_versions = supported_versions
         self._versions = frozenset(supported_versions)
@@ -152,6 +158,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self.shared: SharedSessionsHTTP | None = None
         store = getattr(server, "store", None)
         if store is not None and not stateless:
+            # lazy: store-shared sessions only with Server(store=)
             from .._server.shared_http import SharedSessionsHTTP
 
             self.shared = SharedSessionsHTTP(self, store)
@@ -176,7 +183,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         headers = request.headers
         problem = self._check_host_origin(headers, responder)
         if problem is not None:
-            return _error(responder, 403, INVALID_REQUEST, f"Forbidden: {problem}")
+            return _error(responder, 403, INVALID_REQUEST, f"{reason(403)}: {problem}")
         method = request.method
         if method == "POST":
             return self._post(headers, body, responder)
@@ -189,7 +196,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             405,
             [JSON_CT, (b"allow", allow)],
             rpc.encode_error(
-                None, INVALID_REQUEST, f"Method Not Allowed: {method} (allowed: {allow.decode()})"
+                None, INVALID_REQUEST, f"{reason(405)}: {method} (allowed: {allow.decode()})"
             ),
         )
         return None
@@ -222,8 +229,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 responder,
                 415,
                 INVALID_REQUEST,
-                f"Unsupported Media Type: Content-Type must be application/json, got "
-                f"{_show(ctype)}",
+                f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
             )
         accept = headers.get(b"accept")
         can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
@@ -234,7 +240,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 responder,
                 406,
                 INVALID_REQUEST,
-                "Not Acceptable: Accept must list application/json and text/event-stream, "
+                f"{reason(406)}: Accept must list application/json and text/event-stream, "
                 f"got {_show(accept)}",
             )
         try:
@@ -277,7 +283,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 responder,
                 400,
                 UNSUPPORTED_PROTOCOL_VERSION,
-                f"Bad Request: unsupported MCP-Protocol-Version {hver!r}",
+                f"{reason(400)}: unsupported MCP-Protocol-Version {hver!r}",
                 id=first.id if isinstance(first.id, (int, str)) else None,
                 data={"supported": list(self.supported_versions), "requested": hver},
             )
@@ -338,7 +344,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             if refused is not None:
                 # 2026-07-28 streamable-http.mdx: a notification the server cannot accept
                 # gets an HTTP error status.
-                return _error(responder, 400, INVALID_REQUEST, f"Bad Request: {refused}")
+                return _error(responder, 400, INVALID_REQUEST, f"{reason(400)}: {refused}")
             responder.respond(202, [])
             if method == "notifications/cancelled":
                 self._cancel_sessionless(responder, body)
@@ -466,7 +472,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                     responder,
                     400,
                     INVALID_REQUEST,
-                    "Bad Request: Mcp-Session-Id header is required (send initialize first)",
+                    f"{reason(400)}: Mcp-Session-Id header is required (send initialize first)",
                 )
             created = self._create_session(responder)
             if isinstance(created, tuple):
@@ -475,7 +481,9 @@ class StreamableHTTPApp(_SessionLifecycle):
         else:
             found = self.sessions.get(sid.decode("latin-1"))
             if found is None:
-                return _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
+                return _error(
+                    responder, 404, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id"
+                )
             sess = found
         return self.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
 
@@ -498,13 +506,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 return _error(responder, 400, INVALID_REQUEST, problem)
         if not ids:
             if not sess.deliver(body):
-                return _error(
-                    responder,
-                    503,
-                    INVALID_REQUEST,
-                    f"Service Unavailable: {sess.max_inbox} messages already queued for this "
-                    "session (DEFAULT_MAX_INBOX_MESSAGES)",
-                )
+                return _inbox_full(responder, sess)
             responder.respond(202, sess.headers)
             return None
         for id in ids:
@@ -514,7 +516,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 )
         version = sess.session.protocol.protocol_version or hver or ASSUMED_VERSION
         if not sess.can_deliver():
-            return _error(responder, 503, INVALID_REQUEST, "Service Unavailable: busy")
+            return _inbox_full(responder, sess)
         sess.open_post(
             responder,
             ids,
@@ -558,3 +560,14 @@ class StreamableHTTPApp(_SessionLifecycle):
             await self.shared.aclose()
         for task in list(self._tasks):
             task.cancel()
+
+
+def _inbox_full(responder: Responder, sess: HTTPSession) -> Awaitable[None] | None:
+    # A request used to hear only "busy": say which limit, its value and its option.
+    return _error(
+        responder,
+        503,
+        INVALID_REQUEST,
+        f"{reason(503)}: {sess.max_inbox} messages already queued for this session, "
+        "not yet read by it (max_inbox_messages); retry later",
+    )

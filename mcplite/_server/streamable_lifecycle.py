@@ -19,6 +19,7 @@ from .._io.httpserver import Responder
 from .._server.session_table import SessionTable
 from .._server.streamable_checks import ASSUMED_VERSION, SESSION_NOT_FOUND, _error, _show
 from .._server.streamable_session import PRIMING_SINCE, HTTPSession
+from .._wire.http11_write import reason
 from .._wire.streamable import _media
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class _SessionLifecycle:
     max_sessions: int
     session_idle_timeout: float
     max_events_per_stream: int
+    max_inbox_messages: int
     retry_ms: int
     supported_versions: tuple[str, ...]
     _sweeper: asyncio.TimerHandle | None
@@ -73,7 +75,12 @@ class _SessionLifecycle:
             sess = self.shared.new_session(sid)
         else:
             sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII (0x21-0x7E)
-            sess = HTTPSession(sid, max_events=self.max_events_per_stream, retry_ms=self.retry_ms)
+            sess = HTTPSession(
+                sid,
+                max_events=self.max_events_per_stream,
+                retry_ms=self.retry_ms,
+                max_inbox=self.max_inbox_messages,
+            )
             sess.session = self.server.accept(sess, supported_versions=self.supported_versions)
         sess.abandoned_call_timeout = self.server.abandoned_call_timeout
         if self.auth is not None and fresh:
@@ -125,12 +132,12 @@ class _SessionLifecycle:
         sid = headers.get(b"mcp-session-id")
         if sid is None:
             _error(
-                responder, 400, INVALID_REQUEST, "Bad Request: Mcp-Session-Id header is required"
+                responder, 400, INVALID_REQUEST, f"{reason(400)}: Mcp-Session-Id header is required"
             )
             return None
         sess = self.sessions.get(sid.decode("latin-1"))
         if sess is None:
-            _error(responder, 404, SESSION_NOT_FOUND, "Not Found: unknown session id")
+            _error(responder, 404, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id")
         return sess
 
     def _get(self, headers: Any, responder: Responder) -> Awaitable[None] | None:
@@ -139,7 +146,7 @@ class _SessionLifecycle:
                 responder,
                 406,
                 INVALID_REQUEST,
-                f"Not Acceptable: Accept must list text/event-stream, got "
+                f"{reason(406)}: Accept must list text/event-stream, got "
                 f"{_show(headers.get(b'accept'))}",
             )
         if self.shared is not None and headers.get(b"mcp-session-id") is not None:
@@ -160,12 +167,14 @@ class _SessionLifecycle:
                     responder,
                     400,
                     INVALID_REQUEST,
-                    f"Bad Request: cannot resume from Last-Event-ID {_show(last)}: unknown or "
+                    f"{reason(400)}: cannot resume from Last-Event-ID {_show(last)}: unknown or "
                     "expired",
                 )
             return None
         if sess.standalone_live:
-            return _error(responder, 409, INVALID_REQUEST, "Conflict: a GET stream is already open")
+            return _error(
+                responder, 409, INVALID_REQUEST, f"{reason(409)}: a GET stream is already open"
+            )
         version = sess.session.protocol.protocol_version or ASSUMED_VERSION
         sess.open_standalone(responder, priming=version >= PRIMING_SINCE)
         return None

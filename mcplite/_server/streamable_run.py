@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
-from .._io.httpserver import DEFAULT_MAX_BODY_BYTES, HTTPServer
+from .._io.httpserver import DEFAULT_MAX_BODY_BYTES, HTTPServer, make_ssl_context
 from .._server.streamable_http import DEFAULT_PATH, StreamableHTTPApp
 
 if TYPE_CHECKING:
@@ -59,8 +59,6 @@ class StreamableHTTPServer:
         certfile = options.pop("certfile", None)
         keyfile = options.pop("keyfile", None)
         if certfile is not None:
-            from .._io.httpserver import make_ssl_context
-
             http_opts["ssl"] = make_ssl_context(certfile, keyfile)
         http_opts.setdefault("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
         self.app = StreamableHTTPApp(server, **options)
@@ -97,7 +95,7 @@ class StreamableHTTPServer:
     async def serve_until_signal(self) -> None:
         """Serve until SIGTERM/SIGINT, then shut down gracefully (``aclose``: in-flight
         requests get ``shutdown_timeout``); a second signal exits at once."""
-        from .._server.signals import shutdown_signals
+        from .._server.signals import shutdown_signals  # lazy: signal handling only when run
 
         if not self.started:
             await self.start()

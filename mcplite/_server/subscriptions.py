@@ -35,6 +35,7 @@ from .. import types as t
 from .._core.tasks import TERMINAL, declares_tasks, missing_tasks_data
 from .._errors import MISSING_REQUIRED_CLIENT_CAPABILITY, ClientCapabilityError
 from .._server.context import Context
+from .._server.resources import not_found
 
 if TYPE_CHECKING:
     from .._io.session import Session
@@ -265,8 +266,6 @@ class Subscriptions:
     async def subscribe(self, ctx: Context, params: t.SubscribeParams) -> t.EmptyResult:
         """resources/subscribe (handshake era)."""
         if not self.server.resources.knows(params.uri):
-            from .._server.resources import not_found
-
             raise not_found(ctx, params.uri)
         self.attach()
         ctx.session.state.setdefault(_SUBSCRIBED_KEY, set()).add(params.uri)

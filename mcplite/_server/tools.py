@@ -23,6 +23,7 @@ from .._core.pydantic_support import enc_hook
 from .._core.schema import ArgumentError, ToolSignature, build_signature, validate_tool_name
 from .._errors import INVALID_PARAMS, RPCError, ToolError
 from .._server.context import Context
+from .._server.input import InputRequired
 from .._server.media import MEDIA_TYPES
 from .._server.options import ToolOptions, opt as _opt
 
@@ -210,6 +211,4 @@ def _error_result(text: str) -> t.CallToolResult:
 
 
 def _is_control_flow(exc: Exception) -> bool:
-    from .._server.input import InputRequired
-
     return isinstance(exc, InputRequired)

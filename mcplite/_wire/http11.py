@@ -33,7 +33,7 @@ from .._wire.http11_syntax import patterns as _re
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_HEADERS", "DEFAULT_MAX_HEAD_BYTES",
     "DEFAULT_MAX_LINE_BYTES", "Data", "EndOfMessage", "Event", "HTTPProtocolError", "Headers",
-    "Request", "RequestParser", "Response", "ResponseParser",
+    "Request", "RequestParser", "Response", "ResponseParser", "body_too_large",
 ]
 # fmt: on
 
@@ -61,6 +61,14 @@ class HTTPProtocolError(RemoteProtocolError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+def body_too_large(length: int | None, limit: int) -> HTTPProtocolError:
+    """The 413 (RFC 9110 §15.5.14) for a body over ``max_body_bytes``: one of a declared
+    Content-Length ``length``, or a chunked one (None).  The parsers and the ASGI adapter,
+    whose server parsed the framing, raise the same error, so both answer the same bytes."""
+    size = "chunked body" if length is None else f"body of {length} bytes"
+    return HTTPProtocolError(f"{size} exceeds {limit} bytes (max_body_bytes)", 413)
 
 
 class Headers:
@@ -388,7 +396,7 @@ class _Parser:
             return _TRAILERS
         limit = self.max_body_bytes
         if limit is not None and self._body_bytes + size > limit:
-            raise HTTPProtocolError(f"chunked body exceeds {limit} bytes", 413)
+            raise body_too_large(None, limit)
         self._body_bytes += size
         self._remaining = size
         return _CHUNK_DATA
@@ -444,7 +452,7 @@ class _Parser:
             raise HTTPProtocolError(f"Content-Length {cl[:32]!r}... is too large", 413)
         length = int(cl)
         if limit is not None and length > limit:
-            raise HTTPProtocolError(f"body of {length} bytes exceeds {limit} bytes", 413)
+            raise body_too_large(length, limit)
         return length
 
 

@@ -7,17 +7,28 @@ refused with ``LocalProtocolError`` (RFC 9110 §5.5, RFC 9112 §11.1).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from .._errors import LocalProtocolError
 from .._wire.http11_syntax import patterns as _re
 
-__all__ = ["CHUNKED_END", "encode_chunk", "encode_request_head", "encode_response_head"]
+__all__ = [
+    "CHUNKED_END",
+    "REASONS",
+    "encode_chunk",
+    "encode_request_head",
+    "encode_response_head",
+    "reason",
+]
 
 CHUNKED_END: Final = b"0\r\n\r\n"  # last-chunk + empty trailer section (RFC 9112 §7.1)
 
+# The reason phrases of RFC 9110 §15 (413 is "Content Too Large" there, no longer RFC 7231's
+# "Payload Too Large"): the status line, and the "<reason>: <detail>" refusal messages, all
+# spell them from this one table.
 # fmt: off
-_REASONS: Final = {
+REASONS: Final[Mapping[int, bytes]] = {
     100: b"Continue", 200: b"OK", 201: b"Created", 202: b"Accepted", 204: b"No Content",
     301: b"Moved Permanently", 302: b"Found", 304: b"Not Modified",
     307: b"Temporary Redirect", 308: b"Permanent Redirect", 400: b"Bad Request",
@@ -30,6 +41,11 @@ _REASONS: Final = {
     504: b"Gateway Timeout", 505: b"HTTP Version Not Supported",
 }
 # fmt: on
+
+
+def reason(status: int) -> str:
+    """The reason phrase of ``status`` (RFC 9110 §15) as text; "Error" for one not listed."""
+    return REASONS.get(status, b"Error").decode()
 
 
 def _encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
@@ -54,7 +70,7 @@ def encode_response_head(
     if not 100 <= status <= 999:
         raise LocalProtocolError(f"status must be 100-999, got {status}")
     if reason is None:
-        reason = _REASONS.get(status, b"")
+        reason = REASONS.get(status, b"")
     elif _re().ctl.search(reason):
         raise LocalProtocolError(f"reason phrase contains a control character: {reason!r}")
     return b"HTTP/1.1 %d %s\r\n%s\r\n" % (status, reason, _encode_fields(headers))

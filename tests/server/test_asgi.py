@@ -20,6 +20,8 @@ import pytest
 
 from mcplite._server.asgi import _Channel, asgi_app
 from mcplite._server.server import Server
+from mcplite._server.streamable_run import StreamableHTTPServer
+from mcplite._wire.http11_write import encode_response_head
 
 ACCEPT = "application/json, text/event-stream"
 
@@ -482,3 +484,72 @@ async def test_disconnect_cancels_the_running_handler() -> None:
     await asyncio.wait_for(task, 5)
     assert not any(m.get("more_body") is False for m in peer.sent[1:])
     await app.mcp.aclose()  # type: ignore[attr-defined]
+
+
+async def _native_answer(port: int, head: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head)
+        return await reader.read()  # the server closes after a refusal
+    finally:
+        writer.close()
+
+
+async def _asgi_answer(app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> bytes:
+    incoming: list[dict[str, Any]] = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "path": "/mcp",
+        "raw_path": b"/mcp",
+        "query_string": b"",
+        "headers": headers,
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+    }
+    await app(scope, receive, send)
+    start, body = sent
+    assert (start["type"], body["type"]) == ("http.response.start", "http.response.body")
+    payload: bytes = body["body"]
+    return encode_response_head(start["status"], list(start["headers"])) + payload
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+async def test_oversized_body_gets_the_native_servers_refusal_byte_for_byte(framing: str) -> None:
+    # The ASGI adapter answered a body over max_body_bytes with a 413 of its own making (no
+    # Content-Length, its own wording); it now sends the refusal our HTTP server sends.
+    fields = [(b"content-type", b"application/json"), (b"accept", ACCEPT.encode())]
+    if framing == "content-length":
+        fields.append((b"content-length", b"2000"))
+        native_head = b"Content-Length: 2000\r\n\r\n"  # refused from the head alone
+        chunks = [b"x" * 2000]
+    else:
+        native_head = b"Transfer-Encoding: chunked\r\n\r\n7d0\r\n"  # a 2000-byte chunk
+        chunks = [b"x" * 600, b"y" * 600]
+    server = make_server()
+    async with StreamableHTTPServer(server, max_body_bytes=1000) as srv:
+        request = (
+            b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+            b"Accept: %s\r\n" % (srv.port, ACCEPT.encode())
+        )
+        native = await _native_answer(srv.port, request + native_head)
+    adapted = await _asgi_answer(asgi_app(make_server(), max_body_bytes=1000), fields, chunks)
+    assert adapted == native
+    head, _, body = native.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 Content Too Large\r\n") and b"connection: close" in head
+    error = json.loads(body)["error"]
+    assert error["code"] == -32600 and "exceeds 1000 bytes (max_body_bytes)" in error["message"]
+    size = "body of 2000 bytes" if framing == "content-length" else "chunked body"
+    assert error["message"] == f"Content Too Large: {size} exceeds 1000 bytes (max_body_bytes)"

@@ -148,7 +148,11 @@ async def test_stdlib_client_and_errors() -> None:
             status, body = post(b"{}", "/messages?session_id=nope")
             assert status == 404 and json.loads(body)["error"]["code"] == -32001
             assert post(b"{}", "/messages")[0] == 400
-            assert post(b"x" * 1001)[0] == 413
+            status, body = post(b"x" * 1001)
+            # RFC 9110 §15.5.14 calls 413 "Content Too Large"; the message once said RFC 7231's
+            # "Payload Too Large", unlike the status line: both now come from one table
+            assert status == 413
+            assert json.loads(body)["error"]["message"].startswith("Content Too Large: at most ")
             status, body = post(b"{not json")
             assert status == 400 and json.loads(body)["error"]["code"] == -32700
             assert post(b"{}", "/elsewhere")[0] == 404

@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from mcplite._server.server import Server
 from mcplite._server.streamable_run import StreamableHTTPServer
 
@@ -300,6 +302,37 @@ async def test_every_limit_refusal_is_a_json_rpc_error_naming_the_limit() -> Non
         c.close()
         message = answer["error"]["message"]
         assert status == 503 and "0 messages already queued" in message, answer
-        assert "DEFAULT_MAX_INBOX_MESSAGES" in message
+        assert "(max_inbox_messages)" in message
         # The server serves on.
         assert await initialize_version(srv.port, "2025-11-25")
+
+
+async def test_max_inbox_messages_option_bounds_a_sessions_queue_with_a_readable_503() -> None:
+    # DEFAULT_MAX_INBOX_MESSAGES had no option, and a request finding the queue full heard
+    # only "Service Unavailable: busy".
+    server, _ = hanging_server()
+    with pytest.raises(ValueError, match="max_inbox_messages must be at least 1, got 0"):
+        StreamableHTTPServer(server, max_inbox_messages=0)  # it would refuse the initialize
+    async with StreamableHTTPServer(server, max_inbox_messages=2) as srv:
+        sid = await initialize_version(srv.port, "2025-11-25")
+        sess = srv.app.sessions[sid]
+        assert sess.max_inbox == 2
+        # A session's reader that lags a burst of POSTs: two bodies wait for it, unread.
+        note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        sess._inbox.extend([json.dumps(note).encode()] * 2)
+        expected = (
+            "Service Unavailable: 2 messages already queued for this session, not yet read "
+            "by it (max_inbox_messages); retry later"
+        )
+        for message in (note, PING):  # a notification, and a request
+            c = await Raw.open(srv.port)
+            c.send("POST", message, Mcp_Session_Id=sid, MCP_Protocol_Version="2025-11-25")
+            status, headers, answer = await c.json_response()
+            c.close()
+            assert (status, headers["content-type"]) == (503, "application/json"), answer
+            assert answer["error"] == {"code": -32600, "message": expected}
+        sess._inbox.clear()  # the reader caught up: the session serves on
+        c = await Raw.open(srv.port)
+        c.send("POST", PING, Mcp_Session_Id=sid, MCP_Protocol_Version="2025-11-25")
+        assert (await c.head())[0] == 200
+        c.close()

@@ -27,9 +27,11 @@ from mcplite._wire.http11 import (
 )
 from mcplite._wire.http11_write import (
     CHUNKED_END,
+    REASONS,
     encode_chunk,
     encode_request_head,
     encode_response_head,
+    reason,
 )
 
 Parser = RequestParser | ResponseParser
@@ -630,3 +632,10 @@ def test_random_bytes_raise_only_remote_protocol_error() -> None:
             parser.feed_eof()
         except RemoteProtocolError:
             pass
+
+
+def test_one_reason_table_for_status_lines_and_messages() -> None:
+    # RFC 9110 §15: the status line and the "<reason>: <detail>" messages share REASONS
+    assert REASONS[413] == b"Content Too Large" and reason(413) == "Content Too Large"
+    assert encode_response_head(503, []).startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    assert reason(599) == "Error" and encode_response_head(599, []) == b"HTTP/1.1 599 \r\n\r\n"
