@@ -71,6 +71,11 @@ def _progress(progress: float, total: float | None, message: str | None) -> None
     print(f"progress {progress:g}{of} {message or ''}".rstrip(), file=sys.stderr)
 
 
+def _task_status(state: Any) -> None:
+    message = state.status_message if isinstance(state.status_message, str) else ""
+    print(f"task {state.task_id} {state.status} {message}".rstrip(), file=sys.stderr)
+
+
 # ---------------------------------------------------------------------- output
 
 
@@ -113,6 +118,8 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
         "on_logging_message": _log_message,
         "log_level": "info",  # 2026-07-28 sends no log messages unless a level is asked for
     }
+    if getattr(args, "task", False):
+        options["tasks"] = True  # declare io.modelcontextprotocol/tasks (SEP-2663)
     try:
         if entry is not None:
             from .._client.config import connect_entry  # lazy: CLI: config files only with --config
@@ -227,7 +234,15 @@ async def cmd_call(args: argparse.Namespace) -> int:
         arguments.update(extra)
 
     async def body(client: Any) -> int:
-        result = await client.call_tool(args.tool, arguments, on_progress=_progress)
+        if getattr(args, "task", False):
+            # SEP-2663: run it as a task; its states go to stderr, the result to stdout.
+            # Ctrl-C cancels the wait, which sends tasks/cancel (ToolTask.wait).
+            handle = await client.start_tool_task(args.tool, arguments, on_status=_task_status)
+            if handle.last is not None:
+                _task_status(handle.last)
+            result = await handle.wait()
+        else:
+            result = await client.call_tool(args.tool, arguments, on_progress=_progress)
         if args.json:
             _dump(result)
         else:

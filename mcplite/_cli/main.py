@@ -125,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("tool")
     call.add_argument("pairs", nargs="*", default=[], metavar="key=value")
     call.add_argument("--args", help="arguments as a JSON object")
+    call.add_argument(
+        "--task",
+        action="store_true",
+        help="run it as a task (2026-07-28 tasks extension): states on stderr, Ctrl-C cancels",
+    )
     read = client_command("read", "read a resource")
     read.add_argument("uri")
     prompt = client_command("prompt", "get a prompt")

@@ -477,3 +477,86 @@ def test_content_text_renders_every_block_kind() -> None:
 def test_content_text_names_blocks_by_their_spec_type() -> None:
     blocks = [t.ImageContent(data="AAAA", mime_type="image/png")]
     assert client_cmds._content_text(blocks) == "[image]"
+
+
+TASK_SERVER = """
+import asyncio, pathlib
+from mcplite import Context, Server
+
+server = Server("tasker", task_poll_interval=0.05)
+HEARD = pathlib.Path(__file__).with_suffix(".methods")
+
+@server.middleware
+async def note(ctx, call_next):
+    with HEARD.open("a") as f:
+        f.write(ctx.method + "\\n")
+    return await call_next()
+
+@server.tool(task_support="required")
+async def build(ctx: Context, seconds: float = 0.2) -> str:
+    await asyncio.sleep(seconds)
+    return f"built in {seconds:g} s"
+"""
+
+
+def test_call_task_shows_states_on_stderr_and_the_result_on_stdout(
+    shim_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    server = tmp_path / "tasker.py"
+    server.write_text(TASK_SERVER)
+    argv = ["mcplite", "call", "--protocol-version", "2026-07-28", str(server), "build"]
+    proc = subprocess.run(
+        [*argv, "--task"],
+        cwd=ROOT,
+        env=shim_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert proc.returncode == _cli.EXIT_OK, proc.stderr
+    assert proc.stdout.strip() == "built in 0.2 s"
+    states = [line.split()[2] for line in proc.stderr.splitlines() if line.startswith("task ")]
+    assert states[0] == "working" and states[-1] == "completed", proc.stderr
+    # Without --task the client does not declare the extension: the server says what is missing.
+    plain = subprocess.run(
+        argv,
+        cwd=ROOT,
+        env=shim_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert plain.returncode == _cli.EXIT_SERVER_ERROR, plain.stderr
+    assert "io.modelcontextprotocol/tasks" in plain.stderr
+
+
+def test_call_task_interrupted_sends_tasks_cancel(
+    shim_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    server = tmp_path / "tasker.py"
+    server.write_text(TASK_SERVER)
+    argv = ["mcplite", "call", "--protocol-version", "2026-07-28", "--task", str(server)]
+    proc = subprocess.Popen(
+        [*argv, "build", "seconds=60"],
+        cwd=ROOT,
+        env=shim_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    try:
+        line = proc.stderr.readline()  # blocks until the task exists (bounded by the kill below)
+        assert b" working" in line, line
+        proc.send_signal(2)
+        _, err = proc.communicate(timeout=COMMAND_TIMEOUT_SECONDS)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != _cli.EXIT_OK
+    assert "tasks/cancel" in server.with_suffix(".methods").read_text().split(), err
