@@ -7,8 +7,11 @@ Keys (all under ``prefix``, the session id in a hash tag so a cluster keeps a se
 in one slot), every one TTL'd:
 
 - ``<prefix>{<sid>}:r``    the session record (a string; GETEX renews it on every request)
-- ``<prefix>{<sid>}:e:<k>`` the replay log of stream ``k`` (a Stream, MAXLEN-bounded; entry
-  ``0-<index+1>``), ``<prefix>{<sid>}:n:<k>`` its next index when the store assigns them
+- ``<prefix>{<sid>}:e:<k>`` the replay log of stream ``k`` (a Stream, bounded in entries and
+  bytes; entry ``0-<index+1>``), ``<prefix>{<sid>}:n:<k>`` its hash: next index when the
+  store assigns them (``n``), bytes kept (``b``), the stream's record (``m``: its writer and
+  the requests it answers)
+- ``<prefix>w:<worker>`` a worker's heartbeat
 - channels ``<prefix>s:<sid>`` (pub/sub) for a session's bus, ``<prefix>changes`` for
   change notifications (``Server(bus=)``).
 
@@ -29,12 +32,17 @@ from typing import Any, Final
 import msgspec
 
 from .._server.store import (
+    DEFAULT_STORE_HEARTBEAT_SECONDS,
+    DEFAULT_STORE_MAX_EVENT_BYTES,
     DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
     DEFAULT_STORE_MAX_SESSIONS,
+    DEFAULT_STORE_MAX_STREAM_BYTES,
+    DEFAULT_STORE_RESUME_WAIT_SECONDS,
     DEFAULT_STORE_REVALIDATE_SECONDS,
     DEFAULT_STORE_SESSION_TTL_SECONDS,
     Handler,
     StoreUnavailable,
+    check_event_limits,
 )
 from .._server.subscriptions import ChangeEvent, Listener
 
@@ -59,20 +67,34 @@ DEFAULT_REDIS_MAX_CONNECTIONS: Final = 64  # command connections per worker (pub
 
 _CHANGES: Final = "changes"
 
-# KEYS: the stream, its counter.  ARGV: maxlen, ttl ms, then (index or "", event) pairs.
+# KEYS: the stream, its hash (n: next index, b: bytes kept, m: the stream's record).
+# ARGV: maxlen, ttl ms, max bytes, meta ('' for none), then (index or "", event) pairs.
+# The oldest entries go while the stream holds more than maxlen entries or max bytes.
 _APPEND: Final = """
 local out = {}
-for i = 3, #ARGV, 2 do
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'm', ARGV[4]) end
+local maxlen, maxbytes = tonumber(ARGV[1]), tonumber(ARGV[3])
+local size = tonumber(redis.call('HGET', KEYS[2], 'b') or '0')
+for i = 5, #ARGV, 2 do
   local idx = ARGV[i]
   if idx == '' then
-    idx = redis.call('INCR', KEYS[2])
+    idx = redis.call('HINCRBY', KEYS[2], 'n', 1)
   else
     idx = tonumber(idx)
-    redis.call('SET', KEYS[2], idx, 'PX', ARGV[2])
+    redis.call('HSET', KEYS[2], 'n', idx)
   end
-  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '0-' .. (idx + 1), 'd', ARGV[i + 1])
+  redis.call('XADD', KEYS[1], '0-' .. (idx + 1), 'd', ARGV[i + 1])
+  size = size + #ARGV[i + 1]
   out[#out + 1] = idx
 end
+local len = redis.call('XLEN', KEYS[1])
+while len > 0 and (len > maxlen or size > maxbytes) do
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  size = size - #oldest[2][2]
+  redis.call('XDEL', KEYS[1], oldest[1])
+  len = len - 1
+end
+redis.call('HSET', KEYS[2], 'b', size)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return out
@@ -179,9 +201,12 @@ class _Events:
         events: list[tuple[int | None, bytes]],
         max_events: int,
         ttl: float,
+        *,
+        max_bytes: int = DEFAULT_STORE_MAX_STREAM_BYTES,
+        meta: bytes | None = None,
     ) -> list[int]:
         s = self._s
-        argv: list[Any] = [max_events, int(ttl * 1000)]
+        argv: list[Any] = [max_events, int(ttl * 1000), max_bytes, meta or b""]
         for idx, ev in events:
             argv.append("" if idx is None else idx)
             argv.append(ev)
@@ -194,6 +219,30 @@ class _Events:
         key = s.key(sid, f"e:{stream}")
         rows = await s.run(lambda: s.client.xrange(key, f"(0-{after + 1}", "+"))
         return [(int(rid.split(b"-")[1]) - 1, fields[b"d"]) for rid, fields in rows]
+
+    async def meta(self, sid: str, stream: str) -> bytes | None:
+        s = self._s
+        key = s.key(sid, f"n:{stream}")
+        got: bytes | None = await s.run(lambda: s.client.hget(key, "m"))
+        return got
+
+
+class _Workers:
+    """Heartbeats: ``<prefix>w:<worker>``, a TTL'd string."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self._s = store
+
+    async def beat(self, worker: str, ttl: float) -> None:
+        s = self._s
+        key = f"{s.prefix}w:{worker}"
+        await s.run(lambda: s.client.set(key, b"1", px=max(int(ttl * 1000), 1)))
+
+    async def alive(self, worker: str) -> bool:
+        s = self._s
+        key = f"{s.prefix}w:{worker}"
+        n: int = await s.run(lambda: s.client.exists(key))
+        return n > 0
 
 
 class _Bus:
@@ -385,8 +434,17 @@ class RedisStore:
         retry_max: float = DEFAULT_REDIS_RETRY_MAX_SECONDS,
         max_connections: int = DEFAULT_REDIS_MAX_CONNECTIONS,
         max_sessions: int = DEFAULT_STORE_MAX_SESSIONS,
+        max_event_bytes: int = DEFAULT_STORE_MAX_EVENT_BYTES,
+        max_stream_bytes: int = DEFAULT_STORE_MAX_STREAM_BYTES,
+        heartbeat: float = DEFAULT_STORE_HEARTBEAT_SECONDS,
+        resume_wait: float = DEFAULT_STORE_RESUME_WAIT_SECONDS,
     ) -> None:
+        check_event_limits(max_event_bytes, max_stream_bytes)
         self.url = url
+        self.max_event_bytes = max_event_bytes
+        self.max_stream_bytes = max_stream_bytes
+        self.heartbeat = heartbeat
+        self.resume_wait = resume_wait
         self.prefix = prefix
         self.session_ttl = session_ttl
         self.max_events_per_stream = max_events_per_stream
@@ -400,6 +458,7 @@ class RedisStore:
         self.sessions = _Sessions(self)
         self.events = _Events(self)
         self.bus = _Bus(self)
+        self.workers = _Workers(self)
         self.changes = _Changes(self)
         self._client: Any = None
         self._script: Any = None
@@ -464,3 +523,5 @@ class RedisStore:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+            # A client given its pool does not close it: its connections would stay open.
+            await client.connection_pool.disconnect()

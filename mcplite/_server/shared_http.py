@@ -6,7 +6,10 @@ and bus; this subclass answers the requests (see that module for the design).  T
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+
+import msgspec
 
 from .._errors import INVALID_REQUEST
 from .._io.httpserver import Responder
@@ -18,6 +21,7 @@ from .._server.shared_session import (
     SharedHTTPSession,
     SharedSessions,
     SharedStream,
+    _decode_meta,
     _Msg,
     _RemoteAttach,
     _reply_error,
@@ -29,6 +33,8 @@ from .._wire.http11_write import reason
 from .._wire.sse import encode_event
 
 __all__ = ["SharedSessionsHTTP"]
+
+log = logging.getLogger(__name__)
 
 
 class SharedSessionsHTTP(SharedSessions):
@@ -188,8 +194,17 @@ class SharedSessionsHTTP(SharedSessions):
                 "expired",
             )
             return
+        raw = await self.store.events.meta(sess.id, str(key))
+        meta = None
+        if raw is not None:
+            try:
+                meta = _decode_meta(raw)
+            except msgspec.DecodeError:
+                log.warning("session %s: stream %d: undecodable record ignored", sess.id, key)
         http = responder.start_stream(200, [*SSE_HEADERS, *sess.headers])
         attach = _RemoteAttach(http, after)
+        if meta is not None:
+            attach.pending = set(meta.ids)
         attaches = sess.remote.setdefault(key, [])
         attaches.append(attach)
         for index, data in events:
@@ -209,6 +224,46 @@ class SharedSessionsHTTP(SharedSessions):
             gone()
         else:
             http.on_close(gone)
+            self.spawn(self.watch(sess, key, attach, meta.w if meta is not None else ""))
+
+    async def watch(
+        self, sess: SharedHTTPSession, key: int, attach: _RemoteAttach, writer: str
+    ) -> None:
+        """Never a hang: a resumed stream of another worker ends with a JSON-RPC error for
+        its pending requests once its writer's heartbeat is gone, or after ``resume_wait``
+        seconds with nothing new.  Meanwhile the store's log is read again now and then, so
+        an event whose bus message was lost (pub/sub keeps nothing) still arrives."""
+        loop = asyncio.get_running_loop()
+        wait = self.resume_wait
+        every = min(max(self.heartbeat / 2, 0.05), wait)
+        store = self.store
+        while not attach.over():
+            if writer:
+                try:
+                    alive = await store.workers.alive(writer)
+                except StoreUnavailable:
+                    alive = True  # unknown: the bound still holds
+                if not alive and not attach.over():
+                    attach.fail(
+                        f"Server error: worker {writer}, which was answering this request, is "
+                        f"gone (no heartbeat for {self.heartbeat:g} s); the request is lost"
+                    )
+                    return
+            try:
+                for index, data in await store.events.replay(sess.id, str(key), attach.upto):
+                    attach.push(index, data, not data)
+            except StoreUnavailable:
+                pass
+            if attach.over():
+                return
+            idle = loop.time() - attach.progressed
+            if idle >= wait:
+                attach.fail(
+                    f"Server error: nothing new on this resumed stream for {wait:g} s (the "
+                    "store's resume_wait); the request is given up here"
+                )
+                return
+            await asyncio.sleep(min(every, wait - idle))
 
     async def delete(self, headers: Any, responder: Responder) -> None:
         sid = headers.get(b"mcp-session-id").decode("latin-1")

@@ -35,7 +35,7 @@ from .._core import jsonrpc as rpc
 from .._core.events import ClientState
 from .._errors import INTERNAL_ERROR, INVALID_REQUEST, ConnectionClosed
 from .._io.httpserver import Responder, ResponseStream
-from .._server.store import SessionRecord, Store, StoreUnavailable
+from .._server.store import SESSION_RECORD_VERSION, SessionRecord, Store, StoreUnavailable
 from .._server.streamable_session import (
     _RESPONSE,
     HTTPSession,
@@ -48,10 +48,14 @@ from .._wire.sse import encode_event
 log = logging.getLogger(__name__)
 
 SESSION_NOT_FOUND: Final = -32001
+# A resumed stream whose writer died, or that stayed silent past the bound: the request it
+# answered is lost (JSON-RPC 2.0 reserves -32000..-32099 for implementation errors).
+STREAM_LOST: Final = -32000
 ASSUMED_VERSION: Final = "2025-03-26"
 _SUBSCRIBED_KEY: Final = "resource_subscriptions"  # as _server/subscriptions.py
 _OWNER_KEY: Final = "auth_owner"  # as _server/bearer.py OWNER_STATE_KEY
 STANDALONE: Final = "0"
+_PRIMING_FLUSH_SECONDS: Final = 0.05  # see SharedStream.start_sse
 _CURSOR: Final = "c"  # event stream holding the last standalone index a GET was given
 
 
@@ -66,20 +70,55 @@ class _Msg(msgspec.Struct, array_like=True):
     final: bool = False
 
 
+class _Version(msgspec.Struct):
+    v: int = 0
+
+
+class _StreamMeta(msgspec.Struct, omit_defaults=True):
+    """Kept beside a POST stream's log: its writer, and the requests it answered to come."""
+
+    w: str = ""
+    ids: list[Any] = []
+
+
 _encode = msgspec.msgpack.Encoder().encode
 _decode_msg = msgspec.msgpack.Decoder(_Msg).decode
 _encode_record = msgspec.json.Encoder().encode
-_decode_record = msgspec.json.Decoder(SessionRecord).decode
+_decode_version = msgspec.json.Decoder(_Version).decode
+_decode_full_record = msgspec.json.Decoder(SessionRecord).decode
+_decode_meta = msgspec.json.Decoder(_StreamMeta).decode
+_decode_any = msgspec.json.Decoder().decode
+
+
+class RecordVersionError(Exception):
+    """A session record of another layout (another mcplite version wrote it): refused."""
+
+
+def _decode_record(blob: bytes) -> SessionRecord:
+    """The record, checked for its layout first: a record another version wrote may decode
+    without error and still mean something else, so it is refused, never misread."""
+    v = _decode_version(blob).v
+    if v != SESSION_RECORD_VERSION:
+        what = "no version (written before versions existed)" if v == 0 else f"version {v}"
+        raise RecordVersionError(
+            f"the session record has {what}; this worker reads version "
+            f"{SESSION_RECORD_VERSION} (a worker of another mcplite version wrote it)"
+        )
+    return _decode_full_record(blob)
 
 
 class SharedStream(Stream):
     """A stream of a shared session: its events are also kept by the store."""
 
-    __slots__ = ("marked", "waiter")
+    __slots__ = ("durable", "marked", "meta_sent", "waiter")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.marked = False
+        self.meta_sent = False  # the stream's writer and request ids are in the store
+        # False once the store missed one of its events: nothing more of it is stored (a
+        # log with a hole must not be replayed as if whole), and its client was told.
+        self.durable = True
         # Set while the HTTP app waits for this POST's answer to start (JSON or SSE head):
         # an app coroutine must not return before it has answered.
         self.waiter: asyncio.Future[None] | None = None
@@ -96,6 +135,12 @@ class SharedStream(Stream):
     def start_sse(self) -> None:
         super().start_sse()
         self.started()
+        owner = self.owner
+        if isinstance(owner, SharedHTTPSession) and self.key != 0 and owner.outbox:
+            # The priming event must reach the store even if nothing follows for long (a
+            # client resuming elsewhere needs it, and the stream's writer with it); most
+            # answers follow within this delay and take it along in their own flush.
+            asyncio.get_running_loop().call_later(_PRIMING_FLUSH_SECONDS, owner.flush_soon)
 
     def _event(self, data: bytes, retry_ms: int | None = None) -> bytes:
         ev = super()._event(data, retry_ms)
@@ -120,6 +165,9 @@ class _RemoteAttach:
         self.upto = upto
         self.buffer: list[tuple[int, bytes, bool]] | None = []  # while replaying
         self.ended = False
+        # The stream's requests not answered yet (from its record); None: not known.
+        self.pending: set[Any] | None = None
+        self.progressed = asyncio.get_running_loop().time()
 
     def push(self, index: int, data: bytes, final: bool) -> None:
         if self.buffer is not None:
@@ -132,10 +180,42 @@ class _RemoteAttach:
             return
         if index > self.upto and data:
             self.upto = index
+            self.progressed = asyncio.get_running_loop().time()
+            if self.pending:
+                self._answered(data)
             self.http.write(data)
         if final:
             self.ended = True
             self.http.end()
+
+    def over(self) -> bool:
+        return self.ended
+
+    def _answered(self, event: bytes) -> None:
+        """Drop from ``pending`` the ids this (encoded SSE) event answers."""
+        assert self.pending is not None
+        lines = [ln[5:].lstrip(b" ") for ln in event.split(b"\n") if ln.startswith(b"data:")]
+        try:
+            msg = _decode_any(b"\n".join(lines))
+        except msgspec.DecodeError:
+            return
+        for one in msg if isinstance(msg, list) else [msg]:
+            if isinstance(one, dict) and "method" not in one and "id" in one:
+                self.pending.discard(one["id"])
+
+    def fail(self, message: str) -> None:
+        """End the stream with a JSON-RPC error for each request it still owed (2025-11-25
+        basic/transports: the stream ends once every request on it is answered)."""
+        if self.ended:
+            return
+        ids: list[Any] = [None] if self.pending is None else sorted(self.pending, key=str)
+        self.ended = True
+        self.http.end(
+            b"".join(
+                encode_event(rpc.encode_error(rid, STREAM_LOST, message), event="message")
+                for rid in ids
+            )
+        )
 
 
 class SharedHTTPSession(HTTPSession):
@@ -158,6 +238,10 @@ class SharedHTTPSession(HTTPSession):
         self.remote: dict[int, list[_RemoteAttach]] = {}
         self.flushing = False
         self.checked = -1e18  # loop time of the last read of the record
+
+    def flush_soon(self) -> None:
+        if not self.closed:
+            self.shared.kick(self)
 
     @property
     def delivers_changes(self) -> bool:
@@ -255,8 +339,14 @@ class SharedSessions:
         self.ttl = store.session_ttl
         self.max_events = store.max_events_per_stream
         self.revalidate = store.revalidate_after
+        self.max_event_bytes = store.max_event_bytes
+        self.max_stream_bytes = store.max_stream_bytes
+        self.heartbeat = store.heartbeat
+        self.resume_wait = store.resume_wait
         self._tasks: set[asyncio.Future[Any]] = set()
         self._renewer: asyncio.TimerHandle | None = None
+        self._beating = False
+        self._beater: asyncio.Task[None] | None = None
 
     def spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)
@@ -287,7 +377,10 @@ class SharedSessions:
     async def start(self, sess: SharedHTTPSession) -> None:
         """A session just created here: its first record, then its channel."""
         owner = self.app.auth.current_owner() if self.app.auth is not None else None
-        sess.record = SessionRecord(owner=list(owner) if owner else None, home=self.worker_id)
+        await self.ensure_beating()
+        sess.record = SessionRecord(
+            v=SESSION_RECORD_VERSION, owner=list(owner) if owner else None, home=self.worker_id
+        )
         sess.blob = _encode_record(sess.record)
         sess.snapshot = _snapshot(sess)
         limit = self.store.max_sessions
@@ -303,8 +396,8 @@ class SharedSessions:
         """Bring our copy of a session up to its record."""
         try:
             rec = _decode_record(blob)
-        except msgspec.DecodeError:
-            log.warning("session %s: undecodable record ignored", sess.id)
+        except (msgspec.DecodeError, RecordVersionError) as exc:
+            log.warning("session %s: record ignored: %s", sess.id, exc)
             return
         proto = sess.session.protocol
         state = sess.session.state
@@ -338,6 +431,7 @@ class SharedSessions:
         state = sess.session.state
         client = proto.client
         rec = SessionRecord(
+            v=SESSION_RECORD_VERSION,
             protocol_version=proto.protocol_version,
             client_info=None
             if client is None or client.info is None
@@ -368,6 +462,7 @@ class SharedSessions:
             # Read recently: the bus tells us at once of a change or the end.
             return local
         blob = await self.store.sessions.get(sid, self.ttl)
+        await self.ensure_beating()
         local = app.sessions.get(sid)
         sess = local if isinstance(local, SharedHTTPSession) else None
         if blob is None:
@@ -375,9 +470,7 @@ class SharedSessions:
                 self.forget(sess)
             _not_found(responder)
             return None
-        if sess is not None:
-            if blob != sess.blob:
-                self.apply(sess, blob)
+        if sess is not None and blob == sess.blob:
             sess.checked = now
             return sess
         try:
@@ -385,6 +478,14 @@ class SharedSessions:
         except msgspec.DecodeError:
             _not_found(responder)
             return None
+        except RecordVersionError as exc:
+            # Not a session we can serve, and not ours to end: another version's worker may.
+            _reply_error(responder, 503, INTERNAL_ERROR, f"Service Unavailable: {exc}")
+            return None
+        if sess is not None:
+            self.apply(sess, blob)
+            sess.checked = now
+            return sess
         owner = app.auth.current_owner() if app.auth is not None else None
         if (list(owner) if owner else None) != rec.owner:
             # basic/security_best_practices "Session Hijacking": only its user may use it.
@@ -423,7 +524,7 @@ class SharedSessions:
     def kick(self, sess: SharedHTTPSession) -> None:
         """Flush in the background, one flush at a time per session (so events stay in
         order), batching what arrives meanwhile."""
-        if not sess.flushing:
+        if not sess.flushing and (sess.outbox or sess.standalone_out):
             sess.flushing = True
             self.spawn(self._drain(sess))
 
@@ -453,22 +554,111 @@ class SharedSessions:
                 groups[key].append((stream.next_index, b""))
                 away.append(_Msg("ev", wid, str(key), stream.next_index, b"", True))
         store = self.store
+        for key, items in groups.items():
+            stream = streams[key]
+            if not isinstance(stream, SharedStream) or not stream.durable:
+                continue
+            limit = self.max_event_bytes
+            big = next((i for i, (_, ev) in enumerate(items) if len(ev) > limit), None)
+            if big is not None:
+                # What came before it is stored; from it on, nothing (see not_durable).
+                size = len(items[big][1])
+                items = items[:big]
+            meta = None
+            if not stream.meta_sent:
+                # Its writer (for a worker resuming it to know when we are gone) and the
+                # requests it still owes (to answer them with an error then).
+                meta = _encode_record(_StreamMeta(wid, list(stream.pending)))
+            try:
+                await store.events.append(
+                    sess.id,
+                    str(key),
+                    items,
+                    self.max_events,
+                    self.ttl,
+                    max_bytes=self.max_stream_bytes,
+                    meta=meta,
+                )
+            except StoreUnavailable as exc:
+                self.not_durable(stream, f"the event store refused its events ({exc})")
+                continue
+            stream.meta_sent = True
+            if big is not None:
+                self.not_durable(
+                    stream,
+                    f"an event of {size} bytes is over the store's max_event_bytes ({limit})",
+                )
         try:
-            for key, items in groups.items():
-                await store.events.append(sess.id, str(key), items, self.max_events, self.ttl)
             if standalone:
+                # The GET stream's notifications reach their client through the store (any
+                # worker may hold the GET): one too big for it is dropped, and said so here.
+                kept = [d for d in standalone if len(d) <= self.max_event_bytes]
+                if len(kept) < len(standalone):
+                    log.warning(
+                        "session %s: %d notifications over max_event_bytes (%d) dropped",
+                        sess.id,
+                        len(standalone) - len(kept),
+                        self.max_event_bytes,
+                    )
                 got = await store.events.append(
-                    sess.id, STANDALONE, [(None, d) for d in standalone], self.max_events, self.ttl
+                    sess.id,
+                    STANDALONE,
+                    [(None, d) for d in kept],
+                    self.max_events,
+                    self.ttl,
+                    max_bytes=self.max_stream_bytes,
                 )
                 away.extend(
-                    _Msg("ev", wid, STANDALONE, i, d) for i, d in zip(got, standalone, strict=True)
+                    _Msg("ev", wid, STANDALONE, i, d) for i, d in zip(got, kept, strict=True)
                 )
             for msg in away:
                 await self.publish(sess, msg)
         except StoreUnavailable as exc:
             log.warning("session %s: %d events not shared: %s", sess.id, len(away), exc)
 
+    def not_durable(self, stream: SharedStream, why: str) -> None:
+        """The store missed an event of ``stream``: store none of it any more, and tell its
+        client, on the stream itself, that it cannot count on resuming it elsewhere.  The
+        request goes on: its client, if connected, has had every event."""
+        stream.durable = False
+        log.warning("stream %d: replay is not durable: %s", stream.key, why)
+        if stream.done:
+            return  # its answer is out: nobody will resume it
+        # A log message (2025-11-25 server/utilities/logging) is the one message a client
+        # shows for what is not its request's answer; sent at "error", as it is one.
+        note = msgspec.json.encode(
+            {
+                "jsonrpc": "2.0",
+                "method": "notifications/message",
+                "params": {
+                    "level": "error",
+                    "logger": "mcplite.store",
+                    "data": f"replay of this stream is not durable: {why}; if the connection "
+                    "drops, resuming it on another worker will fail",
+                },
+            }
+        )
+        stream.message(note, False)
+
     # ------------------------------------------------------------------ upkeep
+
+    async def ensure_beating(self) -> None:
+        """This worker's heartbeat in the store, renewed every third of its ttl from the
+        first session on: a worker resuming one of our streams learns when we are gone."""
+        if self._beating:
+            return
+        self._beating = True
+        try:
+            await self.store.workers.beat(self.worker_id, self.heartbeat)
+        except BaseException:
+            self._beating = False
+            raise
+        self._beater = asyncio.ensure_future(self._beat_loop())
+
+    async def _beat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat / 3)
+            await self._quiet(self.store.workers.beat(self.worker_id, self.heartbeat))
 
     def _schedule_renew(self) -> None:
         if self._renewer is None:
@@ -495,6 +685,9 @@ class SharedSessions:
         if self._renewer is not None:
             self._renewer.cancel()
             self._renewer = None
+        if self._beater is not None:
+            self._beater.cancel()
+            self._beater = None
         for task in list(self._tasks):
             task.cancel()
 

@@ -12,6 +12,8 @@ short file:
 - ``MessageBus``: per-session channels carrying what one worker must hand another (client
   answers to server->client requests, events of a stream whose client sits on another
   worker, the end of a session).
+- ``WorkerRegistry``: a TTL'd heartbeat per worker, so a worker resuming a stream another
+  worker writes learns when that writer died (and ends the stream with an error, never hangs).
 
 ``MemoryStore`` implements them in one process (several apps sharing it behave like several
 workers; tests use it); ``RedisStore`` (``_server/redis_store.py``) across processes.  A
@@ -33,10 +35,15 @@ from .._server.subscriptions import MemoryBus, SubscriptionBus
 from .._server.tasks import MemoryTaskStore
 
 __all__ = [
+    "DEFAULT_STORE_HEARTBEAT_SECONDS",
     "DEFAULT_STORE_MAX_EVENTS_PER_STREAM",
+    "DEFAULT_STORE_MAX_EVENT_BYTES",
     "DEFAULT_STORE_MAX_SESSIONS",
+    "DEFAULT_STORE_MAX_STREAM_BYTES",
+    "DEFAULT_STORE_RESUME_WAIT_SECONDS",
     "DEFAULT_STORE_REVALIDATE_SECONDS",
     "DEFAULT_STORE_SESSION_TTL_SECONDS",
+    "SESSION_RECORD_VERSION",
     "EventStore",
     "MemoryStore",
     "MessageBus",
@@ -44,6 +51,7 @@ __all__ = [
     "SessionStore",
     "Store",
     "StoreUnavailable",
+    "WorkerRegistry",
     "use_store",
 ]
 
@@ -60,6 +68,20 @@ DEFAULT_STORE_REVALIDATE_SECONDS: Final = 1.0
 # Live sessions in the whole store, every worker together (each worker's own max_sessions
 # bounds only the copies it holds): a new session past this gets 503.
 DEFAULT_STORE_MAX_SESSIONS: Final = 100_000
+# Bytes of one replay event the store keeps: a bigger event is still sent to its client, but
+# not stored, and that stream is then not durable (its client is told; see shared_session.py).
+DEFAULT_STORE_MAX_EVENT_BYTES: Final = 4 * 1024 * 1024
+# Bytes of one stream's replay log in the store (with max_events_per_stream): the oldest
+# events go first, as with the count, so a client that never reads costs at most this much.
+DEFAULT_STORE_MAX_STREAM_BYTES: Final = 16 * 1024 * 1024
+# A worker's heartbeat lives this long in the store, renewed every third of it: a worker
+# resuming a stream whose writer's heartbeat is gone knows the writer died.
+DEFAULT_STORE_HEARTBEAT_SECONDS: Final = 10.0
+# A stream resumed on a worker other than its writer, with the writer alive, ends with a
+# JSON-RPC error after this long with nothing new on it (never a hang).
+DEFAULT_STORE_RESUME_WAIT_SECONDS: Final = 300.0
+# The layout of SessionRecord: a worker refuses (503, naming both) a record of another one.
+SESSION_RECORD_VERSION: Final = 1
 
 
 class StoreUnavailable(Exception):
@@ -67,8 +89,14 @@ class StoreUnavailable(Exception):
 
 
 class SessionRecord(msgspec.Struct, omit_defaults=True):
-    """What every worker must know to serve a handshake-era session."""
+    """What every worker must know to serve a handshake-era session.
 
+    ``v`` is the layout's version (``SESSION_RECORD_VERSION``), always written: a worker of
+    another mcplite version may store a record this one would misread (a field renamed or
+    retyped decodes as its default), so a record of another version is refused, never read.
+    0 is a record without one (written before versions existed)."""
+
+    v: int = 0
     protocol_version: str | None = None
     client_info: Any = None  # t.Implementation as JSON
     client_capabilities: Any = None  # t.ClientCapabilities as JSON
@@ -107,13 +135,33 @@ class EventStore(Protocol):
         events: list[tuple[int | None, bytes]],
         max_events: int,
         ttl: float,
+        *,
+        max_bytes: int = DEFAULT_STORE_MAX_STREAM_BYTES,
+        meta: bytes | None = None,
     ) -> list[int]:
-        """Append (index, event) pairs to one stream, keeping its last ``max_events``; an
-        index of None takes the stream's next one.  Returns the indices."""
+        """Append (index, event) pairs to one stream, keeping its last ``max_events`` and at
+        most ``max_bytes`` of events (the oldest go first); an index of None takes the
+        stream's next one.  ``meta``, when given, replaces the stream's small record (who
+        writes it, which requests it answers).  Returns the indices."""
         ...
 
     async def replay(self, sid: str, stream: str, after: int) -> list[tuple[int, bytes]]:
         """(index, event) of the events kept with an index above ``after``, oldest first."""
+        ...
+
+    async def meta(self, sid: str, stream: str) -> bytes | None:
+        """The stream's record given to ``append``, or None."""
+        ...
+
+
+@runtime_checkable
+class WorkerRegistry(Protocol):
+    async def beat(self, worker: str, ttl: float) -> None:
+        """``worker`` is alive for ``ttl`` seconds more."""
+        ...
+
+    async def alive(self, worker: str) -> bool:
+        """Whether ``worker``'s last heartbeat is younger than its ttl."""
         ...
 
 
@@ -149,6 +197,9 @@ class Store(Protocol):
     def bus(self) -> MessageBus: ...
 
     @property
+    def workers(self) -> WorkerRegistry: ...
+
+    @property
     def session_ttl(self) -> float: ...
 
     @property
@@ -159,6 +210,18 @@ class Store(Protocol):
 
     @property
     def max_sessions(self) -> int: ...
+
+    @property
+    def max_event_bytes(self) -> int: ...
+
+    @property
+    def max_stream_bytes(self) -> int: ...
+
+    @property
+    def heartbeat(self) -> float: ...
+
+    @property
+    def resume_wait(self) -> float: ...
 
     def subscription_bus(self) -> SubscriptionBus: ...
 
@@ -201,6 +264,7 @@ class _MemorySessions:
         for key in [k for k in events.logs if k[0] == sid]:
             del events.logs[key]
             events.next.pop(key, None)
+            events.metas.pop(key, None)
         return self.records.pop(sid, None) is not None
 
 
@@ -208,6 +272,8 @@ class _MemoryEvents:
     def __init__(self) -> None:
         self.logs: dict[tuple[str, str], deque[tuple[int, bytes]]] = {}
         self.next: dict[tuple[str, str], int] = {}
+        self.sizes: dict[tuple[str, str], int] = {}
+        self.metas: dict[tuple[str, str], bytes] = {}
 
     async def append(
         self,
@@ -216,22 +282,46 @@ class _MemoryEvents:
         events: list[tuple[int | None, bytes]],
         max_events: int,
         ttl: float,
+        *,
+        max_bytes: int = DEFAULT_STORE_MAX_STREAM_BYTES,
+        meta: bytes | None = None,
     ) -> list[int]:
         key = (sid, stream)
+        if meta is not None:
+            self.metas[key] = meta
         log = self.logs.get(key)
         if log is None:
-            log = self.logs[key] = deque(maxlen=max_events)
+            log = self.logs[key] = deque()
+        size = self.sizes.get(key, 0)
         out = []
         for idx, ev in events:
             if idx is None:
                 idx = self.next.get(key, 1)  # store-assigned indices start at 1, as INCR
             self.next[key] = idx + 1
             log.append((idx, ev))
+            size += len(ev)
+            while log and (len(log) > max_events or size > max_bytes):
+                size -= len(log.popleft()[1])
             out.append(idx)
+        self.sizes[key] = size
         return out
 
     async def replay(self, sid: str, stream: str, after: int) -> list[tuple[int, bytes]]:
         return [(i, ev) for i, ev in self.logs.get((sid, stream), ()) if i > after]
+
+    async def meta(self, sid: str, stream: str) -> bytes | None:
+        return self.metas.get((sid, stream))
+
+
+class _MemoryWorkers:
+    def __init__(self) -> None:
+        self.until: dict[str, float] = {}
+
+    async def beat(self, worker: str, ttl: float) -> None:
+        self.until[worker] = time.monotonic() + ttl
+
+    async def alive(self, worker: str) -> bool:
+        return self.until.get(worker, 0.0) > time.monotonic()
 
 
 class _MemoryMessages:
@@ -266,14 +356,24 @@ class MemoryStore:
         max_events_per_stream: int = DEFAULT_STORE_MAX_EVENTS_PER_STREAM,
         revalidate_after: float = DEFAULT_STORE_REVALIDATE_SECONDS,
         max_sessions: int = DEFAULT_STORE_MAX_SESSIONS,
+        max_event_bytes: int = DEFAULT_STORE_MAX_EVENT_BYTES,
+        max_stream_bytes: int = DEFAULT_STORE_MAX_STREAM_BYTES,
+        heartbeat: float = DEFAULT_STORE_HEARTBEAT_SECONDS,
+        resume_wait: float = DEFAULT_STORE_RESUME_WAIT_SECONDS,
     ) -> None:
+        check_event_limits(max_event_bytes, max_stream_bytes)
         self.session_ttl = session_ttl
         self.max_sessions = max_sessions
         self.max_events_per_stream = max_events_per_stream
         self.revalidate_after = revalidate_after
+        self.max_event_bytes = max_event_bytes
+        self.max_stream_bytes = max_stream_bytes
+        self.heartbeat = heartbeat
+        self.resume_wait = resume_wait
         self.events = _MemoryEvents()
         self.sessions = _MemorySessions(self)
         self.bus = _MemoryMessages()
+        self.workers = _MemoryWorkers()
         self._changes = MemoryBus()
 
     def subscription_bus(self) -> SubscriptionBus:
@@ -281,6 +381,15 @@ class MemoryStore:
 
     async def aclose(self) -> None:
         return None
+
+
+def check_event_limits(max_event_bytes: int, max_stream_bytes: int) -> None:
+    """A store's byte caps must make sense together (one event must fit in a stream)."""
+    if not 0 < max_event_bytes <= max_stream_bytes:
+        raise ValueError(
+            "need 0 < max_event_bytes <= max_stream_bytes: one event must fit in its stream "
+            f"(got max_event_bytes={max_event_bytes}, max_stream_bytes={max_stream_bytes})"
+        )
 
 
 def use_store(server: Any, store: Store) -> None:

@@ -4,12 +4,15 @@
 ``echo``; ``shout`` (a notification unrelated to any request: the standalone GET stream);
 ``ask`` (``ctx.elicit``); ``poll`` (SEP-1699: closes its SSE stream, then finishes);
 ``touch`` (``server.resource_updated``); ``slow`` (waits until cancelled); the task
-tools ``long_job`` (waits until cancelled) and ``ask_job`` (``ctx.elicit`` in a task).
+tools ``long_job`` (waits until cancelled) and ``ask_job`` (``ctx.elicit`` in a task);
+``gated`` (logs, waits for a file, logs, waits for another: the test decides when);
+``say`` (``ctx.log`` on the request's own stream).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -57,6 +60,20 @@ def build(store: Any) -> Server:
         return "polled"
 
     @server.tool()
+    async def gated(ctx: Context, path: str, pad: int = 0) -> str:
+        await ctx.log("info", "before" + "x" * pad)
+        await until_exists(path + ".1")
+        await ctx.log("info", "after")
+        await until_exists(path + ".2")
+        return "gated"
+
+    @server.tool()
+    async def say(ctx: Context, text: str, times: int = 1) -> str:
+        for _ in range(times):
+            await ctx.log("info", text)
+        return "said"
+
+    @server.tool()
     def touch(uri: str) -> str:
         server.resource_updated(uri)
         return "touched"
@@ -93,6 +110,23 @@ def build(store: Any) -> Server:
     return server
 
 
+def exists(path: str) -> bool:
+    return os.path.exists(path)
+
+
+async def until_exists(path: str, seconds: float = 20.0) -> None:
+    """Bounded: a test that forgets the file fails the call instead of leaving it running."""
+    for _ in range(int(seconds / 0.02)):
+        if exists(path):
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"{path} did not appear within {seconds} s")
+
+
+def option(name: str) -> float | None:
+    return float(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else None
+
+
 def auth() -> RequireBearerToken:
     return RequireBearerToken(StaticTokenVerifier(TOKENS))
 
@@ -107,16 +141,22 @@ def main() -> None:
     # --revalidate-always: read the record on every request (the fault tests expect a 503 at once).
     revalidate = 0.0 if "--revalidate-always" in sys.argv else 1.0
     # --max-sessions N: the store's cap on live sessions, every worker together.
-    cap = (
-        int(sys.argv[sys.argv.index("--max-sessions") + 1])
-        if "--max-sessions" in sys.argv
-        else None
-    )
+    cap = option("--max-sessions")
     store = RedisStore(
         url, max_events_per_stream=16, timeout=0.5, retry_max=0.2, revalidate_after=revalidate
     )
     if cap is not None:
-        store.max_sessions = cap
+        store.max_sessions = int(cap)
+    # --heartbeat S, --resume-wait S, --max-event-bytes N, --max-stream-bytes N: store options.
+    for flag, attr in (("--heartbeat", "heartbeat"), ("--resume-wait", "resume_wait")):
+        if (value := option(flag)) is not None:
+            setattr(store, attr, value)
+    for flag, attr in (
+        ("--max-event-bytes", "max_event_bytes"),
+        ("--max-stream-bytes", "max_stream_bytes"),
+    ):
+        if (value := option(flag)) is not None:
+            setattr(store, attr, int(value))
     build(store).run("http", host="127.0.0.1", port=port, **options)
 
 
