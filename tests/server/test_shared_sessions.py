@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from mcplite._server.store import MemoryStore
 from mcplite._server.streamable_run import StreamableHTTPServer
 from tests.server import shared_worker
 from tests.server._shared_client import SSE, Client, answer, text_of
-from tests.server.redis_fixture import Workers
+from tests.server.redis_fixture import Workers, start_workers, stop_workers
 
 A, B = 0, 1
 
@@ -190,8 +190,23 @@ async def test_log_level_set_on_b_holds_on_a(backend: Workers | None) -> None:
         assert all(m is None or m.get("method") != "notifications/message" for m in seen), seen
 
 
-async def test_another_users_token_gets_404_on_every_worker() -> None:
-    async with HTTPClient() as http, memory_workers(auth=shared_worker.auth()) as w:
+@pytest.fixture(params=["memory", "redis"])
+def auth_backend(request: pytest.FixtureRequest) -> Iterator[Workers | None]:
+    """As ``backend``, with bearer auth on every worker (alice-token, bob-token)."""
+    if request.param == "memory":
+        yield None
+        return
+    workers = start_workers(request.getfixturevalue("redis_server"), 2, "--auth")
+    try:
+        yield workers
+    finally:
+        stop_workers(workers)
+
+
+async def test_another_users_token_gets_404_on_every_worker(auth_backend: Workers | None) -> None:
+    # The session's owner (the token's subject) is in the shared record: a worker that never
+    # saw the session still refuses another user's token with it, as one process does.
+    async with running(auth_backend, auth=shared_worker.auth()) as (w, http):
         alice = Client(http, w.ports, token="alice-token")
         await alice.initialize(A)
         assert text_of(await alice.call(B, "echo", text="mine")) == "mine"
