@@ -91,7 +91,7 @@ class Client:
             "method": "initialize",
             "params": {
                 "protocolVersion": VERSION,
-                "capabilities": {"elicitation": {}},
+                "capabilities": {"elicitation": {}, "sampling": {}},
                 "clientInfo": {"name": "shared-test", "version": "1"},
             },
         }

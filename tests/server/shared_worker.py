@@ -2,7 +2,8 @@
 
 ``build()`` is also used in process (several workers on one ``MemoryStore``).  Tools:
 ``echo``; ``shout`` (a notification unrelated to any request: the standalone GET stream);
-``ask`` (``ctx.elicit``); ``poll`` (SEP-1699: closes its SSE stream, then finishes);
+``ask`` (``ctx.elicit``); ``muse`` (``ctx.sample``); ``poll`` (SEP-1699: closes its SSE
+stream, then finishes);
 ``touch`` (``server.resource_updated``); ``slow`` (waits until cancelled); the task
 tools ``long_job`` (waits until cancelled) and ``ask_job`` (``ctx.elicit`` in a task);
 ``gated`` (logs, waits for a file, logs, waits for another: the test decides when);
@@ -50,6 +51,11 @@ def build(store: Any) -> Server:
             "name?", {"type": "object", "properties": {"n": {"type": "string"}}}
         )
         return f"{answer.action}:{(answer.content or {}).get('n')}"
+
+    @server.tool()
+    async def muse(ctx: Context) -> str:
+        reply = await ctx.sample("one word", max_tokens=5)
+        return f"{reply.model}:{getattr(reply.content, 'text', '?')}"
 
     @server.tool()
     async def poll(ctx: Context) -> str:

@@ -137,6 +137,32 @@ async def test_elicit_on_a_is_answered_by_a_post_to_b(backend: Workers | None) -
         await stream.aclose()
 
 
+async def test_sample_on_a_is_answered_by_a_post_to_b(backend: Workers | None) -> None:
+    async with running(backend) as (workers, http):
+        c = Client(http, workers.ports)
+        await c.initialize(A)
+        resp = await c.post(A, c.request_body("tools/call", {"name": "muse", "arguments": {}}))
+        stream = SSE(resp)
+        _, ask = await stream.message()
+        assert ask["method"] == "sampling/createMessage"
+        assert ask["params"]["maxTokens"] == 5
+        reply = {
+            "jsonrpc": "2.0",
+            "id": ask["id"],
+            "result": {
+                "role": "assistant",
+                "content": {"type": "text", "text": "lark"},
+                "model": "m1",
+            },
+        }
+        answered = await c.post(B, reply)
+        assert answered.status == 202
+        await answered.read()
+        _, result = await stream.message()
+        assert text_of(result) == "m1:lark"
+        await stream.aclose()
+
+
 async def test_last_event_id_resumption_on_b_of_a_stream_a_wrote(backend: Workers | None) -> None:
     async with running(backend) as (workers, http):
         c = Client(http, workers.ports)
