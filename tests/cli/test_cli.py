@@ -170,6 +170,20 @@ def run(command: str, env: dict[str, str]) -> tuple[int, list[str]]:
     return proc.returncode, lines
 
 
+def run_split(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``argv`` with stdout and stderr apart (``run`` merges them), no stdin, bounded."""
+    return subprocess.run(
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
 # ------------------------------------------------------------------ the documented examples
 
 
@@ -271,29 +285,15 @@ def test_key_value_arguments() -> None:
 
 
 def test_stdout_is_the_result_and_stderr_the_rest(shim_env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        ["mcplite", "call", SERVER, "count", "n=1"],
-        cwd=ROOT,
-        env=shim_env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
+    proc = run_split(["mcplite", "call", SERVER, "count", "n=1"], shim_env)
     assert proc.returncode == 0
     assert proc.stdout == "counted to 1\n"
     assert proc.stderr.splitlines() == ["progress 1/1 step 1", "log info: counted to 1"]
 
 
 def test_json_output_parses(shim_env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        ["mcplite", "inspect", "--json", "--protocol-version", "2025-11-25", SERVER],
-        cwd=ROOT,
-        env=shim_env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
+    proc = run_split(
+        ["mcplite", "inspect", "--json", "--protocol-version", "2025-11-25", SERVER], shim_env
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -316,15 +316,8 @@ def test_sampling_is_refused_off_a_terminal(
         "    return str(reply.content)\n"
     )
     for version in ("2025-11-25", "2026-07-28"):
-        proc = subprocess.run(
-            ["mcplite", "call", "--protocol-version", version, str(server), "poem"],
-            cwd=ROOT,
-            env=shim_env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT_SECONDS,
-            check=False,
+        proc = run_split(
+            ["mcplite", "call", "--protocol-version", version, str(server), "poem"], shim_env
         )
         assert proc.returncode == _cli.EXIT_SERVER_ERROR, (version, proc.stderr)
         assert "sampling refused: the mcplite CLI is not on a terminal" in (
@@ -505,31 +498,13 @@ def test_call_task_shows_states_on_stderr_and_the_result_on_stdout(
     server = tmp_path / "tasker.py"
     server.write_text(TASK_SERVER)
     argv = ["mcplite", "call", "--protocol-version", "2026-07-28", str(server), "build"]
-    proc = subprocess.run(
-        [*argv, "--task"],
-        cwd=ROOT,
-        env=shim_env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
+    proc = run_split([*argv, "--task"], shim_env)
     assert proc.returncode == _cli.EXIT_OK, proc.stderr
     assert proc.stdout.strip() == "built in 0.2 s"
     states = [line.split()[2] for line in proc.stderr.splitlines() if line.startswith("task ")]
     assert states[0] == "working" and states[-1] == "completed", proc.stderr
     # Without --task the client does not declare the extension: the server says what is missing.
-    plain = subprocess.run(
-        argv,
-        cwd=ROOT,
-        env=shim_env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
+    plain = run_split(argv, shim_env)
     assert plain.returncode == _cli.EXIT_SERVER_ERROR, plain.stderr
     assert "io.modelcontextprotocol/tasks" in plain.stderr
 
