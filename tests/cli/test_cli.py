@@ -23,6 +23,7 @@ import json
 import os
 import pathlib
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -525,7 +526,11 @@ def test_call_task_interrupted_sends_tasks_cancel(
     )
     assert proc.stderr is not None
     try:
-        line = proc.stderr.readline()  # blocks until the task exists (bounded by the kill below)
+        # The first state line says the task exists; waited for with a deadline, so a CLI
+        # that never writes fails the test instead of hanging it.
+        ready, _, _ = select.select([proc.stderr], [], [], COMMAND_TIMEOUT_SECONDS)
+        assert ready, "mcplite call --task wrote no task state"
+        line = proc.stderr.readline()
         assert b" working" in line, line
         proc.send_signal(2)
         _, err = proc.communicate(timeout=COMMAND_TIMEOUT_SECONDS)
