@@ -116,50 +116,49 @@ async def test_a_notification_made_on_a_reaches_the_get_stream_on_b(
         await again.aclose()
 
 
-async def test_elicit_on_a_is_answered_by_a_post_to_b(backend: Workers | None) -> None:
+@pytest.mark.parametrize(
+    ("tool", "method", "params", "result", "expected"),
+    [
+        pytest.param(
+            "ask",
+            "elicitation/create",
+            {"message": "name?"},
+            {"action": "accept", "content": {"n": "Bo"}},
+            "accept:Bo",
+            id="elicit",
+        ),
+        pytest.param(
+            "muse",
+            "sampling/createMessage",
+            {"maxTokens": 5},
+            {"role": "assistant", "content": {"type": "text", "text": "lark"}, "model": "m1"},
+            "m1:lark",
+            id="sample",
+        ),
+    ],
+)
+async def test_a_request_from_a_is_answered_by_a_post_to_b(
+    backend: Workers | None,
+    tool: str,
+    method: str,
+    params: dict[str, Any],
+    result: dict[str, Any],
+    expected: str,
+) -> None:
+    """``ctx.elicit`` / ``ctx.sample`` in a handler on A; the client POSTs the answer to B."""
     async with running(backend) as (workers, http):
         c = Client(http, workers.ports)
         await c.initialize(A)
-        resp = await c.post(A, c.request_body("tools/call", {"name": "ask", "arguments": {}}))
+        resp = await c.post(A, c.request_body("tools/call", {"name": tool, "arguments": {}}))
         stream = SSE(resp)
         _, ask = await stream.message()
-        assert ask["method"] == "elicitation/create"
-        reply = {
-            "jsonrpc": "2.0",
-            "id": ask["id"],
-            "result": {"action": "accept", "content": {"n": "Bo"}},
-        }
-        answered = await c.post(B, reply)
+        assert ask["method"] == method
+        assert params.items() <= ask["params"].items(), ask
+        answered = await c.post(B, {"jsonrpc": "2.0", "id": ask["id"], "result": result})
         assert answered.status == 202
         await answered.read()
-        _, result = await stream.message()
-        assert text_of(result) == "accept:Bo"
-        await stream.aclose()
-
-
-async def test_sample_on_a_is_answered_by_a_post_to_b(backend: Workers | None) -> None:
-    async with running(backend) as (workers, http):
-        c = Client(http, workers.ports)
-        await c.initialize(A)
-        resp = await c.post(A, c.request_body("tools/call", {"name": "muse", "arguments": {}}))
-        stream = SSE(resp)
-        _, ask = await stream.message()
-        assert ask["method"] == "sampling/createMessage"
-        assert ask["params"]["maxTokens"] == 5
-        reply = {
-            "jsonrpc": "2.0",
-            "id": ask["id"],
-            "result": {
-                "role": "assistant",
-                "content": {"type": "text", "text": "lark"},
-                "model": "m1",
-            },
-        }
-        answered = await c.post(B, reply)
-        assert answered.status == 202
-        await answered.read()
-        _, result = await stream.message()
-        assert text_of(result) == "m1:lark"
+        _, final = await stream.message()
+        assert text_of(final) == expected
         await stream.aclose()
 
 
