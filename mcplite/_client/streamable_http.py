@@ -19,6 +19,7 @@ closes its stream instead of posting ``notifications/cancelled``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
@@ -38,6 +39,7 @@ from .._errors import (
     MCPError,
     RemoteProtocolError,
 )
+from .._io.eager import eager_start
 from .._io.httpclient import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_READ_TIMEOUT_SECONDS,
@@ -147,13 +149,24 @@ class StreamableHTTPTransport:
         self.on_request_error: ErrorSink | None = None
         # What arrived, and the request whose POST stream carried it (None: the standalone
         # GET stream); ``related`` is that of the message receive() returned last.
-        self._inbox: asyncio.Queue[tuple[bytes, RequestId | None] | None] = asyncio.Queue(
-            max_queued_messages
+        self._inbox: asyncio.Queue[tuple[bytes, RequestId | None] | BaseException | None] = (
+            asyncio.Queue(max_queued_messages)
         )
+        # push_to(): the session's receiver, whether push_to is waiting on an empty inbox
+        # (then a message can be handed over at once, in order), and the delivery still
+        # running that later messages must wait for.
+        self._receiver: Callable[[bytes], Any] | None = None
+        self._waiting = False
+        self._barrier: asyncio.Future[Any] | None = None
         self.related: RequestId | None = None
         self._streams: dict[RequestId, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._get_task: asyncio.Task[None] | None = None
+        # Until the standalone GET stream has its answer, requests start on a task as the
+        # GET did, so they reach the wire after it (a POST written eagerly from send()
+        # would overtake it, and a peer may read a GET that follows a POST as that POST's
+        # resumption: the conformance suite's sse-retry scenario does).
+        self._get_pending = False
         self._tool_headers: dict[str, ParamHeaders] = {}
         self._closed = False
 
@@ -173,6 +186,7 @@ class StreamableHTTPTransport:
             and self._get_task is None
             and not self._closed
         ):
+            self._get_pending = True
             self._get_task = self._spawn(self._standalone_stream())
 
     def register_tools(self, tools: Sequence[t.Tool]) -> list[t.Tool]:
@@ -204,8 +218,73 @@ class StreamableHTTPTransport:
         item = await self._inbox.get()
         if item is None:
             raise ConnectionClosed("the streamable HTTP transport is closed")
+        if isinstance(item, BaseException):
+            raise item
         data, self.related = item
         return data
+
+    async def push_to(self, receiver: Callable[[bytes], Any]) -> None:
+        """Hand each message to ``receiver`` (the session's ``_push``) until the transport
+        closes, then raise ``ConnectionClosed``.
+
+        The hot path: a message that arrives while nothing is queued or being handled is
+        given to the receiver by the task that read it, so the answer to a request reaches
+        its caller without a hop through a reader task (one event-loop iteration less per
+        call).  Anything else goes through the inbox, in order: a message is never handled
+        before one that arrived earlier (progress before its result).
+        """
+        if self._receiver is not None:
+            raise RuntimeError("the streamable HTTP transport is already delivering")
+        self._receiver = receiver
+        inbox = self._inbox
+        try:
+            while True:
+                self._waiting = True
+                try:
+                    item = await inbox.get()
+                finally:
+                    self._waiting = False
+                barrier, self._barrier = self._barrier, None
+                if barrier is not None:
+                    await barrier  # a handed-over message still being handled comes first
+                if item is None:
+                    raise ConnectionClosed("the streamable HTTP transport is closed")
+                if isinstance(item, BaseException):
+                    raise item
+                data, self.related = item
+                pending = receiver(data)
+                if pending is not None:
+                    await pending
+        finally:
+            self._receiver = None
+            barrier, self._barrier = self._barrier, None
+            if barrier is not None:
+                barrier.cancel()
+
+    def _hand_over(self, data: bytes, rid: RequestId | None) -> bool:
+        """Give ``data`` to the receiver now if that keeps the order; False: queue it."""
+        receiver = self._receiver
+        if receiver is None or not self._waiting or self._barrier is not None:
+            return False
+        if not self._inbox.empty():
+            return False
+        self.related = rid
+        pending = receiver(data)
+        if pending is not None:
+            barrier = self._barrier = asyncio.ensure_future(pending)
+            barrier.add_done_callback(self._unbarrier)
+        return True
+
+    def _unbarrier(self, fut: asyncio.Future[Any]) -> None:
+        if fut is not self._barrier:
+            return  # push_to() took it over (or ended)
+        self._barrier = None
+        if not fut.cancelled() and fut.exception() is not None:
+            self._inbox.put_nowait(fut.exception())  # push_to() raises it, as pulling would
+
+    async def _put(self, data: bytes, rid: RequestId | None) -> None:
+        if not self._hand_over(data, rid):
+            await self._inbox.put((data, rid))
 
     async def send(self, data: bytes, related: RequestId | None = None) -> None:
         if self._closed:
@@ -235,7 +314,19 @@ class StreamableHTTPTransport:
         await self._post_other(data, msg)
 
     def _start_request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
-        self._streams[rid] = task = self._spawn(self._request(rid, method, params, data))
+        coro = self._request(rid, method, params, data)
+        if self._get_pending:
+            task = self._spawn(coro)
+        else:
+            # Started eagerly (_io/eager.py): the POST is written from send() itself, not
+            # one event-loop iteration later when a new task would first run.
+            eager = eager_start(asyncio.get_running_loop(), coro, contextvars.copy_context())
+            if eager is None:
+                return  # done already (a failure answered at once)
+            task = eager
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        self._streams[rid] = task
         task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
 
     async def aclose(self) -> None:
@@ -311,7 +402,9 @@ class StreamableHTTPTransport:
             self.on_request_error(rid, exc)
             return
         try:
-            self._inbox.put_nowait((encode_error(rid, INTERNAL_ERROR, str(exc)), rid))
+            error = encode_error(rid, INTERNAL_ERROR, str(exc))
+            if not self._hand_over(error, rid):
+                self._inbox.put_nowait((error, rid))
         except asyncio.QueueFull:  # pragma: no cover - the session is not reading anyway
             log.debug("dropping the failure of request %r: %r", rid, exc)
 
@@ -359,7 +452,7 @@ class StreamableHTTPTransport:
             if probe is not None and probe.method is None and probe.id == rid:
                 # A JSON-RPC error for this request (e.g. 400 -32022, 404 -32601): the
                 # server speaks MCP, so the caller gets the RPCError, not the status.
-                await self._inbox.put((body, rid))
+                await self._put(body, rid)
                 return
             self._fail(rid, _status_error(status, method, body))
             return
@@ -372,7 +465,7 @@ class StreamableHTTPTransport:
                 raise RemoteProtocolError(f"{method}: the HTTP response body is not JSON-RPC")
             if wire_id != rid and probe.method is None and probe.id == wire_id:
                 body, probe = _with_id(body, rid), _probe(_with_id(body, rid))
-            await self._inbox.put((body, rid))
+            await self._put(body, rid)
             if probe is not None and probe.method is None and probe.id != rid:
                 raise RemoteProtocolError(
                     f"{method}: expected a response with id {rid!r}, got id {probe.id!r}"
@@ -470,7 +563,9 @@ class StreamableHTTPTransport:
                     probe = _probe(payload)
                     if probe is not None and probe.method is None and probe.id == wire_id:
                         payload = _with_id(payload, rid)  # a re-issued request's answer
-                if inbox.full():
+                if self._hand_over(payload, rid):
+                    pass
+                elif inbox.full():
                     await inbox.put((payload, rid))
                 else:
                     inbox.put_nowait((payload, rid))
@@ -504,7 +599,7 @@ class StreamableHTTPTransport:
     ) -> None:
         for event in decoder.feed(chunk or b""):
             if event.event == "message" and event.data and not event.data.isspace():
-                await self._inbox.put((event.data.encode(), rid))
+                await self._put(event.data.encode(), rid)
 
     async def _standalone_stream(self) -> None:
         last_id: str | None = None
@@ -514,6 +609,7 @@ class StreamableHTTPTransport:
             while not self._closed:
                 decoder = SSEDecoder(self.max_message_bytes)
                 resp = await self._resume(last_id)
+                self._get_pending = False
                 try:
                     if resp.status == 405:
                         log.debug("the server offers no standalone SSE stream (405)")
@@ -535,6 +631,8 @@ class StreamableHTTPTransport:
                 attempts += 1
         except (MCPError, OSError) as exc:
             log.info("standalone SSE stream stopped: %r", exc)
+        finally:
+            self._get_pending = False
 
     async def _post_other(self, data: bytes, msg: _Outgoing) -> None:
         """POST a notification or a response: the server answers 202 (or an error)."""

@@ -366,3 +366,45 @@ async def test_set_log_level_goes_through_to_a_server_without_the_logging_capabi
                 await client.set_log_level("debug")
         assert fake.find("logging/setLevel") >= 0
     assert any("did not declare the logging capability" in r.message for r in caplog.records)
+
+
+class _RecordingHTTP:
+    """An HTTPClient stand-in that records the order requests are issued and never answers."""
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+        self.closed = False
+
+    async def request(self, method: str, url: str, headers: Any, body: Any = None) -> Any:
+        self.methods.append(method)
+        await asyncio.Event().wait()  # held until the transport cancels it on close
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_requests_leave_after_the_standalone_get_until_it_is_answered() -> None:
+    """The eager POST path must not overtake the standalone GET (conformance sse-retry reads
+    a GET that follows a POST as that POST's resumption): while the GET is unanswered a
+    request starts on a task, which runs after the GET's."""
+    http = _RecordingHTTP()
+    transport = StreamableHTTPTransport("http://127.0.0.1:9/mcp", http=http)  # type: ignore[arg-type]
+    transport.set_protocol_version("2025-11-25")
+    await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert http.methods == ["GET", "POST"]
+    await transport.aclose()
+
+
+async def test_without_a_standalone_get_a_request_is_written_from_send() -> None:
+    http = _RecordingHTTP()
+    transport = StreamableHTTPTransport(
+        "http://127.0.0.1:9/mcp",
+        http=http,  # type: ignore[arg-type]
+        standalone_stream=False,
+    )
+    transport.set_protocol_version("2025-11-25")
+    await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
+    assert http.methods == ["POST"]  # eager: on the wire before send() returned
+    await transport.aclose()
