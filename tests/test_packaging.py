@@ -376,6 +376,24 @@ def test_no_asyncio_wait_for() -> None:
     assert not found, f"asyncio.wait_for at {found}; expected async with asyncio.timeout()"
 
 
+def test_timeouts_are_typed() -> None:
+    """Issue 12: no ``timeout: float | None | Any`` -- ``Any`` swallows every mistake.  A
+    timeout is seconds, ``None`` (no limit), or left out (``...``, typed ``EllipsisType``:
+    the client's default)."""
+    found = []
+    for path in package_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                if "timeout" in arg.arg and arg.annotation is not None:
+                    text = ast.unparse(arg.annotation)
+                    if "Any" in text.replace("|", " ").split():
+                        found.append(f"{path.relative_to(ROOT)}:{arg.lineno} {arg.arg}: {text}")
+    assert not found, f"timeouts typed with Any: {found}; expected float | None | EllipsisType"
+
+
 def test_only_third_party_import_is_msgspec() -> None:
     found: set[str] = set()
     for path in package_modules():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from types import EllipsisType
 from typing import Any, TypeVar
 
 from msgspec import UNSET
@@ -69,7 +70,7 @@ class ClientAPI:
         params: Any,
         result_type: type[R],
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
     ) -> R:  # pragma: no cover - provided by Client
         raise NotImplementedError
@@ -80,14 +81,14 @@ class ClientAPI:
         params: Any,
         result_type: type[R],
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
     ) -> R:  # pragma: no cover - provided by Client
         raise NotImplementedError
 
     # ------------------------------------------------------------------ basics
 
-    async def ping(self, *, timeout: float | None | Any = ...) -> None:
+    async def ping(self, *, timeout: float | None | EllipsisType = ...) -> None:
         await self.request("ping", None, t.EmptyResult, timeout=timeout)
 
     async def set_log_level(self, level: t.LoggingLevel) -> None:
@@ -115,7 +116,7 @@ class ClientAPI:
         value: str,
         *,
         context: dict[str, str] | None = None,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
     ) -> t.Completion:
         params = t.CompleteParams(
             ref=ref,
@@ -143,7 +144,7 @@ class ClientAPI:
     # ------------------------------------------------------------------ tools
 
     async def list_tools(
-        self, cursor: str | None = None, *, timeout: float | None | Any = ...
+        self, cursor: str | None = None, *, timeout: float | None | EllipsisType = ...
     ) -> t.ListToolsResult:
         """One page of tools.  Remembers output schemas (to check ``structuredContent``)
         and, over streamable HTTP, ``x-mcp-header`` maps; tools with invalid ones are
@@ -175,7 +176,7 @@ class ClientAPI:
         name: str,
         arguments: dict[str, Any] | None = None,
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
         meta: dict[str, Any] | None = None,
     ) -> t.CallToolResult:
@@ -211,7 +212,7 @@ class ClientAPI:
     # ------------------------------------------------------------------ resources
 
     async def list_resources(
-        self, cursor: str | None = None, *, timeout: float | None | Any = ...
+        self, cursor: str | None = None, *, timeout: float | None | EllipsisType = ...
     ) -> t.ListResourcesResult:
         return await self.request(
             "resources/list",
@@ -227,7 +228,7 @@ class ClientAPI:
         return [r async for r in self.iter_resources()]
 
     async def list_resource_templates(
-        self, cursor: str | None = None, *, timeout: float | None | Any = ...
+        self, cursor: str | None = None, *, timeout: float | None | EllipsisType = ...
     ) -> t.ListResourceTemplatesResult:
         return await self.request(
             "resources/templates/list",
@@ -246,7 +247,7 @@ class ClientAPI:
         self,
         uri: str,
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
     ) -> t.ReadResourceResult:
         return await self._request_mrtr(
@@ -282,7 +283,7 @@ class ClientAPI:
     # ------------------------------------------------------------------ prompts
 
     async def list_prompts(
-        self, cursor: str | None = None, *, timeout: float | None | Any = ...
+        self, cursor: str | None = None, *, timeout: float | None | EllipsisType = ...
     ) -> t.ListPromptsResult:
         return await self.request(
             "prompts/list",
@@ -302,7 +303,7 @@ class ClientAPI:
         name: str,
         arguments: dict[str, str] | None = None,
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
     ) -> t.GetPromptResult:
         params = t.GetPromptParams(name=name, arguments=UNSET if arguments is None else arguments)

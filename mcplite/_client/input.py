@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from types import EllipsisType
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -70,7 +71,7 @@ class InputMixin:
         params: Any,
         result_type: type[R],
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
     ) -> R:
         """Send any request (spec or custom) and decode its result as ``result_type``."""
@@ -85,7 +86,7 @@ class InputMixin:
         params: Any,
         result_type: type[R],
         *,
-        timeout: float | None | Any = ...,
+        timeout: float | None | EllipsisType = ...,
         on_progress: ProgressCallback | None = None,
     ) -> R:
         """tools/call, prompts/get, resources/read: answer ``input_required`` results
@@ -103,7 +104,7 @@ class InputMixin:
         method: str,
         params: Any,
         result_type: type[R],
-        timeout: Any,
+        timeout: float | None | EllipsisType,
         on_progress: ProgressCallback | None,
     ) -> R:
         session = self._session()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from types import EllipsisType
 from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
@@ -26,7 +27,12 @@ class TaskClient(Protocol):
     client.py, which imports it)."""
 
     async def request(
-        self, method: str, params: Any, result_type: type[R], *, timeout: Any = ...
+        self,
+        method: str,
+        params: Any,
+        result_type: type[R],
+        *,
+        timeout: float | None | EllipsisType = ...,
     ) -> R: ...
 
     async def _fulfil(self, requests: dict[str, t.InputRequest]) -> dict[str, Any]: ...

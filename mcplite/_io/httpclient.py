@@ -32,6 +32,7 @@ import logging
 import select  # asyncio's selectors load it already
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from types import EllipsisType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -433,7 +434,7 @@ class HTTPClient:
         headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
         body: bytes | None = None,
         *,
-        read_timeout: float | None | Any = ...,
+        read_timeout: float | None | EllipsisType = ...,
         idempotent: bool | None = None,
     ) -> HTTPResponse:
         """Send a request; return once the response head arrived.
