@@ -69,7 +69,7 @@ def serve(port: int, url: str | None, json_response: bool) -> None:
     def echo(text: str) -> str:
         return text
 
-    server.run("http", host="127.0.0.1", port=port, json_response=json_response)
+    server.run("streamable-http", host="127.0.0.1", port=port, json_response=json_response)
 
 
 class Conn:

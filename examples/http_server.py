@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--stateless", action="store_true", help="no Mcp-Session-Id")
     args = parser.parse_args()
     # Blocks until Ctrl-C.  The endpoint is http://HOST:PORT/mcp.
-    server.run("http", host=args.host, port=args.port, stateless=args.stateless)
+    server.run("streamable-http", host=args.host, port=args.port, stateless=args.stateless)
 
 
 if __name__ == "__main__":

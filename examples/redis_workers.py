@@ -38,4 +38,4 @@ def make_server(redis_url: str) -> Server:
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8001
     url = sys.argv[2] if len(sys.argv) > 2 else "redis://127.0.0.1:6379/0"
-    make_server(url).run("http", host="127.0.0.1", port=port)
+    make_server(url).run("streamable-http", host="127.0.0.1", port=port)

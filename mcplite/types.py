@@ -41,6 +41,7 @@ __all__ = [
     "META_SERVER_INFO",
     "META_SUBSCRIPTION_ID",
     "SUPPORTED_PROTOCOL_VERSIONS",
+    "TRANSPORT_NAMES",
     "UNSET",
     "Annotations",
     "AudioContent",
@@ -154,6 +155,7 @@ __all__ = [
     "ToolResultContent",
     "ToolUseContent",
     "ToolsCapability",
+    "TransportName",
     "URLElicitationRequiredErrorData",
     "UnknownContent",
     "UnsetType",
@@ -192,6 +194,12 @@ META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo"
 META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
 META_SERVER_INFO = "io.modelcontextprotocol/serverInfo"
 META_SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
+
+# The names of the transports, one vocabulary for ``Server.run``, ``connect`` and the CLI's
+# ``--transport`` (the spec's names: basic/transports.mdx "stdio", "Streamable HTTP", and
+# 2024-11-05's "HTTP with SSE").
+TransportName: TypeAlias = Literal["stdio", "streamable-http", "sse"]
+TRANSPORT_NAMES: tuple[TransportName, ...] = ("stdio", "streamable-http", "sse")
 
 LoggingLevel: TypeAlias = Literal[
     "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"

@@ -53,7 +53,11 @@ def main() -> None:
         server.run()
     else:
         server.run(
-            "http", host=args.host, port=args.port, stateless=False, json_response=not args.sse
+            "streamable-http",
+            host=args.host,
+            port=args.port,
+            stateless=False,
+            json_response=not args.sse,
         )
 
 

@@ -120,13 +120,21 @@ async def _with_client(args: argparse.Namespace, body: Any) -> int:
     }
     if getattr(args, "task", False):
         options["tasks"] = True  # declare io.modelcontextprotocol/tasks (SEP-2663)
+    transport = getattr(args, "transport", None)
+    if transport is not None:
+        if entry is not None:
+            raise UsageError("--transport applies to a TARGET, not a --config entry")
+        options["transport"] = transport
     try:
         if entry is not None:
             from .._client.config import connect_entry  # lazy: CLI: config files only with --config
 
             client = connect_entry(entry, **options)
         else:
-            client = connect(target, **options)  # type: ignore[arg-type]
+            try:
+                client = connect(target, **options)  # type: ignore[arg-type]
+            except ValueError as exc:  # e.g. --transport sse for a command
+                raise UsageError(str(exc)) from None
         async with client:
             return int(await body(client))
     except RPCError as exc:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import MCPError
+from ..types import TRANSPORT_NAMES
 from .client_cmds import _COMMANDS
 from .targets import (
     EXIT_CONNECTION,
@@ -50,13 +51,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .._server.store import use_store  # lazy: CLI: the store only with --redis
 
         use_store(server, RedisStore(args.redis))
+    transport = args.transport or ("streamable-http" if args.http else "stdio")
+    if (transport == "stdio") == bool(args.http):
+        raise UsageError(
+            f"--transport {transport} needs --http HOST:PORT"
+            if args.http is None
+            else "--http serves streamable-http or sse, not stdio"
+        )
     try:
         if args.http:
             host, _, port = args.http.rpartition(":")
             if not port.isdigit():
                 raise UsageError(f"--http expects HOST:PORT, got {args.http!r}")
             server.run(
-                "http",
+                transport,
                 host=host or "127.0.0.1",
                 port=int(port),
                 stateless=args.stateless,
@@ -100,7 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo-server", help="run the demo server on stdin/stdout")
     run = sub.add_parser("run", help="serve a Server over stdio or streamable HTTP")
     run.add_argument("target")
-    run.add_argument("--http", metavar="HOST:PORT")
+    run.add_argument("--http", metavar="HOST:PORT", help="serve HTTP at this address")
+    run.add_argument(
+        "--transport",
+        choices=TRANSPORT_NAMES,
+        default=None,
+        help="stdio (default), or with --http streamable-http (default) or sse",
+    )
     run.add_argument("--stateless", action="store_true")
     run.add_argument("--json-response", action="store_true")
     run.add_argument(
@@ -117,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("target", nargs="?")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument("--protocol-version", default=None, help="pin a protocol revision")
+        p.add_argument(
+            "--transport",
+            choices=TRANSPORT_NAMES,
+            default=None,
+            help="stdio for a command, streamable-http (default) or sse for a URL",
+        )
         return p
 
     client_command("list", "list tools, resources, templates and prompts")

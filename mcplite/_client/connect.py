@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast, overload
 
+from .. import types as t
 from .._client.client import Client
 from .._io.transport import Acceptor, Transport, memory_pair
 
@@ -20,7 +21,19 @@ def connect(
 
 
 @overload
-def connect(target: Sequence[str] | str | Acceptor | Transport, **options: Any) -> Client: ...
+def connect(
+    target: Sequence[str] | str | Acceptor | Transport,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stderr: Any = "inherit",
+    headers: Mapping[str, str] | None = None,
+    auth: HTTPAuth | None = None,
+    http_options: Mapping[str, Any] | None = None,
+    transport: t.TransportName | None = None,
+    max_line_bytes: int | None = None,
+    **options: Any,
+) -> Client: ...
 
 
 def connect(
@@ -33,7 +46,7 @@ def connect(
     headers: Mapping[str, str] | None = None,
     auth: HTTPAuth | None = None,
     http_options: Mapping[str, Any] | None = None,
-    transport: str = "streamable-http",
+    transport: t.TransportName | None = None,
     max_line_bytes: int | None = None,
     **options: Any,
 ) -> Any:
@@ -53,7 +66,9 @@ def connect(
     transport (``connect_timeout``, ``read_timeout``, ``max_message_bytes``,
     ``max_reconnects``, ``reconnect_delay``, ``close_timeout``...).  ``transport="sse"``
     speaks the legacy 2024-11-05 HTTP+SSE transport to that URL instead (``http_options``
-    then go to ``LegacySSEClientTransport``; ``auth`` is not supported there).
+    then go to ``LegacySSEClientTransport``; ``auth`` is not supported there).  Left out,
+    ``transport`` follows the target: ``"stdio"`` for a command, ``"streamable-http"`` for
+    a URL; naming one the target cannot speak is a ``ValueError``.
 
     A client configuration (``{"mcpServers": {name: {"command": ..., "args": [...]} or
     {"url": ...}}}``, or the path of a JSON file holding one; checked as
@@ -77,12 +92,18 @@ def connect(
         return connect_config(target, server, **options)
     if server is not None:
         raise ValueError("server= applies to an mcpServers configuration target only")
-    if transport not in ("streamable-http", "sse"):
-        raise ValueError(f'transport must be "streamable-http" or "sse", got {transport!r}')
     is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
+    is_command = not isinstance(target, (str, Acceptor, Transport))
+    if transport is not None:
+        if transport not in t.TRANSPORT_NAMES:
+            names = ", ".join(map(repr, t.TRANSPORT_NAMES))
+            raise ValueError(f"transport must be one of {names}, got {transport!r}")
+        fits = transport == "stdio" if is_command else is_url and transport != "stdio"
+        if not fits:
+            kind = "a command" if is_command else "a URL" if is_url else repr(type(target).__name__)
+            raise ValueError(f"transport={transport!r} cannot speak to {kind} target")
     if not is_url and (headers is not None or auth is not None or http_options is not None):
         raise ValueError("headers, auth and http_options apply to an http(s):// URL target only")
-    is_command = not isinstance(target, (str, Acceptor, Transport))
     if max_line_bytes is not None and not is_command:
         raise ValueError("max_line_bytes applies to a command (stdio) target only")
     if isinstance(target, Acceptor) and not isinstance(target, Transport):

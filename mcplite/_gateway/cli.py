@@ -70,7 +70,7 @@ def run_proxy(args: argparse.Namespace, target: Any) -> int:
             options["auth"] = _auth(args.auth_token_env)
     gateway = proxy(target, name=args.name, protocol_version=args.protocol_version)
     try:
-        gateway.run("http" if args.http else "stdio", **options)
+        gateway.run("streamable-http" if args.http else "stdio", **options)
     except (MCPError, OSError) as exc:
         print(f"mcplite: cannot serve: {exc}", file=sys.stderr)
         return 3

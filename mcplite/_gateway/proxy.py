@@ -207,14 +207,14 @@ class ProxyServer(BridgeMixin, Server):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def run(self, transport: str = "stdio", **options: Any) -> None:
+    def run(self, transport: t.TransportName = "stdio", **options: Any) -> None:
         """As ``Server.run``, connecting the backend first."""
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(self.serve_forever(transport, **options))
 
-    async def serve_forever(self, transport: str = "stdio", **options: Any) -> None:
+    async def serve_forever(self, transport: t.TransportName = "stdio", **options: Any) -> None:
         """Connect the backend, serve ``transport`` until done, close the backend."""
-        # lazy: HTTP server stack only for transport 'http'
+        # lazy: HTTP server stack only for an HTTP transport
         from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
 
         try:
@@ -222,13 +222,14 @@ class ProxyServer(BridgeMixin, Server):
             if transport == "stdio":
                 timeout = options.pop("shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT_SECONDS)
                 await self._run_stdio(timeout, **options)
-            elif transport in ("http", "streamable-http"):
-                # lazy: HTTP server stack only for transport 'http'
+            elif transport in ("streamable-http", "sse", "http"):  # "http": as Server.run
+                # lazy: HTTP server stack only for an HTTP transport
                 from .._server.streamable_run import serve_http
 
                 await serve_http(self, handle_signals=True, **options)
             else:
-                raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
+                names = ", ".join(map(repr, t.TRANSPORT_NAMES))
+                raise ValueError(f"transport must be one of {names}, got {transport!r}")
         finally:
             await self.aclose()
 
@@ -655,7 +656,7 @@ def proxy(target: Any, *, name: str | None = None, **options: Any) -> ProxyServe
     a command list, an ``http(s)://`` URL, a ``Server``, an ``mcpServers`` entry or a
     configuration with ``server=NAME``; or a live ``Client``).
 
-    Serve it like any server (``.run()``, ``.run("http", ...)``, ``serve_http``).
+    Serve it like any server (``.run()``, ``.run("streamable-http", ...)``, ``serve_http``).
     ``connect_options`` go to ``connect()`` (env, cwd, headers, auth, http_options...);
     ``protocol_version`` pins the revision spoken to the backend; the other options are
     ``Server``'s and ``reconnect_backoff``,

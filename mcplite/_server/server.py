@@ -517,8 +517,12 @@ class Server(Registration):
                 self.sessions.discard(session)
                 await session.aclose()
 
-    def run(self, transport: str = "stdio", **options: Any) -> None:
+    def run(self, transport: t.TransportName = "stdio", **options: Any) -> None:
         """Run until the client goes away (stdio) or until SIGTERM/SIGINT.
+
+        ``"streamable-http"`` and ``"sse"`` serve the same HTTP app: streamable HTTP at
+        ``path`` and, unless ``legacy_sse=False``, the 2024-11-05 HTTP+SSE endpoints next
+        to it (``"sse"`` with ``legacy_sse=False`` is refused).
 
         A signal shuts down gracefully: nothing new is accepted, requests in flight get
         ``shutdown_timeout`` seconds (default 5) to finish, the rest are cancelled with an
@@ -552,18 +556,25 @@ class Server(Registration):
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serving(self, self._run_stdio(timeout, **options)))
             return
-        if transport in ("http", "streamable-http"):
+        if transport == "sse" and options.get("legacy_sse") is False:
+            raise ValueError(
+                'transport="sse" serves the legacy SSE endpoints: not with legacy_sse=False'
+            )
+        # "http": the 0.1 spelling of "streamable-http", still served (README "Changes in 0.2").
+        if transport in ("streamable-http", "sse", "http"):
             # lazy: HTTP stack off the stdio cold path
             from .._server.streamable_run import serve_http
 
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serving(self, serve_http(self, handle_signals=True, **options)))
             return
-        raise ValueError(f"transport must be 'stdio' or 'http', got {transport!r}")
+        raise ValueError(
+            f"transport must be one of {', '.join(map(repr, t.TRANSPORT_NAMES))}, got {transport!r}"
+        )
 
     def asgi_app(self, **options: Any) -> Any:
         """An ASGI 3 application serving this server over streamable HTTP (for uvicorn
-        or hypercorn; no ASGI dependency).  Options as for ``run("http")``."""
+        or hypercorn; no ASGI dependency).  Options as for ``run("streamable-http")``."""
         from .._server.asgi import asgi_app  # lazy: ASGI adapter only when asked for
 
         return asgi_app(self, **options)

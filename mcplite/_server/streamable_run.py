@@ -123,7 +123,7 @@ async def serve_http(
     handle_signals: bool = False,
     **options: Any,
 ) -> None:
-    """Serve ``server`` over streamable HTTP until cancelled (``Server.run("http")``).
+    """Serve ``server`` over streamable HTTP until cancelled (``Server.run("streamable-http")``).
 
     ``handle_signals``: a SIGTERM/SIGINT shuts down gracefully (``aclose``, bounded by
     ``shutdown_timeout``) and returns; a second one exits at once.

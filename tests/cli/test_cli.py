@@ -251,6 +251,12 @@ def test_usage_errors_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli.main(["call", SERVER, "add", "--args", "{"]) == _cli.EXIT_USAGE
     assert "--args is not valid JSON" in capsys.readouterr().err
     assert _cli.main(["run", "mcplite", "--stateless"]) == _cli.EXIT_USAGE
+    assert _cli.main(["run", SERVER, "--transport", "sse"]) == _cli.EXIT_USAGE
+    assert "--transport sse needs --http HOST:PORT" in capsys.readouterr().err
+    assert _cli.main(["run", SERVER, "--transport", "stdio", "--http", ":1"]) == _cli.EXIT_USAGE
+    assert "--http serves streamable-http or sse, not stdio" in capsys.readouterr().err
+    assert _cli.main(["list", "http://127.0.0.1:9/mcp", "--transport", "stdio"]) == 2
+    assert "transport='stdio' cannot speak to a URL target" in capsys.readouterr().err
 
 
 def test_cli_call_without_arguments_does_not_require_pairs(

@@ -4,6 +4,7 @@ methods, callbacks, resource subscriptions, and what ``connect`` accepts and for
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -272,6 +273,33 @@ async def test_stdio_subprocess(server_script: Path, era: str | None) -> None:
 async def test_connect_rejects_a_plain_string() -> None:
     with pytest.raises(ValueError, match="command list"):
         mcplite.connect("python server.py")
+
+
+@pytest.mark.parametrize(
+    ("target", "transport", "error"),
+    [
+        (["python", "s.py"], "sse", "transport='sse' cannot speak to a command target"),
+        (["python", "s.py"], "streamable-http", "cannot speak to a command target"),
+        ("http://127.0.0.1:9/mcp", "stdio", "transport='stdio' cannot speak to a URL target"),
+        ("http://127.0.0.1:9/mcp", "http", "transport must be one of 'stdio', "),
+    ],
+)
+def test_connect_checks_the_transport_against_the_target(
+    target: Any, transport: str, error: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(error)):
+        mcplite.connect(target, transport=transport)
+
+
+def test_connect_takes_the_transport_the_target_speaks() -> None:
+    cases: tuple[tuple[Any, t.TransportName | None], ...] = (
+        (["python", "s.py"], "stdio"),
+        ("http://127.0.0.1:9/mcp", "streamable-http"),
+        ("http://127.0.0.1:9/mcp", "sse"),
+        ("http://127.0.0.1:9/mcp", None),
+    )
+    for target, transport in cases:
+        assert isinstance(mcplite.connect(target, transport=transport), mcplite.Client)
 
 
 class _RecordingAuth:

@@ -556,7 +556,9 @@ def main(argv: list[str] | None = None) -> int:
         use_store(server, RedisStore(args.redis))
     if args.http:
         host, _, port = args.http.rpartition(":")
-        server.run("http", host=host or "127.0.0.1", port=int(port), stateless=args.stateless)
+        server.run(
+            "streamable-http", host=host or "127.0.0.1", port=int(port), stateless=args.stateless
+        )
         return 0
     try:
         asyncio.run(serve_stdio(server))

@@ -46,6 +46,6 @@ def boom() -> str:
 
 if __name__ == "__main__":
     if sys.argv[2:3] == ["http"]:
-        server.run("http", host="127.0.0.1", port=int(sys.argv[3]))
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[3]))
     else:
         server.run()

@@ -163,7 +163,7 @@ def main() -> None:
     ):
         if (value := option(flag)) is not None:
             setattr(store, attr, int(value))
-    build(store).run("http", host="127.0.0.1", port=port, **options)
+    build(store).run("streamable-http", host="127.0.0.1", port=port, **options)
 
 
 if __name__ == "__main__":

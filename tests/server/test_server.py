@@ -341,3 +341,11 @@ async def test_tool_list_changed_and_name_validation() -> None:
     names = [x["name"] for x in result(await p.call("tools/list"))["tools"]]
     assert "add" not in names and "one" in names
     await p.aclose()
+
+
+def test_run_names_the_transports_it_serves() -> None:
+    server = Server("t")
+    with pytest.raises(ValueError, match="one of 'stdio', 'streamable-http', 'sse', got 'tcp'"):
+        server.run("tcp")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not with legacy_sse=False"):
+        server.run("sse", legacy_sse=False)

@@ -31,7 +31,7 @@ async def slow(seconds: float) -> str:
 
 transport, port, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 if transport == "http":
-    server.run("http", port=port, shutdown_timeout=timeout)
+    server.run("streamable-http", port=port, shutdown_timeout=timeout)
 else:
     server.run("stdio", shutdown_timeout=timeout)
 """
@@ -103,8 +103,8 @@ async def finish(proc: asyncio.subprocess.Process) -> int:
 async def test_http_signal_lets_running_calls_finish(
     tmp_path: Path, version: str, sig: signal.Signals
 ) -> None:
-    # server.run("http") had no SIGTERM handler (everything in flight lost), and on SIGINT
-    # sessions were closed before connections drained (a 200 with no result).
+    # server.run("streamable-http") had no SIGTERM handler (everything in flight lost), and on
+    # SIGINT sessions were closed before connections drained (a 200 with no result).
     proc, port = await start(tmp_path, "http", 5.0)
     url = f"http://127.0.0.1:{port}/mcp"
     async with mcplite.connect(url, protocol_version=version) as client:

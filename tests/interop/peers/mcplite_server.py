@@ -83,7 +83,7 @@ def main() -> int:
     server = build_server()
     if args.http:
         host, _, port = args.http.rpartition(":")
-        server.run("http", host=host, port=int(port), stateless=args.stateless)
+        server.run("streamable-http", host=host, port=int(port), stateless=args.stateless)
         return 0
     asyncio.run(server.serve_stdio())
     return 0
