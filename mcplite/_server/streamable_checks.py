@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 import msgspec
 from msgspec import UNSET
 
-from .. import types as t
 from .._core import jsonrpc as rpc
-from .._core.methods import BATCH_REVISIONS, lookup
-from .._errors import HEADER_MISMATCH, INVALID_PARAMS
+from .._core.methods import lookup
+from .._errors import HEADER_MISMATCH
 from .._io.httpserver import Responder
 from .._server.streamable_session import JSON_CT
 from .._wire.paramheaders import InvalidToolHeaders, check_params, param_headers
@@ -37,29 +36,6 @@ _NAMED: Final = {
 }
 
 SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown session id
-# handshake-era versions before this one had no MCP-Protocol-Version header: assume it.
-ASSUMED_VERSION: Final = "2025-03-26"
-
-
-def check_new_era(msg: _Peek, hver: str | None) -> tuple[int, str] | None:
-    """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243)."""
-    if msg.id is UNSET:
-        return None  # notifications: header rules not defined by this revision
-    params = _params(msg)
-    meta = params.meta or {}
-    mver = meta.get(t.META_PROTOCOL_VERSION)
-    if mver is None:
-        return INVALID_PARAMS, (
-            f'Invalid params: _meta "{t.META_PROTOCOL_VERSION}" is required in 2026-07-28'
-        )
-    if hver is None:
-        return HEADER_MISMATCH, "Header mismatch: the MCP-Protocol-Version header is missing"
-    if mver != hver:
-        return HEADER_MISMATCH, (
-            f"Header mismatch: MCP-Protocol-Version header {hver!r} does not match body "
-            f"_meta protocolVersion {mver!r}"
-        )
-    return None
 
 
 def check_method_headers(server: Server, headers: Any, msg: _Peek) -> tuple[int, str] | None:
@@ -116,27 +92,6 @@ def _check_param_headers(server: Server, headers: Any, tool: str, msg: _Peek) ->
     return check_params(get, wanted, arguments)
 
 
-def _envelope_problem(msg: _Peek) -> str | None:
-    """Why a POSTed value is not a JSON-RPC 2.0 message, or None.  The 2025-11-25 transport:
-    "If the server cannot accept the input, it MUST return an HTTP error status code"."""
-    if msg.jsonrpc != rpc.JSONRPC_VERSION:
-        got = "nothing" if msg.jsonrpc is UNSET else msgspec.json.encode(msg.jsonrpc).decode()
-        return f'Invalid Request: expected "jsonrpc": "2.0", got {got[:100]}'
-    if msg.method is UNSET and msg.result is UNSET and msg.error is UNSET:
-        return "Invalid Request: expected a JSON-RPC request, notification or response"
-    return None
-
-
-def _batch_problem(version: str | None) -> str | None:
-    """A JSON-RPC batch is a message only in 2025-03-26 (2025-06-18 removed batching)."""
-    if version in BATCH_REVISIONS:
-        return None
-    return (
-        f"Invalid Request: JSON-RPC batches are not supported in protocol version "
-        f"{version or '(not negotiated)'} (only in {', '.join(sorted(BATCH_REVISIONS))})"
-    )
-
-
 def _refused_notification(method: Any, version: str | None) -> str | None:
     spec = lookup(method) if isinstance(method, str) else None
     if spec is None or version is None:
@@ -146,10 +101,6 @@ def _refused_notification(method: Any, version: str | None) -> str | None:
     if not spec.sent_by("client", version):
         return f"a client does not send {method} in protocol version {version}"
     return None
-
-
-def _show(value: bytes | None) -> str:
-    return "nothing" if value is None else repr(value.decode("latin-1")[:100])
 
 
 def _error(

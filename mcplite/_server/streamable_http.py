@@ -27,23 +27,17 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
-from .._core import jsonrpc as rpc, peerjson
-from .._core.methods import STATELESS_REVISION
-from .._errors import INVALID_REQUEST, PARSE_ERROR, UNSUPPORTED_PROTOCOL_VERSION
+from .._core import jsonrpc as rpc
+from .._errors import INVALID_REQUEST
 from .._io.httpserver import Responder
 from .._server.legacy_sse import DEFAULT_MESSAGES_PATH, DEFAULT_SSE_PATH, LegacySSEApp
 from .._server.session_table import DEFAULT_MAX_SESSIONS_PER_PEER, SessionTable
 from .._server.streamable_checks import (
-    ASSUMED_VERSION,
     SESSION_NOT_FOUND,
-    _batch_problem,
-    _envelope_problem,
     _error,
     _refused_notification,
-    _show,
     _text,
     check_method_headers,
-    check_new_era,
 )
 from .._server.streamable_lifecycle import _SessionLifecycle
 from .._server.streamable_session import (
@@ -60,11 +54,11 @@ from .._wire.http11 import Request
 from .._wire.http11_write import reason
 from .._wire.origin import check_request
 from .._wire.streamable import (
-    META_KEY as _META_KEY,
-    _media,
-    _params,
+    ASSUMED_VERSION,
+    PostRefusal,
+    _batch_problem,
     _Peek,
-    _peek_decoder,
+    plan_post,
 )
 
 if TYPE_CHECKING:
@@ -223,110 +217,50 @@ class StreamableHTTPApp(_SessionLifecycle):
     # ------------------------------------------------------------------ POST
 
     def _post(self, headers: Any, body: bytes, responder: Responder) -> Awaitable[None] | None:
-        ctype = headers.get(b"content-type")
-        if ctype is None or not ctype.lower().startswith(b"application/json"):
+        plan = plan_post(
+            headers.get,
+            body,
+            versions=self._versions,
+            supported=self.supported_versions,
+            stateless=self.stateless,
+            json_response=self.json_response,
+            max_json_depth=self.server.max_json_depth,
+        )
+        if type(plan) is PostRefusal:
             return _error(
-                responder,
-                415,
-                INVALID_REQUEST,
-                f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
+                responder, plan.status, plan.code, plan.message, id=plan.id, data=plan.data
             )
-        accept = headers.get(b"accept")
-        can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
-        if not _media(accept, b"application/json", b"*/*", b"application/*") or not (
-            can_sse or self.json_response
-        ):
-            return _error(
-                responder,
-                406,
-                INVALID_REQUEST,
-                f"{reason(406)}: Accept must list application/json and text/event-stream, "
-                f"got {_show(accept)}",
-            )
-        try:
-            peerjson.check(body, self.server.max_json_depth)
-            decoded = _peek_decoder().decode(body)
-        except peerjson.InvalidJSON as exc:
-            return _error(responder, 400, PARSE_ERROR, exc.message)
-        except msgspec.ValidationError as exc:
-            return _error(responder, 400, INVALID_REQUEST, f"Invalid Request: {exc}")
-        except msgspec.DecodeError as exc:
-            return _error(responder, 400, PARSE_ERROR, f"Parse error: {exc}")
-        messages = decoded if isinstance(decoded, list) else [decoded]
-        if not messages:
-            return _error(responder, 400, INVALID_REQUEST, "Invalid Request: empty batch")
-        ids: list[Any] = []
-        for msg in messages:
-            not_rpc = _envelope_problem(msg)
-            if not_rpc is not None:
-                return _error(
-                    responder,
-                    400,
-                    INVALID_REQUEST,
-                    not_rpc,
-                    id=msg.id if isinstance(msg.id, (int, str)) else None,
-                )
-            if msg.method is not UNSET:
-                if msg.id is None:
-                    return _error(
-                        responder, 400, INVALID_REQUEST, "Invalid Request: id must not be null"
-                    )
-                if msg.id is not UNSET:
-                    ids.append(msg.id)
-        if len(set(ids)) != len(ids):
-            return _error(responder, 400, INVALID_REQUEST, "Invalid Request: duplicate ids")
-        first = messages[0]
-        hver_b = headers.get(b"mcp-protocol-version")
-        hver = None if hver_b is None else hver_b.decode("latin-1")
-        if hver is not None and hver not in self._versions:
-            return _error(
-                responder,
-                400,
-                UNSUPPORTED_PROTOCOL_VERSION,
-                f"{reason(400)}: unsupported MCP-Protocol-Version {hver!r}",
-                id=first.id if isinstance(first.id, (int, str)) else None,
-                data={"supported": list(self.supported_versions), "requested": hver},
-            )
-        new_era = hver is not None and hver >= STATELESS_REVISION
-        if not new_era and _META_KEY in body and len(messages) == 1:
-            meta = _params(first).meta
-            mver = meta.get(t.META_PROTOCOL_VERSION) if meta else None
-            new_era = isinstance(mver, str) and mver >= STATELESS_REVISION
-        if new_era:
-            if isinstance(decoded, list):
-                return _error(
-                    responder, 400, INVALID_REQUEST, "Invalid Request: no batches in 2026-07-28"
-                )
-            problem = check_new_era(first, hver)
-            if problem is None and first.id is not UNSET:
-                problem = check_method_headers(self.server, headers, first)
+        assert not isinstance(plan, PostRefusal)
+        first = plan.messages[0]
+        if plan.route == "new-era":
+            # The tool-specific checks (Mcp-Name, Mcp-Param-*) need the server's catalogue.
+            problem = check_method_headers(self.server, headers, first) if plan.ids else None
             if problem is not None:
-                code, message = problem
-                return _error(
-                    responder,
-                    400,
-                    code,
-                    message,
-                    id=first.id if isinstance(first.id, (int, str)) else None,
-                )
+                rid = first.id if isinstance(first.id, (int, str)) else None
+                return _error(responder, 400, problem[0], problem[1], id=rid)
             return self._post_stateless(
                 body,
-                ids,
+                plan.ids,
                 responder,
-                can_sse,
+                plan.can_sse,
                 new_era=True,
                 method=first.method,
-                version=hver or STATELESS_REVISION,
+                version=plan.version,
             )
-        batch = isinstance(decoded, list)
-        if self.stateless:
-            no_batch = _batch_problem(hver or ASSUMED_VERSION) if batch else None
-            if no_batch is not None:
-                return _error(responder, 400, INVALID_REQUEST, no_batch)
+        if plan.route == "stateless":
             return self._post_stateless(
-                body, ids, responder, can_sse, new_era=False, method=first.method
+                body, plan.ids, responder, plan.can_sse, new_era=False, method=first.method
             )
-        return self._post_stateful(headers, body, messages, ids, responder, can_sse, hver, batch)
+        return self._post_stateful(
+            headers,
+            body,
+            plan.messages,
+            plan.ids,
+            responder,
+            plan.can_sse,
+            plan.version,
+            plan.batch,
+        )
 
     def _post_stateless(
         self,

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from .._errors import INVALID_REQUEST
 from .._io.httpserver import Responder
 from .._server.session_table import SessionTable
-from .._server.streamable_checks import ASSUMED_VERSION, SESSION_NOT_FOUND, _error, _show
+from .._server.streamable_checks import SESSION_NOT_FOUND, _error
 from .._server.streamable_session import PRIMING_SINCE, HTTPSession
 from .._wire.http11_write import reason
-from .._wire.streamable import _media
+from .._wire.streamable import ASSUMED_VERSION, _media, _show
 
 if TYPE_CHECKING:
     from .._server.bearer import RequireBearerToken

@@ -2,7 +2,8 @@
 
 Only the JSON-RPC id, method and the parts of params that routing and the 2026-07-28
 header checks need (``_meta``, ``name``, ``uri``) are decoded here; the protocol core
-decodes the message for real.
+decodes the message for real.  ``plan_post`` is every check of a POST that needs nothing
+but its headers and body: it answers with the refusal to send or the route to take.
 """
 
 from __future__ import annotations
@@ -10,13 +11,28 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-from typing import Any, Final
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Final, Literal, NamedTuple
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .. import types as t
+from .._core import jsonrpc as rpc, peerjson
+from .._core.methods import BATCH_REVISIONS, STATELESS_REVISION
+from .._errors import (
+    HEADER_MISMATCH,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+)
+from .._wire.http11_write import reason
+
 META_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
 SENTINEL_PREFIX: Final = "=?base64?"
+# Handshake-era versions before this one had no MCP-Protocol-Version header: assume it.
+ASSUMED_VERSION: Final = "2025-03-26"
 
 
 class _Peek(msgspec.Struct):
@@ -76,3 +92,171 @@ def decode_header_value(value: str) -> str | None:
         except (binascii.Error, UnicodeDecodeError):
             return None
     return value
+
+
+def _envelope_problem(msg: _Peek) -> str | None:
+    """Why a POSTed value is not a JSON-RPC 2.0 message, or None.  The 2025-11-25 transport:
+    "If the server cannot accept the input, it MUST return an HTTP error status code"."""
+    if msg.jsonrpc != rpc.JSONRPC_VERSION:
+        got = "nothing" if msg.jsonrpc is UNSET else msgspec.json.encode(msg.jsonrpc).decode()
+        return f'Invalid Request: expected "jsonrpc": "2.0", got {got[:100]}'
+    if msg.method is UNSET and msg.result is UNSET and msg.error is UNSET:
+        return "Invalid Request: expected a JSON-RPC request, notification or response"
+    return None
+
+
+def _batch_problem(version: str | None) -> str | None:
+    """A JSON-RPC batch is a message only in 2025-03-26 (2025-06-18 removed batching)."""
+    if version in BATCH_REVISIONS:
+        return None
+    return (
+        f"Invalid Request: JSON-RPC batches are not supported in protocol version "
+        f"{version or '(not negotiated)'} (only in {', '.join(sorted(BATCH_REVISIONS))})"
+    )
+
+
+def check_new_era(msg: _Peek, hver: str | None) -> tuple[int, str] | None:
+    """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243)."""
+    if msg.id is UNSET:
+        return None  # notifications: header rules not defined by this revision
+    params = _params(msg)
+    meta = params.meta or {}
+    mver = meta.get(t.META_PROTOCOL_VERSION)
+    if mver is None:
+        return INVALID_PARAMS, (
+            f'Invalid params: _meta "{t.META_PROTOCOL_VERSION}" is required in 2026-07-28'
+        )
+    if hver is None:
+        return HEADER_MISMATCH, "Header mismatch: the MCP-Protocol-Version header is missing"
+    if mver != hver:
+        return HEADER_MISMATCH, (
+            f"Header mismatch: MCP-Protocol-Version header {hver!r} does not match body "
+            f"_meta protocolVersion {mver!r}"
+        )
+    return None
+
+
+def _show(value: bytes | None) -> str:
+    return "nothing" if value is None else repr(value.decode("latin-1")[:100])
+
+
+class PostRefusal(NamedTuple):
+    """Answer the POST with ``status`` and a JSON-RPC error (``id``: the request's, if known)."""
+
+    status: int
+    code: int
+    message: str
+    id: int | str | None = None
+    data: Any = UNSET
+
+
+class PostPlan(NamedTuple):
+    """Where a POST that passed every header-and-body check goes.
+
+    ``route``: ``"new-era"`` (2026-07-28, sessionless; the tool-specific ``Mcp-Param-*``
+    checks still follow), ``"stateless"`` (a handshake-era POST on a stateless server) or
+    ``"stateful"`` (to its session).  ``version`` is the MCP-Protocol-Version header (or,
+    for ``"new-era"``, the revision the request speaks).
+    """
+
+    route: Literal["new-era", "stateless", "stateful"]
+    messages: list[_Peek]
+    ids: list[int | str]
+    can_sse: bool
+    version: str | None
+    batch: bool
+
+
+def plan_post(
+    get: Callable[[bytes], bytes | None],
+    body: bytes,
+    *,
+    versions: Collection[str],
+    supported: Sequence[str],
+    stateless: bool,
+    json_response: bool,
+    max_json_depth: int,
+) -> PostPlan | PostRefusal:
+    """The checks of a streamable-HTTP POST, in the order the spec's error cases take them.
+
+    ``get`` reads a (lower-case) request header.  2025-11-25 basic/transports.mdx "Sending
+    Messages to the Server": Content-Type application/json (else 415), an Accept listing
+    application/json and text/event-stream (406; text/event-stream may be left out when the
+    server answers JSON), a JSON-RPC message or batch (400); MCP-Protocol-Version one the
+    server speaks (400, "Protocol Version Header").  2026-07-28 streamable-http.mdx: no
+    batches, and ``_meta`` protocolVersion must match the header (SEP-2243).
+    """
+    ctype = get(b"content-type")
+    if ctype is None or not ctype.lower().startswith(b"application/json"):
+        return PostRefusal(
+            415,
+            INVALID_REQUEST,
+            f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
+        )
+    accept = get(b"accept")
+    can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
+    if not _media(accept, b"application/json", b"*/*", b"application/*") or not (
+        can_sse or json_response
+    ):
+        return PostRefusal(
+            406,
+            INVALID_REQUEST,
+            f"{reason(406)}: Accept must list application/json and text/event-stream, "
+            f"got {_show(accept)}",
+        )
+    try:
+        peerjson.check(body, max_json_depth)
+        decoded = _peek_decoder().decode(body)
+    except peerjson.InvalidJSON as exc:
+        return PostRefusal(400, PARSE_ERROR, exc.message)
+    except msgspec.ValidationError as exc:
+        return PostRefusal(400, INVALID_REQUEST, f"Invalid Request: {exc}")
+    except msgspec.DecodeError as exc:
+        return PostRefusal(400, PARSE_ERROR, f"Parse error: {exc}")
+    batch = isinstance(decoded, list)
+    messages = decoded if isinstance(decoded, list) else [decoded]
+    if not messages:
+        return PostRefusal(400, INVALID_REQUEST, "Invalid Request: empty batch")
+    ids: list[int | str] = []
+    for msg in messages:
+        not_rpc = _envelope_problem(msg)
+        if not_rpc is not None:
+            rid = msg.id if isinstance(msg.id, (int, str)) else None
+            return PostRefusal(400, INVALID_REQUEST, not_rpc, rid)
+        if msg.method is not UNSET:
+            if msg.id is None:
+                return PostRefusal(400, INVALID_REQUEST, "Invalid Request: id must not be null")
+            if msg.id is not UNSET:
+                ids.append(msg.id)
+    if len(set(ids)) != len(ids):
+        return PostRefusal(400, INVALID_REQUEST, "Invalid Request: duplicate ids")
+    first = messages[0]
+    first_id = first.id if isinstance(first.id, (int, str)) else None
+    hver_b = get(b"mcp-protocol-version")
+    hver = None if hver_b is None else hver_b.decode("latin-1")
+    if hver is not None and hver not in versions:
+        return PostRefusal(
+            400,
+            UNSUPPORTED_PROTOCOL_VERSION,
+            f"{reason(400)}: unsupported MCP-Protocol-Version {hver!r}",
+            first_id,
+            {"supported": list(supported), "requested": hver},
+        )
+    new_era = hver is not None and hver >= STATELESS_REVISION
+    if not new_era and META_KEY in body and len(messages) == 1:
+        meta = _params(first).meta
+        mver = meta.get(t.META_PROTOCOL_VERSION) if meta else None
+        new_era = isinstance(mver, str) and mver >= STATELESS_REVISION
+    if new_era:
+        if batch:
+            return PostRefusal(400, INVALID_REQUEST, "Invalid Request: no batches in 2026-07-28")
+        problem = check_new_era(first, hver)
+        if problem is not None:
+            return PostRefusal(400, problem[0], problem[1], first_id)
+        return PostPlan("new-era", messages, ids, can_sse, hver or STATELESS_REVISION, False)
+    if stateless:
+        no_batch = _batch_problem(hver or ASSUMED_VERSION) if batch else None
+        if no_batch is not None:
+            return PostRefusal(400, INVALID_REQUEST, no_batch)
+        return PostPlan("stateless", messages, ids, can_sse, hver, batch)
+    return PostPlan("stateful", messages, ids, can_sse, hver, batch)

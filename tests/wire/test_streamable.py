@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import msgspec
+import pytest
 
 from mcplite._wire.streamable import (
+    PostPlan,
+    PostRefusal,
     _media,
     _params,
     _Peek,
     _peek_decoder,
     decode_header_value,
+    plan_post,
 )
 
 
@@ -55,3 +60,219 @@ def test_header_value_encoding() -> None:
     assert decode_header_value("=?base64?not base64!?=") is None
     bad_utf8 = base64.b64encode(b"\xff\xfe").decode()
     assert decode_header_value(f"=?base64?{bad_utf8}?=") is None
+
+
+# ------------------------------------------------------------------ plan_post, table-driven
+
+JSON = b"application/json"
+BOTH = b"application/json, text/event-stream"
+CALL = b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}'
+NEW_CALL = (
+    b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",'
+    b'"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}'
+)
+NOTE = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
+VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
+
+# (case, headers, body, options, expected): expected is ("refuse", status, code, words in the
+# message) or ("route", route, ids, can_sse, version, batch).
+PLAN_CASES: list[tuple[str, dict[bytes, bytes], bytes, dict[str, Any], tuple[Any, ...]]] = [
+    ("no content type", {b"accept": BOTH}, CALL, {}, ("refuse", 415, -32600, "got nothing")),
+    (
+        "text content type",
+        {b"content-type": b"text/plain", b"accept": BOTH},
+        CALL,
+        {},
+        ("refuse", 415, -32600, "got 'text/plain'"),
+    ),
+    (
+        "no accept",
+        {b"content-type": JSON},
+        CALL,
+        {},
+        ("refuse", 406, -32600, "Accept must list"),
+    ),
+    (
+        "json only, sse server",
+        {b"content-type": JSON, b"accept": JSON},
+        CALL,
+        {},
+        ("refuse", 406, -32600, "got 'application/json'"),
+    ),
+    (
+        "json only, json server",
+        {b"content-type": JSON, b"accept": JSON},
+        CALL,
+        {"json_response": True},
+        ("route", "stateful", [1], False, None, False),
+    ),
+    (
+        "wildcard accept",
+        {b"content-type": b"application/json; charset=utf-8", b"accept": b"*/*"},
+        CALL,
+        {},
+        ("route", "stateful", [1], True, None, False),
+    ),
+    ("not json", {b"content-type": JSON, b"accept": BOTH}, b"{", {}, ("refuse", 400, -32700, "")),
+    (
+        "too deep",
+        {b"content-type": JSON, b"accept": BOTH},
+        b"[" * 50 + b"]" * 50,
+        {"max_json_depth": 10},
+        ("refuse", 400, -32700, "deep"),
+    ),
+    (
+        "not an object",
+        {b"content-type": JSON, b"accept": BOTH},
+        b"7",
+        {},
+        ("refuse", 400, -32600, "Invalid Request"),
+    ),
+    (
+        "empty batch",
+        {b"content-type": JSON, b"accept": BOTH},
+        b"[]",
+        {},
+        ("refuse", 400, -32600, "empty batch"),
+    ),
+    (
+        "wrong jsonrpc",
+        {b"content-type": JSON, b"accept": BOTH},
+        b'{"jsonrpc":"1.0","id":3,"method":"ping"}',
+        {},
+        ("refuse", 400, -32600, 'expected "jsonrpc": "2.0", got "1.0"'),
+    ),
+    (
+        "neither request nor response",
+        {b"content-type": JSON, b"accept": BOTH},
+        b'{"jsonrpc":"2.0","id":3}',
+        {},
+        ("refuse", 400, -32600, "request, notification or response"),
+    ),
+    (
+        "null id",
+        {b"content-type": JSON, b"accept": BOTH},
+        b'{"jsonrpc":"2.0","id":null,"method":"ping"}',
+        {},
+        ("refuse", 400, -32600, "id must not be null"),
+    ),
+    (
+        "duplicate ids",
+        {b"content-type": JSON, b"accept": BOTH},
+        b'[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":1,"method":"ping"}]',
+        {},
+        ("refuse", 400, -32600, "duplicate ids"),
+    ),
+    (
+        "unknown version header",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"1999-01-01"},
+        CALL,
+        {},
+        ("refuse", 400, -32022, "unsupported MCP-Protocol-Version '1999-01-01'"),
+    ),
+    (
+        "notification",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"2025-11-25"},
+        NOTE,
+        {},
+        ("route", "stateful", [], True, "2025-11-25", False),
+    ),
+    (
+        "stateless server",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"2025-11-25"},
+        CALL,
+        {"stateless": True},
+        ("route", "stateless", [1], True, "2025-11-25", False),
+    ),
+    (
+        "batch on a stateless 2025-11-25 server",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"2025-11-25"},
+        b"[" + CALL + b"]",
+        {"stateless": True},
+        ("refuse", 400, -32600, "batches are not supported in protocol version 2025-11-25"),
+    ),
+    (
+        "batch on a stateless 2025-03-26 server",
+        {b"content-type": JSON, b"accept": BOTH},
+        b"[" + CALL + b"]",
+        {"stateless": True},
+        ("route", "stateless", [1], True, None, True),
+    ),
+    (
+        "2026 by _meta",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"2026-07-28"},
+        NEW_CALL,
+        {},
+        ("route", "new-era", [1], True, "2026-07-28", False),
+    ),
+    (
+        "2026 _meta, no header",
+        {b"content-type": JSON, b"accept": BOTH},
+        NEW_CALL,
+        {},
+        ("refuse", 400, -32020, "MCP-Protocol-Version header is missing"),
+    ),
+    (
+        "2026 header, no _meta",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"2026-07-28"},
+        CALL,
+        {},
+        ("refuse", 400, -32602, "is required in 2026-07-28"),
+    ),
+    (
+        "2026 batch",
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"2026-07-28"},
+        b"[" + NEW_CALL + b"]",
+        {},
+        ("refuse", 400, -32600, "no batches in 2026-07-28"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "options", "expected"),
+    [case[1:] for case in PLAN_CASES],
+    ids=[case[0] for case in PLAN_CASES],
+)
+def test_plan_post(
+    headers: dict[bytes, bytes], body: bytes, options: dict[str, Any], expected: tuple[Any, ...]
+) -> None:
+    settings: dict[str, Any] = {
+        "versions": VERSIONS,
+        "supported": VERSIONS,
+        "stateless": False,
+        "json_response": False,
+        "max_json_depth": 64,
+        **options,
+    }
+    plan = plan_post(headers.get, body, **settings)
+    if expected[0] == "refuse":
+        assert isinstance(plan, PostRefusal), plan
+        _, status, code, words = expected
+        assert (plan.status, plan.code) == (status, code)
+        assert words in plan.message
+    else:
+        assert isinstance(plan, PostPlan), plan
+        _, route, ids, can_sse, version, batch = expected
+        assert (plan.route, plan.ids, plan.can_sse, plan.version, plan.batch) == (
+            route,
+            ids,
+            can_sse,
+            version,
+            batch,
+        )
+
+
+def test_plan_post_refusals_name_the_request_and_the_versions() -> None:
+    plan = plan_post(
+        {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"9"}.get,
+        b'{"jsonrpc":"2.0","id":"r1","method":"ping"}',
+        versions=VERSIONS,
+        supported=VERSIONS,
+        stateless=False,
+        json_response=False,
+        max_json_depth=64,
+    )
+    assert isinstance(plan, PostRefusal)
+    assert plan.id == "r1"
+    assert plan.data == {"supported": list(VERSIONS), "requested": "9"}
