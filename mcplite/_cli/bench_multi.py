@@ -25,6 +25,7 @@ import msgspec
 
 from .._core.histogram import Histogram
 from .bench_report import latency_ms
+from .bench_run import check_target, measure
 
 DEFAULT_BENCH_CEILING_SECONDS: Final = 2.0
 CEILING_WARN_FRACTION: Final = 0.8
@@ -112,8 +113,6 @@ async def _worker(target: Any, settings: dict[str, Any]) -> dict[str, Any]:
 
 async def spread(target: Any, settings: dict[str, Any], processes: int) -> dict[str, Any]:
     """The run split over ``processes`` client processes, merged into one result."""
-    from .bench import check_target  # lazy: cycle: bench imports bench_multi
-
     await check_target(target, settings)
     parts = []
     for i in range(processes):
@@ -182,8 +181,6 @@ def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 async def measure_any(
     target: Any, settings: dict[str, Any], processes: int, **options: Any
 ) -> dict[str, Any]:
-    from .bench import measure  # lazy: cycle: bench imports bench_multi
-
     if processes <= 1:
         return await measure(target, settings, **options)
     result = await spread(target, settings, processes)
