@@ -26,6 +26,7 @@ import msgspec
 from .._core.histogram import Histogram
 from .bench_report import latency_ms
 from .bench_run import check_target, measure
+from .targets import _target
 
 DEFAULT_BENCH_CEILING_SECONDS: Final = 2.0
 CEILING_WARN_FRACTION: Final = 0.8
@@ -37,8 +38,6 @@ NULL_SERVER_START_SECONDS: Final = 10.0
 def compare_target(spec: str) -> tuple[Any, str]:
     """A ``--compare`` entry: a URL or Python target as usual; text with spaces is a
     command line (``"node server.js"``)."""
-    from .targets import _target  # lazy: CLI bench: targets only to spawn workers
-
     if " " in spec.strip():
         return shlex.split(spec), spec
     return _target(spec, []), spec
