@@ -19,8 +19,6 @@ from typing import Any, Final
 import msgspec
 
 from .bench_loop import DEFAULT_OPEN_LOOP_MAX_IN_FLIGHT
-from .bench_multi import ceiling, ceiling_note, compare, compare_target, measure_any
-from .bench_run import EXIT_INTERRUPTED, TargetFailed, WorkloadFailed, exit_code
 from .targets import (
     EXIT_CONNECTION,
     EXIT_OK,
@@ -148,6 +146,10 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _bench(args: argparse.Namespace, settings: dict[str, Any]) -> dict[str, Any]:
+    # Every command imports this module (for add_parser); what measures loads on a run.
+    # lazy: CLI bench: the measuring code only when `mcplite bench` runs
+    from .bench_multi import ceiling, ceiling_note, compare, compare_target, measure_any
+
     processes = args.processes
     if args.compare:
         targets = [compare_target(spec) for spec in args.compare]
@@ -171,6 +173,10 @@ def run(args: argparse.Namespace) -> int:
     """The ``bench`` command."""
     # lazy: CLI bench: the report only after a run
     from .bench_report import render_compare, render_text
+
+    # Every command imports this module (for add_parser); what measures loads on a run.
+    # lazy: CLI bench: the measuring code only when `mcplite bench` runs
+    from .bench_run import EXIT_INTERRUPTED, TargetFailed, WorkloadFailed, exit_code
 
     settings = _settings(args)
     if args.compare and (args.target or args.command_line):
