@@ -11,12 +11,11 @@ base, so they import nothing of this module.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from msgspec import UNSET
 
 from .. import types as t
-from .._core.events import RequestReceived
 from .._core.meta import LOG_LEVELS, LOG_RANK
 from .._server.input import (
     elicit,
@@ -32,25 +31,14 @@ from .._server.tasks import current_run, start_task, task_progress
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:
-    from .._io.session import Session
-    from .._server.handle import ServerHandle
-
 
 class Context(RequestScope):
     """The request being handled, and the ways to talk back to its client."""
 
+    # The last progress value sent; unset until the first one.  No __init__ of its own: a
+    # Context is built for every request, and it costs what its RequestScope does.
     __slots__ = ("_last_progress",)
-
-    def __init__(
-        self,
-        server: ServerHandle,
-        session: Session,
-        event: RequestReceived,
-        params: Any,
-    ) -> None:
-        super().__init__(server, session, event, params)
-        self._last_progress: float | None = None
+    _last_progress: float | None
 
     # --------------------------------------------------------------- notifications
 
@@ -73,7 +61,7 @@ class Context(RequestScope):
         token = self.progress_token
         if token is None:
             return
-        last = self._last_progress
+        last: float | None = getattr(self, "_last_progress", None)
         if last is not None and not progress > last:
             raise ValueError(
                 f"progress must increase with each notification (2025-11-25 "
