@@ -88,9 +88,9 @@ OPTIONAL_LAZY_THIRD_PARTY = {
 VENDOR_HOSTILE_MODULES = frozenset({"importlib.metadata", "importlib.resources", "pkg_resources"})
 
 
-def module_name(path: Path) -> str:
+def module_name(path: Path, root: Path = SOURCE) -> str:
     """``mcplite/_core/protocol.py`` -> ``_core.protocol``; ``__init__.py`` -> ``__init__``."""
-    parts = path.relative_to(SOURCE).with_suffix("").parts
+    parts = path.relative_to(root).with_suffix("").parts
     if len(parts) > 1 and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
@@ -110,8 +110,8 @@ def layer_of(module: str) -> int:
     return LAYERS[top]
 
 
-def package_modules() -> list[Path]:
-    return sorted(SOURCE.rglob("*.py"))
+def package_modules(root: Path = SOURCE) -> list[Path]:
+    return sorted(root.rglob("*.py"))
 
 
 @dataclass(frozen=True)
@@ -186,14 +186,15 @@ def resolve(importer: str, imp: Import, is_package: bool) -> str:
     return ".".join([*base, imp.module]) if imp.module else ".".join(base)
 
 
-def package_imports(path: Path) -> Iterator[tuple[Import, str]]:
-    """Each relative import of ``path`` with the package module it reaches.
+def package_imports(path: Path, root: Path = SOURCE) -> Iterator[tuple[Import, str]]:
+    """Each relative import of ``path`` (a module of the package at ``root``) with the
+    package module it reaches.
 
     ``from .._core import jsonrpc`` reaches ``_core.jsonrpc`` when that module exists, else
     the folder's ``__init__``.
     """
-    importer = module_name(path)
-    modules = {module_name(p) for p in package_modules()}
+    importer = module_name(path, root)
+    modules = {module_name(p, root) for p in package_modules(root)}
     for imp in imports_of(path):
         if not imp.relative:
             continue
@@ -249,14 +250,16 @@ def test_layering(path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-def module_graph(*, with_type_checking: bool) -> dict[str, set[str]]:
+def module_graph(root: Path = SOURCE) -> dict[str, set[str]]:
+    """Who imports whom in the package at ``root``, counting every import: module level,
+    under ``TYPE_CHECKING`` and inside functions (a lazy import hides a cycle from the
+    interpreter, not from the design)."""
     graph: dict[str, set[str]] = {}
-    for path in package_modules():
-        edges = graph.setdefault(module_name(path), set())
-        for imp, target in package_imports(path):
-            if imp.in_function or (imp.type_checking_only and not with_type_checking):
-                continue
-            if target and target != module_name(path):
+    for path in package_modules(root):
+        me = module_name(path, root)
+        edges = graph.setdefault(me, set())
+        for _, target in package_imports(path, root):
+            if target and target != me:
                 edges.add(target)
     return graph
 
@@ -290,10 +293,32 @@ def test_find_cycle_finds_one() -> None:
 
 
 def test_no_import_cycle() -> None:
-    """No cycle among package modules, counting every module-level import, TYPE_CHECKING
-    ones included (DESIGN.md section 3: a cycle means a small Protocol belongs lower down)."""
-    cycle = find_cycle(module_graph(with_type_checking=True))
+    """No cycle among package modules, counting every import: module level, ``TYPE_CHECKING``
+    and in-function ones (issue 12; DESIGN.md section 3: a cycle means a function is in the
+    wrong module, or a small Protocol belongs lower down)."""
+    cycle = find_cycle(module_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_cycle_check_counts_in_function_and_type_checking_imports(tmp_path: Path) -> None:
+    """The two ways a cycle used to hide, an import inside a function and one under
+    ``TYPE_CHECKING``, are edges of the graph the cycle check walks."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("from . import b\n", encoding="utf-8")
+    (package / "b.py").write_text(
+        "def f():\n    from . import a  # lazy: cycle: a imports b\n", encoding="utf-8"
+    )
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import d\n",
+        encoding="utf-8",
+    )
+    (package / "d.py").write_text("from . import c\n", encoding="utf-8")
+    graph = module_graph(package)
+    assert graph["b"] == {"a"} and graph["c"] == {"d"}
+    assert find_cycle(graph) == ["a", "b", "a"]
+    assert find_cycle({k: v for k, v in graph.items() if k not in {"a", "b"}}) == ["c", "d", "c"]
 
 
 @pytest.mark.parametrize("path", package_modules(), ids=ids)
@@ -334,8 +359,8 @@ def lazy_imports_without_reason(path: Path) -> list[str]:
 
 def test_every_in_function_import_says_why_it_is_lazy() -> None:
     """Issue 12, item 2: an import inside a function exists only for cold start (ssl, the
-    HTTP stack, auth, the CLI, optional extras) or to break an import cycle, and says which
-    in a ``# lazy: <reason>`` comment; any other import belongs at module level."""
+    HTTP stack, auth, the CLI, optional extras) and says which in a ``# lazy: <reason>``
+    comment; any other import belongs at module level."""
     missing = [line for path in package_modules() for line in lazy_imports_without_reason(path)]
     assert not missing, "in-function imports without a `# lazy: <reason>` comment:\n" + (
         "\n".join(missing)
@@ -358,6 +383,53 @@ def test_lazy_import_rule_catches_a_bare_one(tmp_path: Path) -> None:
     )
     found = [line.partition(": ")[2] for line in lazy_imports_without_reason(sample)]
     assert found == ["import json", "import os  # lazy:"]
+
+
+_LAZY_FOR_A_CYCLE = re.compile(r"#\s*lazy:.*\bcycle", re.IGNORECASE)
+
+
+def lazy_imports_for_a_cycle(path: Path) -> list[str]:
+    """The in-function imports of ``path`` whose ``# lazy:`` reason is an import cycle."""
+    label = module_name(path) if path.is_relative_to(SOURCE) else path.name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for imp in imports_of(path):
+        if not imp.in_function:
+            continue
+        here = lines[imp.line - 1]
+        before = lines[imp.line - 2].strip() if imp.line > 1 else ""
+        if _LAZY_FOR_A_CYCLE.search(here) or (
+            before.startswith("#") and _LAZY_FOR_A_CYCLE.match(before)
+        ):
+            found.append(f"{label}:{imp.line}: {here.strip()}")
+    return found
+
+
+def test_no_in_function_import_breaks_a_cycle() -> None:
+    """Issue 12, item 2: a cycle is not a reason to import inside a function (it only hides
+    the cycle): move the function to where it belongs, or type against a small Protocol
+    lower down, so the dependency points one way."""
+    found = [line for path in package_modules() for line in lazy_imports_for_a_cycle(path)]
+    assert not found, "in-function imports that hide an import cycle:\n" + "\n".join(found)
+
+
+def test_cycle_reason_rule_catches_one(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "def a():\n"
+        "    import ssl  # lazy: ssl only for TLS\n"
+        "def b():\n"
+        "    from . import tasks  # lazy: cycle: tasks imports context\n"
+        "def c():\n"
+        "    # lazy: Cycle: bench_multi imports bench\n"
+        "    from . import bench_multi\n",
+        encoding="utf-8",
+    )
+    found = [line.partition(": ")[2] for line in lazy_imports_for_a_cycle(sample)]
+    assert found == [
+        "from . import tasks  # lazy: cycle: tasks imports context",
+        "from . import bench_multi",
+    ]
 
 
 def test_no_asyncio_wait_for() -> None:

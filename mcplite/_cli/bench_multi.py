@@ -25,6 +25,8 @@ import msgspec
 
 from .._core.histogram import Histogram
 from .bench_report import latency_ms
+from .bench_run import check_target, measure
+from .targets import _target
 
 DEFAULT_BENCH_CEILING_SECONDS: Final = 2.0
 CEILING_WARN_FRACTION: Final = 0.8
@@ -36,8 +38,6 @@ NULL_SERVER_START_SECONDS: Final = 10.0
 def compare_target(spec: str) -> tuple[Any, str]:
     """A ``--compare`` entry: a URL or Python target as usual; text with spaces is a
     command line (``"node server.js"``)."""
-    from .targets import _target  # lazy: CLI bench: targets only to spawn workers
-
     if " " in spec.strip():
         return shlex.split(spec), spec
     return _target(spec, []), spec
@@ -112,8 +112,6 @@ async def _worker(target: Any, settings: dict[str, Any]) -> dict[str, Any]:
 
 async def spread(target: Any, settings: dict[str, Any], processes: int) -> dict[str, Any]:
     """The run split over ``processes`` client processes, merged into one result."""
-    from .bench import check_target  # lazy: cycle: bench imports bench_multi
-
     await check_target(target, settings)
     parts = []
     for i in range(processes):
@@ -182,8 +180,6 @@ def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 async def measure_any(
     target: Any, settings: dict[str, Any], processes: int, **options: Any
 ) -> dict[str, Any]:
-    from .bench import measure  # lazy: cycle: bench imports bench_multi
-
     if processes <= 1:
         return await measure(target, settings, **options)
     result = await spread(target, settings, processes)

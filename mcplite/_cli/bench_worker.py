@@ -14,7 +14,10 @@ import msgspec
 
 
 def main() -> int:
-    from .bench import exit_code, measure  # lazy: CLI bench worker process: bench loads on start
+    from .bench_run import (  # lazy: CLI bench worker process: bench loads on start
+        exit_code,
+        measure,
+    )
 
     job = msgspec.json.decode(sys.stdin.buffer.read())
     result = asyncio.run(measure(job["target"], job["settings"], checked=True))

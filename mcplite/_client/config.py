@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from .._client.client import Client
+from .._client.target import connect_target
 from .._core import jsonc
 from .._core.mcpservers import DEFAULT_MAX_CONFIG_BYTES, ConfigError, ServerEntry, select
 
@@ -60,14 +61,12 @@ def entry_options(entry: ServerEntry) -> tuple[Any, dict[str, Any]]:
 
 
 def connect_entry(entry: ServerEntry, **options: Any) -> Client:
-    """A ``Client`` for one checked entry (``options`` go to ``connect``/``Client``)."""
-    from .._client.connect import connect  # lazy: cycle: connect imports config
-
+    """A ``Client`` for one checked entry (``options`` go to ``connect_target``/``Client``)."""
     target, kwargs = entry_options(entry)
     for key, value in kwargs.items():
         if value is not None:
             options.setdefault(key, value)
-    return connect(target, **options)  # type: ignore[no-any-return]
+    return connect_target(target, **options)
 
 
 def connect_config(config: Mapping[str, Any] | Any, server: str | None, **options: Any) -> Client:

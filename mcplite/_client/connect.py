@@ -1,4 +1,8 @@
-"""``connect(target)``: one entry point for every transport (layer 3)."""
+"""``connect(target)``: one entry point for every transport (layer 3).
+
+A client configuration (a mapping or a file) is read here; every other target is opened by
+``_client/target.connect_target``, which the configuration reader uses for each entry too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 from .. import types as t
 from .._client.client import Client
-from .._io.transport import Acceptor, Transport, memory_pair
+from .._client.target import connect_target
+from .._io.transport import Acceptor, Transport
 
 if TYPE_CHECKING:
     from .._client.httpauth import HTTPAuth
@@ -92,68 +97,15 @@ def connect(
         return connect_config(target, server, **options)
     if server is not None:
         raise ValueError("server= applies to an mcpServers configuration target only")
-    is_url = isinstance(target, str) and target.startswith(("http://", "https://"))
-    is_command = not isinstance(target, (str, Acceptor, Transport))
-    if transport is not None:
-        if transport not in t.TRANSPORT_NAMES:
-            names = ", ".join(map(repr, t.TRANSPORT_NAMES))
-            raise ValueError(f"transport must be one of {names}, got {transport!r}")
-        fits = transport == "stdio" if is_command else is_url and transport != "stdio"
-        if not fits:
-            kind = "a command" if is_command else "a URL" if is_url else repr(type(target).__name__)
-            raise ValueError(f"transport={transport!r} cannot speak to {kind} target")
-    if not is_url and (headers is not None or auth is not None or http_options is not None):
-        raise ValueError("headers, auth and http_options apply to an http(s):// URL target only")
-    if max_line_bytes is not None and not is_command:
-        raise ValueError("max_line_bytes applies to a command (stdio) target only")
-    if isinstance(target, Acceptor) and not isinstance(target, Transport):
-        acceptor = target  # a Server (duck-typed: the client layer never imports the server)
-
-        async def memory() -> Transport:
-            client_end, server_end = memory_pair()
-            acceptor.accept(server_end)
-            return client_end
-
-        return Client(memory, **options)
-    if isinstance(target, str):
-        if target.startswith(("http://", "https://")):
-            url = target
-            if transport == "sse":
-                if auth is not None:
-                    raise ValueError('auth is not supported with transport="sse"')
-
-                async def legacy() -> Transport:
-                    # lazy: legacy SSE client only for transport='sse'
-                    from .._client.legacy_sse import open_legacy_sse
-
-                    return await open_legacy_sse(url, headers=headers, **dict(http_options or {}))
-
-                return Client(legacy, **options)
-
-            async def http() -> Transport:
-                # lazy: HTTP client stack only for a URL
-                from .._client.streamable_http import StreamableHTTPTransport
-
-                return StreamableHTTPTransport(
-                    url, headers=headers, auth=auth, **dict(http_options or {})
-                )
-
-            return Client(http, **options)
-        raise ValueError(
-            f"target must be a URL, a command list, a Server or a Transport; got {target!r} "
-            "(to run a command, pass it as a list: ['python', 'server.py'])"
-        )
-    if isinstance(target, Transport):
-        return Client(target, **options)
-    command = list(cast("Sequence[str]", target))  # a PathLike was read above
-
-    async def stdio() -> Transport:
-        from .._io.stdio import spawn_stdio  # lazy: stdio spawn only for a command
-
-        if max_line_bytes is None:
-            return await spawn_stdio(command, env=env, cwd=cwd, stderr=stderr)
-        return await spawn_stdio(
-            command, env=env, cwd=cwd, stderr=stderr, max_line_bytes=max_line_bytes
-        )
-
-    return Client(stdio, **options)
+    return connect_target(
+        cast("Sequence[str] | str | Acceptor | Transport", target),  # a PathLike was read above
+        env=env,
+        cwd=cwd,
+        stderr=stderr,
+        headers=headers,
+        auth=auth,
+        http_options=http_options,
+        transport=transport,
+        max_line_bytes=max_line_bytes,
+        **options,
+    )

@@ -2,117 +2,43 @@
 
 Injected into tools, prompts and resource handlers by annotation.  One API for both eras:
 in the handshake era ``elicit``/``sample``/``list_roots`` are requests to the client; in
-2026-07-28 they become multi-round-trip ``input_required`` results (``_mrtr.py``).
+2026-07-28 they become multi-round-trip ``input_required`` results (``_server/input.py``).
+What the request *is* (id, method, client, ``_meta``...) is its base ``RequestScope``; the
+verbs are implemented in ``_server/input.py`` and ``_server/tasks.py``, which see only that
+base, so they import nothing of this module.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from msgspec import UNSET
 
 from .. import types as t
-from .._core.events import ClientState, RequestReceived
 from .._core.meta import LOG_LEVELS, LOG_RANK
+from .._server.input import (
+    elicit,
+    elicit_url,
+    get_state,
+    list_roots,
+    request_many,
+    sample,
+    set_state,
+)
+from .._server.request_scope import RequestScope
+from .._server.tasks import current_run, start_task, task_progress
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:
-    from .._auth.bearer import TokenInfo
-    from .._io.session import Session
-    from .._server.handle import ServerHandle
 
-
-class Context:
+class Context(RequestScope):
     """The request being handled, and the ways to talk back to its client."""
 
-    __slots__ = ("_event", "_last_progress", "meta", "params", "server", "session", "state_store")
-
-    @property
-    def lifespan(self) -> Any:
-        """The value ``Server(lifespan=...)`` yielded (None without one); as
-        ``ctx.request_context.lifespan_context`` in FastMCP and the official SDK."""
-        return getattr(self.server, "lifespan_state", None)
-
-    def __init__(
-        self,
-        server: ServerHandle,
-        session: Session,
-        event: RequestReceived,
-        params: Any,
-    ) -> None:
-        self.server = server
-        self.session = session
-        self._event = event
-        self.params = params
-        meta = getattr(params, "meta", UNSET)
-        self.meta: dict[str, Any] = meta if isinstance(meta, dict) else {}
-        self.state_store: dict[str, Any] | None = None
-        self._last_progress: float | None = None
-
-    # --------------------------------------------------------------- about the request
-
-    @property
-    def request_id(self) -> int | str:
-        """The JSON-RPC id of the request being handled."""
-        return self._event.id
-
-    @property
-    def method(self) -> str:
-        """The method of the request being handled (``tools/call``...)."""
-        return self._event.method
-
-    @property
-    def client(self) -> ClientState | None:
-        """Protocol version, capabilities and info of the client making this request."""
-        return self._event.client
-
-    @property
-    def protocol_version(self) -> str | None:
-        """The protocol revision of this request (in 2026-07-28, from its ``_meta``)."""
-        c = self._event.client
-        return c.protocol_version if c is not None else None
-
-    @property
-    def stateless(self) -> bool:
-        """True for a 2026-07-28 (stateless era) request."""
-        c = self._event.client
-        return c is not None and c.stateless
-
-    @property
-    def client_capabilities(self) -> t.ClientCapabilities:
-        """What the client said it can do (handshake, or this request's ``_meta``)."""
-        c = self._event.client
-        return c.capabilities if c is not None else t.ClientCapabilities()
-
-    @property
-    def progress_token(self) -> str | int | None:
-        """The request's ``progressToken``, or None when the client asked for no progress."""
-        token = self.meta.get("progressToken")
-        return token if isinstance(token, (str, int)) else None
-
-    @property
-    def auth(self) -> TokenInfo | None:
-        """The verified bearer token of this request (HTTP with ``RequireBearerToken``)."""
-        # lazy: auth: bearer middleware only with RequireBearerToken
-        from .._server.bearer import current_auth
-
-        return current_auth(self.session)
-
-    @property
-    def session_state(self) -> dict[str, Any]:
-        """Storage that lives as long as the session: the connection (stdio, in memory) or
-        the HTTP session, in the handshake era.  2026-07-28 has no sessions (SEP-2567), so
-        there it lasts one request on every transport: keep cross-call state behind a
-        handle of your own."""
-        if self.stateless:
-            store = self.state_store
-            if store is None:
-                store = self.state_store = {}
-            state: dict[str, Any] = store.setdefault("session_state", {})
-            return state
-        return self.session.state
+    # The last progress value sent; unset until the first one.  No __init__ of its own: a
+    # Context is built for every request, and it costs what its RequestScope does.
+    __slots__ = ("_last_progress",)
+    _last_progress: float | None
 
     # --------------------------------------------------------------- notifications
 
@@ -129,15 +55,13 @@ class Context:
         basic/utilities/progress.mdx, "The progress value MUST increase with each
         notification").  Once the request is answered or cancelled nothing is sent ("MUST
         only reference tokens ... associated with an in-progress operation")."""
-        from .._server.tasks import task_progress  # lazy: cycle: tasks imports context
-
         text = f"{progress:g}" + ("" if total is None else f"/{total:g}")
         if await task_progress(self, text + ("" if message is None else f": {message}")):
             return  # inside a task: its statusMessage (SEP-2663 sends no progress)
         token = self.progress_token
         if token is None:
             return
-        last = self._last_progress
+        last: float | None = getattr(self, "_last_progress", None)
         if last is not None and not progress > last:
             raise ValueError(
                 f"progress must increase with each notification (2025-11-25 "
@@ -164,8 +88,6 @@ class Context:
         """
         if level not in LOG_RANK:
             raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-        from .._server.tasks import current_run  # lazy: cycle: tasks imports context
-
         run = current_run(self)
         if run is not None and run.is_task:
             return  # SEP-2663: no notifications/message for tasks
@@ -196,8 +118,6 @@ class Context:
         """In a ``defer_task=True`` tool: answer the call with a ``CreateTaskResult`` now
         and go on in the background (input requests then park the task).  False when this
         call cannot be a task (the client did not negotiate the tasks extension)."""
-        from .._server.tasks import start_task  # lazy: cycle: tasks imports context
-
         return await start_task(self)
 
     # --------------------------------------------------------------- client requests
@@ -206,16 +126,12 @@ class Context:
         self, message: str, schema: Any = None, *, key: str | None = None
     ) -> t.ElicitResult:
         """Ask the user for input (form mode).  ``schema``: a JSON Schema dict or a type."""
-        from .._server.input import elicit  # lazy: cycle: input imports context
-
         return await elicit(self, message, schema, key=key)
 
     async def elicit_url(
         self, message: str, url: str, elicitation_id: str, *, key: str | None = None
     ) -> t.ElicitResult:
         """Ask the user to visit ``url`` (URL mode, 2025-11-25+)."""
-        from .._server.input import elicit_url  # lazy: cycle: input imports context
-
         return await elicit_url(self, message, url, elicitation_id, key=key)
 
     async def sample(
@@ -227,14 +143,10 @@ class Context:
         **options: Any,
     ) -> t.CreateMessageResult:
         """Ask the client's model for a completion (sampling/createMessage)."""
-        from .._server.input import sample  # lazy: cycle: input imports context
-
         return await sample(self, messages, max_tokens=max_tokens, key=key, **options)
 
     async def list_roots(self, *, key: str | None = None) -> t.ListRootsResult:
         """Ask the client for its roots (roots/list)."""
-        from .._server.input import list_roots  # lazy: cycle: input imports context
-
         return await list_roots(self, key=key)
 
     async def request_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -242,19 +154,13 @@ class Context:
         ListRootsParams}`` -> ``{key: ElicitResult | CreateMessageResult |
         ListRootsResult}``.  Handshake era: concurrent requests to the client; 2026-07-28:
         one ``input_required`` round listing every missing key."""
-        from .._server.input import request_many  # lazy: cycle: input imports context
-
         return await request_many(self, inputs)
 
     @property
     def request_state(self) -> Any:
         """A JSON-encodable value carried (sealed) across 2026-07-28 input rounds."""
-        from .._server.input import get_state  # lazy: cycle: input imports context
-
         return get_state(self)
 
     @request_state.setter
     def request_state(self, value: Any) -> None:
-        from .._server.input import set_state  # lazy: cycle: input imports context
-
         set_state(self, value)

@@ -1,9 +1,9 @@
 """What the parts of a server see of the ``Server`` they belong to (layer 3).
 
-``Context``, completion and subscriptions are built by ``Server`` and need a few of its
-attributes back. Declaring that view as a small ``Protocol`` here, below them all, keeps the
-import graph acyclic (DESIGN.md section 3: a cycle means a small Protocol belongs lower down)
-instead of each of them importing ``Server`` under ``TYPE_CHECKING``.
+``Context``, completion, subscriptions and the HTTP fronts are built by ``Server`` and need
+a few of its attributes back. Declaring that view as a small ``Protocol`` here, below them
+all, keeps the import graph acyclic (DESIGN.md section 3: a cycle means a small Protocol
+belongs lower down) instead of each of them importing ``Server`` under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from .. import types as t
 from .._io.session import Session
+from .._io.transport import Transport
 
 
 class ResourceLookup(Protocol):
@@ -68,3 +69,29 @@ class ServerHandle(Protocol):
     def tasks(self) -> TaskLookup: ...
 
     def capabilities(self) -> t.ServerCapabilities: ...
+
+
+class ServedServer(Protocol):
+    """The ``Server`` as its network fronts (streamable HTTP, legacy HTTP+SSE) see it: a
+    connection to accept, the session table, the limits they apply before dispatch.  The
+    fronts are imported by ``Server`` only when it serves HTTP, and type the server through
+    this view, so none of them imports ``_server/server.py`` back."""
+
+    @property
+    def sessions(self) -> set[Session]: ...
+
+    @property
+    def max_json_depth(self) -> int: ...
+
+    @property
+    def abandoned_call_timeout(self) -> float | None: ...
+
+    def accept(
+        self,
+        transport: Transport,
+        *,
+        assume_initialized: bool = ...,
+        supported_versions: tuple[str, ...] = ...,
+    ) -> Session: ...
+
+    def input_schema_of(self, tool: str) -> Any: ...

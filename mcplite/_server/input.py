@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import msgspec
 from msgspec import UNSET
@@ -39,10 +39,8 @@ from .._errors import (
     RemoteProtocolError,
     RPCError,
 )
+from .._server.request_scope import RequestScope
 from .._server.tasks import ask
-
-if TYPE_CHECKING:
-    from .._server.context import Context
 
 DEFAULT_REQUEST_STATE_TTL_SECONDS: Final = 600.0
 DEFAULT_MAX_REQUEST_STATE_BYTES: Final = 256 * 1024
@@ -67,7 +65,7 @@ class _Sealed(msgspec.Struct, array_like=True):
     user: Any = None
 
 
-def _key(ctx: Context) -> bytes:
+def _key(ctx: RequestScope) -> bytes:
     global _process_key
     key = ctx.server.state_key
     if key is not None:
@@ -87,7 +85,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
+def seal(ctx: RequestScope, responses: dict[str, Any], user: Any) -> str:
     payload = msgspec.json.encode(
         _Sealed(
             _STATE_VERSION,
@@ -101,7 +99,7 @@ def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
     return _b64(payload) + "." + _b64(mac)
 
 
-def unseal(ctx: Context, state: str) -> _Sealed:
+def unseal(ctx: RequestScope, state: str) -> _Sealed:
     """Verify and open a requestState; -32602 when it is forged, altered or expired."""
     bad = RPCError(INVALID_PARAMS, "Invalid params: invalid requestState")
     if len(state) > ctx.server.max_request_state_bytes:
@@ -136,7 +134,7 @@ class _Round:
         self.counter = 0
 
 
-def _round(ctx: Context) -> _Round:
+def _round(ctx: RequestScope) -> _Round:
     store = ctx.state_store
     if store is None:
         store = ctx.state_store = {}
@@ -146,7 +144,7 @@ def _round(ctx: Context) -> _Round:
     return rnd
 
 
-def restore(ctx: Context) -> None:
+def restore(ctx: RequestScope) -> None:
     """Open the requestState and merge this round's inputResponses (called at dispatch)."""
     params = ctx.params
     responses: dict[str, Any] = {}
@@ -164,15 +162,17 @@ def restore(ctx: Context) -> None:
     ctx.state_store = {"mrtr": _Round(responses, user)}
 
 
-def get_state(ctx: Context) -> Any:
+def get_state(ctx: RequestScope) -> Any:
     return _round(ctx).user
 
 
-def set_state(ctx: Context, value: Any) -> None:
+def set_state(ctx: RequestScope, value: Any) -> None:
     _round(ctx).user = value
 
 
-def _refuse(ctx: Context, path: tuple[str, ...], why: str | None = None) -> ClientCapabilityError:
+def _refuse(
+    ctx: RequestScope, path: tuple[str, ...], why: str | None = None
+) -> ClientCapabilityError:
     """The error a handler gets when its client cannot take this input request."""
     version = ctx.protocol_version or ""
     message = why or missing_message(path, version)
@@ -192,7 +192,7 @@ def _refuse(ctx: Context, path: tuple[str, ...], why: str | None = None) -> Clie
     return ClientCapabilityError(INVALID_REQUEST, f"Invalid Request: {message}")
 
 
-def check_client_can(ctx: Context, method: str, params: dict[str, Any]) -> None:
+def check_client_can(ctx: RequestScope, method: str, params: dict[str, Any]) -> None:
     """Refuse an input request the client did not declare it can take (2025-11-25
     client/elicitation: servers MUST NOT send a mode the client does not support;
     client/sampling: MUST NOT send tools without ``sampling.tools``, SHOULD NOT use
@@ -254,7 +254,7 @@ def check_client_can(ctx: Context, method: str, params: dict[str, Any]) -> None:
 
 
 async def request_inputs(
-    ctx: Context, requests: dict[str, t.InputRequest], result_types: dict[str, Any]
+    ctx: RequestScope, requests: dict[str, t.InputRequest], result_types: dict[str, Any]
 ) -> dict[str, Any]:
     """Get answers for every request in ``requests`` (key -> InputRequest).
 
@@ -332,7 +332,7 @@ _RESULTS: Final = {
 }
 
 
-async def request_many(ctx: Context, items: dict[str, Any]) -> dict[str, Any]:
+async def request_many(ctx: RequestScope, items: dict[str, Any]) -> dict[str, Any]:
     """Ask for several inputs in one round: key -> ElicitParams / CreateMessageParams /
     ListRootsParams / InputRequest; returns key -> ElicitResult / CreateMessageResult /
     ListRootsResult.  2026-07-28: one input_required result lists every missing key."""
@@ -366,7 +366,7 @@ _METHOD_OF: Final[dict[type, str]] = {
 }
 
 
-def _next_key(ctx: Context, key: str | None) -> str:
+def _next_key(ctx: RequestScope, key: str | None) -> str:
     rnd = _round(ctx)
     rnd.counter += 1
     return key if key is not None else f"input_{rnd.counter}"
@@ -387,14 +387,18 @@ def _schema_of(schema: Any) -> dict[str, Any]:
     return flatten(built)
 
 
-async def _one(ctx: Context, key: str | None, method: str, params: Any, result_type: Any) -> Any:
+async def _one(
+    ctx: RequestScope, key: str | None, method: str, params: Any, result_type: Any
+) -> Any:
     k = _next_key(ctx, key)
     req = t.InputRequest(method=method, params=msgspec.to_builtins(params))
     check_client_can(ctx, method, req.params or {})
     return (await request_inputs(ctx, {k: req}, {k: result_type}))[k]
 
 
-async def elicit(ctx: Context, message: str, schema: Any, *, key: str | None) -> t.ElicitResult:
+async def elicit(
+    ctx: RequestScope, message: str, schema: Any, *, key: str | None
+) -> t.ElicitResult:
     params = t.ElicitParams(mode="form", message=message, requested_schema=_schema_of(schema))
     if not ctx.stateless and (ctx.protocol_version or "") < "2025-11-25":
         params.mode = UNSET  # mode arrived with URL elicitation in 2025-11-25
@@ -403,7 +407,7 @@ async def elicit(ctx: Context, message: str, schema: Any, *, key: str | None) ->
 
 
 async def elicit_url(
-    ctx: Context, message: str, url: str, elicitation_id: str, *, key: str | None
+    ctx: RequestScope, message: str, url: str, elicitation_id: str, *, key: str | None
 ) -> t.ElicitResult:
     params = t.ElicitParams(mode="url", message=message, url=url, elicitation_id=elicitation_id)
     result: t.ElicitResult = await _one(ctx, key, "elicitation/create", params, t.ElicitResult)
@@ -411,7 +415,7 @@ async def elicit_url(
 
 
 async def sample(
-    ctx: Context,
+    ctx: RequestScope,
     messages: str | list[t.SamplingMessage],
     *,
     max_tokens: int,
@@ -427,7 +431,7 @@ async def sample(
     return result
 
 
-async def list_roots(ctx: Context, *, key: str | None) -> t.ListRootsResult:
+async def list_roots(ctx: RequestScope, *, key: str | None) -> t.ListRootsResult:
     result: t.ListRootsResult = await _one(
         ctx, key, "roots/list", t.ListRootsParams(), t.ListRootsResult
     )

@@ -29,7 +29,7 @@ from .._wire.origin import check_request
 from .._wire.sse import encode_comment, encode_event
 
 if TYPE_CHECKING:
-    from .._server.server import Server
+    from .._server.handle import ServedServer
 
 __all__ = [
     "DEFAULT_LEGACY_MAX_BODY_BYTES",
@@ -114,7 +114,7 @@ class LegacySSEApp:
 
     def __init__(
         self,
-        server: Server,
+        server: ServedServer,
         *,
         sse_path: str = DEFAULT_SSE_PATH,
         messages_path: str = DEFAULT_MESSAGES_PATH,

@@ -1,12 +1,15 @@
 """The spec methods a ``Server`` answers, as one table: method -> (params type, handler).
 
-Each handler takes ``(ctx, params)`` and finds the registries through ``ctx.server``, so
-``Server`` itself keeps only registration, dispatch and sessions (layer 3).
+The handlers are bound to the server they serve, seen as a ``RouteHost``: the few
+registries they read.  ``Server`` keeps only registration, dispatch and sessions, and this
+module sits below it (it imports nothing of ``_server/server.py``: DESIGN.md section 3, no
+import cycles).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 import msgspec
 from msgspec import UNSET
@@ -16,10 +19,40 @@ from .._core.meta import LOG_RANK
 from .._core.pagination import paginate
 from .._core.tasks import TaskParams, UpdateTaskParams
 from .._errors import INVALID_PARAMS, RPCError
+from .._server.completion import CompletionRegistry
 from .._server.context import Context
+from .._server.prompts import PromptRegistry
+from .._server.resources import ResourceRegistry
+from .._server.subscriptions import Subscriptions
+from .._server.tasks import TaskManager
+from .._server.tools import ToolRegistry
 
-if TYPE_CHECKING:
-    from .._server.server import Handler, Server
+Handler = Callable[[Context, Any], Awaitable[Any]]
+
+
+class RouteHost(Protocol):
+    """What the core routes read of the ``Server`` they are installed on."""
+
+    @property
+    def page_size(self) -> int: ...
+
+    @property
+    def tools(self) -> ToolRegistry: ...
+
+    @property
+    def resources(self) -> ResourceRegistry: ...
+
+    @property
+    def prompts(self) -> PromptRegistry: ...
+
+    @property
+    def completions(self) -> CompletionRegistry: ...
+
+    @property
+    def subscriptions(self) -> Subscriptions: ...
+
+    @property
+    def tasks(self) -> TaskManager: ...
 
 
 class SetLevelParams(msgspec.Struct, kw_only=True):
@@ -28,31 +61,26 @@ class SetLevelParams(msgspec.Struct, kw_only=True):
     meta: dict[str, Any] | msgspec.UnsetType = msgspec.field(default=UNSET, name="_meta")
 
 
-def core_routes(server: Server) -> dict[str, tuple[Any, Handler]]:
+def core_routes(server: RouteHost) -> dict[str, tuple[Any, Handler]]:
     subs = server.subscriptions
+    routes = _CoreRoutes(server)
     return {
-        "tools/list": (t.ListToolsParams, list_tools),
-        "tools/call": (t.CallToolParams, call_tool),
+        "tools/list": (t.ListToolsParams, routes.list_tools),
+        "tools/call": (t.CallToolParams, routes.call_tool),
         "logging/setLevel": (SetLevelParams, set_level),
-        "completion/complete": (t.CompleteParams, complete),
-        "resources/list": (t.ListResourcesParams, list_resources),
-        "resources/templates/list": (t.ListResourceTemplatesParams, list_templates),
-        "resources/read": (t.ReadResourceParams, read_resource),
+        "completion/complete": (t.CompleteParams, routes.complete),
+        "resources/list": (t.ListResourcesParams, routes.list_resources),
+        "resources/templates/list": (t.ListResourceTemplatesParams, routes.list_templates),
+        "resources/read": (t.ReadResourceParams, routes.read_resource),
         "resources/subscribe": (t.SubscribeParams, subs.subscribe),
         "resources/unsubscribe": (t.UnsubscribeParams, subs.unsubscribe),
         "subscriptions/listen": (t.SubscriptionsListenParams, subs.listen),
-        "prompts/list": (t.ListPromptsParams, list_prompts),
-        "prompts/get": (t.GetPromptParams, get_prompt),
+        "prompts/list": (t.ListPromptsParams, routes.list_prompts),
+        "prompts/get": (t.GetPromptParams, routes.get_prompt),
         "tasks/get": (TaskParams, server.tasks.get),
         "tasks/update": (UpdateTaskParams, server.tasks.update),
         "tasks/cancel": (TaskParams, server.tasks.cancel),
     }
-
-
-def _server(ctx: Context) -> Server:
-    # The routes are the Server's own: its Context holds the full Server, seen as a
-    # ServerHandle only to keep the import graph acyclic.
-    return cast("Server", ctx.server)
 
 
 def _cursor(params: Any) -> str | None:
@@ -62,16 +90,6 @@ def _cursor(params: Any) -> str | None:
 
 def _next(cursor: str | None) -> Any:
     return UNSET if cursor is None else cursor
-
-
-async def list_tools(ctx: Context, params: t.ListToolsParams) -> t.ListToolsResult:
-    server = _server(ctx)
-    page, nxt = paginate(server.tools.listing(), _cursor(params), server.page_size)
-    return t.ListToolsResult(tools=page, next_cursor=_next(nxt))
-
-
-async def call_tool(ctx: Context, params: t.CallToolParams) -> Any:
-    return await _server(ctx).tasks.call_tool(ctx, params)
 
 
 async def set_level(ctx: Context, params: SetLevelParams) -> t.EmptyResult:
@@ -84,33 +102,48 @@ async def set_level(ctx: Context, params: SetLevelParams) -> t.EmptyResult:
     return t.EmptyResult()
 
 
-async def complete(ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
-    return await _server(ctx).completions.complete(ctx.server, params)
+class _CoreRoutes:
+    """The handlers that read the server's registries, bound to it."""
 
+    __slots__ = ("server",)
 
-async def list_resources(ctx: Context, params: t.ListResourcesParams) -> t.ListResourcesResult:
-    server = _server(ctx)
-    page, nxt = paginate(server.resources.listing(), _cursor(params), server.page_size)
-    return t.ListResourcesResult(resources=page, next_cursor=_next(nxt))
+    def __init__(self, server: RouteHost) -> None:
+        self.server = server
 
+    async def list_tools(self, ctx: Context, params: t.ListToolsParams) -> t.ListToolsResult:
+        server = self.server
+        page, nxt = paginate(server.tools.listing(), _cursor(params), server.page_size)
+        return t.ListToolsResult(tools=page, next_cursor=_next(nxt))
 
-async def list_templates(
-    ctx: Context, params: t.ListResourceTemplatesParams
-) -> t.ListResourceTemplatesResult:
-    server = _server(ctx)
-    page, nxt = paginate(server.resources.template_listing(), _cursor(params), server.page_size)
-    return t.ListResourceTemplatesResult(resource_templates=page, next_cursor=_next(nxt))
+    async def call_tool(self, ctx: Context, params: t.CallToolParams) -> Any:
+        return await self.server.tasks.call_tool(ctx, params)
 
+    async def complete(self, ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
+        return await self.server.completions.complete(ctx.server, params)
 
-async def read_resource(ctx: Context, params: t.ReadResourceParams) -> t.ReadResourceResult:
-    return await _server(ctx).resources.read(ctx, params.uri)
+    async def list_resources(
+        self, ctx: Context, params: t.ListResourcesParams
+    ) -> t.ListResourcesResult:
+        server = self.server
+        page, nxt = paginate(server.resources.listing(), _cursor(params), server.page_size)
+        return t.ListResourcesResult(resources=page, next_cursor=_next(nxt))
 
+    async def list_templates(
+        self, ctx: Context, params: t.ListResourceTemplatesParams
+    ) -> t.ListResourceTemplatesResult:
+        server = self.server
+        page, nxt = paginate(server.resources.template_listing(), _cursor(params), server.page_size)
+        return t.ListResourceTemplatesResult(resource_templates=page, next_cursor=_next(nxt))
 
-async def list_prompts(ctx: Context, params: t.ListPromptsParams) -> t.ListPromptsResult:
-    server = _server(ctx)
-    page, nxt = paginate(server.prompts.listing(), _cursor(params), server.page_size)
-    return t.ListPromptsResult(prompts=page, next_cursor=_next(nxt))
+    async def read_resource(
+        self, ctx: Context, params: t.ReadResourceParams
+    ) -> t.ReadResourceResult:
+        return await self.server.resources.read(ctx, params.uri)
 
+    async def list_prompts(self, ctx: Context, params: t.ListPromptsParams) -> t.ListPromptsResult:
+        server = self.server
+        page, nxt = paginate(server.prompts.listing(), _cursor(params), server.page_size)
+        return t.ListPromptsResult(prompts=page, next_cursor=_next(nxt))
 
-async def get_prompt(ctx: Context, params: t.GetPromptParams) -> t.GetPromptResult:
-    return await _server(ctx).prompts.get(ctx, params)
+    async def get_prompt(self, ctx: Context, params: t.GetPromptParams) -> t.GetPromptResult:
+        return await self.server.prompts.get(ctx, params)

@@ -46,6 +46,7 @@ from .._server.mount import METHODS as MOUNT_METHODS, Mounts
 from .._server.prompts import PromptRegistry
 from .._server.registration import Registration
 from .._server.resources import ResourceRegistry
+from .._server.routes import Handler, core_routes
 from .._server.stamp import CACHEABLE_METHODS, CacheHint, CacheScope, stamp
 from .._server.subscriptions import ChangeEvent, MemoryBus, SubscriptionBus, Subscriptions
 from .._server.tasks import (
@@ -69,7 +70,6 @@ DEFAULT_LIST_CHANGED_DEBOUNCE_SECONDS: Final = 0.01
 # session forever.
 DEFAULT_ABANDONED_CALL_TIMEOUT_SECONDS: Final = 300.0
 
-Handler = Callable[[Context, Any], Awaitable[Any]]
 Middleware = Callable[[Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
 
@@ -347,8 +347,6 @@ class Server(Registration):
         self._invalidate()
 
     def _install_core_routes(self) -> None:
-        from .._server.routes import core_routes  # lazy: cycle: routes imports server
-
         for method, (params_type, handler) in core_routes(self).items():
             self.route(method, params_type, handler)
 

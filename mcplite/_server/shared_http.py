@@ -1,6 +1,7 @@
 """The HTTP side of shared sessions: POST, GET and DELETE of a session any worker may
-hold (layer 3).  ``SharedSessions`` (``_server/shared_session.py``) keeps the records, events
-and bus; this subclass answers the requests (see that module for the design).  The
+hold (layer 3).  ``SharedSessions`` (``_server/shared_session.py``) keeps the records and
+the bus, its base ``SharedStreams`` (``_server/shared_stream.py``) the streams' events; this
+subclass answers the requests (see those modules for the design).  The
 ``StreamableHTTPApp`` uses it when its ``Server`` has a store."""
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ import msgspec
 from .._errors import INVALID_REQUEST
 from .._io.httpserver import Responder
 from .._server.shared_session import (
-    _CURSOR,
     ASSUMED_VERSION,
-    STANDALONE,
     SessionsFull,
     SharedHTTPSession,
     SharedSessions,
+    _reply_error,
+    _unavailable,
+)
+from .._server.shared_stream import (
+    _CURSOR,
+    STANDALONE,
     SharedStream,
     _decode_meta,
     _Msg,
     _RemoteAttach,
-    _reply_error,
-    _unavailable,
 )
 from .._server.store import StoreUnavailable
 from .._server.streamable_session import PRIMING_SINCE, SSE_HEADERS

@@ -69,7 +69,7 @@ DEFAULT_STORE_REVALIDATE_SECONDS: Final = 1.0
 # bounds only the copies it holds): a new session past this gets 503.
 DEFAULT_STORE_MAX_SESSIONS: Final = 100_000
 # Bytes of one replay event the store keeps: a bigger event is still sent to its client, but
-# not stored, and that stream is then not durable (its client is told; see shared_session.py).
+# not stored, and that stream is then not durable (its client is told; see shared_stream.py).
 DEFAULT_STORE_MAX_EVENT_BYTES: Final = 4 * 1024 * 1024
 # Bytes of one stream's replay log in the store (with max_events_per_stream): the oldest
 # events go first, as with the count, so a client that never reads costs at most this much.

@@ -23,7 +23,7 @@ from .._wire.paramheaders import InvalidToolHeaders, check_params, param_headers
 from .._wire.streamable import _params, _Peek, decode_header_value
 
 if TYPE_CHECKING:
-    from .._server.server import Server
+    from .._server.handle import ServedServer
 
 # The request methods whose Mcp-Name header mirrors a params field (SEP-2243, SEP-2663).
 _NAMED: Final = {
@@ -38,7 +38,7 @@ _NAMED: Final = {
 SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown session id
 
 
-def check_method_headers(server: Server, headers: Any, msg: _Peek) -> tuple[int, str] | None:
+def check_method_headers(server: ServedServer, headers: Any, msg: _Peek) -> tuple[int, str] | None:
     hmethod = headers.get(b"mcp-method")
     if hmethod is None:
         return HEADER_MISMATCH, "Header mismatch: the Mcp-Method header is missing"
@@ -68,7 +68,7 @@ def check_method_headers(server: Server, headers: Any, msg: _Peek) -> tuple[int,
     return None
 
 
-def _check_param_headers(server: Server, headers: Any, tool: str, msg: _Peek) -> str | None:
+def _check_param_headers(server: ServedServer, headers: Any, tool: str, msg: _Peek) -> str | None:
     """SEP-2243: ``Mcp-Param-*`` headers must mirror the x-mcp-header arguments."""
     schema = server.input_schema_of(tool)
     if schema is None:

@@ -63,7 +63,7 @@ from .._wire.streamable import (
 
 if TYPE_CHECKING:
     from .._server.bearer import RequireBearerToken
-    from .._server.server import Server
+    from .._server.handle import ServedServer
     from .._server.shared_http import SharedSessionsHTTP
 
 __all__ = [
@@ -89,7 +89,7 @@ class StreamableHTTPApp(_SessionLifecycle):
 
     def __init__(
         self,
-        server: Server,
+        server: ServedServer,
         *,
         path: str = DEFAULT_PATH,
         stateless: bool = False,

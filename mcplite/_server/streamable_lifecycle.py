@@ -24,7 +24,7 @@ from .._wire.streamable import ASSUMED_VERSION, _media, _show
 
 if TYPE_CHECKING:
     from .._server.bearer import RequireBearerToken
-    from .._server.server import Server
+    from .._server.handle import ServedServer
     from .._server.shared_http import SharedSessionsHTTP
 
 log = logging.getLogger(__name__.rpartition(".")[0] + ".streamable_http")
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__.rpartition(".")[0] + ".streamable_http")
 class _SessionLifecycle:
     """Session creation, the idle sweep, GET and DELETE (state set by the app)."""
 
-    server: Server
+    server: ServedServer
     auth: RequireBearerToken | None
     sessions: SessionTable
     shared: SharedSessionsHTTP | None

@@ -13,7 +13,7 @@ from .._io.httpserver import DEFAULT_MAX_BODY_BYTES, HTTPServer, make_ssl_contex
 from .._server.streamable_http import DEFAULT_PATH, StreamableHTTPApp
 
 if TYPE_CHECKING:
-    from .._server.server import Server
+    from .._server.handle import ServedServer
 
 __all__ = ["StreamableHTTPServer", "close_sse_stream", "serve_http"]
 
@@ -53,7 +53,7 @@ class StreamableHTTPServer:
     )
 
     def __init__(
-        self, server: Server, host: str = "127.0.0.1", port: int = 0, **options: Any
+        self, server: ServedServer, host: str = "127.0.0.1", port: int = 0, **options: Any
     ) -> None:
         http_opts = {k: options.pop(k) for k in list(options) if k in self._HTTP_OPTIONS}
         certfile = options.pop("certfile", None)
@@ -114,7 +114,7 @@ class StreamableHTTPServer:
 
 
 async def serve_http(
-    server: Server,
+    server: ServedServer,
     host: str = "127.0.0.1",
     port: int = 8000,
     path: str = DEFAULT_PATH,

@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 
 import msgspec
 from msgspec import UNSET
@@ -41,9 +41,7 @@ from .._errors import (
     ClientCapabilityError,
     RPCError,
 )
-
-if TYPE_CHECKING:
-    from .._server.context import Context
+from .._server.request_scope import RequestScope
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +227,7 @@ class TaskRun:
         return dict(zip(keys, values, strict=True))
 
 
-def owner_of(ctx: Context) -> str:
+def owner_of(ctx: RequestScope) -> str:
     """Who a task belongs to: the authenticated subject, else the session; a stateless
     HTTP request without a token has neither, and its unguessable task id is the only
     key (SEP-2663 "Security Implications")."""
@@ -245,7 +243,7 @@ def owner_of(ctx: Context) -> str:
     return str(owner)
 
 
-def current_run(ctx: Context) -> TaskRun | None:
+def current_run(ctx: RequestScope) -> TaskRun | None:
     store = ctx.state_store
     run = store.get("task") if store else None
     return run if isinstance(run, TaskRun) else None
@@ -290,7 +288,7 @@ class TaskManager:
         entry.tool.execution = t.ToolExecution(task_support=support)  # type: ignore[arg-type]
         self.tools[entry.name] = (support, deferred)
 
-    async def call_tool(self, ctx: Context, params: t.CallToolParams) -> Any:
+    async def call_tool(self, ctx: RequestScope, params: t.CallToolParams) -> Any:
         """The ``tools/call`` route: a task where the tool and the client agree."""
         tools = ctx.server.tools  # type: ignore[attr-defined]
         support, deferred = self.tools.get(params.name, ("forbidden", False))
@@ -300,7 +298,7 @@ class TaskManager:
 
     # ------------------------------------------------------------------ creation
 
-    def gate(self, ctx: Context, support: str) -> bool:
+    def gate(self, ctx: RequestScope, support: str) -> bool:
         """Whether this tools/call becomes a task; -32021 when it must and cannot."""
         if support not in ("optional", "required"):
             return False
@@ -316,7 +314,7 @@ class TaskManager:
             )
         return False
 
-    async def call(self, ctx: Context, params: t.CallToolParams, deferred: bool) -> Any:
+    async def call(self, ctx: RequestScope, params: t.CallToolParams, deferred: bool) -> Any:
         """Run a tools/call as a task: answer CreateTaskResult at once, or (``deferred``)
         once the handler calls ``ctx.start_task()``; until then it is an ordinary call."""
         run = TaskRun(self)
@@ -340,7 +338,7 @@ class TaskManager:
             return run.record.wire("task")
         return run.runner.result()  # finished before becoming a task: an ordinary answer
 
-    async def begin(self, run: TaskRun, ctx: Context) -> None:
+    async def begin(self, run: TaskRun, ctx: RequestScope) -> None:
         """Create the record (durably, before the answer leaves: SEP-2663)."""
         if run.record is not None:
             return
@@ -363,7 +361,7 @@ class TaskManager:
         if not run.started.done():
             run.started.set_result(None)
 
-    async def _execute(self, run: TaskRun, ctx: Context, params: t.CallToolParams) -> Any:
+    async def _execute(self, run: TaskRun, ctx: RequestScope, params: t.CallToolParams) -> Any:
         tools = ctx.server.tools  # type: ignore[attr-defined]
         limit = self.ttl
         try:
@@ -463,7 +461,7 @@ class TaskManager:
 
     # ------------------------------------------------------------------ tasks/*
 
-    async def _lookup(self, ctx: Context, task_id: str) -> TaskRecord:
+    async def _lookup(self, ctx: RequestScope, task_id: str) -> TaskRecord:
         if not ctx.stateless:
             raise RPCError(
                 METHOD_NOT_FOUND,
@@ -487,11 +485,11 @@ class TaskManager:
             )
         return record
 
-    async def get(self, ctx: Context, params: TaskParams) -> DetailedTask:
+    async def get(self, ctx: RequestScope, params: TaskParams) -> DetailedTask:
         record = await self._lookup(ctx, params.task_id)
         return record.wire("complete")
 
-    async def cancel(self, ctx: Context, params: TaskParams) -> dict[str, Any]:
+    async def cancel(self, ctx: RequestScope, params: TaskParams) -> dict[str, Any]:
         record = await self._lookup(ctx, params.task_id)
         if record.status not in TERMINAL:
             run = self.runs.pop(record.task_id, None)
@@ -505,7 +503,7 @@ class TaskManager:
                 run.runner.cancel()
         return {}
 
-    async def watchable(self, ctx: Context, task_ids: list[str]) -> list[str]:
+    async def watchable(self, ctx: RequestScope, task_ids: list[str]) -> list[str]:
         """Of ``task_ids`` (a ``subscriptions/listen``'s ``notifications.taskIds``), those
         this client may hear about: known, unexpired and its own.  The others are left out
         of the acknowledgement, the same for unknown and another owner's (no oracle)."""
@@ -517,7 +515,7 @@ class TaskManager:
                 agreed.append(task_id)
         return agreed
 
-    async def update(self, ctx: Context, params: UpdateTaskParams) -> dict[str, Any]:
+    async def update(self, ctx: RequestScope, params: UpdateTaskParams) -> dict[str, Any]:
         record = await self._lookup(ctx, params.task_id)
         if record.status != "input_required":
             raise RPCError(
@@ -585,7 +583,7 @@ def _check_remote(record: TaskRecord, responses: dict[str, Any]) -> dict[str, An
     return out
 
 
-async def start_task(ctx: Context) -> bool:
+async def start_task(ctx: RequestScope) -> bool:
     """``ctx.start_task()``: make a deferred call a task now; False when it cannot be one
     (the client did not negotiate the extension, or the tool is not task-capable)."""
     run = current_run(ctx)
@@ -597,7 +595,7 @@ async def start_task(ctx: Context) -> bool:
 
 
 async def ask(
-    ctx: Context, requests: dict[str, t.InputRequest], types: dict[str, Any]
+    ctx: RequestScope, requests: dict[str, t.InputRequest], types: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Inside a task: park until answered (None when this call is not a task)."""
     run = current_run(ctx)
@@ -607,7 +605,7 @@ async def ask(
     return answers
 
 
-async def task_progress(ctx: Context, message: str) -> bool:
+async def task_progress(ctx: RequestScope, message: str) -> bool:
     run = current_run(ctx)
     if run is None or not run.is_task:
         return False

@@ -191,3 +191,20 @@ def test_line_too_long_carries_what_it_salvaged_whatever_the_chunking() -> None:
             except LineTooLong as exc:
                 salvaged += exc.salvaged
         assert salvaged == [(9, True)], cut
+
+
+def test_line_split_over_reads_is_joined_once() -> None:
+    splitter = LineSplitter(max_line_bytes=10)
+    assert splitter.feed(b"abc") == []
+    assert splitter.feed(b"") == []
+    assert splitter.feed(b"def") == []
+    assert splitter.pending_bytes == 6
+    assert splitter.feed(b"g\r\nhi\nj") == [b"abcdefg", b"hi"]
+    assert splitter.feed(b"\n") == [b"j"]
+    assert splitter.feed(b"12345") == []
+    with pytest.raises(LineTooLong) as info:
+        splitter.feed(b"678901\nok\n")
+    assert info.value.lines == [b"ok"] and info.value.dropped == 1
+    assert splitter.feed(b"\r\n") == []  # an empty CRLF line is skipped
+    assert splitter.feed(b"\r") == []
+    assert splitter.feed(b"\n") == []  # ... also when its CR and LF arrive apart

@@ -8,14 +8,11 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pytest
-
 import mcplite
 from mcplite._client.streamable_http import StreamableHTTPTransport, _fast_request
 from mcplite._core.jsonrpc import encode_request
 from mcplite._server.streamable_run import StreamableHTTPServer
 from mcplite._wire.http11 import RequestParser
-from mcplite._wire.ndjson import LineSplitter, LineTooLong
 
 
 def _chunk(data: bytes) -> bytes:
@@ -127,20 +124,3 @@ def test_fast_request_reads_our_own_envelope_only() -> None:
     assert _fast_request(b'{"jsonrpc":"2.0","id":1,"method":"a\\u0062"}') is None
     assert _fast_request(b'{"jsonrpc":"2.0","id":1,"method":"unterminated') is None
     assert _fast_request(b"[]") is None
-
-
-def test_line_split_over_reads_is_joined_once() -> None:
-    splitter = LineSplitter(max_line_bytes=10)
-    assert splitter.feed(b"abc") == []
-    assert splitter.feed(b"") == []
-    assert splitter.feed(b"def") == []
-    assert splitter.pending_bytes == 6
-    assert splitter.feed(b"g\r\nhi\nj") == [b"abcdefg", b"hi"]
-    assert splitter.feed(b"\n") == [b"j"]
-    assert splitter.feed(b"12345") == []
-    with pytest.raises(LineTooLong) as info:
-        splitter.feed(b"678901\nok\n")
-    assert info.value.lines == [b"ok"] and info.value.dropped == 1
-    assert splitter.feed(b"\r\n") == []  # an empty CRLF line is skipped
-    assert splitter.feed(b"\r") == []
-    assert splitter.feed(b"\n") == []  # ... also when its CR and LF arrive apart
