@@ -222,7 +222,7 @@ def test_small_rsa_and_infinity_helpers() -> None:
     # Keys built directly (not from a JWK) may be tiny: PKCS#1 v1.5 cannot fit a digest.
     tiny = RSAKey((1 << 511) + 1, 3)
     assert not verify_signature("RS512", tiny, b"", b"\x00" * 64)
-    from mcplite._auth.jwt import _INF, _add
+    from mcplite._auth.jose import _INF, _add
 
     pt = (1, 2, 1)
     assert _add(pt, _INF, 7) == pt and _add(_INF, pt, 7) == pt

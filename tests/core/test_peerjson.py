@@ -117,9 +117,9 @@ def metadata(data: bytes) -> None:
     oauth_metadata.decode_json(data, oauth_metadata.AuthorizationServerMetadata, "metadata")
 
 
-def jose_decode(data: bytes) -> None:
+def jose_parse(data: bytes) -> None:
     seg = base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    jose.decode_jwt(seg + "." + seg + ".c2ln")
+    jose.parse_jws(seg + "." + seg + ".c2ln")
 
 
 def oauth_error_body(data: bytes) -> None:
@@ -151,7 +151,7 @@ PARSERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
     "jsonrpc.decode": (rpc.decode, RemoteProtocolError),
     "Protocol.receive": (protocol_receive, RemoteProtocolError),
     "jwt.parse_jws": (jwt_parse, RemoteProtocolError),
-    "jose.decode_jwt": (jose_decode, jose.JOSEError),
+    "jose.parse_jws": (jose_parse, jose.JOSEError),
     "oauth_metadata.decode_json": (metadata, AuthError),
     "oauth_metadata.error_message": (oauth_error_body, _Never),
     "verifiers: a JWKS document": (jwks_document, RemoteProtocolError),
