@@ -21,7 +21,7 @@ from .._errors import HEADER_MISMATCH, INVALID_PARAMS
 from .._io.httpserver import Responder
 from .._server.streamable_session import JSON_CT
 from .._wire.paramheaders import InvalidToolHeaders, check_params, param_headers
-from .._wire.streamable import _params, _Peek, decode_header_value
+from .._wire.streamable import _Peek, _PeekParams, decode_header_value
 
 if TYPE_CHECKING:
     from .._server.server import Server
@@ -41,11 +41,11 @@ SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown ses
 ASSUMED_VERSION: Final = "2025-03-26"
 
 
-def check_new_era(msg: _Peek, hver: str | None) -> tuple[int, str] | None:
-    """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243)."""
+def check_new_era(msg: _Peek, params: _PeekParams, hver: str | None) -> tuple[int, str] | None:
+    """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243); ``params`` is the
+    peek of ``msg.params``, made once by the caller."""
     if msg.id is UNSET:
         return None  # notifications: header rules not defined by this revision
-    params = _params(msg)
     meta = params.meta or {}
     mver = meta.get(t.META_PROTOCOL_VERSION)
     if mver is None:
@@ -62,7 +62,9 @@ def check_new_era(msg: _Peek, hver: str | None) -> tuple[int, str] | None:
     return None
 
 
-def check_method_headers(server: Server, headers: Any, msg: _Peek) -> tuple[int, str] | None:
+def check_method_headers(
+    server: Server, headers: Any, msg: _Peek, params: _PeekParams
+) -> tuple[int, str] | None:
     hmethod = headers.get(b"mcp-method")
     if hmethod is None:
         return HEADER_MISMATCH, "Header mismatch: the Mcp-Method header is missing"
@@ -72,7 +74,6 @@ def check_method_headers(server: Server, headers: Any, msg: _Peek) -> tuple[int,
             f"does not match body value {msg.method!r}"
         )
     if msg.method in _NAMED:
-        params = _params(msg)
         # SEP-2663 "Routing Headers": tasks/* carry Mcp-Name = params.taskId.
         want = getattr(params, _NAMED[msg.method])
         hname = headers.get(b"mcp-name")

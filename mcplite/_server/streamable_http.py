@@ -61,10 +61,10 @@ from .._wire.http11_write import reason
 from .._wire.origin import check_request
 from .._wire.streamable import (
     META_KEY as _META_KEY,
+    BodyPeek,
     _media,
     _params,
     _Peek,
-    _peek_decoder,
 )
 
 if TYPE_CHECKING:
@@ -168,11 +168,21 @@ class StreamableHTTPApp(_SessionLifecycle):
     def __call__(
         self, request: Request, body: bytes, responder: Responder
     ) -> Awaitable[None] | None:
-        if self.auth is not None:
+        if self.auth is None:
+            return self._route(request, body, responder)
+        if request.method != "POST":
             return self.auth.guard(request, body, responder, self._route, self.sessions)
-        return self._route(request, body, responder)
+        # One peek of the body for the middleware's per-method scopes and for routing.
+        peek = BodyPeek(body, self.server.max_json_depth)
 
-    def _route(self, request: Request, body: bytes, responder: Responder) -> Awaitable[None] | None:
+        def inner(request: Request, body: bytes, responder: Responder) -> Awaitable[None] | None:
+            return self._route(request, body, responder, peek)
+
+        return self.auth.guard(request, body, responder, inner, self.sessions, peek)
+
+    def _route(
+        self, request: Request, body: bytes, responder: Responder, peek: BodyPeek | None = None
+    ) -> Awaitable[None] | None:
         path = request.target
         if "?" in path:
             path = path.partition("?")[0]
@@ -186,7 +196,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             return _error(responder, 403, INVALID_REQUEST, f"{reason(403)}: {problem}")
         method = request.method
         if method == "POST":
-            return self._post(headers, body, responder)
+            return self._post(headers, body, responder, peek)
         if method == "GET" and not self.stateless:
             return self._get(headers, responder)
         if method == "DELETE" and not self.stateless:
@@ -222,7 +232,9 @@ class StreamableHTTPApp(_SessionLifecycle):
 
     # ------------------------------------------------------------------ POST
 
-    def _post(self, headers: Any, body: bytes, responder: Responder) -> Awaitable[None] | None:
+    def _post(
+        self, headers: Any, body: bytes, responder: Responder, peek: BodyPeek | None = None
+    ) -> Awaitable[None] | None:
         ctype = headers.get(b"content-type")
         if ctype is None or not ctype.lower().startswith(b"application/json"):
             return _error(
@@ -244,8 +256,7 @@ class StreamableHTTPApp(_SessionLifecycle):
                 f"got {_show(accept)}",
             )
         try:
-            peerjson.check(body, self.server.max_json_depth)
-            decoded = _peek_decoder().decode(body)
+            decoded = (peek or BodyPeek(body, self.server.max_json_depth)).messages()
         except peerjson.InvalidJSON as exc:
             return _error(responder, 400, PARSE_ERROR, exc.message)
         except msgspec.ValidationError as exc:
@@ -288,18 +299,21 @@ class StreamableHTTPApp(_SessionLifecycle):
                 data={"supported": list(self.supported_versions), "requested": hver},
             )
         new_era = hver is not None and hver >= STATELESS_REVISION
+        params = None  # the first message's params peek (_meta, name, uri): made at most once
         if not new_era and _META_KEY in body and len(messages) == 1:
-            meta = _params(first).meta
-            mver = meta.get(t.META_PROTOCOL_VERSION) if meta else None
+            params = _params(first)
+            mver = params.meta.get(t.META_PROTOCOL_VERSION) if params.meta else None
             new_era = isinstance(mver, str) and mver >= STATELESS_REVISION
         if new_era:
             if isinstance(decoded, list):
                 return _error(
                     responder, 400, INVALID_REQUEST, "Invalid Request: no batches in 2026-07-28"
                 )
-            problem = check_new_era(first, hver)
+            if params is None:
+                params = _params(first)
+            problem = check_new_era(first, params, hver)
             if problem is None and first.id is not UNSET:
-                problem = check_method_headers(self.server, headers, first)
+                problem = check_method_headers(self.server, headers, first, params)
             if problem is not None:
                 code, message = problem
                 return _error(

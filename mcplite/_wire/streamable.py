@@ -2,7 +2,8 @@
 
 Only the JSON-RPC id, method and the parts of params that routing and the 2026-07-28
 header checks need (``_meta``, ``name``, ``uri``) are decoded here; the protocol core
-decodes the message for real.
+decodes the message for real.  ``BodyPeek`` peeks a body once for everyone before the core:
+the bearer middleware's per-method scopes and the app's routing read the same decode.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, Final
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from .._core import peerjson
 
 META_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
 SENTINEL_PREFIX: Final = "=?base64?"
@@ -54,6 +57,46 @@ def _params(msg: _Peek) -> _PeekParams:
         return _params_decoder().decode(msg.params)
     except msgspec.DecodeError:  # params not an object: the protocol will say so
         return _PeekParams()
+
+
+class BodyPeek:
+    """One POST body, peeked at most once (``messages`` remembers its value or its error).
+
+    The streamable-HTTP app makes one per POST and hands it to the bearer middleware, so an
+    authenticated POST is peeked once, not once for its scopes and again for routing.
+    """
+
+    __slots__ = ("_body", "_decoded", "_error", "_max_depth")
+
+    def __init__(self, body: bytes, max_depth: int = peerjson.DEFAULT_MAX_JSON_DEPTH) -> None:
+        self._body = body
+        self._max_depth = max_depth
+        self._decoded: _Peek | list[_Peek] | None = None
+        self._error: peerjson.InvalidJSON | msgspec.DecodeError | None = None
+
+    def messages(self) -> _Peek | list[_Peek]:
+        """The message, or the batch as a list; raises ``peerjson.InvalidJSON`` (invalid
+        UTF-8, too deep) or ``msgspec.DecodeError`` (not JSON, not JSON-RPC-shaped)."""
+        if self._decoded is not None:
+            return self._decoded
+        if self._error is not None:
+            raise self._error
+        try:
+            peerjson.check(self._body, self._max_depth)
+            self._decoded = _peek_decoder().decode(self._body)
+        except (peerjson.InvalidJSON, msgspec.DecodeError) as exc:
+            self._error = exc
+            raise
+        return self._decoded
+
+    def methods(self) -> list[str]:
+        """The ``method`` of each message (none for a body the app will refuse)."""
+        try:
+            decoded = self.messages()
+        except (peerjson.InvalidJSON, msgspec.DecodeError):  # the MCP app answers those
+            return []
+        msgs = decoded if isinstance(decoded, list) else [decoded]
+        return [m.method for m in msgs if isinstance(m.method, str)]
 
 
 def _media(value: bytes | None, *types: bytes) -> bool:

@@ -17,7 +17,8 @@ from mcplite._core import jsonrpc as rpc, peerjson
 from mcplite._core.events import ReplyReady
 from mcplite._core.protocol import SERVER_ROLE, Protocol
 from mcplite._errors import PARSE_ERROR, AuthError, RemoteProtocolError
-from mcplite._server import bearer, verifiers
+from mcplite._server import verifiers
+from mcplite._wire.streamable import BodyPeek
 
 LIMIT = peerjson.DEFAULT_MAX_JSON_DEPTH
 
@@ -136,7 +137,7 @@ def introspection_document(data: bytes) -> None:
 
 
 def bearer_methods(data: bytes) -> None:
-    assert isinstance(bearer._methods(data), list)
+    assert isinstance(BodyPeek(data).methods(), list)
 
 
 def client_probe(data: bytes) -> None:
@@ -156,7 +157,7 @@ PARSERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
     "oauth_metadata.error_message": (oauth_error_body, _Never),
     "verifiers: a JWKS document": (jwks_document, RemoteProtocolError),
     "verifiers: an introspection answer": (introspection_document, _Never),
-    "bearer: the methods of a POST": (bearer_methods, _Never),
+    "streamable POST peek: the methods (bearer scopes)": (bearer_methods, _Never),
     "client streamable HTTP: a response body's probe": (client_probe, _Never),
 }
 
