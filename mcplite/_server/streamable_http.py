@@ -388,9 +388,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self._track_sessionless(responder, ids, session, transport)
 
         def gone() -> None:
-            task = asyncio.ensure_future(session.aclose())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(session.aclose())
 
         responder.on_close(gone)
         stream.on_gone = gone
@@ -444,11 +442,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             )
             return
         reason = params.reason if isinstance(params.reason, str) else "no reason given"
-        task = asyncio.ensure_future(
-            held[0].cancel_in_flight(f"Request cancelled by the client: {reason}")
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(held[0].cancel_in_flight(f"Request cancelled by the client: {reason}"))
 
     def _connect(self, transport: OneShotTransport) -> Any:
         server = self.server
