@@ -37,6 +37,7 @@ from .._auth.bearer import (
 )
 from .._core import jsonrpc as rpc
 from .._errors import MCPError
+from .._io.background import spawn
 from .._wire.http11 import Request
 from .._wire.http11_write import reason
 from .._wire.streamable import BodyPeek
@@ -260,11 +261,7 @@ class RequireBearerToken:
         # Callback style (return None): the MCP app may answer after its own call returns
         # (a stateful session answers from its task), which a returned awaitable would
         # not allow, so the check runs in a task of ours.
-        task = asyncio.ensure_future(
-            self._check(request, body, responder, inner, sessions, token, scopes)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, self._check(request, body, responder, inner, sessions, token, scopes))
         return None
 
     async def _check(

@@ -34,6 +34,7 @@ from .. import types as t
 from .._core import jsonrpc as rpc
 from .._core.events import ClientState
 from .._errors import INTERNAL_ERROR, INVALID_REQUEST, ConnectionClosed
+from .._io.background import spawn
 from .._io.httpserver import Responder, ResponseStream
 from .._server.store import SESSION_RECORD_VERSION, SessionRecord, Store, StoreUnavailable
 from .._server.streamable_session import (
@@ -349,9 +350,7 @@ class SharedSessions:
         self._beater: asyncio.Task[None] | None = None
 
     def spawn(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, aw)
 
     @staticmethod
     def channel(sid: str) -> str:
