@@ -6,6 +6,7 @@ client capabilities (both required), and optionally client info and a log level.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -29,6 +30,28 @@ LOG_LEVELS: Final = (
     "emergency",
 )
 LOG_RANK: Final = {name: rank for rank, name in enumerate(LOG_LEVELS)}
+
+
+class ParamsMeta(msgspec.Struct):
+    """The ``_meta`` of a message's params and nothing else: what the protocol core reads to
+    tell a 2026-07-28 request from a handshake-era one (``_wire/streamable`` extends it with
+    the fields that route a streamable-HTTP POST)."""
+
+    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
+
+
+@functools.cache
+def _params_meta_decoder() -> msgspec.json.Decoder[ParamsMeta]:
+    return msgspec.json.Decoder(ParamsMeta)
+
+
+def peek_meta(params: bytes | msgspec.Raw) -> dict[str, Any] | None:
+    """The ``_meta`` object of raw params; None when absent or when params are not an object
+    with an object ``_meta`` (the params decode then says what is wrong)."""
+    try:
+        return _params_meta_decoder().decode(params).meta
+    except msgspec.DecodeError:
+        return None
 
 
 def _field(meta: dict[str, Any], name: str, type_: type[T]) -> T:

@@ -17,6 +17,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from .._core import peerjson
+from .._core.meta import ParamsMeta
 
 META_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
 SENTINEL_PREFIX: Final = "=?base64?"
@@ -33,8 +34,9 @@ class _Peek(msgspec.Struct):
     error: msgspec.Raw | UnsetType = UNSET
 
 
-class _PeekParams(msgspec.Struct):
-    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
+class _PeekParams(ParamsMeta):
+    """The protocol core's ``_meta`` peek plus what routes a POST (SEP-2243 Mcp-Name)."""
+
     name: Any = None
     uri: Any = None
     task_id: Any = msgspec.field(default=None, name="taskId")

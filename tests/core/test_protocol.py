@@ -235,6 +235,24 @@ def test_stateless_meta_errors(params: dict[str, Any], code: int, words: str) ->
 
 
 @pytest.mark.parametrize(
+    ("params", "meta"),
+    [
+        (b'{"_meta":{"a":1},"name":"x"}', {"a": 1}),
+        (b'{"name":"x"}', None),
+        (b'{"_meta":3}', None),  # not an object: the params decode refuses it later
+        (b"[1,2]", None),
+    ],
+)
+def test_peek_meta_reads_an_object_meta_or_nothing(params: bytes, meta: Any) -> None:
+    from mcplite._core.meta import ParamsMeta, peek_meta
+    from mcplite._wire.streamable import _PeekParams
+
+    assert peek_meta(params) == meta
+    # The streamable-HTTP POST peek extends this one: one declaration of the _meta field.
+    assert issubclass(_PeekParams, ParamsMeta)
+
+
+@pytest.mark.parametrize(
     "method", ["ping", "logging/setLevel", "resources/subscribe", "initialize"]
 )
 def test_methods_removed_in_2026_are_method_not_found(method: str) -> None:
