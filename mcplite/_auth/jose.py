@@ -631,10 +631,13 @@ def parse_jws(token: str | bytes, *, max_bytes: int = DEFAULT_MAX_JWT_BYTES) -> 
     if isinstance(token, bytes):
         try:
             token = token.decode("ascii")
-        except UnicodeDecodeError:
-            raise JOSEError("a JWT is ASCII") from None
+        except UnicodeDecodeError as exc:
+            got = token[exc.start]
+            raise JOSEError(
+                f"expected an ASCII JWT, got byte 0x{got:02x} at offset {exc.start}"
+            ) from None
     if len(token) > max_bytes:
-        raise JOSEError(f"the JWT is longer than {max_bytes} bytes")
+        raise JOSEError(f"the JWT is longer than {max_bytes} bytes: {len(token)}")
     parts = token.split(".")
     if len(parts) != 3:
         raise JOSEError(f"expected a JWS compact serialization (3 parts), got {len(parts)}")
