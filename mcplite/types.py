@@ -1290,14 +1290,15 @@ def decode_lenient(data: bytes | msgspec.Raw | Any, type_: type[T]) -> T:
         try:
             return decoder(type_).decode(data)
         except msgspec.ValidationError as exc:
-            error = exc
-        obj = msgspec.json.decode(data)
-    else:
-        try:
-            return msgspec.convert(data, type_)
-        except msgspec.ValidationError as exc:
-            error = exc
-        obj = data
+            return _lenient_walk(msgspec.json.decode(data), type_, exc)
+    try:
+        return msgspec.convert(data, type_)
+    except msgspec.ValidationError as exc:
+        return _lenient_walk(data, type_, exc)
+
+
+def _lenient_walk(obj: Any, type_: type[T], error: msgspec.ValidationError) -> T:
+    """The slow path of decode_lenient, once the typed decode of ``obj`` raised ``error``."""
     found: list[tuple[_Path, UnknownContent]] = []
     key: Any = type_
     patched = _walk(obj, _type_info(key), (), found)
@@ -1319,17 +1320,23 @@ def decode_result(data: bytes | msgspec.Raw, type_: type[T]) -> T | InputRequire
     """Decode a result that may be an InputRequiredResult (2026-07-28 MRTR, SEP-2322).
 
     ``resultType == "input_required"`` yields :class:`InputRequiredResult` (the complete
-    result's required fields are absent then); anything else decodes leniently as ``type_``.
+    result's required fields are absent then); anything else decodes leniently as ``type_``
+    (see :func:`decode_lenient`).  The one result decoder: ``mcplite.protocol.decode_result``
+    is this function with the sans-I/O core's errors.  Raises ``msgspec.DecodeError`` for bad
+    JSON and ``msgspec.ValidationError`` for a result that is not a ``type_``.
     """
     # Fast path: one typed decode.  An input_required result lacks the complete result's
     # required fields, so it fails here (or says so in resultType) and takes the slow path.
     try:
         result = decoder(type_).decode(data)
-    except msgspec.ValidationError:
-        pass
+    except msgspec.ValidationError as exc:
+        error = exc
     else:
         if getattr(result, "result_type", None) != "input_required":
             return result
+        return decoder(InputRequiredResult).decode(data)
     if decoder(_ResultTypeProbe).decode(data).result_type == "input_required":
         return decoder(InputRequiredResult).decode(data)
-    return decode_lenient(data, type_)
+    # The typed decode already failed: only the unknown-content walk is left (decode_lenient
+    # would start with a second typed decode).
+    return _lenient_walk(msgspec.json.decode(data), type_, error)

@@ -858,3 +858,23 @@ def test_decode_result_fast_path_and_input_required() -> None:
     newer = t.decode_result(b'{"content":[{"type":"hologram","x":1}]}', t.CallToolResult)
     assert isinstance(newer, t.CallToolResult)
     assert isinstance(newer.content[0], t.UnknownContent)
+
+
+def test_decode_result_runs_the_typed_decoder_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # types.decode_result used to try the typed decoder, then call decode_lenient, which tried
+    # it again before the unknown-content walk: a newer peer's result was decoded twice.
+    calls: list[Any] = []
+    real = t.decoder
+
+    def counting(type_: Any) -> Any:
+        calls.append(type_)
+        return real(type_)
+
+    monkeypatch.setattr(t, "decoder", counting)
+    newer = t.decode_result(b'{"content":[{"type":"hologram","x":1}]}', t.CallToolResult)
+    assert isinstance(newer, t.CallToolResult) and isinstance(newer.content[0], t.UnknownContent)
+    # once as the result type, once as the resultType probe
+    assert calls == [t.CallToolResult, t._ResultTypeProbe]
+    calls.clear()
+    assert isinstance(t.decode_result(b'{"content":[]}', t.CallToolResult), t.CallToolResult)
+    assert calls == [t.CallToolResult]

@@ -25,8 +25,8 @@ from .targets import (
     EXIT_SERVER_ERROR,
     EXIT_USAGE,
     UsageError,
-    _kv,
     _target,
+    call_arguments,
 )
 
 DEFAULT_BENCH_DURATION_SECONDS: Final = 10.0
@@ -102,15 +102,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("bench: resources/read needs --uri URI")
     if method == "prompts/get" and not args.prompt:
         raise UsageError("bench: prompts/get needs --prompt NAME")
-    arguments = _kv(pairs)
-    if args.args:
-        try:
-            extra = msgspec.json.decode(args.args)
-        except msgspec.DecodeError as exc:
-            raise UsageError(f"--args is not valid JSON: {exc}") from None
-        if not isinstance(extra, dict):
-            raise UsageError(f"--args must be a JSON object, got {args.args!r}")
-        arguments.update(extra)
+    arguments = call_arguments(pairs, args.args)
     if arguments and method not in ("tools/call", "prompts/get"):
         raise UsageError(f"bench: {method} takes no arguments, got {sorted(arguments)}")
     for opt in ("sessions", "concurrency", "calls", "reps", "processes"):

@@ -14,7 +14,15 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._errors import MCPError, RequestTimeout, RPCError, TransportError
-from .targets import EXIT_CONNECTION, EXIT_OK, EXIT_SERVER_ERROR, UsageError, _kv, _target
+from .targets import (
+    EXIT_CONNECTION,
+    EXIT_OK,
+    EXIT_SERVER_ERROR,
+    UsageError,
+    _kv,
+    _target,
+    call_arguments,
+)
 
 # ---------------------------------------------------------------------- interaction
 
@@ -231,15 +239,7 @@ async def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 async def cmd_call(args: argparse.Namespace) -> int:
-    arguments = _kv(args.pairs)
-    if args.args:
-        try:
-            extra = msgspec.json.decode(args.args)
-        except msgspec.DecodeError as exc:
-            raise UsageError(f"--args is not valid JSON: {exc}") from None
-        if not isinstance(extra, dict):
-            raise UsageError("--args must be a JSON object")
-        arguments.update(extra)
+    arguments = call_arguments(args.pairs, args.args)
 
     async def body(client: Any) -> int:
         if getattr(args, "task", False):

@@ -111,6 +111,20 @@ def _kv(pairs: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def call_arguments(pairs: Sequence[str], args_json: str | None) -> dict[str, Any]:
+    """The arguments of a call: ``key=value`` pairs, then ``--args`` (a JSON object) on top."""
+    arguments = _kv(pairs)
+    if args_json:
+        try:
+            extra = msgspec.json.decode(args_json)
+        except msgspec.DecodeError as exc:
+            raise UsageError(f"--args is not valid JSON: {exc}") from None
+        if not isinstance(extra, dict):
+            raise UsageError(f"--args must be a JSON object, got {args_json!r}")
+        arguments.update(extra)
+    return arguments
+
+
 def _plain_entry(cmd: str, entry: Any) -> None:
     """bench and dev take a URL or a command only: an entry's env goes to this process's
     environment and its cwd becomes this process's directory (every server process they

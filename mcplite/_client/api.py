@@ -183,11 +183,7 @@ class ClientAPI:
         """tools/call.  A tool error is a result with ``is_error`` (not an exception);
         ``structuredContent`` is checked against the tool's ``outputSchema`` when known
         (a mismatch raises ``RemoteProtocolError`` naming the path)."""
-        params = t.CallToolParams(
-            name=name,
-            arguments={} if arguments is None else arguments,
-            meta=UNSET if meta is None else dict(meta),
-        )
+        params = call_tool_params(name, arguments, meta)
         try:
             result = await self._request_mrtr(
                 "tools/call", params, t.CallToolResult, timeout=timeout, on_progress=on_progress
@@ -310,6 +306,17 @@ class ClientAPI:
         return await self._request_mrtr(
             "prompts/get", params, t.GetPromptResult, timeout=timeout, on_progress=on_progress
         )
+
+
+def call_tool_params(
+    name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None
+) -> t.CallToolParams:
+    """tools/call params for ``call_tool`` and ``Client.start_tool_task`` alike."""
+    return t.CallToolParams(
+        name=name,
+        arguments={} if arguments is None else arguments,
+        meta=UNSET if meta is None else dict(meta),
+    )
 
 
 def _cursor(cursor: str | None) -> Any:

@@ -21,7 +21,7 @@ import msgspec
 from msgspec import UNSET
 
 from .. import types as t
-from .._client.api import ClientAPI, checked_roots
+from .._client.api import ClientAPI, call_tool_params, checked_roots
 from .._client.tasks import StatusCallback, TaskCreated, ToolTask
 from .._core.capabilities import for_client
 from .._core.events import NotificationReceived, RequestReceived
@@ -221,11 +221,7 @@ class Client(ListenMixin, InputMixin, ClientAPI):
                 "start_tool_task needs the tasks extension: Client(tasks=True) or "
                 f"declare_extension({TASKS_EXTENSION!r})"
             )
-        params = t.CallToolParams(
-            name=name,
-            arguments={} if arguments is None else arguments,
-            meta=UNSET if meta is None else dict(meta),
-        )
+        params = call_tool_params(name, arguments, meta)
         try:
             result = await self._request_mrtr("tools/call", params, t.CallToolResult)
         except TaskCreated as created:

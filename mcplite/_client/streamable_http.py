@@ -39,6 +39,7 @@ from .._errors import (
     MCPError,
     RemoteProtocolError,
 )
+from .._io.background import spawn
 from .._io.eager import eager_start
 from .._io.httpclient import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
@@ -361,9 +362,7 @@ class StreamableHTTPTransport:
         return await request_with_auth(self.http, self.auth, method, self.url, headers, body)
 
     def _spawn(self, coro: Any) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task: asyncio.Task[None] = spawn(self._tasks, coro)
         return task
 
     def _stateless(self, params: Any = None) -> bool:

@@ -1,8 +1,10 @@
-"""Typed decoding of params and results through the one decoder cache, types.decoder (layer 1)."""
+"""Typed decoding of params and results for the sans-I/O core (layer 1): the decoders are
+``mcplite.types``' (one decoder cache, ``types.decoder``; one result decoder,
+``types.decode_result``), the errors are ``RemoteProtocolError`` with a JSON-RPC code."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import msgspec
 
@@ -25,14 +27,29 @@ def decode_params(type_: type[T], raw: msgspec.Raw | None) -> T:
         raise RemoteProtocolError(f"Invalid params: {exc}", INVALID_PARAMS) from None
 
 
-def decode_result(type_: type[T], raw: msgspec.Raw) -> T:
-    """Decode a result; unknown content tags from newer peers are tolerated.
+def decode_result(type_: type[T], raw: msgspec.Raw | bytes) -> T:
+    """Decode a result as ``type_``; -32603 naming what was expected and what arrived.
 
-    types.decode_lenient already takes the cached typed decoder first; trying it here too
-    decoded a failing result twice before the lenient walk."""
+    The decoding is ``types.decode_result``'s (the one result decoder, with the one decoder
+    cache ``types.decoder``): unknown content tags from newer peers are tolerated.  What this
+    adds is the sans-I/O core's error type, and the refusal of an ``input_required`` result
+    where a complete ``type_`` was expected: 2026-07-28 basic/patterns/mrtr.mdx allows one
+    only for prompts/get, resources/read and tools/call, and only a caller that answers its
+    inputRequests and retries (``Client``, or one calling ``types.decode_result``) can use it.
+    """
     try:
-        return t.decode_lenient(raw, type_)
+        result = t.decode_result(raw, type_)
     except msgspec.ValidationError as exc:
         raise RemoteProtocolError(
             f"Invalid result: expected a {type_.__name__}: {exc}", INTERNAL_ERROR
         ) from None
+    if not isinstance(result, t.InputRequiredResult):
+        return result
+    if type_ is not t.InputRequiredResult:
+        raise RemoteProtocolError(
+            f"Invalid result: expected a {type_.__name__}, got resultType 'input_required' "
+            "(2026-07-28 basic/patterns/mrtr: answer its inputRequests with "
+            "mcplite.types.decode_result and retry)",
+            INTERNAL_ERROR,
+        )
+    return cast(T, result)  # the caller asked for an InputRequiredResult itself

@@ -6,13 +6,16 @@ client capabilities (both required), and optionally client info and a log level.
 
 from __future__ import annotations
 
-from typing import Any, Final
+import functools
+from typing import Any, Final, TypeVar
 
 import msgspec
 from msgspec import UNSET
 
 from .. import types as t
 from .._errors import INVALID_PARAMS, UNSUPPORTED_PROTOCOL_VERSION, RemoteProtocolError
+
+T = TypeVar("T")
 
 # Syslog severities (RFC 5424 §6.2.1), least to most severe, as MCP orders them
 # (server/utilities/logging.mdx).
@@ -27,6 +30,38 @@ LOG_LEVELS: Final = (
     "emergency",
 )
 LOG_RANK: Final = {name: rank for rank, name in enumerate(LOG_LEVELS)}
+
+
+class ParamsMeta(msgspec.Struct):
+    """The ``_meta`` of a message's params and nothing else: what the protocol core reads to
+    tell a 2026-07-28 request from a handshake-era one (``_wire/streamable`` extends it with
+    the fields that route a streamable-HTTP POST)."""
+
+    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
+
+
+@functools.cache
+def _params_meta_decoder() -> msgspec.json.Decoder[ParamsMeta]:
+    return msgspec.json.Decoder(ParamsMeta)
+
+
+def peek_meta(params: bytes | msgspec.Raw) -> dict[str, Any] | None:
+    """The ``_meta`` object of raw params; None when absent or when params are not an object
+    with an object ``_meta`` (the params decode then says what is wrong)."""
+    try:
+        return _params_meta_decoder().decode(params).meta
+    except msgspec.DecodeError:
+        return None
+
+
+def _field(meta: dict[str, Any], name: str, type_: type[T]) -> T:
+    """``meta[name]`` as ``type_``; -32602 naming the field and what is wrong with it."""
+    try:
+        return msgspec.convert(meta[name], type_)
+    except msgspec.ValidationError as exc:
+        raise RemoteProtocolError(
+            f'Invalid params: invalid _meta field "{name}" ({exc})', INVALID_PARAMS
+        ) from None
 
 
 def read_request_meta(
@@ -48,22 +83,10 @@ def read_request_meta(
             f'Invalid params: missing _meta field "{t.META_CLIENT_CAPABILITIES}"',
             INVALID_PARAMS,
         )
-    try:
-        caps = msgspec.convert(meta[t.META_CLIENT_CAPABILITIES], t.ClientCapabilities)
-    except msgspec.ValidationError as exc:
-        raise RemoteProtocolError(
-            f'Invalid params: invalid _meta field "{t.META_CLIENT_CAPABILITIES}" ({exc})',
-            INVALID_PARAMS,
-        ) from None
-    info: t.Implementation | None = None
-    if t.META_CLIENT_INFO in meta:
-        try:
-            info = msgspec.convert(meta[t.META_CLIENT_INFO], t.Implementation)
-        except msgspec.ValidationError as exc:
-            raise RemoteProtocolError(
-                f'Invalid params: invalid _meta field "{t.META_CLIENT_INFO}" ({exc})',
-                INVALID_PARAMS,
-            ) from None
+    caps = _field(meta, t.META_CLIENT_CAPABILITIES, t.ClientCapabilities)
+    info = (
+        _field(meta, t.META_CLIENT_INFO, t.Implementation) if t.META_CLIENT_INFO in meta else None
+    )
     level = meta.get(t.META_LOG_LEVEL)
     if level is not None and level not in LOG_RANK:
         raise RemoteProtocolError(

@@ -8,11 +8,10 @@ recognised as invalid instead of silently returning the wrong page.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from typing import Final, TypeVar
 
+from .._core.base64url import b64url_decode, b64url_encode
 from .._errors import INVALID_PARAMS, RemoteProtocolError
 
 T = TypeVar("T")
@@ -22,15 +21,14 @@ _PREFIX: Final = "o1:"
 
 
 def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{offset}".encode()).decode().rstrip("=")
+    return b64url_encode(f"{_PREFIX}{offset}".encode("ascii"))
 
 
 def decode_cursor(cursor: str) -> int:
     """The offset a cursor stands for; -32602 if it is not one of ours."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
+        text = b64url_decode(cursor).decode("ascii")
+    except ValueError:  # not base64url (the message names it), or not ASCII inside
         text = ""
     if text.startswith(_PREFIX) and text[len(_PREFIX) :].isdigit():
         return int(text[len(_PREFIX) :])

@@ -14,7 +14,6 @@ era, any other request in the handshake era.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -39,7 +38,7 @@ from .._core.events import (
     ServerIdentity,
     SessionReady,
 )
-from .._core.meta import read_request_meta
+from .._core.meta import peek_meta, read_request_meta
 from .._core.methods import (
     BATCH_REVISIONS,
     CLIENT,
@@ -67,15 +66,6 @@ _META_VERSION_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
 # "The client SHOULD NOT send requests other than pings before the server has responded
 # to the initialize request").
 _PRE_INIT_METHODS: Final = frozenset({"initialize", "ping"})
-
-
-class _ParamsMeta(msgspec.Struct):
-    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
-
-
-@functools.cache
-def _meta_decoder() -> msgspec.json.Decoder[_ParamsMeta]:
-    return msgspec.json.Decoder(_ParamsMeta)
 
 
 def _raw_bytes(raw: msgspec.Raw | Any) -> bytes:
@@ -241,18 +231,11 @@ class Protocol(Sending):
                 "repeat one still unanswered; basic/index)",
             )
         if self.role == SERVER_ROLE and params is not None and _META_VERSION_KEY in data:
-            meta = self._request_meta(params)
+            meta = peek_meta(params)
             version = meta.get(t.META_PROTOCOL_VERSION) if meta else None
             if isinstance(version, str) and version >= STATELESS_REVISION:
                 return self._on_stateless_request(id, method, params, meta or {}, version, batch)
         return self._on_handshake_request(id, method, params, batch)
-
-    @staticmethod
-    def _request_meta(params: msgspec.Raw) -> dict[str, Any] | None:
-        try:
-            return _meta_decoder().decode(params).meta
-        except msgspec.DecodeError:
-            return None
 
     def _gate(self, method: str, version: str, caps: Any) -> tuple[int, str] | None:
         """The error to answer for ``method`` in ``version``, or None if it may run."""

@@ -49,6 +49,7 @@ from .._errors import (
     RPCError,
     TransportError,
 )
+from .._io.background import spawn
 from .._io.session import Session
 from .._server.mount import deliver_watched, outer_uri
 from .._server.server import Server
@@ -333,9 +334,7 @@ class ProxyServer(BridgeMixin, Server):
         self._spawn(link.aclose())
 
     def _spawn(self, aw: Any) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, aw)
 
     # ------------------------------------------------------------------ dispatch
 

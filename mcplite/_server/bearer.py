@@ -35,10 +35,12 @@ from .._auth.bearer import (
     authorize,
     extract_bearer,
 )
-from .._core import jsonrpc as rpc, peerjson
+from .._core import jsonrpc as rpc
 from .._errors import MCPError
+from .._io.background import spawn
 from .._wire.http11 import Request
 from .._wire.http11_write import reason
+from .._wire.streamable import BodyPeek
 
 __all__ = [
     "AUTH_STATE_KEY",
@@ -139,20 +141,6 @@ class ProtectedResourceMetadata(msgspec.Struct, kw_only=True, omit_defaults=True
         return urlunsplit((parts.scheme, parts.netloc, self.well_known_path(), "", ""))
 
 
-class _Peek(msgspec.Struct):
-    method: str | UnsetType = UNSET
-
-
-def _methods(body: bytes) -> list[str]:
-    try:
-        peerjson.check(body)
-        decoded = msgspec.json.decode(body, type=_Peek | list[_Peek])
-    except (peerjson.InvalidJSON, msgspec.DecodeError):  # the MCP app answers those itself
-        return []
-    msgs = decoded if isinstance(decoded, list) else [decoded]
-    return [m.method for m in msgs if isinstance(m.method, str)]
-
-
 def _owner(info: TokenInfo) -> tuple[str, str] | None:
     """Who a session belongs to: the user (issuer + subject), else the OAuth client."""
     if info.subject is not None:
@@ -210,12 +198,20 @@ class RequireBearerToken:
 
     # ------------------------------------------------------------------ decisions
 
-    def scopes_for(self, request: Request, body: bytes) -> tuple[str, ...]:
-        """Every scope this request needs (base scopes first, then per-method ones)."""
+    def scopes_for(
+        self, request: Request, body: bytes, peek: BodyPeek | None = None
+    ) -> tuple[str, ...]:
+        """Every scope this request needs (base scopes first, then per-method ones).
+
+        Without an ``Mcp-Method`` header the methods come from the body, through ``peek``
+        when the MCP app passes its own (the body is then peeked once for both)."""
         if not self.scopes_by_method:
             return self.required_scopes
         header = request.headers.get(b"mcp-method")
-        methods = [header.decode("latin-1")] if header is not None else _methods(body)
+        if header is not None:
+            methods = [header.decode("latin-1")]
+        else:
+            methods = (peek or BodyPeek(body)).methods()
         need = dict.fromkeys(self.required_scopes)
         for m in methods:
             need.update(dict.fromkeys(self.scopes_by_method.get(m, ())))
@@ -242,11 +238,12 @@ class RequireBearerToken:
         responder: Any,
         inner: Handler,
         sessions: Mapping[str, Any] | None = None,
+        peek: BodyPeek | None = None,
     ) -> Awaitable[None] | None:
         """Serve the metadata document, or refuse, or run ``inner`` as the token's user.
 
         ``sessions`` (``Mcp-Session-Id`` -> object with ``.session.state``) enables the
-        session-to-user binding check.
+        session-to-user binding check; ``peek`` is the MCP app's peek of ``body``.
         """
         path = request.target.partition("?")[0]
         if path in self._metadata_paths:
@@ -254,7 +251,7 @@ class RequireBearerToken:
             return None
         if request.method == "OPTIONS":  # CORS preflights carry no credentials (Fetch §3.2)
             return inner(request, body, responder)
-        scopes = self.scopes_for(request, body)
+        scopes = self.scopes_for(request, body, peek)
         token = extract_bearer(
             request.headers.get_all(b"authorization"), max_token_bytes=self.max_token_bytes
         )
@@ -264,11 +261,7 @@ class RequireBearerToken:
         # Callback style (return None): the MCP app may answer after its own call returns
         # (a stateful session answers from its task), which a returned awaitable would
         # not allow, so the check runs in a task of ours.
-        task = asyncio.ensure_future(
-            self._check(request, body, responder, inner, sessions, token, scopes)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, self._check(request, body, responder, inner, sessions, token, scopes))
         return None
 
     async def _check(

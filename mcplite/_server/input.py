@@ -13,9 +13,6 @@ along in ``requestState``, sealed with HMAC-SHA256 so a client cannot forge or a
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import secrets
 import time
 from typing import Any, Final
@@ -28,6 +25,13 @@ from .._core.capabilities import SUB_CAPABILITIES_SINCE, elicitation_modes, miss
 from .._core.elicitation import RULE as ELICITATION_RULE, answer_problem, flat_problem, flatten
 from .._core.methods import has_capability, lookup
 from .._core.pydantic_support import PydanticType, uses_pydantic
+from .._core.request_state import (
+    DEFAULT_MAX_REQUEST_STATE_BYTES as DEFAULT_MAX_REQUEST_STATE_BYTES,
+    DEFAULT_REQUEST_STATE_TTL_SECONDS as DEFAULT_REQUEST_STATE_TTL_SECONDS,
+    SealedState,
+    seal as seal_state,
+    unseal as unseal_state,
+)
 from .._core.schema import _output_schema, _pydantic_output_schema
 from .._errors import (
     INVALID_PARAMS,
@@ -42,10 +46,6 @@ from .._errors import (
 from .._server.request_scope import RequestScope
 from .._server.tasks import ask
 
-DEFAULT_REQUEST_STATE_TTL_SECONDS: Final = 600.0
-DEFAULT_MAX_REQUEST_STATE_BYTES: Final = 256 * 1024
-_STATE_VERSION: Final = 1
-
 _process_key: bytes | None = None
 
 
@@ -55,14 +55,6 @@ class InputRequired(Exception):
     def __init__(self, result: t.InputRequiredResult) -> None:
         super().__init__("input required")
         self.result = result
-
-
-class _Sealed(msgspec.Struct, array_like=True):
-    version: int
-    expires: float
-    method: str
-    responses: dict[str, Any]
-    user: Any = None
 
 
 def _key(ctx: RequestScope) -> bytes:
@@ -77,50 +69,16 @@ def _key(ctx: RequestScope) -> bytes:
     return _process_key
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def seal(ctx: RequestScope, responses: dict[str, Any], user: Any) -> str:
-    payload = msgspec.json.encode(
-        _Sealed(
-            _STATE_VERSION,
-            time.time() + ctx.server.request_state_ttl,
-            ctx.method,
-            responses,
-            user,
-        )
-    )
-    mac = hmac.new(_key(ctx), payload, hashlib.sha256).digest()
-    return _b64(payload) + "." + _b64(mac)
+    """The requestState of this round (the pure sealing is _core/request_state's)."""
+    ttl = ctx.server.request_state_ttl
+    return seal_state(_key(ctx), ctx.method, responses, user, now=time.time(), ttl=ttl)
 
 
-def unseal(ctx: RequestScope, state: str) -> _Sealed:
+def unseal(ctx: RequestScope, state: str) -> SealedState:
     """Verify and open a requestState; -32602 when it is forged, altered or expired."""
-    bad = RPCError(INVALID_PARAMS, "Invalid params: invalid requestState")
-    if len(state) > ctx.server.max_request_state_bytes:
-        raise bad
-    try:
-        body, _, tag = state.partition(".")
-        payload = _unb64(body)
-        mac = _unb64(tag)
-    except (ValueError, UnicodeError):
-        raise bad from None
-    if not hmac.compare_digest(mac, hmac.new(_key(ctx), payload, hashlib.sha256).digest()):
-        raise bad
-    try:
-        sealed = msgspec.json.decode(payload, type=_Sealed)
-    except msgspec.DecodeError:
-        raise bad from None
-    if sealed.version != _STATE_VERSION or sealed.method != ctx.method:
-        raise bad
-    if sealed.expires < time.time():
-        raise RPCError(INVALID_PARAMS, "Invalid params: requestState has expired; start over")
-    return sealed
+    limit = ctx.server.max_request_state_bytes
+    return unseal_state(_key(ctx), state, method=ctx.method, now=time.time(), max_bytes=limit)
 
 
 class _Round:

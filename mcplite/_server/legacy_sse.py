@@ -22,6 +22,7 @@ import msgspec
 from .. import types as t
 from .._core import jsonrpc as rpc, peerjson
 from .._errors import INVALID_REQUEST, PARSE_ERROR, ConnectionClosed
+from .._io.background import spawn
 from .._io.httpserver import Responder, ResponseStream
 from .._wire.http11 import Request
 from .._wire.http11_write import reason
@@ -274,9 +275,7 @@ class LegacySSEApp:
             self._schedule_sweep()
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, aw)
 
     async def _end(self, sid: str) -> None:
         transport = self.sessions.pop(sid, None)

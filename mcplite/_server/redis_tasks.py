@@ -26,6 +26,7 @@ from typing import Any, Final
 import msgspec
 
 from .._core.tasks import TERMINAL
+from .._io.background import spawn
 from .._server.tasks import DEFAULT_MAX_TASKS, DEFAULT_TASK_TTL_SECONDS, TaskRecord, TaskStoreFull
 
 __all__ = ["RedisTaskStore"]
@@ -115,9 +116,7 @@ class RedisTaskStore:
         run = manager.runs.get(task_id) if manager is not None else None
         if run is None:
             return  # not running here
-        task = asyncio.ensure_future(self._deliver(run, responses))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        spawn(self._deliveries, self._deliver(run, responses))
 
     async def _deliver(self, run: Any, responses: dict[str, Any]) -> None:
         try:

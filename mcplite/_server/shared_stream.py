@@ -25,6 +25,7 @@ from typing import Any, Final, Protocol, cast
 import msgspec
 
 from .._core import jsonrpc as rpc
+from .._io.background import spawn
 from .._io.httpserver import ResponseStream
 from .._server.store import Store, StoreUnavailable
 from .._server.streamable_session import Stream
@@ -215,9 +216,7 @@ class SharedStreams:
         self._beater: asyncio.Task[None] | None = None
 
     def spawn(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, aw)
 
     @staticmethod
     def channel(sid: str) -> str:

@@ -20,7 +20,7 @@ from .._errors import HEADER_MISMATCH
 from .._io.httpserver import Responder
 from .._server.streamable_session import JSON_CT
 from .._wire.paramheaders import InvalidToolHeaders, check_params, param_headers
-from .._wire.streamable import _params, _Peek, decode_header_value
+from .._wire.streamable import _Peek, _PeekParams, decode_header_value
 
 if TYPE_CHECKING:
     from .._server.handle import ServedServer
@@ -38,7 +38,9 @@ _NAMED: Final = {
 SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown session id
 
 
-def check_method_headers(server: ServedServer, headers: Any, msg: _Peek) -> tuple[int, str] | None:
+def check_method_headers(
+    server: ServedServer, headers: Any, msg: _Peek, params: _PeekParams
+) -> tuple[int, str] | None:
     hmethod = headers.get(b"mcp-method")
     if hmethod is None:
         return HEADER_MISMATCH, "Header mismatch: the Mcp-Method header is missing"
@@ -48,7 +50,6 @@ def check_method_headers(server: ServedServer, headers: Any, msg: _Peek) -> tupl
             f"does not match body value {msg.method!r}"
         )
     if msg.method in _NAMED:
-        params = _params(msg)
         # SEP-2663 "Routing Headers": tasks/* carry Mcp-Name = params.taskId.
         want = getattr(params, _NAMED[msg.method])
         hname = headers.get(b"mcp-name")

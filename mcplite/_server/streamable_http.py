@@ -55,6 +55,7 @@ from .._wire.http11_write import reason
 from .._wire.origin import check_request
 from .._wire.streamable import (
     ASSUMED_VERSION,
+    BodyPeek,
     PostRefusal,
     _batch_problem,
     _Peek,
@@ -162,11 +163,21 @@ class StreamableHTTPApp(_SessionLifecycle):
     def __call__(
         self, request: Request, body: bytes, responder: Responder
     ) -> Awaitable[None] | None:
-        if self.auth is not None:
+        if self.auth is None:
+            return self._route(request, body, responder)
+        if request.method != "POST":
             return self.auth.guard(request, body, responder, self._route, self.sessions)
-        return self._route(request, body, responder)
+        # One peek of the body for the middleware's per-method scopes and for routing.
+        peek = BodyPeek(body, self.server.max_json_depth)
 
-    def _route(self, request: Request, body: bytes, responder: Responder) -> Awaitable[None] | None:
+        def inner(request: Request, body: bytes, responder: Responder) -> Awaitable[None] | None:
+            return self._route(request, body, responder, peek)
+
+        return self.auth.guard(request, body, responder, inner, self.sessions, peek)
+
+    def _route(
+        self, request: Request, body: bytes, responder: Responder, peek: BodyPeek | None = None
+    ) -> Awaitable[None] | None:
         path = request.target
         if "?" in path:
             path = path.partition("?")[0]
@@ -180,7 +191,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             return _error(responder, 403, INVALID_REQUEST, f"{reason(403)}: {problem}")
         method = request.method
         if method == "POST":
-            return self._post(headers, body, responder)
+            return self._post(headers, body, responder, peek)
         if method == "GET" and not self.stateless:
             return self._get(headers, responder)
         if method == "DELETE" and not self.stateless:
@@ -216,7 +227,9 @@ class StreamableHTTPApp(_SessionLifecycle):
 
     # ------------------------------------------------------------------ POST
 
-    def _post(self, headers: Any, body: bytes, responder: Responder) -> Awaitable[None] | None:
+    def _post(
+        self, headers: Any, body: bytes, responder: Responder, peek: BodyPeek | None = None
+    ) -> Awaitable[None] | None:
         plan = plan_post(
             headers.get,
             body,
@@ -225,16 +238,18 @@ class StreamableHTTPApp(_SessionLifecycle):
             stateless=self.stateless,
             json_response=self.json_response,
             max_json_depth=self.server.max_json_depth,
+            peek=peek,
         )
-        if type(plan) is PostRefusal:
+        if isinstance(plan, PostRefusal):
             return _error(
                 responder, plan.status, plan.code, plan.message, id=plan.id, data=plan.data
             )
-        assert not isinstance(plan, PostRefusal)
         first = plan.messages[0]
         if plan.route == "new-era":
             # The tool-specific checks (Mcp-Name, Mcp-Param-*) need the server's catalogue.
-            problem = check_method_headers(self.server, headers, first) if plan.ids else None
+            problem = None
+            if first.id is not UNSET and plan.params is not None:
+                problem = check_method_headers(self.server, headers, first, plan.params)
             if problem is not None:
                 rid = first.id if isinstance(first.id, (int, str)) else None
                 return _error(responder, 400, problem[0], problem[1], id=rid)
@@ -308,9 +323,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self._track_sessionless(responder, ids, session, transport)
 
         def gone() -> None:
-            task = asyncio.ensure_future(session.aclose())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(session.aclose())
 
         responder.on_close(gone)
         stream.on_gone = gone
@@ -364,11 +377,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             )
             return
         reason = params.reason if isinstance(params.reason, str) else "no reason given"
-        task = asyncio.ensure_future(
-            held[0].cancel_in_flight(f"Request cancelled by the client: {reason}")
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(held[0].cancel_in_flight(f"Request cancelled by the client: {reason}"))
 
     def _connect(self, transport: OneShotTransport) -> Any:
         server = self.server

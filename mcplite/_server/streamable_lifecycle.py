@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from .._errors import INVALID_REQUEST
+from .._io.background import spawn
 from .._io.httpserver import Responder
 from .._server.session_table import SessionTable
 from .._server.streamable_checks import SESSION_NOT_FOUND, _error
@@ -114,9 +115,7 @@ class _SessionLifecycle:
                 self._schedule_sweep()
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(aw)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        spawn(self._tasks, aw)
 
     async def _end_session(self, sid: str) -> None:
         sess = self.sessions.remove(sid)

@@ -34,6 +34,7 @@ from msgspec import UNSET
 from .. import types as t
 from .._core.tasks import TERMINAL, declares_tasks, missing_tasks_data
 from .._errors import MISSING_REQUIRED_CLIENT_CAPABILITY, ClientCapabilityError
+from .._io.background import spawn
 from .._server.context import Context
 from .._server.resources import not_found
 
@@ -241,9 +242,7 @@ class Subscriptions:
         if self.listens.pop((id(listen.session), listen.id), None) is not None:
             hook = self.on_listens
             if hook is not None:
-                task = asyncio.ensure_future(hook())
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                spawn(self._tasks, hook())
 
     def wanted(self) -> t.SubscriptionFilter:
         """What the open listens want, together."""

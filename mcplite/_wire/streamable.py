@@ -2,8 +2,10 @@
 
 Only the JSON-RPC id, method and the parts of params that routing and the 2026-07-28
 header checks need (``_meta``, ``name``, ``uri``) are decoded here; the protocol core
-decodes the message for real.  ``plan_post`` is every check of a POST that needs nothing
-but its headers and body: it answers with the refusal to send or the route to take.
+decodes the message for real.  ``BodyPeek`` peeks a body once for everyone before the core:
+the bearer middleware's per-method scopes and the app's routing read the same decode.
+``plan_post`` is every check of a POST that needs nothing but its headers and body: it
+answers with the refusal to send or the route to take.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from msgspec import UNSET, UnsetType
 
 from .. import types as t
 from .._core import jsonrpc as rpc, peerjson
+from .._core.meta import ParamsMeta
 from .._core.methods import BATCH_REVISIONS, STATELESS_REVISION
 from .._errors import (
     HEADER_MISMATCH,
@@ -46,8 +49,9 @@ class _Peek(msgspec.Struct):
     error: msgspec.Raw | UnsetType = UNSET
 
 
-class _PeekParams(msgspec.Struct):
-    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
+class _PeekParams(ParamsMeta):
+    """The protocol core's ``_meta`` peek plus what routes a POST (SEP-2243 Mcp-Name)."""
+
     name: Any = None
     uri: Any = None
     task_id: Any = msgspec.field(default=None, name="taskId")
@@ -70,6 +74,46 @@ def _params(msg: _Peek) -> _PeekParams:
         return _params_decoder().decode(msg.params)
     except msgspec.DecodeError:  # params not an object: the protocol will say so
         return _PeekParams()
+
+
+class BodyPeek:
+    """One POST body, peeked at most once (``messages`` remembers its value or its error).
+
+    The streamable-HTTP app makes one per POST and hands it to the bearer middleware, so an
+    authenticated POST is peeked once, not once for its scopes and again for routing.
+    """
+
+    __slots__ = ("_body", "_decoded", "_error", "_max_depth")
+
+    def __init__(self, body: bytes, max_depth: int = peerjson.DEFAULT_MAX_JSON_DEPTH) -> None:
+        self._body = body
+        self._max_depth = max_depth
+        self._decoded: _Peek | list[_Peek] | None = None
+        self._error: peerjson.InvalidJSON | msgspec.DecodeError | None = None
+
+    def messages(self) -> _Peek | list[_Peek]:
+        """The message, or the batch as a list; raises ``peerjson.InvalidJSON`` (invalid
+        UTF-8, too deep) or ``msgspec.DecodeError`` (not JSON, not JSON-RPC-shaped)."""
+        if self._decoded is not None:
+            return self._decoded
+        if self._error is not None:
+            raise self._error
+        try:
+            peerjson.check(self._body, self._max_depth)
+            self._decoded = _peek_decoder().decode(self._body)
+        except (peerjson.InvalidJSON, msgspec.DecodeError) as exc:
+            self._error = exc
+            raise
+        return self._decoded
+
+    def methods(self) -> list[str]:
+        """The ``method`` of each message (none for a body the app will refuse)."""
+        try:
+            decoded = self.messages()
+        except (peerjson.InvalidJSON, msgspec.DecodeError):  # the MCP app answers those
+            return []
+        msgs = decoded if isinstance(decoded, list) else [decoded]
+        return [m.method for m in msgs if isinstance(m.method, str)]
 
 
 def _media(value: bytes | None, *types: bytes) -> bool:
@@ -115,11 +159,11 @@ def _batch_problem(version: str | None) -> str | None:
     )
 
 
-def check_new_era(msg: _Peek, hver: str | None) -> tuple[int, str] | None:
-    """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243)."""
+def check_new_era(msg: _Peek, params: _PeekParams, hver: str | None) -> tuple[int, str] | None:
+    """2026-07-28 streamable-http.mdx "Server Validation" (SEP-2243); ``params`` is the
+    peek of ``msg.params``, made once by the caller."""
     if msg.id is UNSET:
         return None  # notifications: header rules not defined by this revision
-    params = _params(msg)
     meta = params.meta or {}
     mver = meta.get(t.META_PROTOCOL_VERSION)
     if mver is None:
@@ -156,7 +200,8 @@ class PostPlan(NamedTuple):
     ``route``: ``"new-era"`` (2026-07-28, sessionless; the tool-specific ``Mcp-Param-*``
     checks still follow), ``"stateless"`` (a handshake-era POST on a stateless server) or
     ``"stateful"`` (to its session).  ``version`` is the MCP-Protocol-Version header (or,
-    for ``"new-era"``, the revision the request speaks).
+    for ``"new-era"``, the revision the request speaks).  ``params``: the first message's
+    params peek when one was made (always for ``"new-era"``), so it is made once.
     """
 
     route: Literal["new-era", "stateless", "stateful"]
@@ -165,6 +210,7 @@ class PostPlan(NamedTuple):
     can_sse: bool
     version: str | None
     batch: bool
+    params: _PeekParams | None = None
 
 
 def plan_post(
@@ -176,6 +222,7 @@ def plan_post(
     stateless: bool,
     json_response: bool,
     max_json_depth: int,
+    peek: BodyPeek | None = None,
 ) -> PostPlan | PostRefusal:
     """The checks of a streamable-HTTP POST, in the order the spec's error cases take them.
 
@@ -184,7 +231,8 @@ def plan_post(
     application/json and text/event-stream (406; text/event-stream may be left out when the
     server answers JSON), a JSON-RPC message or batch (400); MCP-Protocol-Version one the
     server speaks (400, "Protocol Version Header").  2026-07-28 streamable-http.mdx: no
-    batches, and ``_meta`` protocolVersion must match the header (SEP-2243).
+    batches, and ``_meta`` protocolVersion must match the header (SEP-2243).  ``peek``: the
+    body's peek if one was made already (the bearer middleware's), else one is made here.
     """
     ctype = get(b"content-type")
     if ctype is None or not ctype.lower().startswith(b"application/json"):
@@ -205,8 +253,7 @@ def plan_post(
             f"got {_show(accept)}",
         )
     try:
-        peerjson.check(body, max_json_depth)
-        decoded = _peek_decoder().decode(body)
+        decoded = (peek or BodyPeek(body, max_json_depth)).messages()
     except peerjson.InvalidJSON as exc:
         return PostRefusal(400, PARSE_ERROR, exc.message)
     except msgspec.ValidationError as exc:
@@ -243,20 +290,24 @@ def plan_post(
             {"supported": list(supported), "requested": hver},
         )
     new_era = hver is not None and hver >= STATELESS_REVISION
+    params = None  # the first message's params peek (_meta, name, uri): made at most once
     if not new_era and META_KEY in body and len(messages) == 1:
-        meta = _params(first).meta
-        mver = meta.get(t.META_PROTOCOL_VERSION) if meta else None
+        params = _params(first)
+        mver = params.meta.get(t.META_PROTOCOL_VERSION) if params.meta else None
         new_era = isinstance(mver, str) and mver >= STATELESS_REVISION
     if new_era:
         if batch:
             return PostRefusal(400, INVALID_REQUEST, "Invalid Request: no batches in 2026-07-28")
-        problem = check_new_era(first, hver)
+        if params is None:
+            params = _params(first)
+        problem = check_new_era(first, params, hver)
         if problem is not None:
             return PostRefusal(400, problem[0], problem[1], first_id)
-        return PostPlan("new-era", messages, ids, can_sse, hver or STATELESS_REVISION, False)
+        version = hver or STATELESS_REVISION
+        return PostPlan("new-era", messages, ids, can_sse, version, False, params)
     if stateless:
         no_batch = _batch_problem(hver or ASSUMED_VERSION) if batch else None
         if no_batch is not None:
             return PostRefusal(400, INVALID_REQUEST, no_batch)
-        return PostPlan("stateless", messages, ids, can_sse, hver, batch)
-    return PostPlan("stateful", messages, ids, can_sse, hver, batch)
+        return PostPlan("stateless", messages, ids, can_sse, hver, batch, params)
+    return PostPlan("stateful", messages, ids, can_sse, hver, batch, params)

@@ -202,12 +202,14 @@ _OID_OTHER = bytes.fromhex("2b0601")
 
 
 def test_point_addition_edge_cases() -> None:
-    g = jose._G
-    assert jose._add(None, g) == g
-    assert jose._add(g, None) == g
-    negated = (g[0], (-g[1]) % jose._P)
-    assert jose._add(g, negated) is None
-    assert jose._mul(jose._N, g) is None  # n·G is the point at infinity
+    p256 = jose.P256
+    g = (p256.gx, p256.gy, 1)
+    assert jose._add(jose._INF, g, p256.p) == g
+    assert jose._add(g, jose._INF, p256.p) == g
+    negated = (p256.gx, (-p256.gy) % p256.p, 1)
+    assert jose._affine(jose._add(g, negated, p256.p), p256.p) is None
+    assert jose._affine(jose._mul(p256.n, g, p256.p), p256.p) is None  # n·G is infinity
+    assert jose._affine(jose._mul(p256.n + 1, g, p256.p), p256.p) == (p256.gx, p256.gy)
 
 
 @pytest.mark.parametrize(

@@ -222,7 +222,7 @@ def test_small_rsa_and_infinity_helpers() -> None:
     # Keys built directly (not from a JWK) may be tiny: PKCS#1 v1.5 cannot fit a digest.
     tiny = RSAKey((1 << 511) + 1, 3)
     assert not verify_signature("RS512", tiny, b"", b"\x00" * 64)
-    from mcplite._auth.jwt import _INF, _add
+    from mcplite._auth.jose import _INF, _add
 
     pt = (1, 2, 1)
     assert _add(pt, _INF, 7) == pt and _add(_INF, pt, 7) == pt
@@ -298,8 +298,10 @@ def test_parse_errors() -> None:
     ]:
         with pytest.raises(JWTError, match=msg):
             parse_jws(token)
-    with pytest.raises(JWTError, match="ASCII"):
+    with pytest.raises(JWTError, match="expected an ASCII JWT, got byte 0xc3 at offset 0"):
         parse_jws("é".encode())
+    with pytest.raises(JWTError, match="longer than 16384 bytes: 20000"):
+        parse_jws("x" * 20000)
     assert parse_jws(b"e30.e30.").claims == {}
 
 

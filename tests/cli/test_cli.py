@@ -247,7 +247,7 @@ def test_usage_errors_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli.main(["call", SERVER, "add", "novalue"]) == _cli.EXIT_USAGE
     assert "expected key=value, got 'novalue'" in capsys.readouterr().err
     assert _cli.main(["call", SERVER, "add", "--args", "[1]"]) == _cli.EXIT_USAGE
-    assert "--args must be a JSON object" in capsys.readouterr().err
+    assert "--args must be a JSON object, got '[1]'" in capsys.readouterr().err
     assert _cli.main(["call", SERVER, "add", "--args", "{"]) == _cli.EXIT_USAGE
     assert "--args is not valid JSON" in capsys.readouterr().err
     assert _cli.main(["run", "mcplite", "--stateless"]) == _cli.EXIT_USAGE

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from mcplite._auth.jose import ECPrivateKey, decode_jwt, jwk_thumbprint, s256
+from mcplite._auth.jose import ECPrivateKey, jwk_thumbprint, parse_jws, s256
 from mcplite._client.httpauth import request_with_auth
 from mcplite._client.oauth import (
     AuthorizationCode,
@@ -94,7 +94,7 @@ class World:
         if path in ("/as/token", "/idp/token"):
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             if self.dpop_nonce is not None and "dpop" in headers:
-                _, claims, _, _ = decode_jwt(headers["dpop"])
+                _, claims, _, _ = parse_jws(headers["dpop"])
                 if claims.get("nonce") != self.dpop_nonce:
                     err = {"error": "use_dpop_nonce"}
                     return 400, {"DPoP-Nonce": self.dpop_nonce}, json.dumps(err).encode()
@@ -314,13 +314,13 @@ async def test_dpop_token_request_with_nonce_and_proofs() -> None:
         auth = OAuthClient(url, AuthorizationCode(browser(http), "http://localhost/cb"), http=http)
         await auth.authorize()
         first, second = world.requests("/as/token")
-        assert "nonce" not in decode_jwt(first[0]["dpop"])[1]
-        header, claims, _, _ = decode_jwt(second[0]["dpop"])
+        assert "nonce" not in parse_jws(first[0]["dpop"])[1]
+        header, claims, _, _ = parse_jws(second[0]["dpop"])
         assert claims["nonce"] == "n-1" and header["typ"] == "dpop+jwt"
         assert claims["htm"] == "POST" and claims["htu"] == world.base + "/as/token"
         headers = dict(await auth.headers("POST", url + "?q=1"))
         assert headers["Authorization"] == "DPoP tok-1"
-        proof_header, proof, _, _ = decode_jwt(headers["DPoP"])
+        proof_header, proof, _, _ = parse_jws(headers["DPoP"])
         assert proof["ath"] == s256("tok-1") and proof["htu"] == url
         assert verify_jwt(headers["DPoP"], proof_header["jwk"])["htm"] == "POST"
         assert jwk_thumbprint(proof_header["jwk"]) == auth.dpop_key.thumbprint  # type: ignore[union-attr]
@@ -333,7 +333,7 @@ async def test_dpop_token_request_with_nonce_and_proofs() -> None:
         )
         assert retry
         again = dict(await auth.headers("POST", url))
-        assert decode_jwt(again["DPoP"])[1]["nonce"] == "rs-1"
+        assert parse_jws(again["DPoP"])[1]["nonce"] == "rs-1"
         assert not await auth.on_response("POST", url, 403, {"www-authenticate": "Bearer"})
 
 

@@ -14,9 +14,9 @@ from mcplite._auth.jose import (
     RSAPrivateKey,
     b64url,
     b64url_decode,
-    decode_jwt,
     jwk_thumbprint,
     load_private_key,
+    parse_jws,
     s256,
     sign_jwt,
 )
@@ -144,7 +144,7 @@ def test_rfc6979_vector_p256_sha256_sample() -> None:
 def test_pem_keys_sign_and_verify(pem: str) -> None:
     key = load_private_key(pem)
     token = sign_jwt(key, {"sub": "x", "n": 1}, {"kid": "k1"})
-    header, _claims, _, _ = decode_jwt(token)
+    header, _claims, _, _ = parse_jws(token)
     assert header == {"alg": key.alg, "typ": "JWT", "kid": "k1"}
     assert verify_jwt(token, key.public_jwk()) == {"sub": "x", "n": 1}
     forged = token.rsplit(".", 1)[0] + "." + b64url(bytes(len(key.sign(b"x"))))
@@ -188,11 +188,11 @@ def test_key_limits() -> None:
 
 def test_jwt_decoding_errors() -> None:
     with pytest.raises(JOSEError, match="3 parts"):
-        decode_jwt("a.b")
+        parse_jws("a.b")
     with pytest.raises(JOSEError, match="not JSON"):
-        decode_jwt(b64url(b"{") + "." + b64url(b"{}") + ".")
-    with pytest.raises(JOSEError, match="objects"):
-        decode_jwt(b64url(b"[]") + "." + b64url(b"{}") + ".")
+        parse_jws(b64url(b"{") + "." + b64url(b"{}") + ".")
+    with pytest.raises(JOSEError, match="JSON object"):
+        parse_jws(b64url(b"[]") + "." + b64url(b"{}") + ".")
     with pytest.raises(JOSEError, match="base64url"):
         b64url_decode("a")
     key = ECPrivateKey(7)

@@ -30,6 +30,22 @@ def test_pagination_round_trip_and_errors() -> None:
             decode_cursor(bad)
 
 
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        encode_cursor(3) + "==",  # padded: our cursors are unpadded base64url
+        encode_cursor(3) + "=",
+        encode_cursor(3) + "==xx",  # anything after the padding was ignored
+    ],
+)
+def test_decode_cursor_refuses_text_that_lenient_base64_would_accept(cursor: str) -> None:
+    # base64.urlsafe_b64decode accepted all of these as offset 3 before the one strict decoder
+    # (_core/base64url) took over: one page had many names, and junk after '=' went unseen.
+    with pytest.raises(RemoteProtocolError) as info:
+        decode_cursor(cursor)
+    assert info.value.code == INVALID_PARAMS and "invalid cursor" in str(info.value)
+
+
 @given(st.text(max_size=40))
 def test_decode_cursor_fuzz(cursor: str) -> None:
     code = 0

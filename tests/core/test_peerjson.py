@@ -17,7 +17,8 @@ from mcplite._core import jsonrpc as rpc, peerjson
 from mcplite._core.events import ReplyReady
 from mcplite._core.protocol import SERVER_ROLE, Protocol
 from mcplite._errors import PARSE_ERROR, AuthError, RemoteProtocolError
-from mcplite._server import bearer, verifiers
+from mcplite._server import verifiers
+from mcplite._wire.streamable import BodyPeek
 
 LIMIT = peerjson.DEFAULT_MAX_JSON_DEPTH
 
@@ -117,9 +118,9 @@ def metadata(data: bytes) -> None:
     oauth_metadata.decode_json(data, oauth_metadata.AuthorizationServerMetadata, "metadata")
 
 
-def jose_decode(data: bytes) -> None:
+def jose_parse(data: bytes) -> None:
     seg = base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    jose.decode_jwt(seg + "." + seg + ".c2ln")
+    jose.parse_jws(seg + "." + seg + ".c2ln")
 
 
 def oauth_error_body(data: bytes) -> None:
@@ -136,7 +137,7 @@ def introspection_document(data: bytes) -> None:
 
 
 def bearer_methods(data: bytes) -> None:
-    assert isinstance(bearer._methods(data), list)
+    assert isinstance(BodyPeek(data).methods(), list)
 
 
 def client_probe(data: bytes) -> None:
@@ -151,12 +152,12 @@ PARSERS: dict[str, tuple[Callable[[bytes], Any], type[Exception]]] = {
     "jsonrpc.decode": (rpc.decode, RemoteProtocolError),
     "Protocol.receive": (protocol_receive, RemoteProtocolError),
     "jwt.parse_jws": (jwt_parse, RemoteProtocolError),
-    "jose.decode_jwt": (jose_decode, jose.JOSEError),
+    "jose.parse_jws": (jose_parse, jose.JOSEError),
     "oauth_metadata.decode_json": (metadata, AuthError),
     "oauth_metadata.error_message": (oauth_error_body, _Never),
     "verifiers: a JWKS document": (jwks_document, RemoteProtocolError),
     "verifiers: an introspection answer": (introspection_document, _Never),
-    "bearer: the methods of a POST": (bearer_methods, _Never),
+    "streamable POST peek: the methods (bearer scopes)": (bearer_methods, _Never),
     "client streamable HTTP: a response body's probe": (client_probe, _Never),
 }
 

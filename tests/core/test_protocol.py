@@ -22,7 +22,7 @@ from mcplite._core.events import (
     SessionReady,
 )
 from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
-from mcplite._errors import LocalProtocolError, RemoteProtocolError, RPCError
+from mcplite._errors import INTERNAL_ERROR, LocalProtocolError, RemoteProtocolError, RPCError
 
 NEW = "2026-07-28"
 
@@ -232,6 +232,24 @@ def test_stateless_meta_errors(params: dict[str, Any], code: int, words: str) ->
             "supported": list(t.SUPPORTED_PROTOCOL_VERSIONS),
             "requested": "2099-01-01",
         }
+
+
+@pytest.mark.parametrize(
+    ("params", "meta"),
+    [
+        (b'{"_meta":{"a":1},"name":"x"}', {"a": 1}),
+        (b'{"name":"x"}', None),
+        (b'{"_meta":3}', None),  # not an object: the params decode refuses it later
+        (b"[1,2]", None),
+    ],
+)
+def test_peek_meta_reads_an_object_meta_or_nothing(params: bytes, meta: Any) -> None:
+    from mcplite._core.meta import ParamsMeta, peek_meta
+    from mcplite._wire.streamable import _PeekParams
+
+    assert peek_meta(params) == meta
+    # The streamable-HTTP POST peek extends this one: one declaration of the _meta field.
+    assert issubclass(_PeekParams, ParamsMeta)
 
 
 @pytest.mark.parametrize(
@@ -593,6 +611,16 @@ def test_codec_and_method_table() -> None:
         t.CallToolResult, msgspec.Raw(b'{"content":[{"type":"hologram","x":1}]}')
     )
     assert isinstance(lenient.content[0], t.UnknownContent)
+    # One result decoder (types.decode_result): an input_required result is recognised, and
+    # refused here where a complete result was asked for, whether or not it would also pass
+    # as that type (EmptyResult has no required field, so it used to be taken for success).
+    needed = b'{"resultType":"input_required","requestState":"s"}'
+    for type_ in (t.CallToolResult, t.EmptyResult):
+        with pytest.raises(RemoteProtocolError, match="got resultType 'input_required'") as info:
+            decode_result(type_, msgspec.Raw(needed))
+        assert info.value.code == INTERNAL_ERROR and type_.__name__ in str(info.value)
+    asked = decode_result(t.InputRequiredResult, msgspec.Raw(needed))
+    assert asked == t.InputRequiredResult(request_state="s")
     spec = lookup("tools/call")
     assert spec is not None and spec.is_request and spec.exists_in(NEW)
     note_spec = lookup("notifications/initialized")

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from mcplite._auth.bearer import TokenInfo, parse_www_authenticate
+from mcplite._core import peerjson
 from mcplite._errors import ConnectionClosed, HTTPStatusError, RemoteProtocolError
 from mcplite._io.httpclient import HTTPClient
 from mcplite._io.httpserver import HTTPServer, Responder
@@ -28,6 +29,7 @@ from mcplite._server.context import Context
 from mcplite._server.server import Server
 from mcplite._server.streamable_run import StreamableHTTPServer
 from mcplite._server.verifiers import IntrospectionTokenVerifier, JWTVerifier, metadata_urls
+from mcplite._wire import streamable
 from mcplite._wire.http11 import Request
 
 NOW = 1_700_000_000.0
@@ -211,6 +213,68 @@ async def test_stateless_request_sees_ctx_auth() -> None:
         assert json.loads(data)["result"]["content"][0]["text"] == "bob:mcp tools:call"
         status, h, _ = await MCP(http, srv.url, "alice-ro").post(call, headers)
         assert status == 403 and challenge(h)["scope"] == "mcp tools:call"
+
+
+class _Counting:
+    """A decoder standing in for a cached one, counting its decodes."""
+
+    def __init__(self, real: Any, calls: list[str], name: str) -> None:
+        self.real, self.calls, self.name = real, calls, name
+
+    def decode(self, data: Any) -> Any:
+        self.calls.append(self.name)
+        return self.real.decode(data)
+
+
+async def test_an_authenticated_post_is_peeked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 12: the bearer middleware's per-method scopes and the app's routing used to decode
+    # the body separately (two UTF-8/depth scans and two peeks of every authenticated POST),
+    # and a 2026-07-28 request's params were peeked up to three times.  Now one BodyPeek
+    # serves both and the params peek is made once; the protocol core's own decode remains.
+    calls: list[str] = []
+    real_check = peerjson.check
+    peek_decoder, params_decoder = streamable._peek_decoder(), streamable._params_decoder()
+
+    def check(data: Any, *args: Any) -> None:
+        calls.append("check")
+        real_check(data, *args)
+
+    async with serve(make_auth()) as srv, HTTPClient() as http:
+        alice = MCP(http, srv.url, "alice")
+        await alice.init()
+        monkeypatch.setattr(peerjson, "check", check)
+        monkeypatch.setattr(
+            streamable, "_peek_decoder", lambda: _Counting(peek_decoder, calls, "peek")
+        )
+        monkeypatch.setattr(
+            streamable, "_params_decoder", lambda: _Counting(params_decoder, calls, "params")
+        )
+        # Handshake era: no Mcp-Method header, so the scopes need the body's method.
+        status, _, msg = await alice.whoami()
+        assert status == 200 and msg["result"]["content"][0]["text"].startswith("alice:")
+        # one check + peek for the middleware and routing, one check for the core's decode
+        assert calls == ["check", "peek", "check"]
+    calls.clear()
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": "whoami", "arguments": {}, "_meta": meta},
+    }
+    headers = {
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "whoami",
+    }
+    async with serve(make_auth(), stateless=True) as srv, HTTPClient() as http:
+        status, _, data = await MCP(http, srv.url, "bob").post(call, headers)
+        assert status == 200, data
+        # 2026-07-28: the params peek (_meta for the version check, name for Mcp-Name) once
+        assert calls == ["check", "peek", "params", "check"]
 
 
 async def test_metadata_document_and_cors() -> None:
