@@ -31,10 +31,11 @@ class ErrorCode(IntEnum):
     HEADER_MISMATCH = -32020
     MISSING_REQUIRED_CLIENT_CAPABILITY = -32021
     UNSUPPORTED_PROTOCOL_VERSION = -32022
-    # Implementation-defined range -32000..-32019: the request was cancelled or the
-    # connection went away before an answer could be sent.
+    # Implementation-defined range -32000..-32019.  REQUEST_CANCELLED: the request was
+    # cancelled before an answer could be sent; SESSION_NOT_FOUND: the code the Python and
+    # TypeScript SDKs send (with HTTP 404) for an unknown or foreign Mcp-Session-Id.
     REQUEST_CANCELLED = -32000
-    CONNECTION_CLOSED = -32001
+    SESSION_NOT_FOUND = -32001
     REQUEST_TIMEOUT = -32003
 
 
@@ -49,7 +50,7 @@ HEADER_MISMATCH: Final = ErrorCode.HEADER_MISMATCH
 MISSING_REQUIRED_CLIENT_CAPABILITY: Final = ErrorCode.MISSING_REQUIRED_CLIENT_CAPABILITY
 UNSUPPORTED_PROTOCOL_VERSION: Final = ErrorCode.UNSUPPORTED_PROTOCOL_VERSION
 REQUEST_CANCELLED: Final = ErrorCode.REQUEST_CANCELLED
-CONNECTION_CLOSED: Final = ErrorCode.CONNECTION_CLOSED
+SESSION_NOT_FOUND: Final = ErrorCode.SESSION_NOT_FOUND
 REQUEST_TIMEOUT: Final = ErrorCode.REQUEST_TIMEOUT
 
 

@@ -448,6 +448,54 @@ def test_no_asyncio_wait_for() -> None:
     assert not found, f"asyncio.wait_for at {found}; expected async with asyncio.timeout()"
 
 
+def _import_time_calls(tree: ast.AST) -> list[ast.Call]:
+    """Calls that run when the module is imported (not inside a function or lambda)."""
+    found: list[ast.Call] = []
+    todo = list(ast.iter_child_nodes(tree))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(node.decorator_list if not isinstance(node, ast.Lambda) else [])
+            continue
+        if isinstance(node, ast.Call):
+            found.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def test_no_codec_built_at_import_time() -> None:
+    """Nothing at import time (DESIGN.md section 2): a msgspec Decoder or Encoder is built on
+    first use (``types.decoder``, a ``functools.cache`` factory), not when the module loads --
+    a stdio server that never meets a type pays nothing for it."""
+    found = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in package_modules()
+        for call in _import_time_calls(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(call.func, ast.Attribute) and call.func.attr in ("Decoder", "Encoder")
+    ]
+    assert not found, f"msgspec codecs built at import time at {sorted(found)}"
+
+
+def test_error_codes_are_declared_once() -> None:
+    """A JSON-RPC error code is an ``ErrorCode`` member in ``_errors`` and imported from there
+    (-32001 was once declared in four modules, and an unused ``CONNECTION_CLOSED`` shared it)."""
+    found = []
+    for path in package_modules():
+        if path.name == "_errors.py":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            if (
+                isinstance(value, ast.UnaryOp)
+                and isinstance(value.op, ast.USub)
+                and isinstance(value.operand, ast.Constant)
+                and isinstance(value.operand.value, int)
+                and 32000 <= value.operand.value <= 32768
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"error codes declared outside _errors.ErrorCode at {found}"
+
+
 def test_timeouts_are_typed() -> None:
     """Issue 12: no ``timeout: float | None | Any`` -- ``Any`` swallows every mistake.  A
     timeout is seconds, ``None`` (no limit), or left out (``...``, typed ``EllipsisType``:

@@ -35,7 +35,6 @@ __all__ = ["DEFAULT_DEV_MAX_REQUEST_BYTES", "DevApp", "run_dev"]
 DEFAULT_DEV_MAX_REQUEST_BYTES: Final = 4 * 1024 * 1024
 _COOKIE: Final = "mcplite_dev"
 _JSON: Final = [(b"content-type", b"application/json")]
-_decode = msgspec.json.Decoder()
 _encode = msgspec.json.encode
 
 
@@ -141,7 +140,7 @@ class DevApp:
 
     async def _api(self, op: str, body: bytes, responder: Responder) -> None:
         try:
-            args = _decode.decode(body) if body else {}
+            args = msgspec.json.decode(body) if body else {}
             if not isinstance(args, dict):
                 raise ValueError(f"expected a JSON object, got {type(args).__name__}")
             result = await self._op(op, args)

@@ -21,9 +21,7 @@ from .._client.client import Client
 from .._client.config import connect_entry
 from .._core import namespace as ns
 from .._core.mcpservers import parse_config, parse_entry, servers
-from .._errors import ConnectError, MCPError, RPCError
-
-_TOOL_NOT_FOUND = -32602
+from .._errors import INVALID_PARAMS, ConnectError, MCPError, RPCError
 
 
 def entries(config: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -96,7 +94,7 @@ class GroupClient:
             if inner is not None:
                 return self.clients[entry], inner
         raise RPCError(
-            _TOOL_NOT_FOUND,
+            INVALID_PARAMS,  # an unknown tool (2025-11-25 server/tools.mdx "Error Handling")
             f"Invalid params: {name!r} names no server of the group (expected "
             f"ENTRY_NAME with ENTRY one of {', '.join(sorted(self.connected))})",
         )
@@ -107,7 +105,7 @@ class GroupClient:
             if inner is not None:
                 return entry, self.clients[entry], inner
         raise RPCError(
-            _TOOL_NOT_FOUND,
+            INVALID_PARAMS,
             f"Invalid params: resource {uri!r} names no server of the group (expected "
             f"ENTRY+URI with ENTRY one of {', '.join(sorted(self.connected))})",
         )

@@ -54,7 +54,7 @@ _LIST_KINDS: Final = {
     "notifications/resources/list_changed": "resources_list_changed",
 }
 
-_params_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_RAW_FIELDS = dict[str, msgspec.Raw]  # decoded through types.decoder: built on first use
 
 
 def split(raw: msgspec.Raw | bytes | None) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def split(raw: msgspec.Raw | bytes | None) -> dict[str, Any]:
     with ``_meta`` decoded so it can be edited."""
     if raw is None:
         return {}
-    out: dict[str, Any] = _params_decoder.decode(raw)
+    out: dict[str, Any] = t.decoder(_RAW_FIELDS).decode(raw)
     meta = out.get("_meta")
     if meta is not None:
         decoded = msgspec.json.decode(meta)

@@ -36,7 +36,7 @@ from .._auth.bearer import (
     extract_bearer,
 )
 from .._core import jsonrpc as rpc
-from .._errors import MCPError
+from .._errors import SESSION_NOT_FOUND, MCPError
 from .._io.background import spawn
 from .._wire.http11 import Request
 from .._wire.http11_write import reason
@@ -60,7 +60,6 @@ WELL_KNOWN_PATH: Final = "/.well-known/oauth-protected-resource"  # RFC 9728 §3
 AUTH_STATE_KEY: Final = "auth"  # session.state: the latest TokenInfo seen on this session
 OWNER_STATE_KEY: Final = "auth_owner"  # session.state: who the session belongs to
 METADATA_MAX_AGE_SECONDS: Final = 3600  # Cache-Control on the metadata document
-SESSION_NOT_FOUND: Final = -32001  # same answer as an unknown Mcp-Session-Id: no oracle
 _JSON_CT: Final = (b"content-type", b"application/json")
 _CORS: Final = (b"access-control-allow-origin", b"*")
 

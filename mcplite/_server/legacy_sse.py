@@ -21,7 +21,7 @@ import msgspec
 
 from .. import types as t
 from .._core import jsonrpc as rpc, peerjson
-from .._errors import INVALID_REQUEST, PARSE_ERROR, ConnectionClosed
+from .._errors import INVALID_REQUEST, PARSE_ERROR, SESSION_NOT_FOUND, ConnectionClosed
 from .._io.background import spawn
 from .._io.httpserver import Responder, ResponseStream
 from .._wire.http11 import Request
@@ -51,7 +51,6 @@ DEFAULT_LEGACY_MAX_SESSIONS: Final = 1000  # open GET streams
 DEFAULT_LEGACY_MAX_BODY_BYTES: Final = 4 * 1024 * 1024  # one POSTed message or batch
 DEFAULT_LEGACY_MAX_QUEUED_MESSAGES: Final = 1024  # POSTed, not yet read by the session
 DEFAULT_LEGACY_SESSION_IDLE_TIMEOUT_SECONDS: Final = 1800.0  # no POST for this long
-SESSION_NOT_FOUND: Final = -32001  # as on the streamable endpoint
 _JSON_CT: Final = (b"content-type", b"application/json")
 _SSE_HEADERS: Final = [
     (b"content-type", b"text/event-stream"),

@@ -78,7 +78,7 @@ METHODS: Final = frozenset(
     {*LIST_METHODS, *NAMED_METHODS, *URI_METHODS, "completion/complete", "logging/setLevel"}
 )
 
-_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_RAW_FIELDS = dict[str, msgspec.Raw]  # decoded through types.decoder: built on first use
 
 
 class Mount:
@@ -224,7 +224,7 @@ class Mounts:
             return "level"
         if event.params is None:
             return None
-        fields = _fields.decode(event.params)
+        fields = t.decoder(_RAW_FIELDS).decode(event.params)
         outer = self.server
         if method in NAMED_METHODS:
             name = _str(fields.get("name"))
@@ -251,7 +251,7 @@ class Mounts:
             ref = fields.get("ref")
             if ref is None:
                 return None
-            ref_fields = _fields.decode(ref)
+            ref_fields = t.decoder(_RAW_FIELDS).decode(ref)
             for key, undo in (("name", Mount.inner_name), ("uri", Mount.inner_uri)):
                 value = _str(ref_fields.get(key))
                 if value is None:

@@ -19,12 +19,14 @@ is read (``tasks/get``) and cancelled (``tasks/cancel``) through worker B:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any, Final
 
 import msgspec
 
+from .. import types as t
 from .._core.tasks import TERMINAL
 from .._io.background import spawn
 from .._server.tasks import DEFAULT_MAX_TASKS, DEFAULT_TASK_TTL_SECONDS, TaskRecord, TaskStoreFull
@@ -35,7 +37,12 @@ log = logging.getLogger(__name__)
 
 _CHANNEL: Final = "tasks"
 _INPUTS: Final = "taskin"
-_decode_inputs = msgspec.json.Decoder(tuple[str, dict[str, Any]]).decode
+
+
+@functools.cache
+def _inputs_decoder() -> msgspec.json.Decoder[tuple[str, dict[str, Any]]]:
+    return msgspec.json.Decoder(tuple[str, dict[str, Any]])  # built on first use
+
 
 # KEYS: record, all-tasks zset, owner set.  ARGV: record JSON, px, now ms, max, task id.
 _CREATE: Final = """
@@ -59,8 +66,11 @@ redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) + tonumber(ARGV[2]), ARGV[4])
 return 1
 """
 
-_decode = msgspec.json.Decoder(TaskRecord).decode
-_encode = msgspec.json.Encoder().encode
+_encode = msgspec.json.encode
+
+
+def _decode(data: bytes) -> TaskRecord:
+    return t.decoder(TaskRecord).decode(data)  # built on first use, not at import
 
 
 class RedisTaskStore:
@@ -109,7 +119,7 @@ class RedisTaskStore:
     def _on_inputs(self, raw: bytes) -> None:
         manager = self._manager
         try:
-            task_id, responses = _decode_inputs(raw)
+            task_id, responses = _inputs_decoder().decode(raw)
         except msgspec.DecodeError:
             log.warning("undecodable tasks/update message ignored")
             return

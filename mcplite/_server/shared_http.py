@@ -15,7 +15,6 @@ import msgspec
 from .._errors import INVALID_REQUEST
 from .._io.httpserver import Responder
 from .._server.shared_session import (
-    ASSUMED_VERSION,
     SessionsFull,
     SharedHTTPSession,
     SharedSessions,
@@ -34,6 +33,7 @@ from .._server.store import StoreUnavailable
 from .._server.streamable_session import PRIMING_SINCE, SSE_HEADERS
 from .._wire.http11_write import reason
 from .._wire.sse import encode_event
+from .._wire.streamable import ASSUMED_VERSION
 
 __all__ = ["SharedSessionsHTTP"]
 

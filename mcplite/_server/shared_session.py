@@ -29,7 +29,7 @@ import msgspec
 from .. import types as t
 from .._core import jsonrpc as rpc
 from .._core.events import ClientState
-from .._errors import INTERNAL_ERROR, INVALID_REQUEST, ConnectionClosed
+from .._errors import INTERNAL_ERROR, INVALID_REQUEST, SESSION_NOT_FOUND, ConnectionClosed
 from .._io.httpserver import Responder
 from .._server.shared_stream import (
     STANDALONE,
@@ -51,8 +51,6 @@ from .._wire.sse import encode_event
 
 log = logging.getLogger(__name__)
 
-SESSION_NOT_FOUND: Final = -32001
-ASSUMED_VERSION: Final = "2025-03-26"
 _SUBSCRIBED_KEY: Final = "resource_subscriptions"  # as _server/subscriptions.py
 _OWNER_KEY: Final = "auth_owner"  # as _server/bearer.py OWNER_STATE_KEY
 
@@ -61,9 +59,16 @@ class _Version(msgspec.Struct):
     v: int = 0
 
 
-_encode_record = msgspec.json.Encoder().encode
-_decode_version = msgspec.json.Decoder(_Version).decode
-_decode_full_record = msgspec.json.Decoder(SessionRecord).decode
+# Decoders are built on first use (types.decoder caches them): nothing at import time.
+_encode_record = msgspec.json.encode
+
+
+def _decode_version(data: bytes) -> _Version:
+    return t.decoder(_Version).decode(data)
+
+
+def _decode_full_record(data: bytes) -> SessionRecord:
+    return t.decoder(SessionRecord).decode(data)
 
 
 class RecordVersionError(Exception):

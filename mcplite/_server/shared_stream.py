@@ -17,6 +17,7 @@ streams' new events wait in.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable
@@ -24,7 +25,9 @@ from typing import Any, Final, Protocol, cast
 
 import msgspec
 
+from .. import types as t
 from .._core import jsonrpc as rpc
+from .._errors import REQUEST_CANCELLED
 from .._io.background import spawn
 from .._io.httpserver import ResponseStream
 from .._server.store import Store, StoreUnavailable
@@ -35,8 +38,8 @@ from .._wire.sse import encode_event
 log = logging.getLogger(__name__.rpartition(".")[0] + ".shared_session")
 
 # A resumed stream whose writer died, or that stayed silent past the bound: the request it
-# answered is lost (JSON-RPC 2.0 reserves -32000..-32099 for implementation errors).
-STREAM_LOST: Final = -32000
+# answered is lost, its answer cannot be sent (ErrorCode.REQUEST_CANCELLED's case, -32000).
+STREAM_LOST: Final = REQUEST_CANCELLED
 STANDALONE: Final = "0"
 _PRIMING_FLUSH_SECONDS: Final = 0.05  # see SharedStream.start_sse
 _CURSOR: Final = "c"  # event stream holding the last standalone index a GET was given
@@ -60,11 +63,23 @@ class _StreamMeta(msgspec.Struct, omit_defaults=True):
     ids: list[Any] = []
 
 
-_encode = msgspec.msgpack.Encoder().encode
-_decode_msg = msgspec.msgpack.Decoder(_Msg).decode
-_encode_meta = msgspec.json.Encoder().encode
-_decode_meta = msgspec.json.Decoder(_StreamMeta).decode
-_decode_any = msgspec.json.Decoder().decode
+# Decoders are built on first use (cached): nothing at import time.
+_encode = msgspec.msgpack.encode
+_encode_meta = msgspec.json.encode
+_decode_any = msgspec.json.decode
+
+
+@functools.cache
+def _msg_decoder() -> msgspec.msgpack.Decoder[_Msg]:
+    return msgspec.msgpack.Decoder(_Msg)
+
+
+def _decode_msg(data: bytes) -> _Msg:
+    return _msg_decoder().decode(data)
+
+
+def _decode_meta(data: bytes) -> _StreamMeta:
+    return t.decoder(_StreamMeta).decode(data)
 
 
 class EventOutbox(Protocol):

@@ -35,8 +35,6 @@ _NAMED: Final = {
     "tasks/cancel": "task_id",
 }
 
-SESSION_NOT_FOUND: Final = -32001  # the Python/TS SDKs' code for an unknown session id
-
 
 def check_method_headers(
     server: ServedServer, headers: Any, msg: _Peek, params: _PeekParams

@@ -28,12 +28,11 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core import jsonrpc as rpc
-from .._errors import INVALID_REQUEST
+from .._errors import INVALID_REQUEST, SESSION_NOT_FOUND
 from .._io.httpserver import Responder
 from .._server.legacy_sse import DEFAULT_MESSAGES_PATH, DEFAULT_SSE_PATH, LegacySSEApp
 from .._server.session_table import DEFAULT_MAX_SESSIONS_PER_PEER, SessionTable
 from .._server.streamable_checks import (
-    SESSION_NOT_FOUND,
     _error,
     _refused_notification,
     _text,

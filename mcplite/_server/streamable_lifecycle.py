@@ -14,11 +14,11 @@ import secrets
 from collections.abc import Awaitable, Hashable
 from typing import TYPE_CHECKING, Any
 
-from .._errors import INVALID_REQUEST
+from .._errors import INVALID_REQUEST, SESSION_NOT_FOUND
 from .._io.background import spawn
 from .._io.httpserver import Responder
 from .._server.session_table import SessionTable
-from .._server.streamable_checks import SESSION_NOT_FOUND, _error
+from .._server.streamable_checks import _error
 from .._server.streamable_session import PRIMING_SINCE, HTTPSession
 from .._wire.http11_write import reason
 from .._wire.streamable import ASSUMED_VERSION, _media, _show
