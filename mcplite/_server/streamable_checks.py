@@ -1,9 +1,11 @@
-"""Streamable HTTP, server side: the checks of a POSTed message and the error answers
-(layer 3), used by ``_server.streamable_http``.
+"""Streamable HTTP, server side: the POST checks that need the server, and the error
+answers (layer 3), used by ``_server.streamable_http``.
 
-A POSTed value that is not JSON-RPC 2.0, a batch where the revision has none, and a
-2026-07-28 request whose headers disagree with its body (SEP-2243) are refused here with
-an HTTP status and a JSON-RPC error naming what was expected and what arrived.
+The checks that need only the request are ``_wire/streamable.plan_post``'s.  Here: a
+2026-07-28 request whose Mcp-Method, Mcp-Name or Mcp-Param-* headers disagree with its
+body (SEP-2243; the Mcp-Param-* set comes from the tool's schema), and a notification the
+request's revision does not have.  Each is refused with an HTTP status and a JSON-RPC error
+naming what was expected and what arrived.
 """
 
 from __future__ import annotations
