@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._plan import FLOOR_BLOCKING, PEERS, Cell, Impl, target
+from ._plan import FLOOR_BLOCKING, PEERS, TARGETS, Cell, Impl, targets
 
 
 def _value(cell: Cell, median: dict[str, float]) -> tuple[float, str, bool]:
@@ -79,26 +79,34 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
                 "value": number,
                 "ratio_to_floor": ratio,
             }
-            goal = target(cell.id, impl.name)
-            if goal is not None:
-                limit, kind = goal
-                measured: float | None = number if kind == "kib" else ratio
-                if measured is None:
-                    parts.append(f"target <= {limit:g}{'KiB' if kind == 'kib' else 'x'}: no floor")
-                else:
-                    verdict = "PASS" if measured <= limit else "FAIL"
-                    unit = " KiB" if kind == "kib" else "x"
-                    parts.append(f"target <= {limit:g}{unit}: {verdict}")
-                    row["target"] = limit
-                    row["target_kind"] = kind
-                    row["verdict"] = verdict
+            for goal in targets(cell.id, impl.name):
+                label = f"target <= {goal.limit:g}x (#{goal.issue})"
+                if ratio is None:
+                    parts.append(f"{label}: no floor")
+                    continue
+                verdict = "PASS" if ratio <= goal.limit else "FAIL"
+                parts.append(f"{label}: {verdict}")
+                row.setdefault("targets", []).append(
+                    {"limit": goal.limit, "issue": goal.issue, "verdict": verdict}
+                )
             summary.append(row)
             print("  ".join(parts))
-    verdicts = [r for r in summary if "verdict" in r]
-    if verdicts:
-        passed = sum(v["verdict"] == "PASS" for v in verdicts)
-        print(f"\ntargets: {passed} of {len(verdicts)} pass")
-        for v in verdicts:
-            if v["verdict"] == "FAIL":
-                print(f"  FAIL {v['cell']}/{v['impl']}")
+    verdicts = [(sr, g) for sr in summary for g in sr.get("targets", [])]
+    measured = {(sr["cell"], sr["impl"], g["issue"]) for sr, g in verdicts}
+    unmeasured = [
+        t
+        for t in TARGETS
+        if f"{t.cell}/{t.impl}" in results and (t.cell, t.impl, t.issue) not in measured
+    ]
+    if verdicts or unmeasured:
+        passed = sum(g["verdict"] == "PASS" for _, g in verdicts)
+        print(f"\ntargets: {passed} of {len(verdicts) + len(unmeasured)} pass")
+        for sr, g in verdicts:
+            if g["verdict"] == "FAIL":
+                print(
+                    f"  FAIL {sr['cell']}/{sr['impl']}: {sr['ratio_to_floor']:.2f}x "
+                    f"(target <= {g['limit']:g}x, issue {g['issue']})"
+                )
+        for t in unmeasured:
+            print(f"  NOT MEASURED {t.cell}/{t.impl} (target <= {t.limit:g}x, issue {t.issue})")
     return summary
