@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._plan import FLOOR_BLOCKING, PEERS, TARGETS, Cell, Impl, targets
+from ._plan import (
+    FLOOR_BLOCKING,
+    PEERS,
+    SCALE_MIN_SHARE,
+    SCALE_PAIRS,
+    SCALE_ROWS,
+    TARGETS,
+    Cell,
+    Impl,
+    targets,
+)
 
 
 def _value(cell: Cell, median: dict[str, float]) -> tuple[float, str, bool]:
@@ -46,7 +56,8 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
         ]
         if not rows:
             continue
-        print(f"\n{cell.title}  [{cell.id}]")
+        note = "  (scale cell: peers not run)" if cell.scale and peer_rows else ""
+        print(f"\n{cell.title}  [{cell.id}]{note}")
         values: dict[str, float] = {}
         for impl, entry in rows:
             if "median" in entry:
@@ -91,6 +102,22 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
                 )
             summary.append(row)
             print("  ".join(parts))
+    checks = scale_checks(results)
+    if checks:
+        print(
+            "\nthroughput from 64 to 256 in flight "
+            f"(256 keeps >= {SCALE_MIN_SHARE:.0%} of 64's calls/s):"
+        )
+        for c in checks:
+            verdict = c.get("verdict", "(no target)")
+            print(
+                f"  {c['low']} -> {c['high']}  {c['impl']:<16} {c['low_rate']:>9,.0f}/s -> "
+                f"{c['high_rate']:>9,.0f}/s  {c['share']:.2f}  {verdict}"
+            )
+        summary.extend(checks)
+        failed = [c for c in checks if c.get("verdict") == "FAIL"]
+        for c in failed:
+            print(f"  FAIL {c['high']}/{c['impl']}: {c['share']:.2f} of {c['low']}")
     verdicts = [(sr, g) for sr in summary for g in sr.get("targets", [])]
     measured = {(sr["cell"], sr["impl"], g["issue"]) for sr, g in verdicts}
     unmeasured = [
@@ -110,3 +137,34 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
         for t in unmeasured:
             print(f"  NOT MEASURED {t.cell}/{t.impl} (target <= {t.limit:g}x, issue {t.issue})")
     return summary
+
+
+def scale_checks(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 15's "throughput must not fall from 64 to 256 in flight": for each row that ran
+    both cells of a pair, the 256 cell's calls/s as a share of the 64 cell's (floors shown,
+    without a verdict)."""
+    out: list[dict[str, Any]] = []
+    for low, high in SCALE_PAIRS:
+        prefix = f"{low}/"
+        for key, entry in results.items():
+            if not key.startswith(prefix) or "median" not in entry:
+                continue
+            impl = key[len(prefix) :]
+            other = results.get(f"{high}/{impl}", {})
+            if "median" not in other or entry["median"]["rate"] <= 0:
+                continue
+            share = other["median"]["rate"] / entry["median"]["rate"]
+            check: dict[str, Any] = {
+                "check": "scale",
+                "low": low,
+                "high": high,
+                "impl": impl,
+                "low_rate": entry["median"]["rate"],
+                "high_rate": other["median"]["rate"],
+                "share": share,
+            }
+            if impl.partition("+")[0] in SCALE_ROWS:
+                check["min_share"] = SCALE_MIN_SHARE
+                check["verdict"] = "PASS" if share >= SCALE_MIN_SHARE else "FAIL"
+            out.append(check)
+    return out
