@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
             versions["official-ts"] = line
 
+    print(_compile_bytecode())
     started = time.monotonic()
     results: dict[str, Any] = {
         "versions": versions,
@@ -188,6 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.json} ({results['elapsed_seconds']:.0f} s)")
     return 0
+
+
+def _compile_bytecode() -> str:
+    """Write the .pyc files of mcplite and of the harness first, as an install does: with
+    PYTHONDONTWRITEBYTECODE set (or a tree just edited) every fresh process would compile
+    each stale module again, and import time and cold start would measure the compiler."""
+    import compileall
+
+    dirs = [Path(__file__).resolve().parent]
+    spec = importlib.util.find_spec("mcplite")
+    if spec is not None and spec.submodule_search_locations:
+        dirs += [Path(p) for p in spec.submodule_search_locations]
+    ok = all(compileall.compile_dir(d, quiet=1) for d in dirs)
+    return f"bytecode: {'compiled' if ok else 'FAILED to compile'} " + ", ".join(
+        d.name for d in dirs
+    )
 
 
 def _cpus() -> int:

@@ -49,7 +49,7 @@ from .._errors import (
     RPCError,
     TransportError,
 )
-from .._io.session import Session
+from .._io.session import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, Session
 from .._server.mount import deliver_watched, outer_uri
 from .._server.server import Server
 from .._server.subscriptions import ChangeEvent
@@ -214,9 +214,6 @@ class ProxyServer(BridgeMixin, Server):
 
     async def serve_forever(self, transport: str = "stdio", **options: Any) -> None:
         """Connect the backend, serve ``transport`` until done, close the backend."""
-        # lazy: HTTP server stack only for transport 'http'
-        from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
-
         try:
             await self.start()
             if transport == "stdio":

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
-import hmac
-import secrets
 import time
 from typing import TYPE_CHECKING, Any, Final
 
@@ -73,6 +70,8 @@ def _key(ctx: Context) -> bytes:
     if key is not None:
         return key.encode() if isinstance(key, str) else key
     if _process_key is None:
+        import secrets  # lazy: requestState is 2026-07-28 MRTR only, off the cold path
+
         # No configured key: one per process.  Several workers must share a key
         # (Server(state_key=...)) or a retry landing on another worker is refused.
         _process_key = secrets.token_bytes(32)
@@ -87,6 +86,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _mac(ctx: Context, payload: bytes) -> bytes:
+    import hashlib  # lazy: requestState is 2026-07-28 MRTR only; OpenSSL's hashlib too
+    import hmac  # lazy: as hashlib
+
+    return hmac.new(_key(ctx), payload, hashlib.sha256).digest()
+
+
 def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
     payload = msgspec.json.encode(
         _Sealed(
@@ -97,7 +103,7 @@ def seal(ctx: Context, responses: dict[str, Any], user: Any) -> str:
             user,
         )
     )
-    mac = hmac.new(_key(ctx), payload, hashlib.sha256).digest()
+    mac = _mac(ctx, payload)
     return _b64(payload) + "." + _b64(mac)
 
 
@@ -112,7 +118,9 @@ def unseal(ctx: Context, state: str) -> _Sealed:
         mac = _unb64(tag)
     except (ValueError, UnicodeError):
         raise bad from None
-    if not hmac.compare_digest(mac, hmac.new(_key(ctx), payload, hashlib.sha256).digest()):
+    import hmac  # lazy: requestState is 2026-07-28 MRTR only, off the cold path
+
+    if not hmac.compare_digest(mac, _mac(ctx, payload)):
         raise bad
     try:
         sealed = msgspec.json.decode(payload, type=_Sealed)
