@@ -615,6 +615,52 @@ print(" ".join(name for name in unused if name in sys.modules) or "lean")
 """
 
 
+# Counts msgspec JSON decoders built by import mcplite, by a Server with a tool (neither
+# may build any: DESIGN.md section 6, issue 15 "Cold start"), then by one call (which must:
+# the count is live).
+DECODERS_SCRIPT = """
+import asyncio, sys
+sys.path.insert(0, {parent!r})
+import msgspec.json
+
+built = []
+real = msgspec.json.Decoder
+
+class Counting:
+    def __new__(cls, *args, **kwargs):
+        built.append(repr(args[0]) if args else "untyped")
+        return real(*args, **kwargs)
+
+    def __class_getitem__(cls, item):
+        return real[item]
+
+msgspec.json.Decoder = Counting
+import mcplite
+at_import = list(built)
+server = mcplite.Server("cold")
+
+@server.tool()
+async def echo(text: str, times: int = 1) -> str:
+    return text * times
+
+at_registration = built[len(at_import):]
+
+async def main():
+    async with mcplite.connect(server) as client:
+        await client.call_tool("echo", {{"text": "a"}})
+
+asyncio.run(main())
+print(at_import, at_registration, len(built) > 0)
+"""
+
+
+def test_no_decoder_is_built_before_first_use(tmp_path: Path) -> None:
+    parent = str(Path(mcplite.__file__).resolve().parent.parent)
+    result = _run_python(DECODERS_SCRIPT.format(parent=parent), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[] [] True", result.stdout
+
+
 def test_a_stdio_server_imports_only_what_stdio_uses(tmp_path: Path) -> None:
     parent = str(Path(mcplite.__file__).resolve().parent.parent)
     script = STDIO_SERVER_SCRIPT.format(parent=parent)

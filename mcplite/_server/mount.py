@@ -16,6 +16,7 @@ through ``mcplite.proxy(...)`` (a ``Server``).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -78,7 +79,11 @@ METHODS: Final = frozenset(
     {*LIST_METHODS, *NAMED_METHODS, *URI_METHODS, "completion/complete", "logging/setLevel"}
 )
 
-_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+@functools.cache
+def _fields() -> msgspec.json.Decoder[dict[str, msgspec.Raw]]:
+    # Built on first use, not at import (DESIGN.md §6: nothing built at import).
+    return msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 class Mount:
@@ -224,7 +229,7 @@ class Mounts:
             return "level"
         if event.params is None:
             return None
-        fields = _fields.decode(event.params)
+        fields = _fields().decode(event.params)
         outer = self.server
         if method in NAMED_METHODS:
             name = _str(fields.get("name"))
@@ -251,7 +256,7 @@ class Mounts:
             ref = fields.get("ref")
             if ref is None:
                 return None
-            ref_fields = _fields.decode(ref)
+            ref_fields = _fields().decode(ref)
             for key, undo in (("name", Mount.inner_name), ("uri", Mount.inner_uri)):
                 value = _str(ref_fields.get(key))
                 if value is None:
