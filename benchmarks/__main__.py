@@ -55,6 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where to write the results (default ./bench-results.json)",
     )
     p.add_argument("--list", action="store_true", help="list cells and implementations, then exit")
+    p.add_argument(
+        "--markdown",
+        nargs="?",
+        const="",
+        metavar="RESULTS",
+        help="print the README Performance section from a results JSON (default: the --json "
+        "path) and exit; runs nothing",
+    )
     return p.parse_args(argv)
 
 
@@ -69,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return proxy.main(args_in[1:])
     args = parse_args(argv)
+    if args.markdown is not None:
+        from ._markdown import render
+
+        source = Path(args.markdown or args.json)
+        print(render(json.loads(source.read_text())), end="")
+        return 0
     quick = args.quick
     peers = args.peers if args.peers is not None else not quick
     reps = args.repetitions or (1 if quick else 3)
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     versions: dict[str, str] = {
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpus()} cpus",
+        "cpus": str(_cpus()),
     }
     if any(i.peer for _, i in plan):
         from . import servers
