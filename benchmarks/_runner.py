@@ -72,7 +72,9 @@ async def run_task(adapter: Adapter, spec: dict[str, Any]) -> dict[str, Any]:
                 listed = await session.list_tools()
                 times.append(time.perf_counter() - t0)
             if listed != spec.get("tools", 1):
-                raise SystemExit(f"tools/list listed {listed} tools, expected {spec['tools']}")
+                raise SystemExit(
+                    f"tools/list listed {listed} tools, expected {spec.get('tools', 1)}"
+                )
         # The first spawn warms the page cache for every later one; drop it.
         return {"cold_ms": statistics.median(times[1:]) * 1e3}
     if task == "rss":
