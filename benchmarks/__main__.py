@@ -55,6 +55,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where to write the results (default ./bench-results.json)",
     )
     p.add_argument("--list", action="store_true", help="list cells and implementations, then exit")
+    p.add_argument(
+        "--markdown",
+        nargs="?",
+        const="",
+        metavar="RESULTS",
+        help="print the README Performance section from a results JSON (default: the --json "
+        "path) and exit; runs nothing",
+    )
     return p.parse_args(argv)
 
 
@@ -69,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return proxy.main(args_in[1:])
     args = parse_args(argv)
+    if args.markdown is not None:
+        from ._markdown import render
+
+        source = Path(args.markdown or args.json)
+        print(render(json.loads(source.read_text())), end="")
+        return 0
     quick = args.quick
     peers = args.peers if args.peers is not None else not quick
     reps = args.repetitions or (1 if quick else 3)
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     versions: dict[str, str] = {
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpus()} cpus",
+        "cpus": str(_cpus()),
     }
     if any(i.peer for _, i in plan):
         from . import servers
@@ -120,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
             versions["official-ts"] = line
 
+    print(_compile_bytecode())
     started = time.monotonic()
     results: dict[str, Any] = {
         "versions": versions,
@@ -188,6 +204,22 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.json} ({results['elapsed_seconds']:.0f} s)")
     return 0
+
+
+def _compile_bytecode() -> str:
+    """Write the .pyc files of mcplite and of the harness first, as an install does: with
+    PYTHONDONTWRITEBYTECODE set (or a tree just edited) every fresh process would compile
+    each stale module again, and import time and cold start would measure the compiler."""
+    import compileall
+
+    dirs = [Path(__file__).resolve().parent]
+    spec = importlib.util.find_spec("mcplite")
+    if spec is not None and spec.submodule_search_locations:
+        dirs += [Path(p) for p in spec.submodule_search_locations]
+    ok = all(compileall.compile_dir(d, quiet=1) for d in dirs)
+    return f"bytecode: {'compiled' if ok else 'FAILED to compile'} " + ", ".join(
+        d.name for d in dirs
+    )
 
 
 def _cpus() -> int:

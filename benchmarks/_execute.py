@@ -60,11 +60,26 @@ def _check_available(kind: str, env: Env) -> None:
 
 
 def server_cmd(
-    kind: str, env: Env, loop: str, port: int | None = None, sse: bool = False
+    kind: str,
+    env: Env,
+    loop: str,
+    port: int | None = None,
+    sse: bool = False,
+    cell: Cell | None = None,
 ) -> list[str]:
     py = sys.executable
+    # Scale cells raise the limits they need, by option (the same flags on every Python echo
+    # server): message size on both ends, 1,000 tools, caps on sessions/connections/in-flight.
+    extra: list[str] = []
+    if cell is not None:
+        if cell.max_message_bytes:
+            extra += ["--max-message-bytes", str(cell.max_message_bytes)]
+        if cell.tools > 1:
+            extra += ["--tools", str(cell.tools)]
+        if cell.scale:
+            extra += ["--scale"]
     if kind == FLOOR_BLOCKING:
-        return [py, "-m", "benchmarks.servers.floor_echo", "stdio-blocking"]
+        return [py, "-m", "benchmarks.servers.floor_echo", "stdio-blocking", *extra]
     if kind in (FLOOR, MCPLITE):
         module = (
             "benchmarks.servers.floor_echo" if kind == FLOOR else "benchmarks.servers.mcplite_echo"
@@ -75,7 +90,9 @@ def server_cmd(
             if port is None
             else ["http", "--port", str(port)] + (["--sse"] if sse else [])
         )
-        return cmd + (["--loop", loop] if loop != "asyncio" else [])
+        return cmd + extra + (["--loop", loop] if loop != "asyncio" else [])
+    if extra:
+        raise Skip("the peers' echo servers take no scale options")
     tail = ["stdio"] if port is None else ["http", str(port), "sse" if sse else "json"]
     if kind == OFFICIAL_PY:
         assert env.official_py is not None
@@ -139,16 +156,21 @@ def run(cell: Cell, impl: Impl, env: Env) -> dict[str, Any]:
         "warmup_seconds": env.warmup_seconds,
         "duration_seconds": env.duration_seconds,
         "count": env.cold_count,
-        "sessions": env.sessions,
+        "sessions": cell.sessions or env.sessions,
         "loop": impl.loop,
+        "method": cell.method,
+        "tools": cell.tools,
+        "max_message_bytes": cell.max_message_bytes,
     }
     server: subprocess.Popen[bytes] | None = None
     try:
         if cell.transport == "stdio":
-            spec["server_cmd"] = server_cmd(impl.server, env, impl.loop)
+            spec["server_cmd"] = server_cmd(impl.server, env, impl.loop, cell=cell)
         elif cell.transport.startswith("http"):
             port = _free_port()
-            cmd = server_cmd(impl.server, env, impl.loop, port, sse=cell.transport == "http-sse")
+            cmd = server_cmd(
+                impl.server, env, impl.loop, port, sse=cell.transport == "http-sse", cell=cell
+            )
             server = subprocess.Popen(
                 cmd,
                 cwd=ROOT,

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._plan import FLOOR_BLOCKING, PEERS, Cell, Impl, target
+from ._plan import (
+    FLOOR_BLOCKING,
+    PEERS,
+    SCALE_MIN_SHARE,
+    SCALE_PAIRS,
+    SCALE_ROWS,
+    TARGETS,
+    Cell,
+    Impl,
+    targets,
+)
 
 
 def _value(cell: Cell, median: dict[str, float]) -> tuple[float, str, bool]:
@@ -46,7 +56,8 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
         ]
         if not rows:
             continue
-        print(f"\n{cell.title}  [{cell.id}]")
+        note = "  (scale cell: peers not run)" if cell.scale and peer_rows else ""
+        print(f"\n{cell.title}  [{cell.id}]{note}")
         values: dict[str, float] = {}
         for impl, entry in rows:
             if "median" in entry:
@@ -79,26 +90,81 @@ def print_tables(cells: list[Cell], impls: list[Impl], results: dict[str, Any]) 
                 "value": number,
                 "ratio_to_floor": ratio,
             }
-            goal = target(cell.id, impl.name)
-            if goal is not None:
-                limit, kind = goal
-                measured: float | None = number if kind == "kib" else ratio
-                if measured is None:
-                    parts.append(f"target <= {limit:g}{'KiB' if kind == 'kib' else 'x'}: no floor")
-                else:
-                    verdict = "PASS" if measured <= limit else "FAIL"
-                    unit = " KiB" if kind == "kib" else "x"
-                    parts.append(f"target <= {limit:g}{unit}: {verdict}")
-                    row["target"] = limit
-                    row["target_kind"] = kind
-                    row["verdict"] = verdict
+            for goal in targets(cell.id, impl.name):
+                label = f"target <= {goal.limit:g}x (#{goal.issue})"
+                if ratio is None:
+                    parts.append(f"{label}: no floor")
+                    continue
+                verdict = "PASS" if ratio <= goal.limit else "FAIL"
+                parts.append(f"{label}: {verdict}")
+                row.setdefault("targets", []).append(
+                    {"limit": goal.limit, "issue": goal.issue, "verdict": verdict}
+                )
             summary.append(row)
             print("  ".join(parts))
-    verdicts = [r for r in summary if "verdict" in r]
-    if verdicts:
-        passed = sum(v["verdict"] == "PASS" for v in verdicts)
-        print(f"\ntargets: {passed} of {len(verdicts)} pass")
-        for v in verdicts:
-            if v["verdict"] == "FAIL":
-                print(f"  FAIL {v['cell']}/{v['impl']}")
+    checks = scale_checks(results)
+    if checks:
+        print(
+            "\nthroughput from 64 to 256 in flight "
+            f"(256 keeps >= {SCALE_MIN_SHARE:.0%} of 64's calls/s):"
+        )
+        for c in checks:
+            verdict = c.get("verdict", "(no target)")
+            print(
+                f"  {c['low']} -> {c['high']}  {c['impl']:<16} {c['low_rate']:>9,.0f}/s -> "
+                f"{c['high_rate']:>9,.0f}/s  {c['share']:.2f}  {verdict}"
+            )
+        summary.extend(checks)
+        failed = [c for c in checks if c.get("verdict") == "FAIL"]
+        for c in failed:
+            print(f"  FAIL {c['high']}/{c['impl']}: {c['share']:.2f} of {c['low']}")
+    verdicts = [(sr, g) for sr in summary for g in sr.get("targets", [])]
+    measured = {(sr["cell"], sr["impl"], g["issue"]) for sr, g in verdicts}
+    unmeasured = [
+        t
+        for t in TARGETS
+        if f"{t.cell}/{t.impl}" in results and (t.cell, t.impl, t.issue) not in measured
+    ]
+    if verdicts or unmeasured:
+        passed = sum(g["verdict"] == "PASS" for _, g in verdicts)
+        print(f"\ntargets: {passed} of {len(verdicts) + len(unmeasured)} pass")
+        for sr, g in verdicts:
+            if g["verdict"] == "FAIL":
+                print(
+                    f"  FAIL {sr['cell']}/{sr['impl']}: {sr['ratio_to_floor']:.2f}x "
+                    f"(target <= {g['limit']:g}x, issue {g['issue']})"
+                )
+        for t in unmeasured:
+            print(f"  NOT MEASURED {t.cell}/{t.impl} (target <= {t.limit:g}x, issue {t.issue})")
     return summary
+
+
+def scale_checks(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 15's "throughput must not fall from 64 to 256 in flight": for each row that ran
+    both cells of a pair, the 256 cell's calls/s as a share of the 64 cell's (floors shown,
+    without a verdict)."""
+    out: list[dict[str, Any]] = []
+    for low, high in SCALE_PAIRS:
+        prefix = f"{low}/"
+        for key, entry in results.items():
+            if not key.startswith(prefix) or "median" not in entry:
+                continue
+            impl = key[len(prefix) :]
+            other = results.get(f"{high}/{impl}", {})
+            if "median" not in other or entry["median"]["rate"] <= 0:
+                continue
+            share = other["median"]["rate"] / entry["median"]["rate"]
+            check: dict[str, Any] = {
+                "check": "scale",
+                "low": low,
+                "high": high,
+                "impl": impl,
+                "low_rate": entry["median"]["rate"],
+                "high_rate": other["median"]["rate"],
+                "share": share,
+            }
+            if impl.partition("+")[0] in SCALE_ROWS:
+                check["min_share"] = SCALE_MIN_SHARE
+                check["verdict"] = "PASS" if share >= SCALE_MIN_SHARE else "FAIL"
+            out.append(check)
+    return out

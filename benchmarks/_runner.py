@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from . import _loop
@@ -22,7 +22,9 @@ SETTLE_SECONDS = 0.3
 class Session(Protocol):
     async def call_echo(self, text: str) -> str: ...
 
-    async def list_tools(self) -> object: ...
+    async def list_tools(self) -> int:
+        """tools/list (one page); the number of tools it listed."""
+        ...
 
 
 class Adapter(Protocol):
@@ -35,14 +37,29 @@ async def _check(session: Session, text: str) -> None:
         raise SystemExit(f"echo returned {len(got)} chars, expected {len(text)}: {got[:80]!r}")
 
 
+async def _check_listing(session: Session, expected: int) -> None:
+    got = await session.list_tools()
+    if got != expected:
+        raise SystemExit(f"tools/list listed {got} tools, expected {expected}")
+
+
 async def run_task(adapter: Adapter, spec: dict[str, Any]) -> dict[str, Any]:
     task = spec["task"]
     if task == "throughput":
         text = _loop.payload(spec["payload_bytes"])
         async with adapter.open(spec) as session:
-            await _check(session, text)
+            call: Callable[[], Awaitable[object]]
+            if spec.get("method", "call") == "list":
+                await _check_listing(session, spec.get("tools", 1))
+                call = session.list_tools
+            else:
+                await _check(session, text)
+
+                def call() -> Awaitable[object]:
+                    return session.call_echo(text)
+
             return await _loop.throughput(
-                lambda: session.call_echo(text),
+                call,
                 spec["concurrency"],
                 spec["warmup_seconds"],
                 spec["duration_seconds"],
@@ -52,8 +69,12 @@ async def run_task(adapter: Adapter, spec: dict[str, Any]) -> dict[str, Any]:
         for _ in range(spec.get("count", 5) + 1):
             t0 = time.perf_counter()
             async with adapter.open(spec) as session:
-                await session.list_tools()
+                listed = await session.list_tools()
                 times.append(time.perf_counter() - t0)
+            if listed != spec.get("tools", 1):
+                raise SystemExit(
+                    f"tools/list listed {listed} tools, expected {spec.get('tools', 1)}"
+                )
         # The first spawn warms the page cache for every later one; drop it.
         return {"cold_ms": statistics.median(times[1:]) * 1e3}
     if task == "rss":

@@ -12,6 +12,11 @@ keep-alive server and client for streamable HTTP (POST /mcp; JSON or one-event S
     python -m benchmarks.floor stdio
     python -m benchmarks.floor stdio-blocking   # the second floor: no event loop at all
     python -m benchmarks.floor http --port 8123 [--sse]
+
+Scale options (the same as the other echo servers'): ``--max-message-bytes N`` (stdio line
+limit; the HTTP server reads a declared Content-Length whole and has none), ``--tools N``
+(echo and N - 1 more tools in ``tools/list``, the same schemas mcplite derives) and
+``--scale`` (accepted for symmetry: the floor has no caps to raise).
 """
 
 from __future__ import annotations
@@ -117,9 +122,10 @@ class InitializeResult(msgspec.Struct, rename="camel"):
     server_info: Implementation
 
 
-class Tool(msgspec.Struct, rename="camel"):
+class Tool(msgspec.Struct, rename="camel", omit_defaults=True):
     name: str
     input_schema: dict[str, Any]
+    description: str | None = None
 
 
 class ListToolsResult(msgspec.Struct):
@@ -133,22 +139,34 @@ async def echo(text: str) -> str:
     return text
 
 
+ECHO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}},
+    "required": ["text"],
+}
+# The extra tools of the 1,000-tool cells: what mcplite lists for
+# ``async def extra(text: str, count: int = 1) -> str`` with its one-line docstring.
+EXTRA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}, "count": {"type": "integer", "default": 1}},
+    "required": ["text"],
+}
+EXTRA_DESCRIPTION = "Repeat text count times."
+
+
 class FloorServer:
     """Decode one message, dispatch by method, encode the answer (None for notifications)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tools: int = 1) -> None:
         self._decode_request = msgspec.json.Decoder(Request).decode
         self._decode_call = msgspec.json.Decoder(CallToolParams).decode
         self._decode_echo = msgspec.json.Decoder(EchoArguments).decode
         self._encode = msgspec.json.Encoder().encode
-        schema = {
-            "type": "object",
-            "properties": {"text": {"type": "string"}},
-            "required": ["text"],
-        }
-        self._tools_list = msgspec.Raw(
-            self._encode(ListToolsResult([Tool(name="echo", input_schema=schema)]))
-        )
+        listed = [Tool(name="echo", input_schema=ECHO_SCHEMA)] + [
+            Tool(name=f"tool_{i:04d}", input_schema=EXTRA_SCHEMA, description=EXTRA_DESCRIPTION)
+            for i in range(1, tools)
+        ]
+        self._tools_list = msgspec.Raw(self._encode(ListToolsResult(listed)))
         self._init_result = InitializeResult(
             protocol_version=PROTOCOL_VERSION,
             capabilities={"tools": {}},
@@ -207,18 +225,18 @@ async def _pump(server: FloorServer, read: Any, write: Any, drain: Any) -> None:
         await asyncio.gather(*tasks)
 
 
-async def serve_stdio() -> None:
+async def serve_stdio(tools: int = 1, max_line_bytes: int = MAX_LINE_BYTES) -> None:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    reader = asyncio.StreamReader(limit=max_line_bytes)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     transport, protocol = await loop.connect_write_pipe(
         asyncio.streams.FlowControlMixin, sys.stdout
     )
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-    await _pump(FloorServer(), reader.readline, writer.write, writer.drain)
+    await _pump(FloorServer(tools), reader.readline, writer.write, writer.drain)
 
 
-def serve_stdio_blocking() -> None:
+def serve_stdio_blocking(tools: int = 1, max_line_bytes: int = MAX_LINE_BYTES) -> None:
     """The no-event-loop floor: blocking reads of stdin, the same ``FloorServer`` driven to
     completion synchronously (its handlers never suspend), one flushed write per answer.
 
@@ -226,11 +244,11 @@ def serve_stdio_blocking() -> None:
     a second baseline under the asyncio floor, for sequential calls only (it answers one
     request at a time, so "in flight" cells would measure the client's queue).
     """
-    server = FloorServer()
+    server = FloorServer(tools)
     stdin = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - process lifetime
     stdout = open(sys.stdout.fileno(), "wb", closefd=False)  # noqa: SIM115
     with contextlib.suppress(BrokenPipeError):
-        while line := stdin.readline(MAX_LINE_BYTES + 1):
+        while line := stdin.readline(max_line_bytes + 1):
             out = _run_sync(server.handle(line))
             if out is not None:
                 stdout.write(out + b"\n")
@@ -259,6 +277,7 @@ class _Caller:
         self._encode = msgspec.json.Encoder().encode
         self._decode_response = msgspec.json.Decoder(Response).decode
         self._decode_call_result = msgspec.json.Decoder(CallToolResult).decode
+        self._decode_list_result = msgspec.json.Decoder(ListToolsResult).decode
 
     async def _send(self, data: bytes) -> None:
         raise NotImplementedError
@@ -302,8 +321,9 @@ class _Caller:
         )
         await self.notify("notifications/initialized")
 
-    async def list_tools(self) -> msgspec.Raw:
-        return await self.request("tools/list", {})
+    async def list_tools(self) -> int:
+        """tools/list, decoded to typed tools (as a client would); the number of tools."""
+        return len(self._decode_list_result(await self.request("tools/list", {})).tools)
 
     async def call_echo(self, text: str) -> str:
         raw = await self.request("tools/call", {"name": "echo", "arguments": {"text": text}})
@@ -346,12 +366,14 @@ class StdioClient(_Caller):
 
 
 @contextlib.asynccontextmanager
-async def connect_stdio(command: list[str]) -> AsyncIterator[StdioClient]:
+async def connect_stdio(
+    command: list[str], max_line_bytes: int = MAX_LINE_BYTES
+) -> AsyncIterator[StdioClient]:
     proc = await asyncio.create_subprocess_exec(
         *command,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        limit=MAX_LINE_BYTES,
+        limit=max_line_bytes,
     )
     client = StdioClient(proc)
     try:
@@ -408,8 +430,8 @@ async def connect_memory() -> AsyncIterator[MemoryClient]:
 class FloorHTTPServer:
     """Streamable HTTP on a bare asyncio loop: POST /mcp, sessions by Mcp-Session-Id."""
 
-    def __init__(self, sse: bool) -> None:
-        self.core = FloorServer()
+    def __init__(self, sse: bool, tools: int = 1) -> None:
+        self.core = FloorServer(tools)
         self.sse = sse
         self.sessions: dict[bytes, dict[str, bool]] = {}
 
@@ -472,8 +494,8 @@ def _plain(status: int, body: bytes, extra: bytes = b"") -> bytes:
     return b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n%s\r\n%s" % (status, len(body), extra, body)
 
 
-async def serve_http(host: str, port: int, sse: bool) -> None:
-    http = FloorHTTPServer(sse)
+async def serve_http(host: str, port: int, sse: bool, tools: int = 1) -> None:
+    http = FloorHTTPServer(sse, tools)
     server = await asyncio.start_server(
         http.connection, host, port, limit=MAX_HEAD_BYTES, reuse_address=True
     )
@@ -609,6 +631,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--sse", action="store_true", help="answer POSTs with SSE, not JSON")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--max-message-bytes", type=int, default=MAX_LINE_BYTES)
+    parser.add_argument("--tools", type=int, default=1, help="tools listed (echo + N - 1)")
+    parser.add_argument("--scale", action="store_true", help="no effect: the floor has no caps")
     args = parser.parse_args(argv)
     if args.loop == "uvloop":
         import uvloop
@@ -616,11 +641,11 @@ def main(argv: list[str] | None = None) -> None:
         uvloop.install()
     with contextlib.suppress(KeyboardInterrupt):
         if args.transport == "stdio-blocking":
-            serve_stdio_blocking()
+            serve_stdio_blocking(args.tools, args.max_message_bytes)
         elif args.transport == "stdio":
-            asyncio.run(serve_stdio())
+            asyncio.run(serve_stdio(args.tools, args.max_message_bytes))
         else:
-            asyncio.run(serve_http(args.host, args.port, args.sse))
+            asyncio.run(serve_http(args.host, args.port, args.sse, args.tools))
 
 
 if __name__ == "__main__":

@@ -731,6 +731,90 @@ print("\\n".join(problems) if problems else "clean")
 
 PUBLIC_MODULES = ["mcplite.types", "mcplite.protocol", "mcplite.auth", "mcplite.oauth"]
 
+# A stdio server from start to EOF, then what it imported that stdio never uses (issue 15
+# "Cold start": nothing imported that a stdio server does not use).
+STDIO_SERVER_SCRIPT = """
+import sys
+sys.path.insert(0, {parent!r})
+from mcplite import Server
+
+server = Server("cold")
+
+@server.tool()
+async def echo(text: str) -> str:
+    return text
+
+server.run()
+unused = (
+    "mcplite._io.httpserver", "mcplite._wire.http11", "mcplite._server.streamable_http",
+    "mcplite._client.client", "mcplite._core.uritemplate", "hashlib", "hmac", "secrets",
+)
+print(" ".join(name for name in unused if name in sys.modules) or "lean")
+"""
+
+
+# Counts msgspec JSON decoders built by import mcplite, by a Server with a tool (neither
+# may build any: DESIGN.md section 6, issue 15 "Cold start"), then by one call (which must:
+# the count is live).
+DECODERS_SCRIPT = """
+import asyncio, sys
+sys.path.insert(0, {parent!r})
+import msgspec.json
+
+built = []
+real = msgspec.json.Decoder
+
+class Counting:
+    def __new__(cls, *args, **kwargs):
+        built.append(repr(args[0]) if args else "untyped")
+        return real(*args, **kwargs)
+
+    def __class_getitem__(cls, item):
+        return real[item]
+
+msgspec.json.Decoder = Counting
+import mcplite
+at_import = list(built)
+server = mcplite.Server("cold")
+
+@server.tool()
+async def echo(text: str, times: int = 1) -> str:
+    return text * times
+
+at_registration = built[len(at_import):]
+
+async def main():
+    async with mcplite.connect(server) as client:
+        await client.call_tool("echo", {{"text": "a"}})
+
+asyncio.run(main())
+print(at_import, at_registration, len(built) > 0)
+"""
+
+
+def test_no_decoder_is_built_before_first_use(tmp_path: Path) -> None:
+    parent = str(Path(mcplite.__file__).resolve().parent.parent)
+    result = _run_python(DECODERS_SCRIPT.format(parent=parent), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[] [] True", result.stdout
+
+
+def test_a_stdio_server_imports_only_what_stdio_uses(tmp_path: Path) -> None:
+    parent = str(Path(mcplite.__file__).resolve().parent.parent)
+    script = STDIO_SERVER_SCRIPT.format(parent=parent)
+    result = subprocess.run(
+        [sys.executable, "-I", "-X", "dev", "-W", "error", "-c", script],
+        cwd=tmp_path,
+        env={},
+        input="",  # end of input at once: run() returns
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "lean", result.stdout
+
 
 @pytest.mark.parametrize("module", ["mcplite", *PUBLIC_MODULES])
 def test_import_hygiene(module: str, tmp_path: Path) -> None:

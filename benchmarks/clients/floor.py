@@ -15,7 +15,8 @@ class FloorAdapter:
     async def open(self, spec: dict[str, Any]) -> AsyncIterator[Session]:
         transport = spec["transport"]
         if transport == "stdio":
-            async with floor.connect_stdio(spec["server_cmd"]) as client:
+            limit = spec.get("max_message_bytes") or floor.MAX_LINE_BYTES
+            async with floor.connect_stdio(spec["server_cmd"], limit) as client:
                 yield client
         elif transport == "http":
             async with floor.connect_http(spec["url"]) as client:

@@ -33,18 +33,24 @@ class _Session:
     async def call_echo(self, text: str) -> str:
         return _text(await self._client.call_tool("echo", {"text": text}))
 
-    async def list_tools(self) -> object:
-        return await self._client.list_tools()
+    async def list_tools(self) -> int:
+        return len((await self._client.list_tools()).tools)
 
 
 class MCPLiteAdapter:
     @contextlib.asynccontextmanager
     async def open(self, spec: dict[str, Any]) -> AsyncIterator[Session]:
         transport = spec["transport"]
+        limit = spec.get("max_message_bytes") or 0
+        options: dict[str, Any] = {}
         if transport == "stdio":
             target: Any = spec["server_cmd"]
+            if limit:
+                options["max_line_bytes"] = limit
         elif transport == "http":
             target = spec["url"]
+            if limit:
+                options["http_options"] = {"max_message_bytes": limit}
         elif transport == "memory":
             from ..servers.mcplite_echo import build_server
 
@@ -54,7 +60,7 @@ class MCPLiteAdapter:
         # Same protocol as the floor and the peers (perf-baseline.md: the initialize
         # handshake, 2025-11-25), so the cells compare like with like.
         version = spec.get("protocol_version", "2025-11-25")
-        async with mcplite.connect(target, protocol_version=version) as client:
+        async with mcplite.connect(target, protocol_version=version, **options) as client:
             yield _Session(client)
 
 

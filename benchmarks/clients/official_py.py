@@ -25,8 +25,8 @@ class _Session:
         content = result.content[0]
         return str(content.text)
 
-    async def list_tools(self) -> object:
-        return await self._client.list_tools()
+    async def list_tools(self) -> int:
+        return len((await self._client.list_tools()).tools)
 
 
 class OfficialAdapter:

@@ -15,8 +15,6 @@ failed is not the client's business and would help a forger.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any, Final
 
 import msgspec
@@ -50,6 +48,9 @@ class SealedState(msgspec.Struct, array_like=True):
 
 
 def _mac(key: bytes, payload: bytes) -> bytes:
+    import hashlib  # lazy: requestState is 2026-07-28 MRTR only; OpenSSL's hashlib too
+    import hmac  # lazy: as hashlib
+
     return hmac.new(key, payload, hashlib.sha256).digest()
 
 
@@ -74,6 +75,8 @@ def unseal(key: bytes, state: str, *, method: str, now: float, max_bytes: int) -
         mac = b64url_decode(tag)
     except ValueError:
         raise bad from None
+    import hmac  # lazy: requestState is 2026-07-28 MRTR only, off the cold path
+
     if not hmac.compare_digest(mac, _mac(key, payload)):
         raise bad
     try:

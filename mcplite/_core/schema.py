@@ -3,10 +3,18 @@
 A tool, prompt or resource-template function is inspected ONCE, at registration, by
 :func:`build_signature`: its parameters become the fields of a dynamically created
 ``msgspec`` Struct whose JSON Schema is the tool's ``inputSchema`` and whose decoder validates
-``tools/call`` arguments in one pass.  The return annotation gives the ``outputSchema``
-(spec 2025-06-18+ "Structured Content"): object-like types are used as they are, anything else
-is wrapped as ``{"result": value}`` because ``structuredContent`` must be a JSON object up to
-2025-11-25 (the same convention FastMCP and the official Python SDK use).
+``tools/call`` arguments in one pass.  msgspec's inspection is the expensive part (about
+70 us a tool), so registration avoids it where it can (issue 15 "Cold start"): for a signature
+made only of types in ``_fast_schema``'s table (str, int, float, bool, None, Any, list,
+dict[str, ...], Literal, X | None) the schemas are written directly, the same JSON msgspec
+would produce (``tests/core/test_schema.py`` compares them), and the Struct, which then cannot
+fail to build, waits for the first call.  Any other signature is built through msgspec at
+registration as before, so a type msgspec cannot describe still raises ``TypeError`` there.
+
+The return annotation gives the ``outputSchema`` (spec 2025-06-18+ "Structured Content"):
+object-like types are used as they are, anything else is wrapped as ``{"result": value}``
+because ``structuredContent`` must be a JSON object up to 2025-11-25 (the same convention
+FastMCP and the official Python SDK use).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import dataclasses
 import functools
 import inspect
 import re
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final
@@ -90,24 +99,32 @@ def _never(_annotation: Any) -> bool:
     return False
 
 
+_Fields = tuple[tuple[str, Any] | tuple[str, Any, Any], ...]
+
+
 class ToolSignature:
-    """Everything derived once from a function's signature; see :func:`build_signature`."""
+    """Everything derived once from a function's signature; see :func:`build_signature`.
+
+    ``args_type``, ``input_schema``, ``output_schema`` and ``wrap_output`` are built on first
+    access (module docstring); ``build()`` builds them all at once.
+    """
 
     __slots__ = (
+        "_args_type",
         "_decoder",
+        "_fields",
+        "_input_schema",
         "_names",
+        "_output",
         "_pydantic",
-        "args_type",
+        "_what",
         "description",
         "fn",
         "injected",
-        "input_schema",
-        "output_schema",
         "output_type",
         "parameters",
         "return_annotation",
         "strict",
-        "wrap_output",
     )
 
     def __init__(
@@ -117,12 +134,11 @@ class ToolSignature:
         description: str | None,
         parameters: tuple[Parameter, ...],
         injected: dict[str, Any],
-        args_type: type[msgspec.Struct],
-        input_schema: dict[str, Any],
-        output_schema: dict[str, Any] | None,
-        wrap_output: bool,
+        fields: _Fields,
         return_annotation: Any,
+        describe_output: bool,
         strict: bool,
+        what: str,
         pydantic: tuple[tuple[str, PydanticType, Any], ...] = (),
         output_type: PydanticType | None = None,
     ) -> None:
@@ -131,11 +147,6 @@ class ToolSignature:
         self.parameters = parameters
         #: Parameters left out of the schema because ``skip`` matched: name -> annotation.
         self.injected = injected
-        self.args_type = args_type
-        self.input_schema = input_schema
-        self.output_schema = output_schema
-        #: True when structured output is ``{"result": value}`` (non-object return types).
-        self.wrap_output = wrap_output
         self.return_annotation = return_annotation
         self.strict = strict
         self._names = tuple(p.name for p in parameters)
@@ -144,6 +155,63 @@ class ToolSignature:
         self._pydantic = pydantic
         #: The return annotation when pydantic describes and serialises it.
         self.output_type = output_type
+        self._fields = fields
+        self._what = what
+        self._args_type: type[msgspec.Struct] | None = None
+        self._input_schema: dict[str, Any] | None = None
+        # (output schema, wrap_output) once built; (None, False) up front when the return
+        # annotation has no schema (content, None, Any or no annotation).
+        self._output: tuple[dict[str, Any] | None, bool] | None = (
+            None if describe_output else (None, False)
+        )
+
+    def build(self) -> None:
+        """Build the arguments Struct and both schemas now (raises ``TypeError`` as
+        :func:`build_signature` documents)."""
+        _ = self.args_type, self.input_schema, self.output_schema
+
+    @property
+    def args_type(self) -> type[msgspec.Struct]:
+        """The dynamic Struct that validates the arguments (built on first use)."""
+        if self._args_type is None:
+            try:
+                self._args_type = msgspec.defstruct(
+                    _ARGS_STRUCT_NAME, self._fields, kw_only=True, forbid_unknown_fields=False
+                )
+            except TypeError as exc:
+                raise TypeError(f"cannot build the arguments of {self._what}: {exc}") from None
+        return self._args_type
+
+    @property
+    def input_schema(self) -> dict[str, Any]:
+        """The ``inputSchema`` (built on first use)."""
+        if self._input_schema is None:
+            fast = None if self._pydantic else _fast_input_schema(self.parameters)
+            self._input_schema = (
+                fast
+                if fast is not None
+                else _input_schema(self.args_type, self.parameters, self._what, self._pydantic)
+            )
+        return self._input_schema
+
+    def _output_pair(self) -> tuple[dict[str, Any] | None, bool]:
+        if self._output is None:
+            what = f"the result of {self._what}"
+            if self.output_type is not None:
+                self._output = _pydantic_output_schema(self.output_type, what)
+            else:
+                self._output = _output_schema(self.return_annotation, what)
+        return self._output
+
+    @property
+    def output_schema(self) -> dict[str, Any] | None:
+        """The ``outputSchema``, None when the return type has none (built on first use)."""
+        return self._output_pair()[0]
+
+    @property
+    def wrap_output(self) -> bool:
+        """True when structured output is ``{"result": value}`` (non-object return types)."""
+        return self._output_pair()[1]
 
     def __repr__(self) -> str:
         return f"<ToolSignature {getattr(self.fn, '__qualname__', self.fn)!r} {self._names}>"
@@ -378,7 +446,12 @@ def _pydantic_output_schema(ptype: PydanticType, what: str) -> tuple[dict[str, A
 
 
 def _output_schema(annotation: Any, what: str) -> tuple[dict[str, Any], bool]:
-    root, components = _schema_of(annotation, what)
+    fast = _fast_schema(annotation)
+    components: dict[str, Any]
+    if fast is not None:
+        root, components = fast, {}
+    else:
+        root, components = _schema_of(annotation, what)
     inlined, rest = _inline_root(root, components)
     if inlined.get("type") == "object":
         return _with_defs(inlined, rest), False
@@ -472,46 +545,120 @@ def build_signature(
         else:
             fields.append((param.name, annotation, _field_default(default)))
 
-    try:
-        args_type = msgspec.defstruct(
-            _ARGS_STRUCT_NAME, fields, kw_only=True, forbid_unknown_fields=False
-        )
-    except TypeError as exc:
-        raise TypeError(f"cannot build the arguments of {what}: {exc}") from None
     params = tuple(parameters)
-    input_schema = _input_schema(args_type, params, what, tuple(pydantic))
-
     return_annotation = hints.get("return", Any)
     if sig.return_annotation is sig.empty:
         return_annotation = sig.empty
-    output_schema: dict[str, Any] | None = None
+    describe_output = return_annotation not in (sig.empty, None, type(None), Any) and not (
+        is_content(return_annotation)
+    )
     output_type: PydanticType | None = None
-    wrap_output = False
-    if return_annotation not in (sig.empty, None, type(None), Any) and not is_content(
-        return_annotation
-    ):
-        if uses_pydantic(return_annotation):
-            output_type = PydanticType(return_annotation, f"the result of {what}")
-            output_schema, wrap_output = _pydantic_output_schema(
-                output_type, f"the result of {what}"
-            )
-        else:
-            output_schema, wrap_output = _output_schema(return_annotation, f"the result of {what}")
+    if describe_output and uses_pydantic(return_annotation):
+        output_type = PydanticType(return_annotation, f"the result of {what}")
 
-    return ToolSignature(
+    signature = ToolSignature(
         fn=fn,
         description=description,
         parameters=params,
         injected=injected,
-        args_type=args_type,
-        input_schema=input_schema,
-        output_schema=output_schema,
-        wrap_output=wrap_output,
+        fields=tuple(fields),
         return_annotation=return_annotation,
+        describe_output=describe_output,
         strict=strict,
+        what=what,
         pydantic=tuple(pydantic),
         output_type=output_type,
     )
+    # The schemas are written directly when every annotation is in _fast_schema's table,
+    # every default encodes and no name could clash with a Struct attribute: then building
+    # the Struct later cannot fail, so it waits for the first call.  Anything else (a Struct,
+    # a dataclass, an Enum, pydantic, Annotated constraints, a type msgspec cannot describe)
+    # is built now through msgspec, so its errors are still registration errors.
+    fast_input = (
+        None
+        if pydantic or any(p.name.startswith("_") for p in params)
+        else _fast_input_schema(params)
+    )
+    fast_output = not describe_output or (
+        output_type is None and _fast_schema(return_annotation) is not None
+    )
+    if fast_input is not None and fast_output:
+        signature._input_schema = fast_input
+        signature._output_pair()  # from the table too: no msgspec inspection
+    else:
+        signature.build()
+    return signature
+
+
+# -- the direct schema table ----------------------------------------------------------------
+
+_FAST_LEAVES: Final[dict[Any, dict[str, Any]]] = {
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    type(None): {"type": "null"},
+    None: {"type": "null"},
+    Any: {},
+    list: {"type": "array"},
+    dict: {"type": "object"},
+}
+_UNION_ORIGINS: Final = (typing.Union, types.UnionType)
+
+
+def _fast_schema(annotation: Any) -> dict[str, Any] | None:
+    """The JSON Schema msgspec gives ``annotation``, written directly, or None when the
+    annotation is not in this table (msgspec then builds it).  Every case here is one
+    msgspec always accepts; tests/core/test_schema.py checks each against msgspec."""
+    try:
+        leaf = _FAST_LEAVES.get(annotation)
+    except TypeError:  # unhashable annotation objects
+        return None
+    if leaf is not None:
+        return dict(leaf)
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is list and len(args) == 1:
+        items = _fast_schema(args[0])
+        return None if items is None else {"type": "array", "items": items}
+    if origin is dict and len(args) == 2 and args[0] is str:
+        values = _fast_schema(args[1])
+        return None if values is None else {"type": "object", "additionalProperties": values}
+    if origin in _UNION_ORIGINS and len(args) == 2 and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        if typing.get_origin(inner) in _UNION_ORIGINS:
+            return None
+        first = _fast_schema(inner)
+        return None if first is None else {"anyOf": [first, {"type": "null"}]}
+    if origin is typing.Literal and args:
+        kinds = {type(a) for a in args}
+        if kinds == {str} or kinds == {int}:
+            return {"enum": sorted(set(args))}  # msgspec sorts and deduplicates
+    return None
+
+
+def _fast_input_schema(parameters: tuple[Parameter, ...]) -> dict[str, Any] | None:
+    """``_input_schema`` for parameters all in the table, without building the Struct."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for param in parameters:
+        prop = _fast_schema(param.annotation)
+        if prop is None:
+            return None
+        if param.required:
+            required.append(param.name)
+        else:
+            try:
+                prop["default"] = msgspec.to_builtins(param.default)
+            except TypeError:
+                return None  # msgspec refuses such a default: let it say so, at registration
+        if param.description:
+            prop = {"description": param.description, **prop}
+        properties[param.name] = prop
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
 
 
 def prompt_arguments(

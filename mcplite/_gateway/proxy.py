@@ -50,7 +50,7 @@ from .._errors import (
     TransportError,
 )
 from .._io.background import spawn
-from .._io.session import Session
+from .._io.session import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS, Session
 from .._server.mount import deliver_watched, outer_uri
 from .._server.server import Server
 from .._server.subscriptions import ChangeEvent
@@ -215,9 +215,6 @@ class ProxyServer(BridgeMixin, Server):
 
     async def serve_forever(self, transport: t.TransportName = "stdio", **options: Any) -> None:
         """Connect the backend, serve ``transport`` until done, close the backend."""
-        # lazy: HTTP server stack only for an HTTP transport
-        from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
-
         try:
             await self.start()
             if transport == "stdio":

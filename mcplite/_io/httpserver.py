@@ -39,6 +39,7 @@ from .._wire.http11 import (
 )
 from .httpconn import _Connection
 from .httpresponse import App, Responder, ResponseStream
+from .session import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS  # in-flight requests get this on aclose()
 
 if TYPE_CHECKING:
     import ssl
@@ -67,7 +68,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HEAD_TIMEOUT_SECONDS: Final = 10.0  # first byte of a request -> its complete body
 DEFAULT_KEEP_ALIVE_TIMEOUT_SECONDS: Final = 5.0  # idle connection between requests
-DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: Final = 5.0  # in-flight requests get this long on aclose()
 DEFAULT_MAX_CONNECTIONS: Final = 1024
 # A quarter of the server: one address cannot take every connection.  Behind a reverse
 # proxy every client shares the proxy's address: raise it (or set it to max_connections).

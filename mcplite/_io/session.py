@@ -64,6 +64,9 @@ DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 2.0
 # their answers written before they are cancelled.  Under 1 s so a stdio server still
 # exits promptly after stdin EOF (2025-11-25 basic/lifecycle.mdx "stdio" shutdown).
 DEFAULT_DRAIN_TIMEOUT_SECONDS: Final = 0.8
+# On SIGTERM/SIGINT (or aclose() of an HTTP server), requests in flight get this long to
+# finish.  Here, not in httpserver, so a stdio server's run() does not import the HTTP stack.
+DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: Final = 5.0
 
 RequestHandler = Callable[["Session", RequestReceived], Awaitable[Any]]
 NotificationHandler = Callable[["Session", NotificationReceived], Awaitable[None] | None]

@@ -14,6 +14,7 @@ import collections
 import contextlib
 import logging
 import os
+import selectors
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -200,8 +201,23 @@ class _FileWriter:
         self._file.close()
 
 
+def _watchable(fd: int) -> bool:
+    """Whether the event loop's selector accepts ``fd``.  epoll refuses regular files and
+    some character devices (``server < /dev/null``: EPERM), and asyncio only finds out in
+    the callback that registers the pipe, after connect_read_pipe has returned: the error
+    is logged and the server then waits for input forever."""
+    with selectors.DefaultSelector() as selector:
+        try:
+            selector.register(fd, selectors.EVENT_READ)
+        except (OSError, ValueError):
+            return False
+    return True
+
+
 async def _read_stream(read_fd: int, max_line_bytes: int) -> LineReader | _FileReader:
     loop = asyncio.get_running_loop()
+    if not _watchable(read_fd):
+        return _FileReader(read_fd)  # a regular file or /dev/null: thread reads
     reader = LineReader(max_line_bytes)
     rfile = os.fdopen(read_fd, "rb", buffering=0, closefd=False)
     try:

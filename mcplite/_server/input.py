@@ -13,7 +13,6 @@ along in ``requestState``, sealed with HMAC-SHA256 so a client cannot forge or a
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from typing import Any, Final
 
@@ -63,6 +62,8 @@ def _key(ctx: RequestScope) -> bytes:
     if key is not None:
         return key.encode() if isinstance(key, str) else key
     if _process_key is None:
+        import secrets  # lazy: requestState is 2026-07-28 MRTR only, off the cold path
+
         # No configured key: one per process.  Several workers must share a key
         # (Server(state_key=...)) or a retry landing on another worker is refused.
         _process_key = secrets.token_bytes(32)

@@ -19,7 +19,6 @@ from msgspec import UNSET
 
 from .. import types as t
 from .._core.schema import ArgumentError, ToolSignature, build_signature
-from .._core.uritemplate import URITemplate
 from .._errors import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -65,6 +64,9 @@ class TemplateEntry:
     __slots__ = ("fn", "sig", "template", "uri_template")
 
     def __init__(self, template: t.ResourceTemplate, fn: Callable[..., Any]) -> None:
+        # lazy: RFC 6570 templates (compiled regexes) only once a template is registered
+        from .._core.uritemplate import URITemplate
+
         self.template = template
         self.uri_template = URITemplate(template.uri_template, matchable=True)
         self.fn = fn

@@ -30,6 +30,7 @@ from .._io.session import (
     DEFAULT_MAX_IN_FLIGHT_REQUESTS,
     DEFAULT_MAX_SERVER_IN_FLIGHT_REQUESTS,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
     InFlightBudget,
     Session,
 )
@@ -526,9 +527,6 @@ class Server(Registration):
         ``shutdown_timeout`` seconds (default 5) to finish, the rest are cancelled with an
         error answer, then everything closes.  A second signal exits at once.
         """
-        # lazy: HTTP stack off the stdio cold path
-        from .._io.httpserver import DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
-
         # lazy: lifespan only when run
         from .._server.lifespan import LifespanStartupError, serving, startup_failed
 

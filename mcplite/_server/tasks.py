@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any, Final, Protocol
@@ -239,6 +238,8 @@ def owner_of(ctx: RequestScope) -> str:
         return ""
     owner = session.state.get(_OWNER_KEY)
     if owner is None:
+        import secrets  # lazy: tasks only (secrets pulls in random, hmac and OpenSSL's hashlib)
+
         owner = session.state[_OWNER_KEY] = "session:" + secrets.token_hex(12)
     return str(owner)
 
@@ -342,6 +343,8 @@ class TaskManager:
         """Create the record (durably, before the answer leaves: SEP-2663)."""
         if run.record is not None:
             return
+        import secrets  # lazy: tasks only (secrets pulls in random, hmac and OpenSSL's hashlib)
+
         now = time.time()
         record = TaskRecord(
             task_id=secrets.token_urlsafe(24),

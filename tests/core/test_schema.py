@@ -16,6 +16,8 @@ from mcplite._core.schema import (
     ArgumentError,
     Parameter,
     ToolSignature,
+    _fast_schema,
+    _input_schema,
     build_signature,
     prompt_arguments,
     serialize_output,
@@ -685,3 +687,161 @@ def test_async_function() -> None:
     assert sig.input_schema["required"] == ["url"]
     assert sig.output_schema == {"type": "object", "additionalProperties": {"type": "string"}}
     assert sig.return_annotation == dict[str, str]
+
+
+# -- the direct schema table (issue 15 "Cold start") -----------------------------------------
+
+TABLE_TYPES: list[Any] = [
+    str,
+    int,
+    float,
+    bool,
+    type(None),
+    Any,
+    list,
+    dict,
+    list[int],
+    list[list[str]],
+    dict[str, int],
+    dict[str, list[float]],
+    Optional[int],  # noqa: UP045 - typing.Union, not types.UnionType: both are in the table
+    int | None,
+    list[str] | None,
+    Literal["b", "a", "b"],
+    Literal[3, 1],
+    Optional[Literal["x", "y"]],  # noqa: UP045
+]
+
+
+@pytest.mark.parametrize("annotation", TABLE_TYPES, ids=str)
+def test_table_schema_is_msgspecs(annotation: Any) -> None:
+    (root,), components = msgspec.json.schema_components((annotation,))
+    fast = _fast_schema(annotation)
+    assert components == {}
+    # Byte for byte: key order shows on the wire and in snapshots.
+    assert msgspec.json.encode(fast) == msgspec.json.encode(root)
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        Color,
+        Point,
+        bytes,
+        tuple[int, ...],
+        dict[int, str],
+        int | str,
+        Annotated[int, "x"],
+        Literal[1, "a"],
+        Optional[int | str],  # noqa: UP045
+        set[int],
+        Foo,
+    ],
+    ids=str,
+)
+def test_types_outside_the_table_go_to_msgspec(annotation: Any) -> None:
+    assert _fast_schema(annotation) is None
+
+
+def _slow_signature(fn: Any) -> ToolSignature:
+    """``fn``'s signature with every schema built through msgspec (the path before the table)."""
+    sig = build_signature(fn)
+    sig._input_schema = None
+    sig._output = None if sig.output_schema is not None else (None, False)
+    sig._input_schema = _input_schema(sig.args_type, sig.parameters, "fn")
+    if sig.output_schema is not None:
+        sig._output = _output_schema_via_msgspec(sig.return_annotation)
+    return sig
+
+
+def _output_schema_via_msgspec(annotation: Any) -> tuple[dict[str, Any], bool]:
+    (root,), _ = msgspec.json.schema_components((annotation,))
+    if root.get("type") == "object":
+        return root, False
+    return {"type": "object", "properties": {"result": root}, "required": ["result"]}, True
+
+
+def table_tool(
+    text: str,
+    count: int = 1,
+    ratio: float = 0.5,
+    flag: bool = False,
+    tags: list[str] = ["a", "b"],  # noqa: B006 - a mutable default, copied per call
+    names: dict[str, int] | None = None,
+    mode: Literal["fast", "slow"] = "fast",
+    anything: Any = None,
+) -> dict[str, int]:
+    """A tool of table types.
+
+    Args:
+        text: what to say
+        mode: how
+    """
+    return {}
+
+
+def table_tool_wrapped(a: int, b: list[int] | None = None) -> list[int]:
+    return []
+
+
+def table_tool_plain() -> int:
+    return 1
+
+
+@pytest.mark.parametrize("fn", [table_tool, table_tool_wrapped, table_tool_plain])
+def test_table_signature_schemas_are_msgspecs(fn: Any) -> None:
+    fast = build_signature(fn)
+    slow = _slow_signature(fn)
+    assert msgspec.json.encode(fast.input_schema) == msgspec.json.encode(slow.input_schema)
+    assert msgspec.json.encode(fast.output_schema) == msgspec.json.encode(slow.output_schema)
+    assert fast.wrap_output == slow.wrap_output
+
+
+def _struct_built(sig: ToolSignature) -> bool:
+    return sig._args_type is not None
+
+
+def test_table_signature_builds_its_struct_on_first_call() -> None:
+    sig = build_signature(table_tool)
+    assert not _struct_built(sig)  # registration did not run msgspec's inspection
+    assert sig.decode_json(b'{"text": "hi", "count": 2}')["count"] == 2
+    assert _struct_built(sig)
+    with pytest.raises(ArgumentError, match=r"Expected `int`, got `str` - at `\$.count`"):
+        sig.decode_json(b'{"text": "hi", "count": "2"}')
+    kwargs = sig.validate({"text": "x"})
+    assert kwargs["tags"] == ["a", "b"]
+    assert kwargs["tags"] is not (table_tool.__defaults__ or ())[3]  # a copy per call
+
+
+def test_other_signatures_are_built_at_registration() -> None:
+    def struct_param(p: Point) -> None:
+        pass
+
+    def underscore(_hidden: int) -> None:
+        pass
+
+    def enum_result() -> Color:
+        return Color.RED
+
+    for fn in (struct_param, underscore, enum_result):
+        assert _struct_built(build_signature(fn)), fn
+
+
+def test_registration_errors_stay_registration_errors() -> None:
+    # A type msgspec cannot describe nested where the table stops, and a table type with a
+    # default msgspec cannot encode: both still fail in build_signature, not at first use.
+    def nested(a: list[Foo]) -> None:
+        pass
+
+    def bad_default(a: int | None = Foo()) -> None:  # type: ignore[assignment]
+        pass
+
+    def bad_result() -> list[Foo]:
+        return []
+
+    with pytest.raises(TypeError, match=r"cannot build a JSON Schema for .*nested"):
+        build_signature(nested)
+    with pytest.raises(TypeError, match="cannot build a JSON Schema"):
+        build_signature(bad_default)
+    with pytest.raises(TypeError, match="cannot build a JSON Schema for the result of"):
+        build_signature(bad_result)

@@ -65,6 +65,21 @@ def test_stdin_and_stdout_may_be_regular_files(tmp_path: Path) -> None:
     assert replies[2]["result"]["content"][0]["text"] == "done"
 
 
+def test_stdin_from_dev_null_is_end_of_input(tmp_path: Path) -> None:
+    # epoll refuses /dev/null (EPERM) only in asyncio's add-reader callback; the server
+    # used to log that and wait for input forever (a 10 s timeout here).
+    proc = subprocess.run(
+        [sys.executable, str(script(tmp_path))],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=ENV,
+        timeout=10,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b""
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode()
+
+
 async def test_in_flight_requests_are_answered_after_stdin_eof(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
