@@ -75,12 +75,15 @@ class ToolTask:
         self.last = last
         self._result = result  # the server answered at once: no task was created
         self.on_status = on_status
-        self._answered: set[str] = set()
+        # Made when first needed: a handle that never answers input or hears a push pays
+        # for neither (an empty set is 216 bytes, an asyncio.Event about 800 with its
+        # waiter deque), and a client may hold thousands of handles.
+        self._answered: set[str] | None = None
         # notifications/tasks (SEP-2663): whether the server agreed to push this task's
         # state, the latest state pushed, and the wake-up of wait().
         self.pushed = False
         self._pushed: DetailedTask | None = None
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Event | None = None
         self.notified_poll_interval = DEFAULT_TASK_NOTIFIED_POLL_SECONDS
 
     def watched(self, agreed: bool) -> None:
@@ -93,7 +96,8 @@ class ToolTask:
         if last is not None and state.last_updated_at < last.last_updated_at:
             return  # older than a state already seen
         self._pushed = state
-        self._wake.set()
+        if self._wake is not None:
+            self._wake.set()  # else no wait() sleeps: the next one finds _pushed
 
     @property
     def task_id(self) -> str | None:
@@ -123,6 +127,8 @@ class ToolTask:
             ),
             _Ack,
         )
+        if self._answered is None:
+            self._answered = set()
         self._answered.update(responses)
 
     async def cancel(self) -> None:
@@ -144,7 +150,8 @@ class ToolTask:
                     asked = (
                         state.input_requests if state.input_requests is not msgspec.UNSET else {}
                     )
-                    fresh = {k: v for k, v in asked.items() if k not in self._answered}
+                    done = self._answered or ()
+                    fresh = {k: v for k, v in asked.items() if k not in done}
                     if fresh:
                         await self.update(await self.client._fulfil(fresh))
                         if not self.pushed:  # else the next state is pushed
@@ -171,13 +178,16 @@ class ToolTask:
     async def _next_push(self, delay: float) -> DetailedTask | None:
         """The state the server pushes within ``delay`` seconds, else None (poll)."""
         if self._pushed is None:
+            if self._wake is None:
+                self._wake = asyncio.Event()
             try:
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
             except TimeoutError:
                 return None
         state, self._pushed = self._pushed, None
-        self._wake.clear()
+        if self._wake is not None:
+            self._wake.clear()
         return state
 
     async def _take(self, state: DetailedTask) -> DetailedTask:
@@ -197,14 +207,18 @@ class ToolTask:
         self._result = None
         if state.status == "completed":
             try:
-                return msgspec.convert(
-                    state.result if state.result is not msgspec.UNSET else {},
-                    t.CallToolResult,
-                )
-            except msgspec.ValidationError as exc:
+                # Decoded here, once: every tasks/get before kept the result encoded.
+                result = state.tool_result()
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
                 raise RemoteProtocolError(
                     f"task {state.task_id}: the inlined result is not a CallToolResult: {exc}"
                 ) from None
+            if result is None:
+                raise RemoteProtocolError(
+                    f"task {state.task_id}: completed without the result inlined (SEP-2663 "
+                    '"Task Polling": a completed task carries its result)'
+                )
+            return result
         if state.status == "failed":
             error = state.error if state.error is not msgspec.UNSET else {}
             raise RPCError(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
 import pytest
+from msgspec import UNSET
 
 from mcplite import Context, RPCError, Server, ToolError
 from mcplite._core.tasks import TASKS_EXTENSION
@@ -268,3 +270,31 @@ async def test_memory_store_expires_only_terminal_records() -> None:
     with pytest.raises(TaskStoreFull, match="max_tasks"):
         await store.create(rec("d", "working"))
     assert await store.expire(1e12) == 0  # running records are never reclaimed
+
+
+def test_a_finished_record_keeps_its_result_encoded_and_round_trips() -> None:
+    # The result is kept as the JSON bytes tasks/get re-sends (msgspec.Raw), and a durable
+    # store's encode/decode of the record keeps it a JSON object, not a string of JSON.
+    body = b'{"content":[{"type":"text","text":"done"}],"resultType":"complete"}'
+    record = TaskRecord(
+        task_id="t",
+        owner="o",
+        status="completed",
+        created=0.0,
+        updated=1.0,
+        ttl_ms=None,
+        poll_interval_ms=1,
+        result=msgspec.Raw(body),
+    )
+    encoded = msgspec.json.encode(record)
+    assert msgspec.json.decode(encoded)["result"]["content"][0]["text"] == "done"
+    back = msgspec.json.decode(encoded, type=TaskRecord)
+    assert isinstance(back.result, msgspec.Raw) and bytes(back.result) == body
+    wire = msgspec.json.decode(msgspec.json.encode(back.wire("complete")))
+    assert wire["result"] == msgspec.json.decode(body)
+    assert record.notification()["result"] == msgspec.json.decode(body)
+    assert "resultType" not in record.notification()
+    # A record not yet finished has no result at all (UNSET, left out of the JSON).
+    assert "result" not in msgspec.json.decode(
+        msgspec.json.encode(TaskRecord(**{**msgspec.structs.asdict(record), "result": UNSET}))
+    )
