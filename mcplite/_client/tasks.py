@@ -9,6 +9,7 @@ elicitation/sampling/roots callbacks the client has) and may ``tasks/cancel``.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol, TypeVar
 
@@ -16,7 +17,7 @@ import msgspec
 
 from .. import types as t
 from .._core.tasks import DetailedTask, TaskParams, UpdateTaskParams
-from .._errors import REQUEST_CANCELLED, RemoteProtocolError, RPCError
+from .._errors import REQUEST_CANCELLED, RemoteProtocolError, RequestTimeout, RPCError
 
 R = TypeVar("R")
 
@@ -174,6 +175,26 @@ class ToolTask:
             if watching:
                 self.client._unwatch_task(self)
         return self._outcome(state)
+
+    async def wait_within(self, timeout: float | None | Any, started: float) -> t.CallToolResult:
+        """``wait()``, bounded by an explicit ``timeout`` counted from ``started``
+        (``time.monotonic()`` when the ``tools/call`` went out); on expiry the task is
+        cancelled (``tasks/cancel``) and :class:`RequestTimeout` raised, as a plain call's
+        request would be.  The client's default ``request_timeout`` (``timeout=...``)
+        bounds each request, not the task's life: tasks are for calls that run longer."""
+        if timeout is ... or timeout is None:
+            return await self.wait()
+        remaining = max(0.0, float(timeout) - (time.monotonic() - started))
+        try:
+            async with asyncio.timeout(remaining) as scope:
+                return await self.wait()
+        except TimeoutError:
+            if not scope.expired():
+                raise  # a tasks/get of its own timed out
+            raise RequestTimeout(
+                f"tools/call: task {self.task_id} did not end within {timeout} s; "
+                "it was cancelled (tasks/cancel)"
+            ) from None
 
     async def _next_push(self, delay: float) -> DetailedTask | None:
         """The state the server pushes within ``delay`` seconds, else None (poll)."""
