@@ -64,6 +64,19 @@ class ToolTask:
     """A ``tools/call`` running as a task: ``status()``, ``wait()``, ``update()``,
     ``cancel()``.  ``last`` is the latest state seen."""
 
+    # Slots: a client may hold thousands of handles, and a __dict__ is about 300 bytes each.
+    __slots__ = (
+        "_answered",
+        "_pushed",
+        "_result",
+        "_wake",
+        "client",
+        "last",
+        "notified_poll_interval",
+        "on_status",
+        "pushed",
+    )
+
     def __init__(
         self,
         client: TaskClient,
@@ -76,15 +89,16 @@ class ToolTask:
         self.last = last
         self._result = result  # the server answered at once: no task was created
         self.on_status = on_status
-        # Made when first needed: a handle that never answers input or hears a push pays
-        # for neither (an empty set is 216 bytes, an asyncio.Event about 800 with its
-        # waiter deque), and a client may hold thousands of handles.
+        # Made when first needed: a handle that never answers input pays nothing for it
+        # (an empty set is 216 bytes), and a client may hold thousands of handles.
         self._answered: set[str] | None = None
         # notifications/tasks (SEP-2663): whether the server agreed to push this task's
-        # state, the latest state pushed, and the wake-up of wait().
+        # state, the latest state pushed, and the future wait() sleeps on between polls
+        # (one per sleep, gone after it: an asyncio.Event kept per handle is about 800
+        # bytes with its waiter deque).
         self.pushed = False
         self._pushed: DetailedTask | None = None
-        self._wake: asyncio.Event | None = None
+        self._wake: asyncio.Future[None] | None = None
         self.notified_poll_interval = DEFAULT_TASK_NOTIFIED_POLL_SECONDS
 
     def watched(self, agreed: bool) -> None:
@@ -96,9 +110,10 @@ class ToolTask:
         last = self._pushed or self.last
         if last is not None and state.last_updated_at < last.last_updated_at:
             return  # older than a state already seen
-        self._pushed = state
-        if self._wake is not None:
-            self._wake.set()  # else no wait() sleeps: the next one finds _pushed
+        self._pushed = _own(state)
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)  # else no wait() sleeps: the next one finds _pushed
 
     @property
     def task_id(self) -> str | None:
@@ -109,8 +124,10 @@ class ToolTask:
         if self.last is None:
             raise RuntimeError("the server answered this call at once; there is no task")
         previous = self.last.status
-        state = await self.client.request(
-            "tasks/get", TaskParams(task_id=self.last.task_id), DetailedTask
+        state = _own(
+            await self.client.request(
+                "tasks/get", TaskParams(task_id=self.last.task_id), DetailedTask
+            )
         )
         self.last = state
         if self.on_status is not None and state.status != previous:
@@ -199,16 +216,15 @@ class ToolTask:
     async def _next_push(self, delay: float) -> DetailedTask | None:
         """The state the server pushes within ``delay`` seconds, else None (poll)."""
         if self._pushed is None:
-            if self._wake is None:
-                self._wake = asyncio.Event()
+            wake = self._wake = asyncio.get_running_loop().create_future()
             try:
                 async with asyncio.timeout(delay):
-                    await self._wake.wait()
+                    await wake
             except TimeoutError:
                 return None
+            finally:
+                self._wake = None
         state, self._pushed = self._pushed, None
-        if self._wake is not None:
-            self._wake.clear()
         return state
 
     async def _take(self, state: DetailedTask) -> DetailedTask:
@@ -248,6 +264,14 @@ class ToolTask:
                 error.get("data"),
             )
         raise RPCError(REQUEST_CANCELLED, f"task {state.task_id} was cancelled")
+
+
+def _own(state: DetailedTask) -> DetailedTask:
+    """``state`` with its still-encoded result copied out of the message it came in: a
+    decoded ``msgspec.Raw`` is a view that keeps the whole response buffer alive."""
+    if state.result is not msgspec.UNSET:
+        state.result = state.result.copy()
+    return state
 
 
 async def _maybe(value: Any) -> None:
