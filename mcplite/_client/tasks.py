@@ -103,7 +103,12 @@ class ToolTask:
 
     def watched(self, agreed: bool) -> None:
         """The tasks listen's acknowledgement covers this task (or no longer does)."""
-        self.pushed = agreed
+        was, self.pushed = self.pushed, agreed
+        wake = self._wake
+        if was and not agreed and wake is not None and not wake.done():
+            # No more pushes: a wait() asleep for the long notified interval polls now
+            # (the listen may have ended with this task's last state not yet heard).
+            wake.set_result(None)
 
     def notified(self, state: DetailedTask) -> None:
         """A ``notifications/tasks`` for this task: wake ``wait()``."""
