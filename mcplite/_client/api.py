@@ -8,6 +8,7 @@ Names follow the spec (``tools/call`` -> ``call_tool``, ``resources/templates/li
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from types import EllipsisType
 from typing import Any, TypeVar
@@ -184,12 +185,14 @@ class ClientAPI:
         ``structuredContent`` is checked against the tool's ``outputSchema`` when known
         (a mismatch raises ``RemoteProtocolError`` naming the path)."""
         params = call_tool_params(name, arguments, meta)
+        started = time.monotonic()
         try:
             result = await self._request_mrtr(
                 "tools/call", params, t.CallToolResult, timeout=timeout, on_progress=on_progress
             )
         except TaskCreated as created:  # the server made it a task: wait for it (SEP-2663)
-            result = await ToolTask(self, created.task).wait()  # type: ignore[arg-type]
+            handle = ToolTask(self, created.task)  # type: ignore[arg-type]
+            result = await handle.wait_within(timeout, started)
         schema = self._tool_schemas.get(name)
         if schema is not None and result.is_error is not True:
             if result.structured_content is UNSET:

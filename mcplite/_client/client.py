@@ -389,7 +389,15 @@ class Client(ListenMixin, InputMixin, ClientAPI):
             params = msgspec.json.decode(event.params)
         return await self._answer(event.method, params)
 
-    async def _on_notification(self, session: Session, event: NotificationReceived) -> None:
+    def _on_notification(
+        self, session: Session, event: NotificationReceived
+    ) -> Awaitable[None] | None:
+        """What the client itself keeps track of (URL elicitations completed, listen
+        acknowledgements, task states) is done here, as the message is read; only the
+        callbacks run as tasks.  The session drops notification tasks beyond
+        ``max_server_requests`` running at once (a flood guard): a burst of task states
+        (one per task finishing together) lost some, and a handle the server had agreed
+        to push to then slept until its safety poll (``DEFAULT_TASK_NOTIFIED_POLL_SECONDS``)."""
         method = event.method
         typed = _TYPED.get(method)
         callback = getattr(self, typed[0]) if typed is not None else None
@@ -402,11 +410,20 @@ class Client(ListenMixin, InputMixin, ClientAPI):
                 state = msgspec.json.decode(event.params or b"{}", type=DetailedTask)
             except msgspec.ValidationError as exc:
                 log.warning("dropping malformed notifications/tasks: %s", exc)
-                return
+                return None
             self._task_notified(state)
-            if callback is not None:
-                await _maybe(callback(state))
-                return
+            return None if callback is None else _call(callback, state)
+        if callback is None and self.on_notification is None:
+            return None
+        return self._callbacks(method, event, typed, callback)
+
+    async def _callbacks(
+        self,
+        method: str,
+        event: NotificationReceived,
+        typed: tuple[str, type | None] | None,
+        callback: Any,
+    ) -> None:
         if callback is None:
             if self.on_notification is not None:
                 params = msgspec.json.decode(event.params) if event.params is not None else {}
@@ -431,6 +448,10 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         event = self._elicitations.get(p.elicitation_id)
         if event is not None:
             event.set()
+
+
+async def _call(callback: Callable[[Any], Any], value: Any) -> None:
+    await _maybe(callback(value))
 
 
 async def _maybe(value: Any) -> None:

@@ -9,6 +9,7 @@ elicitation/sampling/roots callbacks the client has) and may ``tasks/cancel``.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from types import EllipsisType
 from typing import Any, Final, Protocol, TypeVar
@@ -17,7 +18,7 @@ import msgspec
 
 from .. import types as t
 from .._core.tasks import DetailedTask, TaskParams, UpdateTaskParams
-from .._errors import REQUEST_CANCELLED, RemoteProtocolError, RPCError
+from .._errors import REQUEST_CANCELLED, RemoteProtocolError, RequestTimeout, RPCError
 
 R = TypeVar("R")
 
@@ -69,6 +70,19 @@ class ToolTask:
     """A ``tools/call`` running as a task: ``status()``, ``wait()``, ``update()``,
     ``cancel()``.  ``last`` is the latest state seen."""
 
+    # Slots: a client may hold thousands of handles, and a __dict__ is about 300 bytes each.
+    __slots__ = (
+        "_answered",
+        "_pushed",
+        "_result",
+        "_wake",
+        "client",
+        "last",
+        "notified_poll_interval",
+        "on_status",
+        "pushed",
+    )
+
     def __init__(
         self,
         client: TaskClient,
@@ -81,25 +95,36 @@ class ToolTask:
         self.last = last
         self._result = result  # the server answered at once: no task was created
         self.on_status = on_status
-        self._answered: set[str] = set()
+        # Made when first needed: a handle that never answers input pays nothing for it
+        # (an empty set is 216 bytes), and a client may hold thousands of handles.
+        self._answered: set[str] | None = None
         # notifications/tasks (SEP-2663): whether the server agreed to push this task's
-        # state, the latest state pushed, and the wake-up of wait().
+        # state, the latest state pushed, and the future wait() sleeps on between polls
+        # (one per sleep, gone after it: an asyncio.Event kept per handle is about 800
+        # bytes with its waiter deque).
         self.pushed = False
         self._pushed: DetailedTask | None = None
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Future[None] | None = None
         self.notified_poll_interval = DEFAULT_TASK_NOTIFIED_POLL_SECONDS
 
     def watched(self, agreed: bool) -> None:
         """The tasks listen's acknowledgement covers this task (or no longer does)."""
-        self.pushed = agreed
+        was, self.pushed = self.pushed, agreed
+        wake = self._wake
+        if was and not agreed and wake is not None and not wake.done():
+            # No more pushes: a wait() asleep for the long notified interval polls now
+            # (the listen may have ended with this task's last state not yet heard).
+            wake.set_result(None)
 
     def notified(self, state: DetailedTask) -> None:
         """A ``notifications/tasks`` for this task: wake ``wait()``."""
         last = self._pushed or self.last
         if last is not None and state.last_updated_at < last.last_updated_at:
             return  # older than a state already seen
-        self._pushed = state
-        self._wake.set()
+        self._pushed = _own(state)
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)  # else no wait() sleeps: the next one finds _pushed
 
     @property
     def task_id(self) -> str | None:
@@ -110,8 +135,10 @@ class ToolTask:
         if self.last is None:
             raise RuntimeError("the server answered this call at once; there is no task")
         previous = self.last.status
-        state = await self.client.request(
-            "tasks/get", TaskParams(task_id=self.last.task_id), DetailedTask
+        state = _own(
+            await self.client.request(
+                "tasks/get", TaskParams(task_id=self.last.task_id), DetailedTask
+            )
         )
         self.last = state
         if self.on_status is not None and state.status != previous:
@@ -129,6 +156,8 @@ class ToolTask:
             ),
             _Ack,
         )
+        if self._answered is None:
+            self._answered = set()
         self._answered.update(responses)
 
     async def cancel(self) -> None:
@@ -150,7 +179,8 @@ class ToolTask:
                     asked = (
                         state.input_requests if state.input_requests is not msgspec.UNSET else {}
                     )
-                    fresh = {k: v for k, v in asked.items() if k not in self._answered}
+                    done = self._answered or ()
+                    fresh = {k: v for k, v in asked.items() if k not in done}
                     if fresh:
                         await self.update(await self.client._fulfil(fresh))
                         if not self.pushed:  # else the next state is pushed
@@ -174,16 +204,40 @@ class ToolTask:
                 self.client._unwatch_task(self)
         return self._outcome(state)
 
+    async def wait_within(
+        self, timeout: float | None | EllipsisType, started: float
+    ) -> t.CallToolResult:
+        """``wait()``, bounded by an explicit ``timeout`` counted from ``started``
+        (``time.monotonic()`` when the ``tools/call`` went out); on expiry the task is
+        cancelled (``tasks/cancel``) and :class:`RequestTimeout` raised, as a plain call's
+        request would be.  The client's default ``request_timeout`` (``timeout=...``)
+        bounds each request, not the task's life: tasks are for calls that run longer."""
+        if timeout is ... or timeout is None:
+            return await self.wait()
+        remaining = max(0.0, float(timeout) - (time.monotonic() - started))
+        try:
+            async with asyncio.timeout(remaining) as scope:
+                return await self.wait()
+        except TimeoutError:
+            if not scope.expired():
+                raise  # a tasks/get of its own timed out
+            raise RequestTimeout(
+                f"tools/call: task {self.task_id} did not end within {timeout} s; "
+                "it was cancelled (tasks/cancel)"
+            ) from None
+
     async def _next_push(self, delay: float) -> DetailedTask | None:
         """The state the server pushes within ``delay`` seconds, else None (poll)."""
         if self._pushed is None:
+            wake = self._wake = asyncio.get_running_loop().create_future()
             try:
                 async with asyncio.timeout(delay):
-                    await self._wake.wait()
+                    await wake
             except TimeoutError:
                 return None
+            finally:
+                self._wake = None
         state, self._pushed = self._pushed, None
-        self._wake.clear()
         return state
 
     async def _take(self, state: DetailedTask) -> DetailedTask:
@@ -203,14 +257,18 @@ class ToolTask:
         self._result = None
         if state.status == "completed":
             try:
-                return msgspec.convert(
-                    state.result if state.result is not msgspec.UNSET else {},
-                    t.CallToolResult,
-                )
-            except msgspec.ValidationError as exc:
+                # Decoded here, once: every tasks/get before kept the result encoded.
+                result = state.tool_result()
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
                 raise RemoteProtocolError(
                     f"task {state.task_id}: the inlined result is not a CallToolResult: {exc}"
                 ) from None
+            if result is None:
+                raise RemoteProtocolError(
+                    f"task {state.task_id}: completed without the result inlined (SEP-2663 "
+                    '"Task Polling": a completed task carries its result)'
+                )
+            return result
         if state.status == "failed":
             error = state.error if state.error is not msgspec.UNSET else {}
             raise RPCError(
@@ -219,6 +277,14 @@ class ToolTask:
                 error.get("data"),
             )
         raise RPCError(REQUEST_CANCELLED, f"task {state.task_id} was cancelled")
+
+
+def _own(state: DetailedTask) -> DetailedTask:
+    """``state`` with its still-encoded result copied out of the message it came in: a
+    decoded ``msgspec.Raw`` is a view that keeps the whole response buffer alive."""
+    if state.result is not msgspec.UNSET:
+        state.result = state.result.copy()
+    return state
 
 
 async def _maybe(value: Any) -> None:

@@ -29,7 +29,12 @@ TASK_SUPPORT: Final = ("forbidden", "optional", "required")
 
 class DetailedTask(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
     """A task as the extension sends it: ``CreateTaskResult`` (``result_type="task"``),
-    ``tasks/get``'s ``DetailedTask`` (``"complete"``) and ``notifications/tasks`` params."""
+    ``tasks/get``'s ``DetailedTask`` (``"complete"``) and ``notifications/tasks`` params.
+
+    ``result`` (a completed task's ``CallToolResult``) stays encoded JSON, ``msgspec.Raw``:
+    a server re-sends the bytes it kept, and a client decodes them once, when it wants the
+    result (:meth:`tool_result`), not on every ``tasks/get`` or notification.
+    """
 
     task_id: str
     status: str
@@ -40,13 +45,22 @@ class DetailedTask(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=T
     status_message: str | UnsetType = UNSET
     poll_interval_ms: int | UnsetType = UNSET
     input_requests: dict[str, t.InputRequest] | UnsetType = UNSET
-    result: dict[str, Any] | UnsetType = UNSET
+    result: msgspec.Raw | UnsetType = UNSET
     error: dict[str, Any] | UnsetType = UNSET
     meta: dict[str, Any] | UnsetType = msgspec.field(default=UNSET, name="_meta")
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+    def tool_result(self) -> t.CallToolResult | None:
+        """The inlined ``result`` decoded as a ``CallToolResult`` (None when absent).
+
+        Raises ``msgspec.ValidationError`` / ``msgspec.DecodeError`` when it is not one.
+        """
+        if self.result is UNSET:
+            return None
+        return t.decoder(t.CallToolResult).decode(self.result)
 
 
 class TaskParams(msgspec.Struct, kw_only=True, rename="camel"):

@@ -199,7 +199,7 @@ class BackendClient(Client):
     async def _on_request(self, session: Session, event: RequestReceived) -> Any:
         return await self.link.server_request(event)
 
-    def _on_notification(  # type: ignore[override]
+    def _on_notification(
         self, session: Session, event: NotificationReceived
     ) -> Coroutine[Any, Any, None] | None:
         # Not async: the request the transport read this message for (``related``) is read

@@ -111,7 +111,11 @@ class Session:
         self.request_timeout = request_timeout
         self.max_in_flight = max_in_flight
         self.drain_timeout = drain_timeout
-        self.ready = asyncio.Event()
+        # ``ready`` is made on first use: nothing in mcplite waits on it, and an
+        # asyncio.Event is about 760 bytes (its waiter deque) on every session, which
+        # over stateless HTTP means every request, and every task still running.
+        self._ready: asyncio.Event | None = None
+        self._is_ready = False
         self.closed = asyncio.Event()
         self.close_reason: BaseException | None = None
         self._futures: dict[rpc.RequestId, asyncio.Future[msgspec.Raw]] = {}
@@ -136,6 +140,16 @@ class Session:
         self._close_callbacks: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once the handshake has completed (the server got
+        ``notifications/initialized``, the client its ``initialize`` result)."""
+        if self._ready is None:
+            self._ready = asyncio.Event()
+            if self._is_ready:
+                self._ready.set()
+        return self._ready
 
     def start(self) -> None:
         """Start reading from the transport (idempotent); ``async with`` does this."""
@@ -389,7 +403,9 @@ class Session:
                 if res is not None:
                     self._spawn_bounded(res, "a progress callback")
         elif kind is SessionReady:
-            self.ready.set()
+            self._is_ready = True
+            if self._ready is not None:
+                self._ready.set()
         elif kind is BatchReceived and event.size:
             self._batches[event.n] = [event.size]
         elif kind is MessageDropped:

@@ -101,7 +101,7 @@ class MemoryBus:
 class _Listen:
     """One open subscriptions/listen request."""
 
-    __slots__ = ("done", "filter", "id", "session", "tasks")
+    __slots__ = ("done", "filter", "id", "sending", "session", "tasks")
 
     def __init__(self, session: Session, id: int | str, flt: t.SubscriptionFilter) -> None:
         self.session = session
@@ -114,6 +114,7 @@ class _Listen:
         self.tasks: dict[str, str] = dict.fromkeys(
             [] if flt.task_ids is UNSET else flt.task_ids, ""
         )
+        self.sending = 0  # notifications/tasks being written right now
 
     def wants(self, event: ChangeEvent) -> bool:
         f = self.filter
@@ -227,14 +228,18 @@ class Subscriptions:
             listen.tasks[task_id] = updated
         meta = dict(task.get("_meta") or {})
         meta[t.META_SUBSCRIPTION_ID] = listen.id
+        listen.sending += 1
         try:
             await listen.session.notify(
                 "notifications/tasks", {**task, "_meta": meta}, related=listen.id
             )
         finally:
+            listen.sending -= 1
             # Nothing left to deliver: end the listen gracefully (its result follows the
-            # notification on the same stream).
-            ended = terminal and not listen.tasks and _only_tasks(listen.filter)
+            # notifications on the same stream). Not while another task's terminal state
+            # is still being written: the result could overtake it, and a stream that
+            # ends with the result loses what comes after.
+            ended = not listen.tasks and not listen.sending and _only_tasks(listen.filter)
             if ended and not listen.done.done():
                 listen.done.set_result(None)
 

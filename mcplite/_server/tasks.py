@@ -18,9 +18,10 @@ from collections.abc import Callable
 from typing import Any, Final, Protocol
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from .. import types as t
+from .._core.jsonrpc import encode
 from .._core.tasks import (
     TASK_SUPPORT,
     TERMINAL,
@@ -57,7 +58,12 @@ def check_task_support(support: str | None) -> None:
 
 
 class TaskRecord(msgspec.Struct, kw_only=True):
-    """What a store keeps of one task (JSON-encodable: a durable store can persist it)."""
+    """What a store keeps of one task (JSON-encodable: a durable store can persist it).
+
+    ``result`` is the finished call's ``CallToolResult`` as encoded JSON: it is only ever
+    re-sent inline in ``tasks/get`` (SEP-2663 "Task Polling"), so a finished task keeps
+    one bytes object instead of a tree of dicts, lists and strings.
+    """
 
     task_id: str
     owner: str
@@ -68,7 +74,7 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     poll_interval_ms: int
     status_message: str | None = None
     input_requests: dict[str, t.InputRequest] = msgspec.field(default_factory=dict)
-    result: dict[str, Any] | None = None
+    result: msgspec.Raw | UnsetType = UNSET
     error: dict[str, Any] | None = None
 
     def expired(self, now: float) -> bool:
@@ -90,7 +96,7 @@ class TaskRecord(msgspec.Struct, kw_only=True):
             return out  # CreateTaskResult: no result, error or inputRequests
         if self.status == "input_required":
             out.input_requests = dict(self.input_requests)
-        elif self.status == "completed" and self.result is not None:
+        elif self.status == "completed" and self.result is not UNSET:
             out.result = self.result
         elif self.status == "failed" and self.error is not None:
             out.error = self.error
@@ -99,7 +105,8 @@ class TaskRecord(msgspec.Struct, kw_only=True):
     def notification(self) -> dict[str, Any]:
         """``notifications/tasks`` params: the ``DetailedTask`` ``tasks/get`` would answer
         now (SEP-2663 "Task Status Notifications"), without the result's ``resultType``."""
-        params: dict[str, Any] = msgspec.to_builtins(self.wire("complete"))
+        # Through JSON, not to_builtins: the result is already-encoded msgspec.Raw.
+        params: dict[str, Any] = msgspec.json.decode(encode(self.wire("complete")))
         params.pop("resultType", None)
         return params
 
@@ -190,13 +197,18 @@ class TaskRun:
 
     __slots__ = ("manager", "pending", "record", "runner", "started", "used_keys")
 
-    def __init__(self, manager: TaskManager) -> None:
+    def __init__(self, manager: TaskManager, *, deferred: bool = False) -> None:
         self.manager = manager
         self.record: TaskRecord | None = None
         self.runner: asyncio.Task[Any] | None = None
-        self.started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Only a deferred call waits for ctx.start_task(); the others need no future. The
+        # set of used input keys is made on the first ctx.elicit/ctx.sample: most tasks
+        # never ask, and an empty set costs 216 bytes per running task.
+        self.started: asyncio.Future[None] | None = (
+            asyncio.get_running_loop().create_future() if deferred else None
+        )
         self.pending: dict[str, _Pending] = {}
-        self.used_keys: set[str] = set()
+        self.used_keys: set[str] | None = None
 
     @property
     def is_task(self) -> bool:
@@ -208,6 +220,8 @@ class TaskRun:
         assert record is not None
         loop = asyncio.get_running_loop()
         keys: dict[str, str] = {}
+        if self.used_keys is None:
+            self.used_keys = set()
         for key, req in requests.items():
             unique = key
             n = 1
@@ -318,7 +332,7 @@ class TaskManager:
     async def call(self, ctx: RequestScope, params: t.CallToolParams, deferred: bool) -> Any:
         """Run a tools/call as a task: answer CreateTaskResult at once, or (``deferred``)
         once the handler calls ``ctx.start_task()``; until then it is an ordinary call."""
-        run = TaskRun(self)
+        run = TaskRun(self, deferred=deferred)
         if ctx.state_store is None:
             ctx.state_store = {}
         ctx.state_store["task"] = run
@@ -328,6 +342,7 @@ class TaskManager:
         if not deferred:
             assert run.record is not None
             return run.record.wire("task")
+        assert run.started is not None
         try:
             await asyncio.wait({run.runner, run.started}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
@@ -361,7 +376,7 @@ class TaskManager:
             raise RPCError(INTERNAL_ERROR, f"Internal error: {exc}") from None
         run.record = record
         self.runs[record.task_id] = run
-        if not run.started.done():
+        if run.started is not None and not run.started.done():
             run.started.set_result(None)
 
     async def _execute(self, run: TaskRun, ctx: RequestScope, params: t.CallToolParams) -> Any:
@@ -404,7 +419,7 @@ class TaskManager:
             return result
         if getattr(result, "result_type", None) is UNSET:
             result.result_type = "complete"
-        await self._finish(run, "completed", result=msgspec.to_builtins(result))
+        await self._finish(run, "completed", result=msgspec.Raw(encode(result)))
         return None
 
     async def _finish(
@@ -412,7 +427,7 @@ class TaskManager:
         run: TaskRun,
         status: str,
         *,
-        result: Any = None,
+        result: msgspec.Raw | UnsetType = UNSET,
         error: dict[str, Any] | None = None,
         message: str | None = None,
     ) -> None:

@@ -180,3 +180,59 @@ async def test_a_handle_cancelled_while_pushed_sends_tasks_cancel() -> None:
         # Unwatched is unpushed at once: not only once the listen's end is read (CI saw a
         # finished wait() whose handle still said pushed).
         assert not handle.pushed
+
+
+async def _until_pushed(*handles: Any) -> None:
+    for _ in range(500):
+        if all(h.pushed for h in handles):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the server never agreed to push these tasks")
+
+
+async def test_a_burst_of_task_states_reaches_every_waiting_handle() -> None:
+    # The client runs at most max_server_requests notification tasks at once and drops the
+    # rest (a flood guard). Task states (and listen acknowledgements) are now recorded as
+    # they are read, not in such a task: a burst of them, many tasks ending together, lost
+    # some, and a handle the server had agreed to push to slept until its 30 s safety poll.
+    server = _make()
+    gate = asyncio.Event()
+
+    @server.tool(task_support="required")
+    async def gated() -> str:
+        await gate.wait()
+        return "released"
+
+    async with mcplite.connect(
+        server, protocol_version=NEW, tasks=True, max_server_requests=2
+    ) as client:
+        # One task stays running, so the listen stays open: the handles must hear
+        # their tasks end on it.
+        running = await client.start_tool_task("slow", {"seconds": 30})
+        handles = [await client.start_tool_task("gated") for _ in range(12)]
+        waits = [asyncio.ensure_future(h.wait()) for h in (running, *handles)]
+        await _until_pushed(running, *handles)
+        gate.set()
+        async with asyncio.timeout(10):  # far below the 30 s a lost state cost
+            results = await asyncio.gather(*waits[1:])
+        assert [r.text for r in results] == ["released"] * 12
+        assert running.pushed  # the listen was still open throughout
+        waits[0].cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waits[0]
+
+
+async def test_a_listen_that_ends_wakes_its_handles_to_poll() -> None:
+    # A handle the server pushes to polls only every 30 s; when the tasks listen ends it is
+    # no longer pushed to and polls at once, so a state the listen did not deliver (here:
+    # none is heard at all) costs one tasks/get, not the safety interval.
+    server = _make()
+    async with mcplite.connect(server, protocol_version=NEW, tasks=True) as client:
+        client._task_notified = lambda state: None  # type: ignore[method-assign]
+        handle = await client.start_tool_task("slow", {"seconds": 0.2})
+        waiter = asyncio.ensure_future(handle.wait())
+        await _until_pushed(handle)
+        async with asyncio.timeout(10):
+            # The server ends the listen once the task's terminal state is sent.
+            assert (await waiter).text == "slept 0.2"
+        assert not handle.pushed

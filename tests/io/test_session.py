@@ -181,6 +181,33 @@ async def test_batch_answered_as_one_array() -> None:
     await session.aclose()
 
 
+async def test_ready_is_set_by_the_handshake_whenever_it_is_first_read() -> None:
+    # Session.ready is made on first use (it costs an asyncio.Event per session, and over
+    # stateless HTTP a session is one request): read before the handshake it is set by it,
+    # read only after it, it is already set.
+    init = {
+        "protocolVersion": "2025-03-26",
+        "capabilities": {},
+        "clientInfo": {"name": "c", "version": "0"},
+    }
+    for read_first in (True, False):
+        a, b = memory_pair()
+        session = Session(Protocol(SERVER_ROLE, identity=Identity()), b)
+        session.start()
+        waiter = asyncio.ensure_future(session.ready.wait()) if read_first else None
+        await call(a, {"id": 0, "method": "initialize", "params": init})
+        if waiter is not None:
+            assert not waiter.done()
+        await a.send(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+        assert (await call(a, {"id": 1, "method": "ping"}))["id"] == 1
+        if waiter is not None:
+            await asyncio.wait_for(waiter, 5)
+        assert session.ready.is_set()
+        await session.aclose()
+    lazy = Session(Protocol(SERVER_ROLE, identity=Identity(), assume_initialized=True), b)
+    assert lazy._ready is None  # nothing made it yet
+
+
 async def client_server(
     handler: Any, on_notification: Any = None, **kw: Any
 ) -> tuple[Session, Session]:

@@ -11,6 +11,8 @@ from typing import Any
 from mcplite import Context, Server
 from mcplite._core.tasks import TASKS_EXTENSION
 from mcplite._server.streamable_run import StreamableHTTPServer
+from mcplite._server.subscriptions import Subscriptions, _Listen
+from mcplite.types import SubscriptionFilter
 from tests._server_peer import CAPS, Peer, error, meta, result
 
 TASK_CAPS: dict[str, Any] = {**CAPS, "extensions": {TASKS_EXTENSION: {}}}
@@ -321,3 +323,34 @@ async def test_stateless_http_listen_stream_carries_task_status() -> None:
         assert got[2]["params"]["result"]["content"][0]["text"] == "done"
         assert all(msg["params"]["_meta"][SUB_ID] == 2 for msg in got[:3])
         assert got[3]["id"] == 2 and got[3]["result"]["_meta"][SUB_ID] == 2
+
+
+async def test_a_listen_ends_only_after_its_last_task_state_is_written() -> None:
+    # Two watched tasks end together: each state is written by its own send. The listen
+    # ended (its result went out) as soon as one send finished with nothing left to watch,
+    # while the other state could still be on its way, and a stream that ends with the
+    # listen's result loses what comes after it.
+    release = asyncio.Event()
+    written: list[str] = []
+
+    class SlowSession:
+        async def notify(self, method: str, params: Any, related: Any = None) -> None:
+            if params["taskId"] == "b":
+                await release.wait()  # b's state is slow to write
+            written.append(params["taskId"])
+
+    flt = SubscriptionFilter(task_ids=["a", "b"])
+    listen = _Listen(SlowSession(), 7, flt)  # type: ignore[arg-type]
+    subs = Subscriptions(Server("s"))
+
+    def done(task_id: str) -> dict[str, Any]:
+        return {"taskId": task_id, "status": "completed", "lastUpdatedAt": "2026-01-01T00:00Z"}
+
+    b = asyncio.ensure_future(subs._send_task(listen, done("b")))
+    await asyncio.sleep(0)
+    await subs._send_task(listen, done("a"))
+    assert written == ["a"] and not listen.tasks
+    assert not listen.done.done()  # b's state is still being written
+    release.set()
+    await b
+    assert written == ["a", "b"] and listen.done.done()

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from typing import Any
 
+import msgspec
 import pytest
+from msgspec import UNSET
 
 from mcplite import Context, RPCError, Server, ToolError
 from mcplite._core.tasks import TASKS_EXTENSION
+from mcplite._server.streamable_run import StreamableHTTPServer
 from mcplite._server.tasks import MemoryTaskStore, TaskRecord, TaskStoreFull
 from tests._server_peer import CAPS, Peer, error, result
+from tests.server.test_streamable_http import post26
 
 TASK_CAPS: dict[str, Any] = {**CAPS, "extensions": {TASKS_EXTENSION: {}}}
 
@@ -268,3 +274,93 @@ async def test_memory_store_expires_only_terminal_records() -> None:
     with pytest.raises(TaskStoreFull, match="max_tasks"):
         await store.create(rec("d", "working"))
     assert await store.expire(1e12) == 0  # running records are never reclaimed
+
+
+def test_a_finished_record_keeps_its_result_encoded_and_round_trips() -> None:
+    # The result is kept as the JSON bytes tasks/get re-sends (msgspec.Raw), and a durable
+    # store's encode/decode of the record keeps it a JSON object, not a string of JSON.
+    body = b'{"content":[{"type":"text","text":"done"}],"resultType":"complete"}'
+    record = TaskRecord(
+        task_id="t",
+        owner="o",
+        status="completed",
+        created=0.0,
+        updated=1.0,
+        ttl_ms=None,
+        poll_interval_ms=1,
+        result=msgspec.Raw(body),
+    )
+    encoded = msgspec.json.encode(record)
+    assert msgspec.json.decode(encoded)["result"]["content"][0]["text"] == "done"
+    back = msgspec.json.decode(encoded, type=TaskRecord)
+    assert isinstance(back.result, msgspec.Raw) and bytes(back.result) == body
+    wire = msgspec.json.decode(msgspec.json.encode(back.wire("complete")))
+    assert wire["result"] == msgspec.json.decode(body)
+    assert record.notification()["result"] == msgspec.json.decode(body)
+    assert "resultType" not in record.notification()
+    # A record not yet finished has no result at all (UNSET, left out of the JSON).
+    assert "result" not in msgspec.json.decode(
+        msgspec.json.encode(TaskRecord(**{**msgspec.structs.asdict(record), "result": UNSET}))
+    )
+
+
+@pytest.mark.parametrize("stateless", [False, True])
+async def test_tasks_requests_over_http_need_mcp_name_equal_to_the_task_id(
+    stateless: bool,
+) -> None:
+    # SEP-2663 "Streamable HTTP: Routing Headers": tasks/get, tasks/update and tasks/cancel
+    # carry Mcp-Name = params.taskId (so a load balancer can route on it); the server
+    # refuses a missing or different one like tools/call's (400, -32020, SEP-2243).
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": TASK_CAPS,
+    }
+
+    def rpc(id: int, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        return {"jsonrpc": "2.0", "id": id, "method": method, "params": {**params, "_meta": meta}}
+
+    async with StreamableHTTPServer(make_server(), stateless=stateless) as srv:
+
+        def run() -> None:
+            status, _, data = post26(
+                srv.port,
+                rpc(1, "tools/call", {"name": "slow", "arguments": {"seconds": 30}}),
+                {"Mcp-Method": "tools/call", "Mcp-Name": "slow"},
+            )
+            assert status == 200, data
+            task_id = json.loads(data)["result"]["taskId"]
+            encoded = "=?base64?" + base64.b64encode(task_id.encode()).decode() + "?="
+            for n, method in enumerate(("tasks/get", "tasks/update", "tasks/cancel")):
+                body = rpc(10 + n, method, {"taskId": task_id, "inputResponses": {}})
+                if method != "tasks/update":
+                    del body["params"]["inputResponses"]
+                for headers, why in (
+                    ({"Mcp-Method": method}, f"Mcp-Name is required for {method}"),
+                    (
+                        {"Mcp-Method": method, "Mcp-Name": "another-task"},
+                        f"Mcp-Name header value 'another-task' does not match body value "
+                        f"{task_id!r}",
+                    ),
+                ):
+                    status, _, data = post26(srv.port, body, headers)
+                    error = json.loads(data)["error"]
+                    assert status == 400 and error["code"] == -32020, (method, data)
+                    assert why in error["message"] and json.loads(data)["id"] == 10 + n
+                for name in (task_id, encoded):
+                    status, _, data = post26(
+                        srv.port, body, {"Mcp-Method": method, "Mcp-Name": name}
+                    )
+                    answer = json.loads(data)
+                    if method == "tasks/update":  # past the headers: the task is not asking
+                        assert answer["error"]["code"] == -32602, data
+                        assert "not waiting for input" in answer["error"]["message"]
+                    else:
+                        assert status == 200 and "result" in answer, data
+            status, _, data = post26(
+                srv.port,
+                rpc(20, "tasks/get", {"taskId": task_id}),
+                {"Mcp-Method": "tasks/get", "Mcp-Name": task_id},
+            )
+            assert json.loads(data)["result"]["status"] == "cancelled"
+
+        await asyncio.to_thread(run)

@@ -90,3 +90,15 @@ def test_request_headers_name_methods() -> None:
     assert headers == [("Mcp-Method", "tools/call"), ("Mcp-Name", "t")]
     headers = request_headers("resources/read", {"uri": 5}, {})
     assert headers == [("Mcp-Method", "resources/read")]
+
+
+def test_request_headers_of_tasks_methods_name_the_task() -> None:
+    # SEP-2663 "Streamable HTTP: Routing Headers": Mcp-Name = params.taskId on every tasks/*.
+    for method in ("tasks/get", "tasks/update", "tasks/cancel"):
+        headers = request_headers(method, {"taskId": "t-1", "inputResponses": {}}, {})
+        assert headers == [("Mcp-Method", method), ("Mcp-Name", "t-1")]
+    # A task id that is not plain ASCII goes base64, as any Mcp-Name (SEP-2243).
+    assert request_headers("tasks/get", {"taskId": "tâche"}, {})[1] == (
+        "Mcp-Name",
+        "=?base64?" + base64.b64encode("tâche".encode()).decode() + "?=",
+    )
