@@ -54,6 +54,10 @@ class _Connection(asyncio.Protocol):
             max_body_bytes=s.max_body_bytes,
         )
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        # The serving loop, looked up once (connection_made): on Python 3.11 every
+        # asyncio.get_running_loop() is a getpid() system call, and a request used to make
+        # five of them.
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.peer: Any = None  # the client's address (host), for the per-peer cap
         # A list, not a deque: an idle keep-alive connection then holds no 600-byte block,
         # and at most max_pipelined requests ever wait in it.
@@ -88,6 +92,7 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.loop = asyncio.get_running_loop()
         s = self.server
         peername = transport.get_extra_info("peername")
         peer = peername[0] if isinstance(peername, tuple) and peername else peername
@@ -202,9 +207,7 @@ class _Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         self._write_paused = True
         self._write_mark = self.transport.get_write_buffer_size()
-        self._write_timer = asyncio.get_running_loop().call_later(
-            self.server.write_timeout, self._write_stalled
-        )
+        self._write_timer = self.loop.call_later(self.server.write_timeout, self._write_stalled)
 
     def _write_stalled(self) -> None:
         # No bytes taken by the client within write_timeout (the buffer did not shrink).
@@ -220,9 +223,7 @@ class _Connection(asyncio.Protocol):
             self.transport.abort()
             return
         self._write_mark = queued
-        self._write_timer = asyncio.get_running_loop().call_later(
-            self.server.write_timeout, self._write_stalled
-        )
+        self._write_timer = self.loop.call_later(self.server.write_timeout, self._write_stalled)
 
     def resume_writing(self) -> None:
         self._write_paused = False
@@ -234,7 +235,7 @@ class _Connection(asyncio.Protocol):
 
     async def drain(self) -> None:
         if self._write_paused and not self.lost:
-            self._drain = asyncio.get_running_loop().create_future()
+            self._drain = self.loop.create_future()
             await self._drain
 
     # ------------------------------------------------------------- request cycle
@@ -311,7 +312,7 @@ class _Connection(asyncio.Protocol):
         if self.queue or self._error is not None:
             # Answer the next pipelined request after this call returns, so a handler
             # that answers synchronously does not recurse.
-            asyncio.get_running_loop().call_soon(self._next)
+            self.loop.call_soon(self._next)
         elif self.closing:
             self.transport.close()
         else:
@@ -330,7 +331,7 @@ class _Connection(asyncio.Protocol):
 
     def _arm(self, kind: int) -> None:
         s = self.server
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         deadline = loop.time() + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
         self._timer_kind = kind
         self._deadline = deadline
@@ -360,7 +361,7 @@ class _Connection(asyncio.Protocol):
             return
         if self._deadline > self._timer_at:  # the deadline moved on since the timer was set
             self._timer_at = self._deadline
-            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._timeout)
+            self._timer = self.loop.call_at(self._deadline, self._timeout)
             return
         self._timer_kind = 0
         if self.busy:

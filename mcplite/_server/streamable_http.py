@@ -433,7 +433,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         batch: bool,
     ) -> Awaitable[None] | None:
         """Hand a POST to its session (found, created, or shared by another worker)."""
-        sess.last_active = asyncio.get_running_loop().time()
+        sess.touch()
         if batch:
             problem = _batch_problem(sess.session.protocol.protocol_version or hver)
             if problem is not None:
