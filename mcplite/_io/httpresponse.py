@@ -27,6 +27,7 @@ class _Connection(Protocol):
     """What a responder needs of its connection (``_io.httpconn._Connection``)."""
 
     transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
     lost: bool
     closing: bool
     stream: ResponseStream | None
@@ -81,7 +82,7 @@ class ResponseStream:
         self._head = head  # the head and the events held with it, not yet written
         self.done = False
         if head:
-            asyncio.get_running_loop().call_soon(self._flush_head)
+            conn.loop.call_soon(self._flush_head)
 
     @property
     def closed(self) -> bool:
