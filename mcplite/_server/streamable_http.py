@@ -196,8 +196,9 @@ class StreamableHTTPApp(_SessionLifecycle):
         return None
 
     def _check_host_origin(self, headers: Any, responder: Responder) -> str | None:
-        host = headers.get(b"host")
-        origin = headers.get(b"origin")
+        get = headers.getter()
+        host = get(b"host")
+        origin = get(b"origin")
         key = (host, origin)
         cached = self._host_ok.get(key, False)
         if cached is not False:
@@ -218,7 +219,7 @@ class StreamableHTTPApp(_SessionLifecycle):
 
     def _post(self, headers: Any, body: bytes, responder: Responder) -> Awaitable[None] | None:
         plan = plan_post(
-            headers.get,
+            headers.getter(),
             body,
             versions=self._versions,
             supported=self.supported_versions,

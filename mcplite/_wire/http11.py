@@ -21,7 +21,7 @@ searched, so a message trickling in byte by byte still costs O(n).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, NoReturn
 
 import msgspec
@@ -97,6 +97,13 @@ class Headers:
         if index is None:
             index = self._index = _index_fields(self._pairs)
         return index.get(name, default)
+
+    def getter(self) -> Callable[[bytes], bytes | None]:
+        """``get`` as the index's own (C) ``dict.get``: for code reading several fields."""
+        index = self._index
+        if index is None:
+            index = self._index = _index_fields(self._pairs)
+        return index.get
 
     def get_all(self, name: bytes) -> list[bytes]:
         return [v for n, v in self._pairs if n == name]

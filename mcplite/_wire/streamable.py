@@ -84,6 +84,38 @@ def _media(value: bytes | None, *types: bytes) -> bool:
     return any(t in value for t in types)
 
 
+def _media_verdict(
+    ctype: bytes | None, accept: bytes | None, json_response: bool
+) -> PostRefusal | bool:
+    """The Content-Type (415) and Accept (406) checks of a POST: the refusal, or whether
+    the client takes an SSE answer (2025-11-25 basic/transports.mdx "Sending Messages to
+    the Server": the Accept header MUST list application/json and text/event-stream;
+    text/event-stream may be left out when the server answers JSON)."""
+    if ctype is None or not ctype.lower().startswith(b"application/json"):
+        return PostRefusal(
+            415,
+            INVALID_REQUEST,
+            f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
+        )
+    can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
+    if not _media(accept, b"application/json", b"*/*", b"application/*") or not (
+        can_sse or json_response
+    ):
+        return PostRefusal(
+            406,
+            INVALID_REQUEST,
+            f"{reason(406)}: Accept must list application/json and text/event-stream, "
+            f"got {_show(accept)}",
+        )
+    return can_sse
+
+
+# Verdicts remembered per (Content-Type, Accept, json_response): a bounded LRU, and only
+# for short values, so a client varying long headers costs no memory (it is decided anew).
+_MEDIA_CACHE_MAX_BYTES: Final = 256
+_media_verdict_cached: Final = functools.lru_cache(maxsize=64)(_media_verdict)
+
+
 def decode_header_value(value: str) -> str | None:
     """SEP-2243 value encoding: ``=?base64?<b64>?=`` wraps UTF-8; None if malformed."""
     if value.startswith(SENTINEL_PREFIX) and value.endswith("?="):
@@ -187,23 +219,19 @@ def plan_post(
     batches, and ``_meta`` protocolVersion must match the header (SEP-2243).
     """
     ctype = get(b"content-type")
-    if ctype is None or not ctype.lower().startswith(b"application/json"):
-        return PostRefusal(
-            415,
-            INVALID_REQUEST,
-            f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
-        )
     accept = get(b"accept")
-    can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
-    if not _media(accept, b"application/json", b"*/*", b"application/*") or not (
-        can_sse or json_response
+    if (
+        ctype is not None
+        and accept is not None
+        and len(ctype) + len(accept) <= _MEDIA_CACHE_MAX_BYTES
     ):
-        return PostRefusal(
-            406,
-            INVALID_REQUEST,
-            f"{reason(406)}: Accept must list application/json and text/event-stream, "
-            f"got {_show(accept)}",
-        )
+        # A client sends the same two values on every POST: decide them once.
+        media = _media_verdict_cached(ctype, accept, json_response)
+    else:
+        media = _media_verdict(ctype, accept, json_response)
+    if media is not True and media is not False:
+        return media
+    can_sse = media
     try:
         peerjson.check(body, max_json_depth)
         decoded = _peek_decoder().decode(body)
