@@ -412,7 +412,10 @@ class _Parser:
         found = _re().field_line.findall(head, start)
         if len(found) != head.count(b"\n", start):
             raise _bad_field_line(head[start:])
-        pairs = [(n.lower(), v.rstrip(b" \t")) for n, v in found]
+        if b" \n" in head or b"\t\n" in head:  # trailing whitespace somewhere: strip it
+            pairs = [(n.lower(), v.rstrip(b" \t")) for n, v in found]
+        else:
+            pairs = [(n.lower(), v) for n, v in found]
         if len(pairs) > self.max_headers:
             raise HTTPProtocolError(
                 f"too many header fields: {len(pairs)}, limit {self.max_headers}", 431
@@ -488,7 +491,7 @@ class RequestParser(_Parser):
     on one parser, not both.
     """
 
-    __slots__ = ("_body", "_request", "continue_wanted")
+    __slots__ = ("_body", "_host", "_request", "continue_wanted")
 
     def __init__(
         self,
@@ -501,6 +504,7 @@ class RequestParser(_Parser):
         super().__init__(max_head_bytes, max_headers, max_body_bytes, max_line_bytes)
         self._request: Request | None = None
         self._body: list[bytes] = []
+        self._host: bytes | None = None  # the last Host value found valid (keep-alive repeats it)
         # A request head with "Expect: 100-continue" and a body was parsed: the server
         # may send "100 Continue" (and clears this) while the body is still to come.
         self.continue_wanted = False
@@ -511,6 +515,16 @@ class RequestParser(_Parser):
         Bodies are bounded by ``max_body_bytes`` (413), so buffering them is safe.
         """
         out: list[tuple[Request, bytes]] = []
+        if self._state == _HEAD and not self._tail:
+            try:
+                pos = self._whole_requests(data, out)
+            except HTTPProtocolError:
+                self._state = _ERROR
+                self._tail.clear()
+                raise
+            if pos == len(data):
+                return out
+            data = data[pos:]
         for event in self.feed(data):
             if type(event) is Data:
                 self._body.append(event.data)
@@ -521,6 +535,47 @@ class RequestParser(_Parser):
                 out.append((self._request, b"".join(self._body)))
                 self._body = []
         return out
+
+    def _whole_requests(self, data: bytes, out: list[tuple[Request, bytes]]) -> int:
+        """``feed_requests``'s hot path: each request of ``data`` whose head is complete
+        goes to ``out`` with its body, with no events in between (the same head checks as
+        ``_parse``: ``_start_line``).  Stops at what the event machinery must take (blank
+        lines before a request, a bare-LF terminator, an incomplete head); a request whose
+        body is still to come (or chunked) is left in the parser's state, as ``_parse``
+        leaves it.  Returns how far it got."""
+        pos = 0
+        n = len(data)
+        while pos < n:
+            first = data[pos]
+            if first == 13 or first == 10:
+                break  # RFC 9112 §2.2 blank lines: _parse skips them
+            i = data.find(b"\n\r\n", pos)
+            if i < 0 or data.find(b"\n\n", pos, i + 1) >= 0 or i + 3 - pos > self.max_head_bytes:
+                break  # incomplete, LF-terminated or too large: _parse decides
+            head = data[pos : i + 1]
+            pos = i + 3
+            if b"\r" in head:
+                head = head.replace(b"\r\n", b"\n")  # RFC 9112 §2.2: LF alone is accepted
+            request, framing = self._start_line(head, head.find(b"\n"))
+            if framing == 0:
+                out.append((request, b""))
+            elif framing > 0 and n - pos >= framing:  # the whole body is here
+                out.append((request, data[pos : pos + framing]))
+                pos += framing
+            else:  # the body follows in later reads: the event machinery takes over
+                self._request = request
+                if framing > 0:
+                    self._body.append(data[pos:])
+                    self._remaining = framing - (n - pos)
+                    self._state = _BODY_LENGTH
+                    return n
+                self._body_bytes = 0
+                self._state = _CHUNK_SIZE
+                return pos
+            if not self._keep_alive:
+                self._state = _CLOSED  # bytes after a non-keep-alive request are ignored
+                return n
+        return pos
 
     def _start_line(self, head: bytes, end: int) -> tuple[Request, int]:
         if end > self.max_line_bytes:
@@ -533,7 +588,10 @@ class RequestParser(_Parser):
             raise HTTPProtocolError(f"unsupported HTTP version {version!r}", 505)
         headers, index = self._fields(head, end + 1)
         framing = self._body_framing(index, version)
-        _check_host(headers, index, version)
+        host = index.get(b"host")
+        if host is None or host != self._host or len(index) != len(headers.raw):
+            _check_host(headers, index, version)
+            self._host = host
         if target[0] != 47:  # not origin-form ("/path"): RFC 9112 §3.2.2-§3.2.4
             target, headers = _other_form(method, target, headers, index)
         conn = index.get(b"connection")

@@ -112,6 +112,81 @@ def test_pipelined_requests_in_one_feed() -> None:
     assert [(r.target, body) for r, body in out] == [("/a", b"1"), ("/b", b"2"), ("/c", b"")]
 
 
+_STREAMS = [
+    # Pipelined requests of every framing: Content-Length (whole and split), none, chunked,
+    # blank lines before a request, a bare-LF head, trailing whitespace, Expect, then a
+    # Connection: close after which bytes are ignored.
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+    b"GET /b HTTP/1.1\r\nHost: x\r\nX-Pad: v \t\r\n\r\n"
+    b"POST /c HTTP/1.1\r\nHost: y:1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+    b"\r\n\r\nPOST /d HTTP/1.1\r\nHost: y:1\r\nContent-Length: 0\r\n\r\n"
+    b"POST /e HTTP/1.1\nHost: x\nContent-Length: 2\n\nok"
+    b"POST /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nz"
+    b"POST /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1\r\n\r\nq"
+    b"GET /ignored HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /h HTTP/1.0\r\nContent-Length: 2\r\n\r\n12GET /ignored HTTP/1.1\r\n\r\n",
+]
+
+_BAD = [
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nzPOST /b HTTP/1.1\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1"
+    b"POST /b HTTP/1.1\r\nHost: a b\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\n Folded: y\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nExpect: nothing\r\n\r\n",
+    b"POST /a HTTP/2.0\r\nHost: x\r\n\r\n",
+]
+
+
+def _by_events(chunks: list[bytes]) -> list[tuple[str, bytes]]:
+    """What feed_requests must return, assembled from feed()'s events."""
+    parser = RequestParser(max_body_bytes=1000)
+    out: list[tuple[str, bytes]] = []
+    body: list[bytes] = []
+    target = ""
+    for chunk in chunks:
+        for event in parser.feed(chunk):
+            if isinstance(event, Request):
+                target = event.target
+            elif isinstance(event, Data):
+                body.append(event.data)
+            else:
+                out.append((target, b"".join(body)))
+                body = []
+    return out
+
+
+@pytest.mark.parametrize("stream", _STREAMS)
+def test_feed_requests_is_feed_at_every_split(stream: bytes) -> None:
+    """feed_requests takes whole requests without events (its hot path) and hands the rest
+    to the event machinery: at every split point, and byte by byte, it returns what the
+    events say."""
+    expected = _by_events([stream])
+    assert expected
+    splits: list[list[bytes]] = [[stream[i : i + 1] for i in range(len(stream))]]
+    splits += [[stream[:i], stream[i:]] for i in range(len(stream) + 1)]
+    for chunks in splits:
+        parser = RequestParser(max_body_bytes=1000)
+        got = [(r.target, body) for chunk in chunks for r, body in parser.feed_requests(chunk)]
+        assert got == expected, chunks
+        assert _by_events(chunks) == expected
+
+
+@pytest.mark.parametrize("stream", _BAD)
+def test_feed_requests_refuses_as_feed_does(stream: bytes) -> None:
+    def refusal(feed: Callable[[bytes], object]) -> tuple[int, str]:
+        with pytest.raises(HTTPProtocolError) as info:
+            feed(stream)
+        return info.value.status, str(info.value)
+
+    one, other = RequestParser(max_body_bytes=1000), RequestParser(max_body_bytes=1000)
+    assert refusal(one.feed_requests) == refusal(other.feed)
+    with pytest.raises(LocalProtocolError):  # the parser is finished after a refusal
+        one.feed_requests(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
 def test_chunked_with_extensions_and_trailers() -> None:
     raw = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
     raw += b"5;name=value\r\nhello\r\n6 ; x\r\n world\r\n0\r\nX-Trailer: 1\r\nY: 2\r\n\r\n"
