@@ -175,10 +175,7 @@ class Responder:
         if conn.lost:
             return
         keep_alive = self._keep_alive and not conn.closing
-        headers = [*headers, (b"content-length", b"%d" % len(body))]
-        if not keep_alive:
-            headers += _CLOSE
-        head = encode_response_head(status, headers)
+        head = encode_response_head(status, headers, content_length=len(body), close=not keep_alive)
         if len(body) < 65536:
             conn.write(head + body)  # one write, one segment: the hot path
         else:

@@ -560,6 +560,35 @@ def test_serialisers_reject_injection(name: bytes, value: bytes) -> None:
         encode_request_head("GET", "/", [(name, value)])
 
 
+def test_encode_response_head_framing_and_its_block_cache() -> None:
+    """Content-Length and Connection: close come after the caller's fields; the checked
+    block of those fields is kept (bounded) and a refused one never is, so a field that
+    smuggles a second line is refused every time."""
+    from mcplite._wire import http11_write
+
+    fields = [(b"content-type", b"application/json"), (b"mcp-session-id", b"abc")]
+    for _ in range(2):
+        assert encode_response_head(200, fields, content_length=12, close=True) == (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nmcp-session-id: abc\r\n"
+            b"content-length: 12\r\nconnection: close\r\n\r\n"
+        )
+        assert encode_response_head(202, fields, content_length=0).endswith(
+            b"abc\r\ncontent-length: 0\r\n\r\n"
+        )
+    assert tuple(fields) in http11_write._BLOCKS
+    evil = [(b"x", b"a\r\nSet-Cookie: evil")]
+    for _ in range(2):
+        with pytest.raises(LocalProtocolError):
+            encode_response_head(200, evil, content_length=1)
+    assert tuple(evil) not in http11_write._BLOCKS
+    for i in range(http11_write._MAX_BLOCKS + 10):
+        encode_response_head(200, [(b"x-n", b"%d" % i)])
+    assert len(http11_write._BLOCKS) <= http11_write._MAX_BLOCKS
+    big = [(b"x-big", b"v" * 2000)]
+    assert encode_response_head(200, big).endswith(b"v" * 2000 + b"\r\n\r\n")
+    assert tuple(big) not in http11_write._BLOCKS
+
+
 def test_encode_request_head_and_round_trip() -> None:
     body = b'{"jsonrpc":"2.0"}'
     head = encode_request_head(
