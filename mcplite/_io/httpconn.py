@@ -67,6 +67,11 @@ class _Connection(asyncio.Protocol):
         self.closing = False  # answer the current request, then close
         self.paused = False
         self.stream: ResponseStream | None = None
+        # While the app's call for a request runs (dispatching), a stream started in it
+        # holds its head here, and _next writes it when the call returns -- unless the
+        # call already answered, head and body then leaving in one write.
+        self.dispatching = False
+        self.held: ResponseStream | None = None
         self.task: asyncio.Future[None] | None = None
         # One timer per connection, re-armed lazily: each request only moves _deadline;
         # the timer, when it fires early, re-arms itself for the deadline then in force.
@@ -254,14 +259,21 @@ class _Connection(asyncio.Protocol):
                 # method.
                 responder.respond(200, [])
                 return  # finished() resumes the loop
+            self.dispatching = True
             try:
                 result = self.server.app(request, body, responder)
             except Exception:
                 log.exception("HTTP handler failed")
                 self._internal_error(responder)
                 return
+            finally:
+                self.dispatching = False
+                held = self.held
+                if held is not None:  # a stream head the app's call did not finish
+                    self.held = None
+                    held.flush_head()
             if result is not None:
-                task = asyncio.ensure_future(result)
+                task = asyncio.ensure_future(result, loop=self.loop)
                 self.task = task
                 task.add_done_callback(functools.partial(self._task_done, responder=responder))
             return  # finished() resumes the loop
