@@ -46,6 +46,10 @@ DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024  # one JSON-RPC message (DESIGN.
 DEFAULT_MAX_LINE_BYTES: Final = 8 * 1024
 
 
+# A head this long or shorter is remembered for reuse by the next identical one (per
+# connection: RequestParser._last).
+_MAX_REUSED_HEAD_BYTES: Final = 2048
+
 # Framing decided from a head: a byte count (>= 0) or one of these.
 _CHUNKED: Final = -1
 _UNTIL_CLOSE: Final = -2
@@ -491,7 +495,7 @@ class RequestParser(_Parser):
     on one parser, not both.
     """
 
-    __slots__ = ("_body", "_host", "_request", "continue_wanted")
+    __slots__ = ("_body", "_host", "_last", "_request", "continue_wanted")
 
     def __init__(
         self,
@@ -505,6 +509,9 @@ class RequestParser(_Parser):
         self._request: Request | None = None
         self._body: list[bytes] = []
         self._host: bytes | None = None  # the last Host value found valid (keep-alive repeats it)
+        # The last head parsed by _whole_requests, with its outcome: a keep-alive client
+        # often sends the same head again (same fields, same Content-Length).
+        self._last: tuple[bytes, Request, int, bool] | None = None
         # A request head with "Expect: 100-continue" and a body was parsed: the server
         # may send "100 Continue" (and clears this) while the body is still to come.
         self.continue_wanted = False
@@ -554,9 +561,18 @@ class RequestParser(_Parser):
                 break  # incomplete, LF-terminated or too large: _parse decides
             head = data[pos : i + 1]
             pos = i + 3
-            if b"\r" in head:
-                head = head.replace(b"\r\n", b"\n")  # RFC 9112 §2.2: LF alone is accepted
-            request, framing = self._start_line(head, head.find(b"\n"))
+            last = self._last
+            if last is not None and last[0] == head:
+                # Byte for byte the previous head of this connection: its checks give the
+                # same verdict (they depend on nothing else), so its parse is reused.
+                _, request, framing, self._keep_alive = last
+            else:
+                raw = head
+                if b"\r" in head:
+                    head = head.replace(b"\r\n", b"\n")  # RFC 9112 §2.2: LF alone is accepted
+                request, framing = self._start_line(head, head.find(b"\n"))
+                if len(raw) <= _MAX_REUSED_HEAD_BYTES and b"expect" not in request.headers:
+                    self._last = (raw, request, framing, self._keep_alive)
             if framing == 0:
                 out.append((request, b""))
             elif framing > 0 and n - pos >= framing:  # the whole body is here

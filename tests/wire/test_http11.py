@@ -112,6 +112,8 @@ def test_pipelined_requests_in_one_feed() -> None:
     assert [(r.target, body) for r, body in out] == [("/a", b"1"), ("/b", b"2"), ("/c", b"")]
 
 
+_REPEAT = b"POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nok"
+
 _STREAMS = [
     # Pipelined requests of every framing: Content-Length (whole and split), none, chunked,
     # blank lines before a request, a bare-LF head, trailing whitespace, Expect, then a
@@ -125,9 +127,16 @@ _STREAMS = [
     b"POST /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1\r\n\r\nq"
     b"GET /ignored HTTP/1.1\r\nHost: x\r\n\r\n",
     b"POST /h HTTP/1.0\r\nContent-Length: 2\r\n\r\n12GET /ignored HTTP/1.1\r\n\r\n",
+    # The same head again and again (a keep-alive client), then one field different.
+    _REPEAT * 3 + b"POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nzz" + _REPEAT,
 ]
 
 _BAD = [
+    # A head reused from the one before stops being reused the moment a byte differs.
+    _REPEAT * 2 + _REPEAT.replace(b"Host: x", b"Host: a b"),
+    _REPEAT * 2 + _REPEAT.replace(b"X-A: 1", b"X-A : 1"),
+    _REPEAT * 2 + _REPEAT.replace(b"Content-Length: 2", b"Content-Length: 2\r\nHost: y"),
+    _REPEAT * 2 + _REPEAT.replace(b"HTTP/1.1", b"HTTP/1.2"),
     b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nzPOST /b HTTP/1.1\r\n\r\n",
     b"POST /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
     b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1"
@@ -185,6 +194,18 @@ def test_feed_requests_refuses_as_feed_does(stream: bytes) -> None:
     assert refusal(one.feed_requests) == refusal(other.feed)
     with pytest.raises(LocalProtocolError):  # the parser is finished after a refusal
         one.feed_requests(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
+def test_expect_continue_is_asked_for_each_request() -> None:
+    """A head with Expect is never reused: each one asks for its 100 Continue."""
+    parser = RequestParser()
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"
+    for _ in range(3):
+        assert parser.feed_requests(head) == []
+        assert parser.continue_wanted and parser.awaiting_body
+        parser.continue_wanted = False  # the connection sent it
+        [(_, body)] = parser.feed_requests(b"x")
+        assert body == b"x"
 
 
 def test_chunked_with_extensions_and_trailers() -> None:
