@@ -509,9 +509,10 @@ class RequestParser(_Parser):
         self._request: Request | None = None
         self._body: list[bytes] = []
         self._host: bytes | None = None  # the last Host value found valid (keep-alive repeats it)
-        # The last head parsed by _whole_requests, with its outcome: a keep-alive client
-        # often sends the same head again (same fields, same Content-Length).
-        self._last: tuple[bytes, Request, int, bool] | None = None
+        # The last head parsed by _whole_requests, cut around its Content-Length digits,
+        # with its outcome: a keep-alive client sends the same fields again and again
+        # (_reuse, _remember).
+        self._last: tuple[bytes, bytes, bytes, Request, int, bool, int] | None = None
         # A request head with "Expect: 100-continue" and a body was parsed: the server
         # may send "100 Continue" (and clears this) while the body is still to come.
         self.continue_wanted = False
@@ -561,18 +562,15 @@ class RequestParser(_Parser):
                 break  # incomplete, LF-terminated or too large: _parse decides
             head = data[pos : i + 1]
             pos = i + 3
-            last = self._last
-            if last is not None and last[0] == head:
-                # Byte for byte the previous head of this connection: its checks give the
-                # same verdict (they depend on nothing else), so its parse is reused.
-                _, request, framing, self._keep_alive = last
+            reused = self._reuse(head)
+            if reused is not None:
+                request, framing = reused
             else:
                 raw = head
                 if b"\r" in head:
                     head = head.replace(b"\r\n", b"\n")  # RFC 9112 §2.2: LF alone is accepted
                 request, framing = self._start_line(head, head.find(b"\n"))
-                if len(raw) <= _MAX_REUSED_HEAD_BYTES and b"expect" not in request.headers:
-                    self._last = (raw, request, framing, self._keep_alive)
+                self._remember(raw, request, framing)
             if framing == 0:
                 out.append((request, b""))
             elif framing > 0 and n - pos >= framing:  # the whole body is here
@@ -592,6 +590,76 @@ class RequestParser(_Parser):
                 self._state = _CLOSED  # bytes after a non-keep-alive request are ignored
                 return n
         return pos
+
+    def _reuse(self, head: bytes) -> tuple[Request, int] | None:
+        """The parse of ``head`` taken from the connection's previous head, when the two
+        are byte for byte the same but for the digits of Content-Length; else None.
+
+        Every check depends on nothing but the head's bytes and the parser's limits, so
+        the same bytes get the same verdict, and new Content-Length digits get the only
+        checks that depend on them (digits, at most 18, within max_body_bytes); anything
+        else -- a value out of bounds included -- is parsed and checked in full."""
+        last = self._last
+        if last is None:
+            return None
+        prefix, digits, suffix, request, framing, keep_alive, at = last
+        start = len(prefix)
+        end = len(head) - len(suffix)
+        if end < start or not head.startswith(prefix) or not head.endswith(suffix):
+            return None
+        value = head[start:end]
+        if value != digits:
+            if at < 0 or not value.isdigit() or len(value) > 18:
+                return None
+            framing = int(value)
+            limit = self.max_body_bytes
+            if limit is not None and framing > limit:
+                return None
+            old = request.headers
+            pairs = old._pairs.copy()
+            pairs[at] = (b"content-length", value)
+            index = dict(old._index or ())
+            index[b"content-length"] = value
+            request = Request(
+                request.method,
+                request.target,
+                Headers(pairs, index),
+                request.http_version,
+                keep_alive,
+            )
+            self._last = (prefix, value, suffix, request, framing, keep_alive, at)
+        self._keep_alive = keep_alive
+        return request, framing
+
+    def _remember(self, raw: bytes, request: Request, framing: int) -> None:
+        """Keep a head just parsed for ``_reuse``, cut around its Content-Length digits."""
+        self._last = None
+        if len(raw) > _MAX_REUSED_HEAD_BYTES:
+            return
+        headers = request.headers
+        index = headers._index
+        if index is None or b"expect" in index:
+            return  # Expect: each request asks for its own 100 Continue
+        cl = index.get(b"content-length")
+        if cl is None:
+            self._last = (raw, b"", b"", request, framing, self._keep_alive, -1)
+            return
+        at = [i for i, (name, _) in enumerate(headers._pairs) if name == b"content-length"]
+        low = raw.lower()
+        line = low.find(b"\ncontent-length:")
+        if (
+            len(at) != 1
+            or not cl.isdigit()
+            or line < 0
+            or low.find(b"\ncontent-length:", line + 1) >= 0
+        ):
+            return  # repeated, or a list of values: parsed in full each time
+        start = line + 16
+        while raw[start] in (32, 9):  # OWS before the value
+            start += 1
+        end = start + len(cl)
+        if raw[start:end] == cl:
+            self._last = (raw[:start], cl, raw[end:], request, framing, self._keep_alive, at[0])
 
     def _start_line(self, head: bytes, end: int) -> tuple[Request, int]:
         if end > self.max_line_bytes:

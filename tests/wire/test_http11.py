@@ -114,6 +114,11 @@ def test_pipelined_requests_in_one_feed() -> None:
 
 _REPEAT = b"POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nok"
 
+
+def _sized(n: int) -> bytes:
+    return _REPEAT.replace(b"Content-Length: 2", b"Content-Length: %d" % n)[:-2] + b"b" * n
+
+
 _STREAMS = [
     # Pipelined requests of every framing: Content-Length (whole and split), none, chunked,
     # blank lines before a request, a bare-LF head, trailing whitespace, Expect, then a
@@ -129,6 +134,10 @@ _STREAMS = [
     b"POST /h HTTP/1.0\r\nContent-Length: 2\r\n\r\n12GET /ignored HTTP/1.1\r\n\r\n",
     # The same head again and again (a keep-alive client), then one field different.
     _REPEAT * 3 + b"POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nzz" + _REPEAT,
+    # ... and the same fields with another Content-Length each time (its digits only).
+    _REPEAT + _sized(5) + _sized(12) + _sized(5) + _sized(0) + _sized(1) + _REPEAT + _sized(1000),
+    _sized(3).replace(b"Length: 3", b"Length:   3 ") + _sized(3) + _sized(4),
+    _sized(3) + _sized(3).replace(b"Length: 3", b"Length: 003"),
 ]
 
 _BAD = [
@@ -137,6 +146,14 @@ _BAD = [
     _REPEAT * 2 + _REPEAT.replace(b"X-A: 1", b"X-A : 1"),
     _REPEAT * 2 + _REPEAT.replace(b"Content-Length: 2", b"Content-Length: 2\r\nHost: y"),
     _REPEAT * 2 + _REPEAT.replace(b"HTTP/1.1", b"HTTP/1.2"),
+    # ... and when only its Content-Length differs, the value is checked as ever.
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 1001"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 1234567890123456789"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2, 3"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2a"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: -2"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2\r\nContent-Length: 3"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2\r\nTransfer-Encoding: chunked"),
     b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nzPOST /b HTTP/1.1\r\n\r\n",
     b"POST /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
     b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1"
@@ -149,20 +166,21 @@ _BAD = [
 ]
 
 
-def _by_events(chunks: list[bytes]) -> list[tuple[str, bytes]]:
+def _by_events(chunks: list[bytes]) -> list[tuple[Request, bytes]]:
     """What feed_requests must return, assembled from feed()'s events."""
     parser = RequestParser(max_body_bytes=1000)
-    out: list[tuple[str, bytes]] = []
+    out: list[tuple[Request, bytes]] = []
     body: list[bytes] = []
-    target = ""
+    request = None
     for chunk in chunks:
         for event in parser.feed(chunk):
             if isinstance(event, Request):
-                target = event.target
+                request = event
             elif isinstance(event, Data):
                 body.append(event.data)
             else:
-                out.append((target, b"".join(body)))
+                assert request is not None
+                out.append((request, b"".join(body)))
                 body = []
     return out
 
@@ -178,8 +196,12 @@ def test_feed_requests_is_feed_at_every_split(stream: bytes) -> None:
     splits += [[stream[:i], stream[i:]] for i in range(len(stream) + 1)]
     for chunks in splits:
         parser = RequestParser(max_body_bytes=1000)
-        got = [(r.target, body) for chunk in chunks for r, body in parser.feed_requests(chunk)]
-        assert got == expected, chunks
+        got = [pair for chunk in chunks for pair in parser.feed_requests(chunk)]
+        assert got == expected, chunks  # the whole Request: target, fields, keep-alive
+        for request, _ in got:
+            assert request.headers.get(b"content-length") == dict(request.headers.raw).get(
+                b"content-length"
+            )
         assert _by_events(chunks) == expected
 
 
