@@ -130,8 +130,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._error is not None or self.lost:
             return
-        if self._timer_kind == _IDLE:
-            self._arm(_HEAD)
+        idle = self._timer_kind == _IDLE
         try:
             requests = self.parser.feed_requests(data)
         except HTTPProtocolError as exc:
@@ -148,7 +147,12 @@ class _Connection(asyncio.Protocol):
             # own timeout, as the RFC lets it).
             if parser.awaiting_body and not requests and not self.busy and not self.queue:
                 self.transport.write(_CONTINUE)
-        if requests:
+        if not requests:
+            if idle:
+                # A request has begun and is not complete: head_timeout runs from its
+                # first byte.  (One that arrived whole needs no deadline: it is answered.)
+                self._arm(_HEAD)
+        else:
             self._disarm()
             self.queue.extend(requests)
             if not self.busy:
