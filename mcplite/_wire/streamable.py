@@ -168,6 +168,11 @@ def check_new_era(msg: _Peek, hver: str | None) -> tuple[int, str] | None:
     return None
 
 
+def _rid(value: Any) -> int | str | None:
+    """The id to answer a refused message with: its own when it is a valid one."""
+    return value if isinstance(value, (int, str)) else None
+
+
 def _show(value: bytes | None) -> str:
     return "nothing" if value is None else repr(value.decode("latin-1")[:100])
 
@@ -182,8 +187,9 @@ class PostRefusal(NamedTuple):
     data: Any = UNSET
 
 
-class PostPlan(NamedTuple):
-    """Where a POST that passed every header-and-body check goes.
+class PostPlan(msgspec.Struct, frozen=True):
+    """Where a POST that passed every header-and-body check goes (a Struct: built once
+    per POST, in C).
 
     ``route``: ``"new-era"`` (2026-07-28, sessionless; the tool-specific ``Mcp-Param-*``
     checks still follow), ``"stateless"`` (a handshake-era POST on a stateless server) or
@@ -241,25 +247,41 @@ def plan_post(
         return PostRefusal(400, INVALID_REQUEST, f"Invalid Request: {exc}")
     except msgspec.DecodeError as exc:
         return PostRefusal(400, PARSE_ERROR, f"Parse error: {exc}")
-    batch = isinstance(decoded, list)
-    messages = decoded if isinstance(decoded, list) else [decoded]
-    if not messages:
-        return PostRefusal(400, INVALID_REQUEST, "Invalid Request: empty batch")
+    batch = type(decoded) is list
     ids: list[int | str] = []
-    for msg in messages:
-        not_rpc = _envelope_problem(msg)
-        if not_rpc is not None:
-            rid = msg.id if isinstance(msg.id, (int, str)) else None
-            return PostRefusal(400, INVALID_REQUEST, not_rpc, rid)
-        if msg.method is not UNSET:
-            if msg.id is None:
+    if not batch:
+        first = decoded  # the common case: one message, checked without a loop
+        assert isinstance(first, _Peek)
+        messages = [first]
+        mid = first.id
+        if first.jsonrpc != rpc.JSONRPC_VERSION or (
+            first.method is UNSET and first.result is UNSET and first.error is UNSET
+        ):
+            not_rpc = _envelope_problem(first)
+            assert not_rpc is not None
+            return PostRefusal(400, INVALID_REQUEST, not_rpc, _rid(mid))
+        if first.method is not UNSET and mid is not UNSET:
+            if mid is None:
                 return PostRefusal(400, INVALID_REQUEST, "Invalid Request: id must not be null")
-            if msg.id is not UNSET:
-                ids.append(msg.id)
-    if len(set(ids)) != len(ids):
-        return PostRefusal(400, INVALID_REQUEST, "Invalid Request: duplicate ids")
-    first = messages[0]
-    first_id = first.id if isinstance(first.id, (int, str)) else None
+            ids.append(mid)
+    else:
+        assert isinstance(decoded, list)
+        messages = decoded
+        if not messages:
+            return PostRefusal(400, INVALID_REQUEST, "Invalid Request: empty batch")
+        for msg in messages:
+            not_rpc = _envelope_problem(msg)
+            if not_rpc is not None:
+                return PostRefusal(400, INVALID_REQUEST, not_rpc, _rid(msg.id))
+            if msg.method is not UNSET:
+                if msg.id is None:
+                    return PostRefusal(400, INVALID_REQUEST, "Invalid Request: id must not be null")
+                if msg.id is not UNSET:
+                    ids.append(msg.id)
+        if len(set(ids)) != len(ids):
+            return PostRefusal(400, INVALID_REQUEST, "Invalid Request: duplicate ids")
+        first = messages[0]
+    first_id = _rid(first.id)
     hver_b = get(b"mcp-protocol-version")
     hver = None if hver_b is None else hver_b.decode("latin-1")
     if hver is not None and hver not in versions:
