@@ -112,7 +112,7 @@ class ResponseStream:
         return data
 
     def write(self, data: bytes) -> None:
-        if self.closed or not data:
+        if self.done or self._conn.lost or not data:  # closed, inline: once per event
             return
         if self._head:
             self._head = self._frame(data)  # held with the head until flush_head
@@ -124,7 +124,7 @@ class ResponseStream:
         await self._conn.drain()
 
     def end(self, data: bytes = b"") -> None:
-        if self.closed:
+        if self.done or self._conn.lost:  # closed, inline: once per response
             return
         self.done = True
         out = self._frame(data, last=True)
