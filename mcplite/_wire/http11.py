@@ -21,13 +21,21 @@ searched, so a message trickling in byte by byte still costs O(n).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
 from typing import Final, NoReturn
 
-import msgspec
-
-from .._errors import LocalProtocolError, RemoteProtocolError
+from .._errors import LocalProtocolError
 from .._wire.http11_syntax import patterns as _re
+from .._wire.http11_types import (
+    Data,
+    EndOfMessage,
+    Event,
+    Headers,
+    HTTPProtocolError,
+    Request,
+    Response,
+    _index_fields,
+    body_too_large,
+)
 
 # fmt: off
 __all__ = [
@@ -57,122 +65,6 @@ _UNTIL_CLOSE: Final = -2
 # Parser states.
 _HEAD, _BODY_LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _BODY_CLOSE = range(7)
 _CLOSED, _ERROR = 7, 8
-
-
-class HTTPProtocolError(RemoteProtocolError):
-    """The peer sent invalid HTTP; ``status`` is the response a server should send."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def body_too_large(length: int | None, limit: int) -> HTTPProtocolError:
-    """The 413 (RFC 9110 §15.5.14) for a body over ``max_body_bytes``: one of a declared
-    Content-Length ``length``, or a chunked one (None).  The parsers and the ASGI adapter,
-    whose server parsed the framing, raise the same error, so both answer the same bytes."""
-    size = "chunked body" if length is None else f"body of {length} bytes"
-    return HTTPProtocolError(f"{size} exceeds {limit} bytes (max_body_bytes)", 413)
-
-
-class Headers:
-    """Header fields as received: ``(lowercased name, value)`` pairs in order.
-
-    ``get`` combines repeated fields with ", " (RFC 9110 §5.3); ``get_all`` keeps them
-    apart (needed for Set-Cookie-like fields).  Names passed in must be lowercase bytes.
-    """
-
-    __slots__ = ("_index", "_pairs")
-
-    def __init__(
-        self,
-        pairs: list[tuple[bytes, bytes]],
-        _index: dict[bytes, bytes] | None = None,
-    ) -> None:
-        self._pairs = pairs
-        self._index = _index
-
-    @property
-    def raw(self) -> list[tuple[bytes, bytes]]:
-        return self._pairs
-
-    def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
-        index = self._index
-        if index is None:
-            index = self._index = _index_fields(self._pairs)
-        return index.get(name, default)
-
-    def getter(self) -> Callable[[bytes], bytes | None]:
-        """``get`` as the index's own (C) ``dict.get``: for code reading several fields."""
-        index = self._index
-        if index is None:
-            index = self._index = _index_fields(self._pairs)
-        return index.get
-
-    def get_all(self, name: bytes) -> list[bytes]:
-        return [v for n, v in self._pairs if n == name]
-
-    def __contains__(self, name: object) -> bool:
-        return self.get(name) is not None if isinstance(name, bytes) else False
-
-    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
-        return iter(self._pairs)
-
-    def __len__(self) -> int:
-        return len(self._pairs)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Headers):
-            return self._pairs == other._pairs
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable-looking container, like list
-
-    def __repr__(self) -> str:
-        return f"Headers({self._pairs!r})"
-
-
-def _index_fields(pairs: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
-    index = dict(pairs)
-    if len(index) != len(pairs):  # a repeated name: combine in order
-        index = {}
-        for name, value in pairs:
-            old = index.get(name)
-            index[name] = value if old is None else old + b", " + value
-    return index
-
-
-class Request(msgspec.Struct, frozen=True):
-    """A request head.  ``keep_alive`` is False for HTTP/1.0 or ``Connection: close``."""
-
-    method: str
-    target: str
-    headers: Headers
-    http_version: bytes = b"1.1"
-    keep_alive: bool = True
-
-
-class Response(msgspec.Struct, frozen=True):
-    """A final (>= 200) response head; interim 1xx responses are skipped."""
-
-    status: int
-    reason: bytes
-    headers: Headers
-    http_version: bytes = b"1.1"
-    keep_alive: bool = True
-
-
-class Data(msgspec.Struct, frozen=True):
-    """A piece of body."""
-
-    data: bytes
-
-
-class EndOfMessage(msgspec.Struct, frozen=True):
-    """The body is complete (trailers, if any, were read and dropped)."""
-
-
-Event = Request | Response | Data | EndOfMessage
 
 
 def _has_token(value: bytes, token: bytes) -> bool:
@@ -615,17 +507,9 @@ class RequestParser(_Parser):
             limit = self.max_body_bytes
             if limit is not None and framing > limit:
                 return None
-            old = request.headers
-            pairs = old._pairs.copy()
-            pairs[at] = (b"content-length", value)
-            index = dict(old._index or ())
-            index[b"content-length"] = value
+            headers = request.headers.with_value(at, value)
             request = Request(
-                request.method,
-                request.target,
-                Headers(pairs, index),
-                request.http_version,
-                keep_alive,
+                request.method, request.target, headers, request.http_version, keep_alive
             )
             self._last = (prefix, value, suffix, request, framing, keep_alive, at)
         self._keep_alive = keep_alive
@@ -637,14 +521,13 @@ class RequestParser(_Parser):
         if len(raw) > _MAX_REUSED_HEAD_BYTES:
             return
         headers = request.headers
-        index = headers._index
-        if index is None or b"expect" in index:
+        if b"expect" in headers:
             return  # Expect: each request asks for its own 100 Continue
-        cl = index.get(b"content-length")
+        cl = headers.get(b"content-length")
         if cl is None:
             self._last = (raw, b"", b"", request, framing, self._keep_alive, -1)
             return
-        at = [i for i, (name, _) in enumerate(headers._pairs) if name == b"content-length"]
+        at = [i for i, (name, _) in enumerate(headers.raw) if name == b"content-length"]
         low = raw.lower()
         line = low.find(b"\ncontent-length:")
         if (
