@@ -73,7 +73,10 @@ _MAX_BLOCK_BYTES: Final = 1024
 
 def _fields_block(headers: list[tuple[bytes, bytes]]) -> bytes:
     key = tuple(headers)
-    block = _BLOCKS.get(key)
+    try:
+        block = _BLOCKS.get(key)
+    except TypeError:  # an unhashable value (a bytearray): encoded, not kept
+        return _encode_fields(headers)
     if block is None:
         block = _encode_fields(headers)  # raises for a bad field: nothing is kept
         if len(block) <= _MAX_BLOCK_BYTES:

@@ -627,6 +627,8 @@ def test_encode_response_head_framing_and_its_block_cache() -> None:
     for i in range(http11_write._MAX_BLOCKS + 10):
         encode_response_head(200, [(b"x-n", b"%d" % i)])
     assert len(http11_write._BLOCKS) <= http11_write._MAX_BLOCKS
+    mutable = [(b"x-m", bytearray(b"v"))]  # unhashable: encoded each time, never kept
+    assert encode_response_head(200, mutable).endswith(b"x-m: v\r\n\r\n")  # type: ignore[arg-type]
     big = [(b"x-big", b"v" * 2000)]
     assert encode_response_head(200, big).endswith(b"v" * 2000 + b"\r\n\r\n")
     assert tuple(big) not in http11_write._BLOCKS
