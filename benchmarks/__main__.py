@@ -1,5 +1,6 @@
 """python -m benchmarks [--quick] [--only REGEX] [--peers|--no-peers] [--json PATH] ...
    python -m benchmarks soak [--seconds N]   (leak check under hostile load: soak.py)
+   python -m benchmarks server-cpu           (HTTP server CPU per call: server_cpu.py)
    python -m benchmarks proxy                (mcplite proxy vs a direct connection: proxy.py)
 
 Method (reference/perf-baseline.md): every measurement runs in fresh processes; throughput cells
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import soak
 
         return soak.main(args_in[1:])
+    if args_in[:1] == ["server-cpu"]:  # python -m benchmarks server-cpu: server CPU per call
+        from . import server_cpu
+
+        return server_cpu.main(args_in[1:])
     if args_in[:1] == ["proxy"]:  # python -m benchmarks proxy: gateway overhead
         from . import proxy
 

@@ -54,6 +54,10 @@ class _Connection(asyncio.Protocol):
             max_body_bytes=s.max_body_bytes,
         )
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        # The serving loop, looked up once (connection_made): on Python 3.11 every
+        # asyncio.get_running_loop() is a getpid() system call, and a request used to make
+        # five of them.
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.peer: Any = None  # the client's address (host), for the per-peer cap
         # A list, not a deque: an idle keep-alive connection then holds no 600-byte block,
         # and at most max_pipelined requests ever wait in it.
@@ -63,6 +67,11 @@ class _Connection(asyncio.Protocol):
         self.closing = False  # answer the current request, then close
         self.paused = False
         self.stream: ResponseStream | None = None
+        # While the app's call for a request runs (dispatching), a stream started in it
+        # holds its head here, and _next writes it when the call returns -- unless the
+        # call already answered, head and body then leaving in one write.
+        self.dispatching = False
+        self.held: ResponseStream | None = None
         self.task: asyncio.Future[None] | None = None
         # One timer per connection, re-armed lazily: each request only moves _deadline;
         # the timer, when it fires early, re-arms itself for the deadline then in force.
@@ -88,6 +97,7 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.loop = asyncio.get_running_loop()
         s = self.server
         peername = transport.get_extra_info("peername")
         peer = peername[0] if isinstance(peername, tuple) and peername else peername
@@ -120,8 +130,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._error is not None or self.lost:
             return
-        if self._timer_kind == _IDLE:
-            self._arm(_HEAD)
+        idle = self._timer_kind == _IDLE
         try:
             requests = self.parser.feed_requests(data)
         except HTTPProtocolError as exc:
@@ -138,7 +147,12 @@ class _Connection(asyncio.Protocol):
             # own timeout, as the RFC lets it).
             if parser.awaiting_body and not requests and not self.busy and not self.queue:
                 self.transport.write(_CONTINUE)
-        if requests:
+        if not requests:
+            if idle:
+                # A request has begun and is not complete: head_timeout runs from its
+                # first byte.  (One that arrived whole needs no deadline: it is answered.)
+                self._arm(_HEAD)
+        else:
             self._disarm()
             self.queue.extend(requests)
             if not self.busy:
@@ -202,9 +216,7 @@ class _Connection(asyncio.Protocol):
     def pause_writing(self) -> None:
         self._write_paused = True
         self._write_mark = self.transport.get_write_buffer_size()
-        self._write_timer = asyncio.get_running_loop().call_later(
-            self.server.write_timeout, self._write_stalled
-        )
+        self._write_timer = self.loop.call_later(self.server.write_timeout, self._write_stalled)
 
     def _write_stalled(self) -> None:
         # No bytes taken by the client within write_timeout (the buffer did not shrink).
@@ -220,9 +232,7 @@ class _Connection(asyncio.Protocol):
             self.transport.abort()
             return
         self._write_mark = queued
-        self._write_timer = asyncio.get_running_loop().call_later(
-            self.server.write_timeout, self._write_stalled
-        )
+        self._write_timer = self.loop.call_later(self.server.write_timeout, self._write_stalled)
 
     def resume_writing(self) -> None:
         self._write_paused = False
@@ -234,7 +244,7 @@ class _Connection(asyncio.Protocol):
 
     async def drain(self) -> None:
         if self._write_paused and not self.lost:
-            self._drain = asyncio.get_running_loop().create_future()
+            self._drain = self.loop.create_future()
             await self._drain
 
     # ------------------------------------------------------------- request cycle
@@ -253,14 +263,21 @@ class _Connection(asyncio.Protocol):
                 # method.
                 responder.respond(200, [])
                 return  # finished() resumes the loop
+            self.dispatching = True
             try:
                 result = self.server.app(request, body, responder)
             except Exception:
                 log.exception("HTTP handler failed")
                 self._internal_error(responder)
                 return
+            finally:
+                self.dispatching = False
+                held = self.held
+                if held is not None:  # a stream head the app's call did not finish
+                    self.held = None
+                    held.flush_head()
             if result is not None:
-                task = asyncio.ensure_future(result)
+                task = asyncio.ensure_future(result, loop=self.loop)
                 self.task = task
                 task.add_done_callback(functools.partial(self._task_done, responder=responder))
             return  # finished() resumes the loop
@@ -311,7 +328,7 @@ class _Connection(asyncio.Protocol):
         if self.queue or self._error is not None:
             # Answer the next pipelined request after this call returns, so a handler
             # that answers synchronously does not recurse.
-            asyncio.get_running_loop().call_soon(self._next)
+            self.loop.call_soon(self._next)
         elif self.closing:
             self.transport.close()
         else:
@@ -330,7 +347,7 @@ class _Connection(asyncio.Protocol):
 
     def _arm(self, kind: int) -> None:
         s = self.server
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         deadline = loop.time() + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
         self._timer_kind = kind
         self._deadline = deadline
@@ -360,7 +377,7 @@ class _Connection(asyncio.Protocol):
             return
         if self._deadline > self._timer_at:  # the deadline moved on since the timer was set
             self._timer_at = self._deadline
-            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._timeout)
+            self._timer = self.loop.call_at(self._deadline, self._timeout)
             return
         self._timer_kind = 0
         if self.busy:

@@ -27,7 +27,10 @@ class _Connection(Protocol):
     """What a responder needs of its connection (``_io.httpconn._Connection``)."""
 
     transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
     lost: bool
+    dispatching: bool  # inside the app's call for the current request
+    held: ResponseStream | None  # its stream head, written when that call returns
     closing: bool
     stream: ResponseStream | None
 
@@ -67,8 +70,9 @@ class ResponseStream:
     """A response body written piece by piece (SSE).  ``end()`` finishes it; ``abort()``
     closes the connection without finishing it (the client sees a broken stream).
 
-    The head, and what is written in the same event-loop step (a priming event), is held
-    until that step's callbacks have run, then leaves in one write -- or with the end of
+    The head, and what is written with it (a priming event), is held until the app's
+    call for the request returns (or, for a stream started elsewhere, until the current
+    event-loop step's callbacks have run), then leaves in one write -- or with the end of
     the body, when the answer comes in time (a handler that never suspends): one write
     per response, fewer syscalls and TCP segments, and the client parses it in one read.
     """
@@ -81,14 +85,17 @@ class ResponseStream:
         self._head = head  # the head and the events held with it, not yet written
         self.done = False
         if head:
-            asyncio.get_running_loop().call_soon(self._flush_head)
+            if conn.dispatching and conn.held is None:
+                conn.held = self  # written when the app's call returns (no callback)
+            else:
+                conn.loop.call_soon(self.flush_head)
 
     @property
     def closed(self) -> bool:
         """True once ended, aborted, or the client went away."""
         return self.done or self._conn.lost
 
-    def _flush_head(self) -> None:
+    def flush_head(self) -> None:
         head, self._head = self._head, b""
         if head and not self._conn.lost:
             self._conn.write(head)
@@ -105,10 +112,10 @@ class ResponseStream:
         return data
 
     def write(self, data: bytes) -> None:
-        if self.closed or not data:
+        if self.done or self._conn.lost or not data:  # closed, inline: once per event
             return
         if self._head:
-            self._head = self._frame(data)  # held with the head until _flush_head
+            self._head = self._frame(data)  # held with the head until flush_head
             return
         self._conn.write(self._frame(data))
 
@@ -117,7 +124,7 @@ class ResponseStream:
         await self._conn.drain()
 
     def end(self, data: bytes = b"") -> None:
-        if self.closed:
+        if self.done or self._conn.lost:  # closed, inline: once per response
             return
         self.done = True
         out = self._frame(data, last=True)
@@ -129,7 +136,7 @@ class ResponseStream:
         if self.closed:
             return
         self.done = True
-        self._flush_head()
+        self.flush_head()
         self._conn.transport.close()
 
     def on_close(self, callback: Callable[[], None]) -> None:
@@ -174,10 +181,7 @@ class Responder:
         if conn.lost:
             return
         keep_alive = self._keep_alive and not conn.closing
-        headers = [*headers, (b"content-length", b"%d" % len(body))]
-        if not keep_alive:
-            headers += _CLOSE
-        head = encode_response_head(status, headers)
+        head = encode_response_head(status, headers, content_length=len(body), close=not keep_alive)
         if len(body) < 65536:
             conn.write(head + body)  # one write, one segment: the hot path
         else:

@@ -138,6 +138,9 @@ class Session:
         self._cancel_reasons: dict[Any, str] = {}  # the same, for one request (cancel_request)
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
         self._close_callbacks: list[Callable[[], None]] = []
+        # The loop serving us, looked up on the first request: on Python 3.11 every
+        # asyncio.get_running_loop() is a getpid() system call.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -474,10 +477,13 @@ class Session:
         # Eager dispatch: run the handler right here until it first suspends; one that
         # never does is answered now, with no task and no scheduled callback.
         answered: list[bool] = [False]  # set by _run_handler once the answer is made
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         outer, self._eager_id = self._eager_id, event.id
         try:
             task = eager_start(
-                asyncio.get_running_loop(),
+                loop,
                 self._run_handler(event, answered),
                 contextvars.copy_context(),
             )

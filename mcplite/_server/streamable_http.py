@@ -206,8 +206,9 @@ class StreamableHTTPApp(_SessionLifecycle):
         return None
 
     def _check_host_origin(self, headers: Any, responder: Responder) -> str | None:
-        host = headers.get(b"host")
-        origin = headers.get(b"origin")
+        get = headers.getter()
+        host = get(b"host")
+        origin = get(b"origin")
         key = (host, origin)
         cached = self._host_ok.get(key, False)
         if cached is not False:
@@ -230,7 +231,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         self, headers: Any, body: bytes, responder: Responder, peek: BodyPeek | None = None
     ) -> Awaitable[None] | None:
         plan = plan_post(
-            headers.get,
+            headers.getter(),
             body,
             versions=self._versions,
             supported=self.supported_versions,
@@ -441,7 +442,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         batch: bool,
     ) -> Awaitable[None] | None:
         """Hand a POST to its session (found, created, or shared by another worker)."""
-        sess.last_active = asyncio.get_running_loop().time()
+        sess.touch()
         if batch:
             problem = _batch_problem(sess.session.protocol.protocol_version or hver)
             if problem is not None:

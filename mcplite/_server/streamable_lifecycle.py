@@ -86,7 +86,7 @@ class _SessionLifecycle:
         sess.abandoned_call_timeout = self.server.abandoned_call_timeout
         if self.auth is not None and fresh:
             self.auth.bind_session(sess.session)  # the session belongs to this token's user
-        sess.last_active = asyncio.get_running_loop().time()
+        sess.touch()
         self.sessions.add(sess, peer)
         if self._sweeper is None and self.session_idle_timeout > 0:
             self._schedule_sweep()
@@ -158,7 +158,7 @@ class _SessionLifecycle:
     def get_into(
         self, sess: HTTPSession, headers: Any, responder: Responder
     ) -> Awaitable[None] | None:
-        sess.last_active = asyncio.get_running_loop().time()
+        sess.touch()
         last = headers.get(b"last-event-id")
         if last is not None:
             if not sess.replay(last.decode("latin-1"), responder):

@@ -204,7 +204,7 @@ class Stream:
         if self.owner is not None and self.key == 0:
             # The GET slot is free again and the idle timeout runs from now.
             self.owner.standalone_live = False
-            self.owner.last_active = asyncio.get_running_loop().time()
+            self.owner.touch()
         if self.on_gone is not None and not self.done:
             self.on_gone()
         if self.owner is not None and self.key != 0 and not self.done:
@@ -329,6 +329,7 @@ class HTTPSession:
         self._keys = 0
         self.in_flight = 0
         self.last_active = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None  # the serving loop (touch)
         self.standalone = self._new_stream(None, can_sse=True, key=0)
         self.standalone.sse = True  # it never answers as JSON
         self.standalone_live = False
@@ -337,6 +338,15 @@ class HTTPSession:
         # or the session closes: a pending timer holds the stream and the session, so one
         # left running for a finished stream kept both alive for the whole timeout.
         self._reapers: dict[Stream, asyncio.TimerHandle] = {}
+
+    def touch(self) -> None:
+        """The session was used now: its idle timeout runs from here (``last_active``)."""
+        loop = self._loop
+        if loop is None:
+            # Looked up once: on Python 3.11 asyncio.get_running_loop() is a getpid()
+            # system call, and a POST touches its session twice.
+            loop = self._loop = asyncio.get_running_loop()
+        self.last_active = loop.time()
 
     # ------------------------------------------------------------- Transport
 
@@ -554,7 +564,7 @@ class HTTPSession:
             handle.cancel()
         if stream.key != 0:
             self.in_flight -= 1
-            self.last_active = asyncio.get_running_loop().time()
+            self.touch()
 
     def open_standalone(self, responder: Responder, priming: bool) -> None:
         """A GET without Last-Event-ID: what was queued while no GET was open, then live."""

@@ -21,13 +21,21 @@ searched, so a message trickling in byte by byte still costs O(n).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from typing import Final, NoReturn
 
-import msgspec
-
-from .._errors import LocalProtocolError, RemoteProtocolError
+from .._errors import LocalProtocolError
 from .._wire.http11_syntax import patterns as _re
+from .._wire.http11_types import (
+    Data,
+    EndOfMessage,
+    Event,
+    Headers,
+    HTTPProtocolError,
+    Request,
+    Response,
+    _index_fields,
+    body_too_large,
+)
 
 # fmt: off
 __all__ = [
@@ -46,6 +54,10 @@ DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024  # one JSON-RPC message (DESIGN.
 DEFAULT_MAX_LINE_BYTES: Final = 8 * 1024
 
 
+# A head this long or shorter is remembered for reuse by the next identical one (per
+# connection: RequestParser._last).
+_MAX_REUSED_HEAD_BYTES: Final = 2048
+
 # Framing decided from a head: a byte count (>= 0) or one of these.
 _CHUNKED: Final = -1
 _UNTIL_CLOSE: Final = -2
@@ -53,115 +65,6 @@ _UNTIL_CLOSE: Final = -2
 # Parser states.
 _HEAD, _BODY_LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _BODY_CLOSE = range(7)
 _CLOSED, _ERROR = 7, 8
-
-
-class HTTPProtocolError(RemoteProtocolError):
-    """The peer sent invalid HTTP; ``status`` is the response a server should send."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def body_too_large(length: int | None, limit: int) -> HTTPProtocolError:
-    """The 413 (RFC 9110 §15.5.14) for a body over ``max_body_bytes``: one of a declared
-    Content-Length ``length``, or a chunked one (None).  The parsers and the ASGI adapter,
-    whose server parsed the framing, raise the same error, so both answer the same bytes."""
-    size = "chunked body" if length is None else f"body of {length} bytes"
-    return HTTPProtocolError(f"{size} exceeds {limit} bytes (max_body_bytes)", 413)
-
-
-class Headers:
-    """Header fields as received: ``(lowercased name, value)`` pairs in order.
-
-    ``get`` combines repeated fields with ", " (RFC 9110 §5.3); ``get_all`` keeps them
-    apart (needed for Set-Cookie-like fields).  Names passed in must be lowercase bytes.
-    """
-
-    __slots__ = ("_index", "_pairs")
-
-    def __init__(
-        self,
-        pairs: list[tuple[bytes, bytes]],
-        _index: dict[bytes, bytes] | None = None,
-    ) -> None:
-        self._pairs = pairs
-        self._index = _index
-
-    @property
-    def raw(self) -> list[tuple[bytes, bytes]]:
-        return self._pairs
-
-    def get(self, name: bytes, default: bytes | None = None) -> bytes | None:
-        index = self._index
-        if index is None:
-            index = self._index = _index_fields(self._pairs)
-        return index.get(name, default)
-
-    def get_all(self, name: bytes) -> list[bytes]:
-        return [v for n, v in self._pairs if n == name]
-
-    def __contains__(self, name: object) -> bool:
-        return self.get(name) is not None if isinstance(name, bytes) else False
-
-    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
-        return iter(self._pairs)
-
-    def __len__(self) -> int:
-        return len(self._pairs)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Headers):
-            return self._pairs == other._pairs
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # mutable-looking container, like list
-
-    def __repr__(self) -> str:
-        return f"Headers({self._pairs!r})"
-
-
-def _index_fields(pairs: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
-    index = dict(pairs)
-    if len(index) != len(pairs):  # a repeated name: combine in order
-        index = {}
-        for name, value in pairs:
-            old = index.get(name)
-            index[name] = value if old is None else old + b", " + value
-    return index
-
-
-class Request(msgspec.Struct, frozen=True):
-    """A request head.  ``keep_alive`` is False for HTTP/1.0 or ``Connection: close``."""
-
-    method: str
-    target: str
-    headers: Headers
-    http_version: bytes = b"1.1"
-    keep_alive: bool = True
-
-
-class Response(msgspec.Struct, frozen=True):
-    """A final (>= 200) response head; interim 1xx responses are skipped."""
-
-    status: int
-    reason: bytes
-    headers: Headers
-    http_version: bytes = b"1.1"
-    keep_alive: bool = True
-
-
-class Data(msgspec.Struct, frozen=True):
-    """A piece of body."""
-
-    data: bytes
-
-
-class EndOfMessage(msgspec.Struct, frozen=True):
-    """The body is complete (trailers, if any, were read and dropped)."""
-
-
-Event = Request | Response | Data | EndOfMessage
 
 
 def _has_token(value: bytes, token: bytes) -> bool:
@@ -405,7 +308,10 @@ class _Parser:
         found = _re().field_line.findall(head, start)
         if len(found) != head.count(b"\n", start):
             raise _bad_field_line(head[start:])
-        pairs = [(n.lower(), v.rstrip(b" \t")) for n, v in found]
+        if b" \n" in head or b"\t\n" in head:  # trailing whitespace somewhere: strip it
+            pairs = [(n.lower(), v.rstrip(b" \t")) for n, v in found]
+        else:
+            pairs = [(n.lower(), v) for n, v in found]
         if len(pairs) > self.max_headers:
             raise HTTPProtocolError(
                 f"too many header fields: {len(pairs)}, limit {self.max_headers}", 431
@@ -481,7 +387,7 @@ class RequestParser(_Parser):
     on one parser, not both.
     """
 
-    __slots__ = ("_body", "_request", "continue_wanted")
+    __slots__ = ("_body", "_host", "_last", "_request", "continue_wanted")
 
     def __init__(
         self,
@@ -494,6 +400,11 @@ class RequestParser(_Parser):
         super().__init__(max_head_bytes, max_headers, max_body_bytes, max_line_bytes)
         self._request: Request | None = None
         self._body: list[bytes] = []
+        self._host: bytes | None = None  # the last Host value found valid (keep-alive repeats it)
+        # The last head parsed by _whole_requests, cut around its Content-Length digits,
+        # with its outcome: a keep-alive client sends the same fields again and again
+        # (_reuse, _remember).
+        self._last: tuple[bytes, bytes, bytes, Request, int, bool, int] | None = None
         # A request head with "Expect: 100-continue" and a body was parsed: the server
         # may send "100 Continue" (and clears this) while the body is still to come.
         self.continue_wanted = False
@@ -504,6 +415,16 @@ class RequestParser(_Parser):
         Bodies are bounded by ``max_body_bytes`` (413), so buffering them is safe.
         """
         out: list[tuple[Request, bytes]] = []
+        if self._state == _HEAD and not self._tail:
+            try:
+                pos = self._whole_requests(data, out)
+            except HTTPProtocolError:
+                self._state = _ERROR
+                self._tail.clear()
+                raise
+            if pos == len(data):
+                return out
+            data = data[pos:]
         for event in self.feed(data):
             if type(event) is Data:
                 self._body.append(event.data)
@@ -514,6 +435,114 @@ class RequestParser(_Parser):
                 out.append((self._request, b"".join(self._body)))
                 self._body = []
         return out
+
+    def _whole_requests(self, data: bytes, out: list[tuple[Request, bytes]]) -> int:
+        """``feed_requests``'s hot path: each request of ``data`` whose head is complete
+        goes to ``out`` with its body, with no events in between (the same head checks as
+        ``_parse``: ``_start_line``).  Stops at what the event machinery must take (blank
+        lines before a request, a bare-LF terminator, an incomplete head); a request whose
+        body is still to come (or chunked) is left in the parser's state, as ``_parse``
+        leaves it.  Returns how far it got."""
+        pos = 0
+        n = len(data)
+        while pos < n:
+            first = data[pos]
+            if first == 13 or first == 10:
+                break  # RFC 9112 §2.2 blank lines: _parse skips them
+            i = data.find(b"\n\r\n", pos)
+            if i < 0 or data.find(b"\n\n", pos, i + 1) >= 0 or i + 3 - pos > self.max_head_bytes:
+                break  # incomplete, LF-terminated or too large: _parse decides
+            head = data[pos : i + 1]
+            pos = i + 3
+            reused = self._reuse(head)
+            if reused is not None:
+                request, framing = reused
+            else:
+                raw = head
+                if b"\r" in head:
+                    head = head.replace(b"\r\n", b"\n")  # RFC 9112 §2.2: LF alone is accepted
+                request, framing = self._start_line(head, head.find(b"\n"))
+                self._remember(raw, request, framing)
+            if framing == 0:
+                out.append((request, b""))
+            elif framing > 0 and n - pos >= framing:  # the whole body is here
+                out.append((request, data[pos : pos + framing]))
+                pos += framing
+            else:  # the body follows in later reads: the event machinery takes over
+                self._request = request
+                if framing > 0:
+                    self._body.append(data[pos:])
+                    self._remaining = framing - (n - pos)
+                    self._state = _BODY_LENGTH
+                    return n
+                self._body_bytes = 0
+                self._state = _CHUNK_SIZE
+                return pos
+            if not self._keep_alive:
+                self._state = _CLOSED  # bytes after a non-keep-alive request are ignored
+                return n
+        return pos
+
+    def _reuse(self, head: bytes) -> tuple[Request, int] | None:
+        """The parse of ``head`` taken from the connection's previous head, when the two
+        are byte for byte the same but for the digits of Content-Length; else None.
+
+        Every check depends on nothing but the head's bytes and the parser's limits, so
+        the same bytes get the same verdict, and new Content-Length digits get the only
+        checks that depend on them (digits, at most 18, within max_body_bytes); anything
+        else -- a value out of bounds included -- is parsed and checked in full."""
+        last = self._last
+        if last is None:
+            return None
+        prefix, digits, suffix, request, framing, keep_alive, at = last
+        start = len(prefix)
+        end = len(head) - len(suffix)
+        if end < start or not head.startswith(prefix) or not head.endswith(suffix):
+            return None
+        value = head[start:end]
+        if value != digits:
+            if at < 0 or not value.isdigit() or len(value) > 18:
+                return None
+            framing = int(value)
+            limit = self.max_body_bytes
+            if limit is not None and framing > limit:
+                return None
+            headers = request.headers.with_value(at, value)
+            request = Request(
+                request.method, request.target, headers, request.http_version, keep_alive
+            )
+            self._last = (prefix, value, suffix, request, framing, keep_alive, at)
+        self._keep_alive = keep_alive
+        return request, framing
+
+    def _remember(self, raw: bytes, request: Request, framing: int) -> None:
+        """Keep a head just parsed for ``_reuse``, cut around its Content-Length digits."""
+        self._last = None
+        if len(raw) > _MAX_REUSED_HEAD_BYTES:
+            return
+        headers = request.headers
+        if b"expect" in headers:
+            return  # Expect: each request asks for its own 100 Continue
+        cl = headers.get(b"content-length")
+        if cl is None:
+            self._last = (raw, b"", b"", request, framing, self._keep_alive, -1)
+            return
+        at = [i for i, (name, _) in enumerate(headers.raw) if name == b"content-length"]
+        low = raw.lower()
+        line = low.find(b"\ncontent-length:")
+        if (
+            len(at) != 1
+            or not cl.isdigit()
+            or line < 0
+            or low.find(b"\ncontent-length:", line + 1) >= 0
+        ):
+            return  # repeated, or a list of values: parsed in full each time
+        start = line + 16
+        while raw[start] in (32, 9):  # OWS before the value
+            start += 1
+        end = start + len(cl)
+        if raw[start:end] == cl:
+            self._last = (raw[:start], cl, raw[end:], request, framing, self._keep_alive, at[0])
 
     def _start_line(self, head: bytes, end: int) -> tuple[Request, int]:
         if end > self.max_line_bytes:
@@ -526,7 +555,10 @@ class RequestParser(_Parser):
             raise HTTPProtocolError(f"unsupported HTTP version {version!r}", 505)
         headers, index = self._fields(head, end + 1)
         framing = self._body_framing(index, version)
-        _check_host(headers, index, version)
+        host = index.get(b"host")
+        if host is None or host != self._host or len(index) != len(headers.raw):
+            _check_host(headers, index, version)
+            self._host = host
         if target[0] != 47:  # not origin-form ("/path"): RFC 9112 §3.2.2-§3.2.4
             target, headers = _other_form(method, target, headers, index)
         conn = index.get(b"connection")

@@ -63,17 +63,52 @@ def _encode_fields(headers: list[tuple[bytes, bytes]]) -> bytes:
     return block
 
 
+# Field blocks already checked and encoded, by their fields: a server sends the same few
+# header sets over and over (per session, the same Mcp-Session-Id).  Bounded in count and
+# in size; full, it starts over.
+_BLOCKS: dict[tuple[tuple[bytes, bytes], ...], bytes] = {}
+_MAX_BLOCKS: Final = 256
+_MAX_BLOCK_BYTES: Final = 1024
+
+
+def _fields_block(headers: list[tuple[bytes, bytes]]) -> bytes:
+    key = tuple(headers)
+    try:
+        block = _BLOCKS.get(key)
+    except TypeError:  # an unhashable value (a bytearray): encoded, not kept
+        return _encode_fields(headers)
+    if block is None:
+        block = _encode_fields(headers)  # raises for a bad field: nothing is kept
+        if len(block) <= _MAX_BLOCK_BYTES:
+            if len(_BLOCKS) >= _MAX_BLOCKS:
+                _BLOCKS.clear()
+            _BLOCKS[key] = block
+    return block
+
+
 def encode_response_head(
-    status: int, headers: list[tuple[bytes, bytes]], reason: bytes | None = None
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    reason: bytes | None = None,
+    *,
+    content_length: int | None = None,
+    close: bool = False,
 ) -> bytes:
-    """Status line + header fields + blank line.  Framing headers are the caller's job."""
+    """Status line + header fields + blank line.  Framing headers are the caller's job:
+    in ``headers``, or ``content_length`` (a Content-Length field after them) and ``close``
+    (then Connection: close), which keep the cached block of ``headers`` reusable."""
     if not 100 <= status <= 999:
         raise LocalProtocolError(f"status must be 100-999, got {status}")
     if reason is None:
         reason = REASONS.get(status, b"")
     elif _re().ctl.search(reason):
         raise LocalProtocolError(f"reason phrase contains a control character: {reason!r}")
-    return b"HTTP/1.1 %d %s\r\n%s\r\n" % (status, reason, _encode_fields(headers))
+    block = _fields_block(headers)
+    if content_length is not None:
+        block += b"content-length: %d\r\n" % content_length
+    if close:
+        block += b"connection: close\r\n"
+    return b"HTTP/1.1 %d %s\r\n%s\r\n" % (status, reason, block)
 
 
 def encode_request_head(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> bytes:

@@ -128,6 +128,38 @@ def _media(value: bytes | None, *types: bytes) -> bool:
     return any(t in value for t in types)
 
 
+def _media_verdict(
+    ctype: bytes | None, accept: bytes | None, json_response: bool
+) -> PostRefusal | bool:
+    """The Content-Type (415) and Accept (406) checks of a POST: the refusal, or whether
+    the client takes an SSE answer (2025-11-25 basic/transports.mdx "Sending Messages to
+    the Server": the Accept header MUST list application/json and text/event-stream;
+    text/event-stream may be left out when the server answers JSON)."""
+    if ctype is None or not ctype.lower().startswith(b"application/json"):
+        return PostRefusal(
+            415,
+            INVALID_REQUEST,
+            f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
+        )
+    can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
+    if not _media(accept, b"application/json", b"*/*", b"application/*") or not (
+        can_sse or json_response
+    ):
+        return PostRefusal(
+            406,
+            INVALID_REQUEST,
+            f"{reason(406)}: Accept must list application/json and text/event-stream, "
+            f"got {_show(accept)}",
+        )
+    return can_sse
+
+
+# Verdicts remembered per (Content-Type, Accept, json_response): a bounded LRU, and only
+# for short values, so a client varying long headers costs no memory (it is decided anew).
+_MEDIA_CACHE_MAX_BYTES: Final = 256
+_media_verdict_cached: Final = functools.lru_cache(maxsize=64)(_media_verdict)
+
+
 def decode_header_value(value: str) -> str | None:
     """SEP-2243 value encoding: ``=?base64?<b64>?=`` wraps UTF-8; None if malformed."""
     if value.startswith(SENTINEL_PREFIX) and value.endswith("?="):
@@ -180,6 +212,11 @@ def check_new_era(msg: _Peek, params: _PeekParams, hver: str | None) -> tuple[in
     return None
 
 
+def _rid(value: Any) -> int | str | None:
+    """The id to answer a refused message with: its own when it is a valid one."""
+    return value if isinstance(value, (int, str)) else None
+
+
 def _show(value: bytes | None) -> str:
     return "nothing" if value is None else repr(value.decode("latin-1")[:100])
 
@@ -194,8 +231,9 @@ class PostRefusal(NamedTuple):
     data: Any = UNSET
 
 
-class PostPlan(NamedTuple):
-    """Where a POST that passed every header-and-body check goes.
+class PostPlan(msgspec.Struct, frozen=True):
+    """Where a POST that passed every header-and-body check goes (a Struct: built once
+    per POST, in C).
 
     ``route``: ``"new-era"`` (2026-07-28, sessionless; the tool-specific ``Mcp-Param-*``
     checks still follow), ``"stateless"`` (a handshake-era POST on a stateless server) or
@@ -235,23 +273,19 @@ def plan_post(
     body's peek if one was made already (the bearer middleware's), else one is made here.
     """
     ctype = get(b"content-type")
-    if ctype is None or not ctype.lower().startswith(b"application/json"):
-        return PostRefusal(
-            415,
-            INVALID_REQUEST,
-            f"{reason(415)}: Content-Type must be application/json, got {_show(ctype)}",
-        )
     accept = get(b"accept")
-    can_sse = _media(accept, b"text/event-stream", b"*/*", b"text/*")
-    if not _media(accept, b"application/json", b"*/*", b"application/*") or not (
-        can_sse or json_response
+    if (
+        ctype is not None
+        and accept is not None
+        and len(ctype) + len(accept) <= _MEDIA_CACHE_MAX_BYTES
     ):
-        return PostRefusal(
-            406,
-            INVALID_REQUEST,
-            f"{reason(406)}: Accept must list application/json and text/event-stream, "
-            f"got {_show(accept)}",
-        )
+        # A client sends the same two values on every POST: decide them once.
+        media = _media_verdict_cached(ctype, accept, json_response)
+    else:
+        media = _media_verdict(ctype, accept, json_response)
+    if media is not True and media is not False:
+        return media
+    can_sse = media
     try:
         decoded = (peek or BodyPeek(body, max_json_depth)).messages()
     except peerjson.InvalidJSON as exc:
@@ -260,25 +294,41 @@ def plan_post(
         return PostRefusal(400, INVALID_REQUEST, f"Invalid Request: {exc}")
     except msgspec.DecodeError as exc:
         return PostRefusal(400, PARSE_ERROR, f"Parse error: {exc}")
-    batch = isinstance(decoded, list)
-    messages = decoded if isinstance(decoded, list) else [decoded]
-    if not messages:
-        return PostRefusal(400, INVALID_REQUEST, "Invalid Request: empty batch")
+    batch = type(decoded) is list
     ids: list[int | str] = []
-    for msg in messages:
-        not_rpc = _envelope_problem(msg)
-        if not_rpc is not None:
-            rid = msg.id if isinstance(msg.id, (int, str)) else None
-            return PostRefusal(400, INVALID_REQUEST, not_rpc, rid)
-        if msg.method is not UNSET:
-            if msg.id is None:
+    if not batch:
+        first = decoded  # the common case: one message, checked without a loop
+        assert isinstance(first, _Peek)
+        messages = [first]
+        mid = first.id
+        if first.jsonrpc != rpc.JSONRPC_VERSION or (
+            first.method is UNSET and first.result is UNSET and first.error is UNSET
+        ):
+            not_rpc = _envelope_problem(first)
+            assert not_rpc is not None
+            return PostRefusal(400, INVALID_REQUEST, not_rpc, _rid(mid))
+        if first.method is not UNSET and mid is not UNSET:
+            if mid is None:
                 return PostRefusal(400, INVALID_REQUEST, "Invalid Request: id must not be null")
-            if msg.id is not UNSET:
-                ids.append(msg.id)
-    if len(set(ids)) != len(ids):
-        return PostRefusal(400, INVALID_REQUEST, "Invalid Request: duplicate ids")
-    first = messages[0]
-    first_id = first.id if isinstance(first.id, (int, str)) else None
+            ids.append(mid)
+    else:
+        assert isinstance(decoded, list)
+        messages = decoded
+        if not messages:
+            return PostRefusal(400, INVALID_REQUEST, "Invalid Request: empty batch")
+        for msg in messages:
+            not_rpc = _envelope_problem(msg)
+            if not_rpc is not None:
+                return PostRefusal(400, INVALID_REQUEST, not_rpc, _rid(msg.id))
+            if msg.method is not UNSET:
+                if msg.id is None:
+                    return PostRefusal(400, INVALID_REQUEST, "Invalid Request: id must not be null")
+                if msg.id is not UNSET:
+                    ids.append(msg.id)
+        if len(set(ids)) != len(ids):
+            return PostRefusal(400, INVALID_REQUEST, "Invalid Request: duplicate ids")
+        first = messages[0]
+    first_id = _rid(first.id)
     hver_b = get(b"mcp-protocol-version")
     hver = None if hver_b is None else hver_b.decode("latin-1")
     if hver is not None and hver not in versions:

@@ -112,6 +112,124 @@ def test_pipelined_requests_in_one_feed() -> None:
     assert [(r.target, body) for r, body in out] == [("/a", b"1"), ("/b", b"2"), ("/c", b"")]
 
 
+_REPEAT = b"POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nok"
+
+
+def _sized(n: int) -> bytes:
+    return _REPEAT.replace(b"Content-Length: 2", b"Content-Length: %d" % n)[:-2] + b"b" * n
+
+
+_STREAMS = [
+    # Pipelined requests of every framing: Content-Length (whole and split), none, chunked,
+    # blank lines before a request, a bare-LF head, trailing whitespace, Expect, then a
+    # Connection: close after which bytes are ignored.
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+    b"GET /b HTTP/1.1\r\nHost: x\r\nX-Pad: v \t\r\n\r\n"
+    b"POST /c HTTP/1.1\r\nHost: y:1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+    b"\r\n\r\nPOST /d HTTP/1.1\r\nHost: y:1\r\nContent-Length: 0\r\n\r\n"
+    b"POST /e HTTP/1.1\nHost: x\nContent-Length: 2\n\nok"
+    b"POST /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nz"
+    b"POST /g HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1\r\n\r\nq"
+    b"GET /ignored HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /h HTTP/1.0\r\nContent-Length: 2\r\n\r\n12GET /ignored HTTP/1.1\r\n\r\n",
+    # The same head again and again (a keep-alive client), then one field different.
+    _REPEAT * 3 + b"POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nzz" + _REPEAT,
+    # ... and the same fields with another Content-Length each time (its digits only).
+    _REPEAT + _sized(5) + _sized(12) + _sized(5) + _sized(0) + _sized(1) + _REPEAT + _sized(1000),
+    _sized(3).replace(b"Length: 3", b"Length:   3 ") + _sized(3) + _sized(4),
+    _sized(3) + _sized(3).replace(b"Length: 3", b"Length: 003"),
+]
+
+_BAD = [
+    # A head reused from the one before stops being reused the moment a byte differs.
+    _REPEAT * 2 + _REPEAT.replace(b"Host: x", b"Host: a b"),
+    _REPEAT * 2 + _REPEAT.replace(b"X-A: 1", b"X-A : 1"),
+    _REPEAT * 2 + _REPEAT.replace(b"Content-Length: 2", b"Content-Length: 2\r\nHost: y"),
+    _REPEAT * 2 + _REPEAT.replace(b"HTTP/1.1", b"HTTP/1.2"),
+    # ... and when only its Content-Length differs, the value is checked as ever.
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 1001"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 1234567890123456789"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2, 3"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2a"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: -2"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2\r\nContent-Length: 3"),
+    _REPEAT * 2 + _REPEAT.replace(b"Length: 2", b"Length: 2\r\nTransfer-Encoding: chunked"),
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nzPOST /b HTTP/1.1\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1"
+    b"POST /b HTTP/1.1\r\nHost: a b\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\n Folded: y\r\n\r\n",
+    b"POST /a HTTP/1.1\r\nHost: x\r\nExpect: nothing\r\n\r\n",
+    b"POST /a HTTP/2.0\r\nHost: x\r\n\r\n",
+]
+
+
+def _by_events(chunks: list[bytes]) -> list[tuple[Request, bytes]]:
+    """What feed_requests must return, assembled from feed()'s events."""
+    parser = RequestParser(max_body_bytes=1000)
+    out: list[tuple[Request, bytes]] = []
+    body: list[bytes] = []
+    request = None
+    for chunk in chunks:
+        for event in parser.feed(chunk):
+            if isinstance(event, Request):
+                request = event
+            elif isinstance(event, Data):
+                body.append(event.data)
+            else:
+                assert request is not None
+                out.append((request, b"".join(body)))
+                body = []
+    return out
+
+
+@pytest.mark.parametrize("stream", _STREAMS)
+def test_feed_requests_is_feed_at_every_split(stream: bytes) -> None:
+    """feed_requests takes whole requests without events (its hot path) and hands the rest
+    to the event machinery: at every split point, and byte by byte, it returns what the
+    events say."""
+    expected = _by_events([stream])
+    assert expected
+    splits: list[list[bytes]] = [[stream[i : i + 1] for i in range(len(stream))]]
+    splits += [[stream[:i], stream[i:]] for i in range(len(stream) + 1)]
+    for chunks in splits:
+        parser = RequestParser(max_body_bytes=1000)
+        got = [pair for chunk in chunks for pair in parser.feed_requests(chunk)]
+        assert got == expected, chunks  # the whole Request: target, fields, keep-alive
+        for request, _ in got:
+            assert request.headers.get(b"content-length") == dict(request.headers.raw).get(
+                b"content-length"
+            )
+        assert _by_events(chunks) == expected
+
+
+@pytest.mark.parametrize("stream", _BAD)
+def test_feed_requests_refuses_as_feed_does(stream: bytes) -> None:
+    def refusal(feed: Callable[[bytes], object]) -> tuple[int, str]:
+        with pytest.raises(HTTPProtocolError) as info:
+            feed(stream)
+        return info.value.status, str(info.value)
+
+    one, other = RequestParser(max_body_bytes=1000), RequestParser(max_body_bytes=1000)
+    assert refusal(one.feed_requests) == refusal(other.feed)
+    with pytest.raises(LocalProtocolError):  # the parser is finished after a refusal
+        one.feed_requests(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
+def test_expect_continue_is_asked_for_each_request() -> None:
+    """A head with Expect is never reused: each one asks for its 100 Continue."""
+    parser = RequestParser()
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"
+    for _ in range(3):
+        assert parser.feed_requests(head) == []
+        assert parser.continue_wanted and parser.awaiting_body
+        parser.continue_wanted = False  # the connection sent it
+        [(_, body)] = parser.feed_requests(b"x")
+        assert body == b"x"
+
+
 def test_chunked_with_extensions_and_trailers() -> None:
     raw = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
     raw += b"5;name=value\r\nhello\r\n6 ; x\r\n world\r\n0\r\nX-Trailer: 1\r\nY: 2\r\n\r\n"
@@ -483,6 +601,37 @@ def test_serialisers_reject_injection(name: bytes, value: bytes) -> None:
         encode_response_head(200, [(b"ok", b"1"), (name, value)])
     with pytest.raises(LocalProtocolError):
         encode_request_head("GET", "/", [(name, value)])
+
+
+def test_encode_response_head_framing_and_its_block_cache() -> None:
+    """Content-Length and Connection: close come after the caller's fields; the checked
+    block of those fields is kept (bounded) and a refused one never is, so a field that
+    smuggles a second line is refused every time."""
+    from mcplite._wire import http11_write
+
+    fields = [(b"content-type", b"application/json"), (b"mcp-session-id", b"abc")]
+    for _ in range(2):
+        assert encode_response_head(200, fields, content_length=12, close=True) == (
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nmcp-session-id: abc\r\n"
+            b"content-length: 12\r\nconnection: close\r\n\r\n"
+        )
+        assert encode_response_head(202, fields, content_length=0).endswith(
+            b"abc\r\ncontent-length: 0\r\n\r\n"
+        )
+    assert tuple(fields) in http11_write._BLOCKS
+    evil = [(b"x", b"a\r\nSet-Cookie: evil")]
+    for _ in range(2):
+        with pytest.raises(LocalProtocolError):
+            encode_response_head(200, evil, content_length=1)
+    assert tuple(evil) not in http11_write._BLOCKS
+    for i in range(http11_write._MAX_BLOCKS + 10):
+        encode_response_head(200, [(b"x-n", b"%d" % i)])
+    assert len(http11_write._BLOCKS) <= http11_write._MAX_BLOCKS
+    mutable = [(b"x-m", bytearray(b"v"))]  # unhashable: encoded each time, never kept
+    assert encode_response_head(200, mutable).endswith(b"x-m: v\r\n\r\n")  # type: ignore[arg-type]
+    big = [(b"x-big", b"v" * 2000)]
+    assert encode_response_head(200, big).endswith(b"v" * 2000 + b"\r\n\r\n")
+    assert tuple(big) not in http11_write._BLOCKS
 
 
 def test_encode_request_head_and_round_trip() -> None:

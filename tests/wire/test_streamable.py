@@ -276,3 +276,44 @@ def test_plan_post_refusals_name_the_request_and_the_versions() -> None:
     assert isinstance(plan, PostRefusal)
     assert plan.id == "r1"
     assert plan.data == {"supported": list(VERSIONS), "requested": "9"}
+
+
+def test_plan_post_media_verdicts_are_remembered_only_for_short_values() -> None:
+    """The Content-Type/Accept verdicts are cached per value (a client repeats them on
+    every POST); the answers are those of a fresh decision, a long value is decided anew
+    each time and not kept (a client varying long headers costs no memory)."""
+    from mcplite._wire.streamable import _media_verdict_cached
+
+    settings: dict[str, Any] = {
+        "versions": VERSIONS,
+        "supported": VERSIONS,
+        "stateless": False,
+        "json_response": False,
+        "max_json_depth": 64,
+    }
+    _media_verdict_cached.cache_clear()
+    for _ in range(3):
+        refused = plan_post({b"content-type": JSON, b"accept": JSON}.get, CALL, **settings)
+        assert isinstance(refused, PostRefusal)
+        assert (refused.status, refused.code) == (406, -32600)
+        assert "got 'application/json'" in refused.message
+        wrong = plan_post({b"content-type": b"text/plain", b"accept": BOTH}.get, CALL, **settings)
+        assert isinstance(wrong, PostRefusal) and wrong.status == 415
+        ok = plan_post({b"content-type": JSON, b"accept": BOTH}.get, CALL, **settings)
+        assert isinstance(ok, PostPlan) and ok.can_sse
+        json_only = plan_post(
+            {b"content-type": JSON, b"accept": JSON}.get,
+            CALL,
+            **{**settings, "json_response": True},
+        )
+        assert isinstance(json_only, PostPlan) and not json_only.can_sse
+    assert _media_verdict_cached.cache_info().currsize == 4
+    long_accept = b"application/json, text/event-stream, " + b"x" * 300
+    for _ in range(2):
+        plan = plan_post({b"content-type": JSON, b"accept": long_accept}.get, CALL, **settings)
+        assert isinstance(plan, PostPlan) and plan.can_sse
+        refused = plan_post(
+            {b"content-type": JSON, b"accept": b"text/html, " + b"x" * 300}.get, CALL, **settings
+        )
+        assert isinstance(refused, PostRefusal) and refused.status == 406
+    assert _media_verdict_cached.cache_info().currsize == 4
