@@ -54,19 +54,8 @@ def nesting_depth_exceeds(data: bytes, max_depth: int) -> bool:
     return bool(shape)
 
 
-# The last bytes object that passed, with the limit it passed: the streamable-HTTP server
-# checks a POST's body when it routes it and the protocol checks the very same object when
-# it decodes it.  Bytes are immutable and this reference keeps the object alive, so the
-# same object (``is``) is the same document; it holds one body until the next check.
-_passed: tuple[bytes, int] | None = None
-
-
 def check(data: bytes | bytearray | memoryview, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> None:
     """Refuse invalid UTF-8 and nesting deeper than ``max_depth`` (``InvalidJSON``)."""
-    global _passed
-    passed = _passed
-    if passed is not None and passed[0] is data and max_depth >= passed[1]:
-        return  # this very object passed a limit at least as strict
     raw = bytes(data) if not isinstance(data, bytes) else data
     if not raw.isascii():
         try:
@@ -78,5 +67,3 @@ def check(data: bytes | bytearray | memoryview, max_depth: int = DEFAULT_MAX_JSO
             ) from None
     if nesting_depth_exceeds(raw, max_depth):
         raise InvalidJSON(f"Parse error: JSON nested deeper than the limit of {max_depth} levels")
-    if raw is data:
-        _passed = (raw, max_depth)
