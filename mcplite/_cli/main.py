@@ -15,8 +15,13 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import MCPError
+from .._gateway.cli import add_parser as add_proxy
 from ..types import TRANSPORT_NAMES
+from .bench import add_parser as add_bench
 from .client_cmds import _COMMANDS
+from .config_args import add_config_arguments
+from .hostconfig import add_parser as add_config
+from .install import add_parser as add_install
 from .targets import (
     EXIT_CONNECTION,
     EXIT_OK,
@@ -121,9 +126,6 @@ def _parser() -> argparse.ArgumentParser:
         "--redis", metavar="URL", help="share sessions with other workers through this Redis"
     )
 
-    # lazy: CLI: the gateway only for `mcplite proxy`
-    from .._gateway.cli import add_parser as add_proxy
-
     add_proxy(sub)
 
     def client_command(name: str, help: str) -> argparse.ArgumentParser:
@@ -155,8 +157,6 @@ def _parser() -> argparse.ArgumentParser:
     prompt = client_command("prompt", "get a prompt")
     prompt.add_argument("name")
     prompt.add_argument("pairs", nargs="*", default=[], metavar="key=value")
-    from .bench import add_parser as add_bench  # lazy: CLI: bench only for `mcplite bench`
-
     add_bench(sub)
     dev = sub.add_parser("dev", help="inspect a server in the browser (served on loopback)")
     dev.add_argument("target", nargs="?")
@@ -167,16 +167,8 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow a non-loopback --host (token kept)"
     )
     dev.add_argument("--protocol-version", default=None, help="pin a protocol revision")
-    from .config_args import add_config_arguments  # lazy: CLI: config files only with --config
-
-    # lazy: CLI: host configs only for `mcplite config`
-    from .hostconfig import add_parser as add_config
-
     add_config_arguments(sub)
     add_config(sub)
-    # lazy: CLI: installer only for `mcplite install`
-    from .install import add_parser as add_install
-
     add_install(sub)
     return parser
 
