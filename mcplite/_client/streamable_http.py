@@ -324,9 +324,7 @@ class StreamableHTTPTransport:
             eager = eager_start(asyncio.get_running_loop(), coro, contextvars.copy_context())
             if eager is None:
                 return  # done already (a failure answered at once)
-            task = eager
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task = self._spawn(eager)  # held until done, like any task of ours
         self._streams[rid] = task
         task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
 
