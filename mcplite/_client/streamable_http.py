@@ -168,6 +168,7 @@ class StreamableHTTPTransport:
         # would overtake it, and a peer may read a GET that follows a POST as that POST's
         # resumption: the conformance suite's sse-retry scenario does).
         self._get_pending = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._tool_headers: dict[str, ParamHeaders] = {}
         self._closed = False
 
@@ -321,7 +322,10 @@ class StreamableHTTPTransport:
         else:
             # Started eagerly (_io/eager.py): the POST is written from send() itself, not
             # one event-loop iteration later when a new task would first run.
-            eager = eager_start(asyncio.get_running_loop(), coro, contextvars.copy_context())
+            loop = self._loop
+            if loop is None:  # looked up once: on 3.11 each lookup is a getpid() system call
+                loop = self._loop = asyncio.get_running_loop()
+            eager = eager_start(loop, coro, contextvars.copy_context())
             if eager is None:
                 return  # done already (a failure answered at once)
             task = self._spawn(eager)  # held until done, like any task of ours

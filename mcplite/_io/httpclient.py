@@ -115,7 +115,9 @@ class _Connection(asyncio.Protocol):
         self._buffered = 0
         self._read_paused = False
         self._write_paused = False
-        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Kept: on Python 3.11 each asyncio.get_running_loop() is a getpid() system call.
+        self.loop = asyncio.get_running_loop()
+        self.closed: asyncio.Future[None] = self.loop.create_future()
 
     # -- asyncio.Protocol
 
@@ -242,7 +244,7 @@ class _Connection(asyncio.Protocol):
                 if self._error is not None:
                     raise self._error
                 raise ConnectionClosed("the HTTP server closed the connection")
-            loop = asyncio.get_running_loop()
+            loop = self.loop
             waiter = self._waiter = loop.create_future()
             timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
             try:
@@ -509,7 +511,7 @@ class HTTPClient:
         idle = self._idle.get(origin)
         if not idle:
             return None
-        now = asyncio.get_running_loop().time()
+        now = idle[-1].loop.time()
         while idle:
             conn = idle.pop()  # LIFO: the most recently used
             conn.idle_in = None
@@ -565,7 +567,7 @@ class HTTPClient:
         idle = self._idle.setdefault(conn.origin, [])
         if keep_alive and conn.usable and not self.closed and len(idle) < self.max_idle_per_origin:
             conn.events.clear()
-            conn.idle_since = asyncio.get_running_loop().time()
+            conn.idle_since = conn.loop.time()
             conn.idle_in = idle
             idle.append(conn)
         else:

@@ -587,7 +587,9 @@ class Session:
         id, data = self.protocol.request(method, params, progress_token=token)
         if on_id is not None:
             on_id(id)
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         fut: asyncio.Future[msgspec.Raw] = loop.create_future()
         self._futures[id] = fut
         if timeout is ...:

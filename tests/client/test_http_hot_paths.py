@@ -8,6 +8,8 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
+
 import mcplite
 from mcplite._client.streamable_http import StreamableHTTPTransport, _fast_request
 from mcplite._core.jsonrpc import encode_request
@@ -124,3 +126,37 @@ def test_fast_request_reads_our_own_envelope_only() -> None:
     assert _fast_request(b'{"jsonrpc":"2.0","id":1,"method":"a\\u0062"}') is None
     assert _fast_request(b'{"jsonrpc":"2.0","id":1,"method":"unterminated') is None
     assert _fast_request(b"[]") is None
+
+
+@pytest.mark.parametrize("json_response", [True, False], ids=["json", "sse"])
+async def test_no_running_loop_lookup_per_call(
+    json_response: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Python 3.11 each ``asyncio.get_running_loop()`` is a ``getpid()`` system call; a
+    call over streamable HTTP made five on the client and five on the server.  Both sides
+    now look the loop up once per session and connection (mcplite's own calls only: asyncio
+    itself reaches the loop through ``asyncio.events``)."""
+    server = mcplite.Server("s")
+
+    @server.tool()
+    async def echo(text: str) -> str:
+        return text
+
+    async with (
+        StreamableHTTPServer(server, json_response=json_response) as srv,
+        mcplite.connect(srv.url, protocol_version="2025-11-25") as client,
+    ):
+        for _ in range(3):  # warm: connections, the session and the standalone GET
+            await client.call_tool("echo", {"text": "x"})
+        calls: list[int] = []
+        real = asyncio.get_running_loop
+
+        def counted() -> asyncio.AbstractEventLoop:
+            calls.append(1)
+            return real()
+
+        monkeypatch.setattr(asyncio, "get_running_loop", counted)
+        for _ in range(20):
+            await client.call_tool("echo", {"text": "x"})
+        monkeypatch.setattr(asyncio, "get_running_loop", real)
+        assert len(calls) <= 2, f"{len(calls)} loop lookups for 20 calls"
