@@ -33,7 +33,7 @@ from .._server.store import StoreUnavailable
 from .._server.streamable_session import PRIMING_SINCE, SSE_HEADERS
 from .._wire.http11_write import reason
 from .._wire.sse import encode_event
-from .._wire.streamable import ASSUMED_VERSION
+from .._wire.streamable import ASSUMED_VERSION, PostPlan, session_problem
 
 __all__ = ["SharedSessionsHTTP"]
 
@@ -45,29 +45,15 @@ class SharedSessionsHTTP(SharedSessions):
 
     # ------------------------------------------------------------------ HTTP
 
-    async def post(
-        self,
-        headers: Any,
-        body: bytes,
-        messages: list[Any],
-        ids: list[Any],
-        responder: Responder,
-        can_sse: bool,
-        hver: str | None,
-        batch: bool,
-    ) -> None:
+    async def post(self, headers: Any, body: bytes, plan: PostPlan, responder: Responder) -> None:
         app = self.app
+        ids = plan.ids
         sid = headers.get(b"mcp-session-id")
         sess: SharedHTTPSession | None
         try:
             if sid is None:
-                if len(messages) != 1 or messages[0].method != "initialize" or not ids:
-                    problem = (
-                        "Invalid Request: initialize in a batch"
-                        if batch and any(m.method == "initialize" for m in messages)
-                        else f"{reason(400)}: Mcp-Session-Id header is required "
-                        "(send initialize first)"
-                    )
+                problem = session_problem(plan)
+                if problem is not None:
                     _reply_error(responder, 400, INVALID_REQUEST, problem)
                     return
                 created = app._create_session(responder)
@@ -95,7 +81,7 @@ class SharedSessionsHTTP(SharedSessions):
         except StoreUnavailable as exc:
             _unavailable(responder, exc)
             return
-        result = app.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
+        result = app.post_into(sess, body, plan, responder)
         if result is not None:
             await result
         stream = sess.routes.get(ids[0]) if ids else None

@@ -55,10 +55,11 @@ from .._wire.origin import check_request
 from .._wire.streamable import (
     ASSUMED_VERSION,
     BodyPeek,
+    PostPlan,
     PostRefusal,
     _batch_problem,
-    _Peek,
     plan_post,
+    session_problem,
 )
 
 if TYPE_CHECKING:
@@ -266,16 +267,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             return self._post_stateless(
                 body, plan.ids, responder, plan.can_sse, new_era=False, method=first.method
             )
-        return self._post_stateful(
-            headers,
-            body,
-            plan.messages,
-            plan.ids,
-            responder,
-            plan.can_sse,
-            plan.version,
-            plan.batch,
-        )
+        return self._post_stateful(headers, body, plan, responder)
 
     def _post_stateless(
         self,
@@ -391,32 +383,15 @@ class StreamableHTTPApp(_SessionLifecycle):
     # ------------------------------------------------------------------ stateful
 
     def _post_stateful(
-        self,
-        headers: Any,
-        body: bytes,
-        messages: list[_Peek],
-        ids: list[Any],
-        responder: Responder,
-        can_sse: bool,
-        hver: str | None,
-        batch: bool,
+        self, headers: Any, body: bytes, plan: PostPlan, responder: Responder
     ) -> Awaitable[None] | None:
         if self.shared is not None:
-            return self.shared.post(headers, body, messages, ids, responder, can_sse, hver, batch)
+            return self.shared.post(headers, body, plan, responder)
         sid = headers.get(b"mcp-session-id")
         if sid is None:
-            if batch and any(m.method == "initialize" for m in messages):
-                # 2025-03-26 basic/lifecycle: the initialize request MUST NOT be batched.
-                return _error(
-                    responder, 400, INVALID_REQUEST, "Invalid Request: initialize in a batch"
-                )
-            if len(messages) != 1 or messages[0].method != "initialize" or not ids:
-                return _error(
-                    responder,
-                    400,
-                    INVALID_REQUEST,
-                    f"{reason(400)}: Mcp-Session-Id header is required (send initialize first)",
-                )
+            problem = session_problem(plan)
+            if problem is not None:
+                return _error(responder, 400, INVALID_REQUEST, problem)
             created = self._create_session(responder)
             if isinstance(created, tuple):
                 return _error(responder, created[0], INVALID_REQUEST, created[1])
@@ -428,22 +403,15 @@ class StreamableHTTPApp(_SessionLifecycle):
                     responder, 404, SESSION_NOT_FOUND, f"{reason(404)}: unknown session id"
                 )
             sess = found
-        return self.post_into(sess, body, messages, ids, responder, can_sse, hver, batch)
+        return self.post_into(sess, body, plan, responder)
 
     def post_into(
-        self,
-        sess: HTTPSession,
-        body: bytes,
-        messages: list[_Peek],
-        ids: list[Any],
-        responder: Responder,
-        can_sse: bool,
-        hver: str | None,
-        batch: bool,
+        self, sess: HTTPSession, body: bytes, plan: PostPlan, responder: Responder
     ) -> Awaitable[None] | None:
         """Hand a POST to its session (found, created, or shared by another worker)."""
         sess.touch()
-        if batch:
+        ids, hver, can_sse = plan.ids, plan.version, plan.can_sse
+        if plan.batch:
             problem = _batch_problem(sess.session.protocol.protocol_version or hver)
             if problem is not None:
                 return _error(responder, 400, INVALID_REQUEST, problem)
@@ -463,7 +431,7 @@ class StreamableHTTPApp(_SessionLifecycle):
         sess.open_post(
             responder,
             ids,
-            batch=len(messages) > 1,
+            batch=len(plan.messages) > 1,
             sse=can_sse and not self.json_response,
             can_sse=can_sse,
             priming=version >= PRIMING_SINCE,

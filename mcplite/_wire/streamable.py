@@ -251,6 +251,19 @@ class PostPlan(msgspec.Struct, frozen=True):
     params: _PeekParams | None = None
 
 
+def session_problem(plan: PostPlan) -> str | None:
+    """Why a stateful POST without ``Mcp-Session-Id`` is refused, or None (it is the
+    ``initialize`` that opens a session).  2025-11-25 basic/transports.mdx "Session
+    Management": other requests without the header SHOULD get 400; 2025-03-26
+    basic/lifecycle.mdx: the initialize request MUST NOT be part of a batch."""
+    messages = plan.messages
+    if plan.batch and any(m.method == "initialize" for m in messages):
+        return "Invalid Request: initialize in a batch"
+    if len(messages) != 1 or messages[0].method != "initialize" or not plan.ids:
+        return f"{reason(400)}: Mcp-Session-Id header is required (send initialize first)"
+    return None
+
+
 def plan_post(
     get: Callable[[bytes], bytes | None],
     body: bytes,

@@ -17,6 +17,7 @@ from mcplite._wire.streamable import (
     _peek_decoder,
     decode_header_value,
     plan_post,
+    session_problem,
 )
 
 
@@ -317,3 +318,35 @@ def test_plan_post_media_verdicts_are_remembered_only_for_short_values() -> None
         )
         assert isinstance(refused, PostRefusal) and refused.status == 406
     assert _media_verdict_cached.cache_info().currsize == 4
+
+
+INIT = b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}'
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (INIT, None),
+        (b"[" + INIT + b"]", "initialize in a batch"),  # one-element batch: still a batch
+        (b"[" + INIT + b"," + NOTE + b"]", "initialize in a batch"),
+        (CALL, "Mcp-Session-Id header is required (send initialize first)"),
+        (b'{"jsonrpc":"2.0","method":"initialize"}', "Mcp-Session-Id header is required"),
+    ],
+    ids=["initialize", "batched-alone", "batched", "other request", "initialize notification"],
+)
+def test_session_problem(body: bytes, problem: str | None) -> None:
+    """What a stateful POST without Mcp-Session-Id gets; the in-process and the shared
+    (store-backed) sessions both ask this one function (a one-element batch holding
+    initialize used to open a shared session)."""
+    plan = plan_post(
+        {b"content-type": JSON, b"accept": BOTH}.get,
+        body,
+        versions=VERSIONS,
+        supported=VERSIONS,
+        stateless=False,
+        json_response=False,
+        max_json_depth=64,
+    )
+    assert isinstance(plan, PostPlan)
+    found = session_problem(plan)
+    assert found is None if problem is None else (found is not None and problem in found)
