@@ -74,6 +74,14 @@ NEW_CALL = (
 )
 NOTE = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
 VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
+# plan_post's server settings in these tests (a stateful SSE server); a case overrides some.
+SETTINGS: dict[str, Any] = {
+    "versions": VERSIONS,
+    "supported": VERSIONS,
+    "stateless": False,
+    "json_response": False,
+    "max_json_depth": 64,
+}
 
 # (case, headers, body, options, expected): expected is ("refuse", status, code, words in the
 # message) or ("route", route, ids, can_sse, version, batch).
@@ -238,15 +246,7 @@ PLAN_CASES: list[tuple[str, dict[bytes, bytes], bytes, dict[str, Any], tuple[Any
 def test_plan_post(
     headers: dict[bytes, bytes], body: bytes, options: dict[str, Any], expected: tuple[Any, ...]
 ) -> None:
-    settings: dict[str, Any] = {
-        "versions": VERSIONS,
-        "supported": VERSIONS,
-        "stateless": False,
-        "json_response": False,
-        "max_json_depth": 64,
-        **options,
-    }
-    plan = plan_post(headers.get, body, **settings)
+    plan = plan_post(headers.get, body, **{**SETTINGS, **options})
     if expected[0] == "refuse":
         assert isinstance(plan, PostRefusal), plan
         _, status, code, words = expected
@@ -268,11 +268,7 @@ def test_plan_post_refusals_name_the_request_and_the_versions() -> None:
     plan = plan_post(
         {b"content-type": JSON, b"accept": BOTH, b"mcp-protocol-version": b"9"}.get,
         b'{"jsonrpc":"2.0","id":"r1","method":"ping"}',
-        versions=VERSIONS,
-        supported=VERSIONS,
-        stateless=False,
-        json_response=False,
-        max_json_depth=64,
+        **SETTINGS,
     )
     assert isinstance(plan, PostRefusal)
     assert plan.id == "r1"
@@ -285,13 +281,7 @@ def test_plan_post_media_verdicts_are_remembered_only_for_short_values() -> None
     each time and not kept (a client varying long headers costs no memory)."""
     from mcplite._wire.streamable import _media_verdict_cached
 
-    settings: dict[str, Any] = {
-        "versions": VERSIONS,
-        "supported": VERSIONS,
-        "stateless": False,
-        "json_response": False,
-        "max_json_depth": 64,
-    }
+    settings = SETTINGS
     _media_verdict_cached.cache_clear()
     for _ in range(3):
         refused = plan_post({b"content-type": JSON, b"accept": JSON}.get, CALL, **settings)
@@ -338,15 +328,7 @@ def test_session_problem(body: bytes, problem: str | None) -> None:
     """What a stateful POST without Mcp-Session-Id gets; the in-process and the shared
     (store-backed) sessions both ask this one function (a one-element batch holding
     initialize used to open a shared session)."""
-    plan = plan_post(
-        {b"content-type": JSON, b"accept": BOTH}.get,
-        body,
-        versions=VERSIONS,
-        supported=VERSIONS,
-        stateless=False,
-        json_response=False,
-        max_json_depth=64,
-    )
+    plan = plan_post({b"content-type": JSON, b"accept": BOTH}.get, body, **SETTINGS)
     assert isinstance(plan, PostPlan)
     found = session_problem(plan)
     assert found is None if problem is None else (found is not None and problem in found)
