@@ -127,6 +127,9 @@ class Protocol(Sending):
         # Server role: a 2026-07-28 request arrived without a handshake, so this peer's
         # notifications are of that era too (stdio, in memory).
         self._stateless_peer = False
+        # The last (method, version, capabilities) the gate let through: a session's
+        # requests mostly repeat one method, which then skips the method table.
+        self._passed: tuple[str, str, Any] | None = None
         self.closed = False
 
     # ------------------------------------------------------------------ receiving
@@ -368,9 +371,12 @@ class Protocol(Sending):
                 return self._error(id, INVALID_REQUEST, message)
         version = self.protocol_version or self._handshake_versions[0]
         caps = self._own_capabilities()
-        gate = self._gate(method, version, caps)
-        if gate is not None:
-            return self._error(id, *gate)
+        passed = (method, version, caps)
+        if passed != self._passed:
+            gate = self._gate(method, version, caps)
+            if gate is not None:
+                return self._error(id, *gate)
+            self._passed = passed
         if method == "ping":
             client = self.client if self.role == SERVER_ROLE else None
             return self._answer(id, "ping", params, _EMPTY, client, batch)

@@ -217,8 +217,9 @@ class ToolSignature:
         return f"<ToolSignature {getattr(self.fn, '__qualname__', self.fn)!r} {self._names}>"
 
     def _kwargs(self, obj: msgspec.Struct) -> dict[str, Any]:
-        # Read the fields back without re-encoding; astuple is one C call.
-        kwargs = dict(zip(self._names, msgspec.structs.astuple(obj), strict=True))
+        # Read the fields back without re-encoding, in one C call: the Struct's fields are
+        # the parameters, by name and in order (build_signature).
+        kwargs = msgspec.structs.asdict(obj)
         if self._pydantic:
             self._validate_pydantic(kwargs)
         return kwargs

@@ -66,7 +66,7 @@ def core_routes(server: RouteHost) -> dict[str, tuple[Any, Handler]]:
     routes = _CoreRoutes(server)
     return {
         "tools/list": (t.ListToolsParams, routes.list_tools),
-        "tools/call": (t.CallToolParams, routes.call_tool),
+        "tools/call": (t.CallToolParams, server.tasks.call_tool),  # a task, or the tool
         "logging/setLevel": (SetLevelParams, set_level),
         "completion/complete": (t.CompleteParams, routes.complete),
         "resources/list": (t.ListResourcesParams, routes.list_resources),
@@ -114,9 +114,6 @@ class _CoreRoutes:
         server = self.server
         page, nxt = paginate(server.tools.listing(), _cursor(params), server.page_size)
         return t.ListToolsResult(tools=page, next_cursor=_next(nxt))
-
-    async def call_tool(self, ctx: Context, params: t.CallToolParams) -> Any:
-        return await self.server.tasks.call_tool(ctx, params)
 
     async def complete(self, ctx: Context, params: t.CompleteParams) -> t.CompleteResult:
         return await self.server.completions.complete(ctx.server, params)

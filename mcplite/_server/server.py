@@ -77,6 +77,16 @@ Middleware = Callable[[Context, Callable[[], Awaitable[Any]]], Awaitable[Any]]
 class _Route(msgspec.Struct):
     params_type: Any
     handler: Handler
+    # Whether params of this type can carry requestState/inputResponses (2026-07-28
+    # multi-round-trip): only then does a request look for them.
+    restores: bool = False
+
+
+def _restores(params_type: Any) -> bool:
+    fields = getattr(params_type, "__struct_fields__", None)
+    if fields is None:
+        return params_type is not None  # not a Struct (a dict, a custom type): look
+    return "request_state" in fields or "input_responses" in fields
 
 
 # The requests the protocol core answers itself, and their params types.
@@ -322,7 +332,7 @@ class Server(Registration):
 
     def route(self, name: str, params_type: Any, handler: Handler) -> None:
         """Serve request ``name``: params decoded as ``params_type``, ``handler(ctx, params)``."""
-        self._routes[name] = _Route(params_type, handler)
+        self._routes[name] = _Route(params_type, handler, _restores(params_type))
 
     def on_notification(
         self, name: str, handler: Callable[[Session, Any], Awaitable[None]]
@@ -361,25 +371,33 @@ class Server(Registration):
         if event.answer is not None:
             # initialize, ping, server/discover: answered by the core, passed through the
             # middleware so it sees every request (issue 14).
-            route = _Route(_CORE_PARAMS[event.method], _answered(event.answer))
+            params_type = _CORE_PARAMS[event.method]
+            route = _Route(params_type, _answered(event.answer), _restores(params_type))
         else:
             route = self._routes.get(event.method)  # type: ignore[assignment]
         if route is None:
             raise RPCError(METHOD_NOT_FOUND, f"Method not found: {event.method}")
         params = decode_params(route.params_type, event.params)
         ctx = Context(self, session, event, params)
-        if (
+        if route.restores and (
             getattr(params, "request_state", UNSET) is not UNSET
             or getattr(params, "input_responses", UNSET) is not UNSET
         ):
             restore(ctx)
         deadline = self.handler_timeout
-        if event.method == "tools/call":
+        if self.tools.timeouts and event.method == "tools/call":
             entry = self.tools.entries.get(getattr(params, "name", ""))
             if entry is not None and entry.timeout is not None:
                 deadline = entry.timeout
         if deadline is None or deadline == math.inf:
-            result = await self._run(ctx, route, params)
+            if self._middleware:
+                result = await self._run_middleware(ctx, route, params)
+            else:
+                # _run_route inlined: one coroutine less per request on the hot path.
+                try:
+                    result = await route.handler(ctx, params)
+                except InputRequired as exc:
+                    result = exc.result
         else:
             try:
                 async with asyncio.timeout(deadline) as scope:

@@ -306,9 +306,9 @@ class TaskManager:
     async def call_tool(self, ctx: RequestScope, params: t.CallToolParams) -> Any:
         """The ``tools/call`` route: a task where the tool and the client agree."""
         tools = ctx.server.tools  # type: ignore[attr-defined]
-        support, deferred = self.tools.get(params.name, ("forbidden", False))
-        if params.name in tools.entries and self.gate(ctx, support):
-            return await self.call(ctx, params, deferred)
+        task_tool = self.tools.get(params.name)  # None: a tool without task support
+        if task_tool is not None and params.name in tools.entries and self.gate(ctx, task_tool[0]):
+            return await self.call(ctx, params, task_tool[1])
         return await tools.call(ctx, params)
 
     # ------------------------------------------------------------------ creation

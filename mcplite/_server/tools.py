@@ -103,6 +103,9 @@ class ToolRegistry:
         self.entries: dict[str, ToolEntry] = {}
         self.expose_errors = expose_errors
         self._listing: list[t.Tool] | None = None
+        # Some tool was registered with its own timeout (sticky): until then a tools/call
+        # does not look its entry up for one.
+        self.timeouts = False
 
     def add(self, fn: Callable[..., Any], name: str | None, options: ToolOptions) -> ToolEntry:
         name = name or fn.__name__
@@ -124,6 +127,8 @@ class ToolRegistry:
             meta=_opt(options.get("meta")),
         )
         timeout = options.get("timeout")
+        if timeout is not None:
+            self.timeouts = True
         entry = ToolEntry(name, fn, sig, tool, timeout)
         self.entries[name] = entry
         self._listing = None
@@ -166,6 +171,8 @@ class ToolRegistry:
         return self.to_result(entry, value)
 
     def to_result(self, entry: ToolEntry, value: Any) -> t.CallToolResult:
+        if type(value) is str and entry.tool.output_schema is UNSET:
+            return t.CallToolResult(content=[t.TextContent(text=value)])  # the common case
         if isinstance(value, t.CallToolResult):
             return value
         if isinstance(value, MEDIA_TYPES):

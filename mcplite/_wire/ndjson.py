@@ -92,6 +92,19 @@ class LineSplitter:
         """
         tail = self._tail
         max_len = self.max_line_bytes
+        end = len(data) - 1
+        if (
+            not tail
+            and not self._discarding
+            and end > 0
+            and data[end] == 10  # b"\n"
+            and data.find(b"\n", 0, end) < 0
+            and end <= max_len
+        ):
+            # The common case: a chunk that is exactly one line (one message per read).
+            if data[end - 1] == 13:  # b"\r"
+                end -= 1
+            return [data[:end]] if end else []
         out: list[bytes] = []
         dropped = 0
         if self._discarding:

@@ -22,7 +22,13 @@ from mcplite._core.events import (
     SessionReady,
 )
 from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
-from mcplite._errors import INTERNAL_ERROR, LocalProtocolError, RemoteProtocolError, RPCError
+from mcplite._errors import (
+    INTERNAL_ERROR,
+    METHOD_NOT_FOUND,
+    LocalProtocolError,
+    RemoteProtocolError,
+    RPCError,
+)
 
 NEW = "2026-07-28"
 
@@ -626,3 +632,24 @@ def test_codec_and_method_table() -> None:
     note_spec = lookup("notifications/initialized")
     assert note_spec is not None and not note_spec.is_request and not note_spec.exists_in(NEW)
     assert lookup("nope") is None
+
+
+def test_the_gate_memo_follows_a_change_of_capabilities() -> None:
+    # The protocol remembers the last (method, version, capabilities) its gate let
+    # through; a server whose capabilities change (its last tool removed) is gated anew.
+    identity = Identity(t.ServerCapabilities(tools=t.ToolsCapability()))
+    p = Protocol(SERVER_ROLE, identity=identity)
+    p.receive(req(0, "initialize", init_params()))
+    p.receive(note("notifications/initialized"))
+    call = {"name": "echo", "arguments": {}}
+    assert isinstance(p.receive(req(1, "tools/call", call))[0], RequestReceived)
+    assert isinstance(p.receive(req(2, "tools/call", call))[0], RequestReceived)
+    identity._caps = t.ServerCapabilities()  # a new object, as Server._invalidate makes
+    refused = reply(p.receive(req(3, "tools/call", call)))
+    assert refused["error"]["code"] == METHOD_NOT_FOUND
+    assert "needs the tools capability" in refused["error"]["message"]
+    # ... and a method the memo has not seen is gated even when the last one passed.
+    identity._caps = t.ServerCapabilities(tools=t.ToolsCapability())
+    assert isinstance(p.receive(req(4, "tools/call", call))[0], RequestReceived)
+    refused = reply(p.receive(req(5, "prompts/list")))
+    assert "needs the prompts capability" in refused["error"]["message"]

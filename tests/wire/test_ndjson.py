@@ -96,6 +96,36 @@ def test_limit_counts_the_cr() -> None:
         s.feed(b"abc\r\n")
 
 
+@pytest.mark.parametrize(
+    ("chunk", "limit", "lines"),
+    [
+        (b"abc\n", 8, [b"abc"]),
+        (b"abc\r\n", 8, [b"abc"]),
+        (b"\r\n", 8, []),
+        (b"abcdefgh\n", 8, [b"abcdefgh"]),  # exactly at the limit
+        (b"a\nb\n", 8, [b"a", b"b"]),  # two lines: not the one-line path
+    ],
+)
+def test_a_chunk_that_is_one_line(chunk: bytes, limit: int, lines: list[bytes]) -> None:
+    # The one-line fast path gives what the general path gives, and leaves no state.
+    s = LineSplitter(limit)
+    assert s.feed(chunk) == lines
+    assert s.pending_bytes == 0
+    assert s.feed(b"z\n") == [b"z"]
+
+
+def test_a_one_line_chunk_over_the_limit_is_refused() -> None:
+    s = LineSplitter(3)
+    with pytest.raises(LineTooLong):
+        s.feed(b"abcd\n")
+    with pytest.raises(LineTooLong):
+        s.feed(b"abc\r\n")  # the CR counts
+    assert s.feed(b"ok\n") == [b"ok"]
+    s = LineSplitter(8)
+    s.feed(b"ab")  # a tail is waiting: the chunk completes it, not a line of its own
+    assert s.feed(b"c\n") == [b"abc"]
+
+
 def test_feed_eof_returns_the_unterminated_line() -> None:
     s = LineSplitter()
     s.feed(b"a\nlast\r")
