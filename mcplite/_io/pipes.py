@@ -26,10 +26,39 @@ from .._wire.ndjson import LineSplitter, LineTooLong
 Item = bytes | RemoteProtocolError
 Receiver = Callable[[Item], Awaitable[None] | None]
 
-# The most one read takes.  A pipe holds 64 KiB (Linux pipe(7)), so a larger read gets no
-# more; asyncio's own 256 KiB reads allocate past malloc's mmap threshold (128 KiB) every
-# time, which cost two page faults per message (a third of a small call's server time).
+# The most one read takes.  asyncio's own 256 KiB reads allocate past malloc's mmap
+# threshold (128 KiB) every time, which cost two page faults per message (a third of a
+# small call's server time); a message larger than this is read in several.
 DEFAULT_PIPE_READ_BYTES: Final = 64 * 1024
+
+# What a stdio pipe is grown to (Linux F_SETPIPE_SZ, pipe(7)): from its default 64 KiB, a
+# 64 KiB message plus its envelope fills the pipe, so the writer's first write is partial
+# and both sides take extra loop iterations (a writer callback, a second wake-up) for
+# every large message.  A pipe only ever grows (one already larger is left alone); the
+# kernel counts the capacity against the user's pipe-user-pages-soft (64 MiB by default,
+# so 256 KiB per pipe leaves room for over a hundred servers), and a refusal (EPERM
+# past the limit, another system) keeps the default.  0 leaves the pipes alone.
+DEFAULT_PIPE_BUFFER_BYTES: Final = 256 * 1024
+
+
+def grow_pipe(fd: int, size: int) -> None:
+    """Grow pipe ``fd`` to hold ``size`` bytes, where the system allows it; best effort."""
+    if size <= 0:
+        return
+    try:
+        import fcntl  # lazy: POSIX only; a pipe is grown only where fcntl has the verb
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
+    if set_size is None or get_size is None:
+        return  # pragma: no cover - not Linux
+    try:
+        if fcntl.fcntl(fd, get_size) < size:
+            fcntl.fcntl(fd, set_size, size)
+    except OSError:
+        pass  # not a pipe, or past the user's pipe limits: the default size stays
+
 
 # Pulled (``receive``), not pushed: stop reading once this much is waiting to be taken
 # (the StreamReader this replaces paused at twice its 256 KiB limit).

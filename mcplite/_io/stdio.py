@@ -22,7 +22,15 @@ from typing import IO, Any, Final
 
 from .._errors import ConnectError, ConnectionClosed, RemoteProtocolError
 from .._wire.ndjson import DEFAULT_MAX_LINE_BYTES, LineSplitter, LineTooLong
-from .pipes import ChildProtocol, Item, LineReader, LineWriter, Receiver
+from .pipes import (
+    DEFAULT_PIPE_BUFFER_BYTES,
+    ChildProtocol,
+    Item,
+    LineReader,
+    LineWriter,
+    Receiver,
+    grow_pipe,
+)
 
 log = logging.getLogger(__name__)
 
@@ -252,12 +260,16 @@ async def _pipe_streams(read_fd: int, write_fd: int, max_line_bytes: int) -> tup
 
 @contextlib.asynccontextmanager
 async def stdio_server_transport(
-    *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, protect_stdout: bool = True
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    protect_stdout: bool = True,
+    pipe_buffer_bytes: int = DEFAULT_PIPE_BUFFER_BYTES,
 ) -> Any:
     """The transport of a server speaking MCP on this process's stdin/stdout.
 
     With ``protect_stdout`` (the default) fd 1 is redirected to stderr for the duration,
-    so a stray ``print`` cannot corrupt the protocol stream.
+    so a stray ``print`` cannot corrupt the protocol stream.  Pipes on stdin/stdout are
+    grown to ``pipe_buffer_bytes`` where the system allows it (0: left alone).
     """
     sys.stdout.flush()
     out_fd = os.dup(1)
@@ -268,6 +280,8 @@ async def stdio_server_transport(
         raise ConnectError(f"cannot use stdin/stdout as pipes: {exc}") from exc
     # Redirect only once the protocol stream is set up, and put fd 1 back afterwards, so
     # code that runs after the server (or a failed start) prints where it expects to.
+    grow_pipe(0, pipe_buffer_bytes)
+    grow_pipe(out_fd, pipe_buffer_bytes)
     saved = os.dup(1) if protect_stdout else -1
     if protect_stdout:
         os.dup2(2, 1)
@@ -409,11 +423,14 @@ async def spawn_stdio(
     cwd: str | None = None,
     stderr: str | int | IO[Any] | None = "inherit",
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    pipe_buffer_bytes: int = DEFAULT_PIPE_BUFFER_BYTES,
 ) -> StdioClientTransport:
     """Start ``command`` as an MCP server subprocess.
 
     ``stderr``: "inherit" (the default: the child's log lines show in ours), "capture"
     (kept, bounded, in ``transport.stderr``), "devnull", or a file object / descriptor.
+    The pipes to and from the child are grown to ``pipe_buffer_bytes`` where the system
+    allows it (0: left alone).
     """
     if not command:
         raise ConnectError("the server command is empty")
@@ -441,5 +458,9 @@ async def spawn_stdio(
         )
     except OSError as exc:
         raise ConnectError(f"cannot start {command[0]!r}: {exc}") from exc
+    for fd in (0, 1):
+        pipe = transport.get_pipe_transport(fd)
+        if pipe is not None:
+            grow_pipe(pipe.get_extra_info("pipe").fileno(), pipe_buffer_bytes)
     proc = asyncio.subprocess.Process(transport, protocol, loop)
     return StdioClientTransport(proc, max_line_bytes=max_line_bytes, lines=lines)

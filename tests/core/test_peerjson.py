@@ -196,3 +196,29 @@ def test_surrogates_and_overlong_forms_are_not_utf8() -> None:
         with pytest.raises(peerjson.InvalidJSON, match="invalid UTF-8 at byte 2"):
             peerjson.check(b'["' + bad + b'"]')
     peerjson.check('["\u00e9\U0001f600"]'.encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"{", b"[", b"x", b'"', b"}"]), max_size=60),
+    st.integers(0, 6000),
+    st.integers(0, 40),
+)
+def test_bracket_counting_agrees_with_count_on_both_sides_of_the_size_switch(
+    parts: list[bytes], padding: int, limit: int
+) -> None:
+    # Small payloads are counted with bytes.count, large ones with find calls that stop
+    # at the limit: both must say what counting says.
+    data = b"".join(parts) + b" " * padding
+    expected = data.count(b"[") + data.count(b"{") > limit
+    assert peerjson._brackets_exceed(data, limit) is expected
+    big = data + b" " * (peerjson._FIND_COUNT_ABOVE_BYTES + 1)
+    assert peerjson._brackets_exceed(big, limit) is expected
+
+
+def test_a_large_message_nested_past_the_limit_is_refused() -> None:
+    deep = b'{"a":' * 200 + b'"' + b"x" * 70_000 + b'"' + b"}" * 200
+    with pytest.raises(peerjson.InvalidJSON, match="nested deeper"):
+        peerjson.check(deep)
+    shallow = b'{"a":' * 20 + b'"' + b"x" * 70_000 + b'"' + b"}" * 20
+    peerjson.check(shallow)

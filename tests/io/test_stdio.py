@@ -205,3 +205,58 @@ async def test_stdout_is_given_back_after_the_server_stops(tmp_path: Path) -> No
     assert msgspec.json.decode(lines[0]) == {"jsonrpc": "2.0", "id": 1, "result": {}}
     assert lines[1:] == ["printed after run"]  # fd 1 is stdout again, not stderr
     assert b"printed after run" not in err
+
+
+def _pipe_size(fd: int) -> int:
+    import fcntl
+
+    return int(fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ))
+
+
+def _child_pipe_sizes(process: asyncio.subprocess.Process) -> list[int]:
+    pipes = [process._transport.get_pipe_transport(fd) for fd in (0, 1)]  # type: ignore[attr-defined]
+    return [_pipe_size(pipe.get_extra_info("pipe").fileno()) for pipe in pipes]
+
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(30)"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+async def test_the_stdio_pipes_are_grown_on_both_ends(server_script: Path) -> None:
+    from mcplite._io.pipes import DEFAULT_PIPE_BUFFER_BYTES
+
+    # The client grows the pipes it spawns the server with (0: leaves them alone)...
+    for size, expected in ((DEFAULT_PIPE_BUFFER_BYTES, DEFAULT_PIPE_BUFFER_BYTES), (0, 65536)):
+        transport = await spawn_stdio(SLEEPER, pipe_buffer_bytes=size)
+        try:
+            assert _child_pipe_sizes(transport.process) == [expected, expected]
+        finally:
+            await transport.aclose()
+    # ... and a server grows its stdin/stdout pipes whoever made them (here: default-size
+    # pipes made by asyncio for a floor-style client).
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(server_script),
+        env=ENV,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        init = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        }
+        child.stdin.write(msgspec.json.encode(init) + b"\n")
+        await child.stdin.drain()
+        assert b'"result"' in await asyncio.wait_for(child.stdout.readline(), 30)
+        assert _child_pipe_sizes(child) == [DEFAULT_PIPE_BUFFER_BYTES] * 2
+    finally:
+        child.stdin.close()
+        await asyncio.wait_for(child.wait(), 30)
