@@ -460,7 +460,10 @@ async def spawn_stdio(
         raise ConnectError(f"cannot start {command[0]!r}: {exc}") from exc
     for fd in (0, 1):
         pipe = transport.get_pipe_transport(fd)
-        if pipe is not None:
-            grow_pipe(pipe.get_extra_info("pipe").fileno(), pipe_buffer_bytes)
+        pipe_file = pipe.get_extra_info("pipe") if pipe is not None else None
+        if pipe_file is not None and not pipe_file.closed:
+            # Closed already when the child exited at once (``false``): its end is
+            # reported where the session reads, as for any child.
+            grow_pipe(pipe_file.fileno(), pipe_buffer_bytes)
     proc = asyncio.subprocess.Process(transport, protocol, loop)
     return StdioClientTransport(proc, max_line_bytes=max_line_bytes, lines=lines)

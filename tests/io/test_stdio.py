@@ -260,3 +260,11 @@ async def test_the_stdio_pipes_are_grown_on_both_ends(server_script: Path) -> No
     finally:
         child.stdin.close()
         await asyncio.wait_for(child.wait(), 30)
+
+
+async def test_a_child_that_exits_at_once_is_spawned_without_error() -> None:
+    # Its pipes can be closed before spawn_stdio grows them: that is not an error of the
+    # spawn (the session reports the end), found by `mcplite list -- false`.
+    for _ in range(5):
+        transport = await spawn_stdio(["false"])
+        await transport.aclose()
