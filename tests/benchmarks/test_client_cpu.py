@@ -26,3 +26,16 @@ def test_measure_returns_cpu_per_call_for_each_concurrency() -> None:
     got = client_cpu.measure("mcplite", sse=True, calls=20, inflights=[3, 1])
     assert set(got) == {3, 1}
     assert all(us > 0 for us in got.values()), got
+
+
+def test_in_process_reports_each_mode_and_concurrency(capsys: pytest.CaptureFixture[str]) -> None:
+    client_cpu.in_process(calls=30, inflight=4, rounds=1, profile=None)
+    out = capsys.readouterr().out
+    for mode in ("json", "sse"):
+        for k in (4, 1):
+            assert re.search(rf"mcplite/{mode} +{k} in flight +\d+\.\d us/call", out), out
+
+
+@pytest.mark.parametrize("sse", [False, True])
+async def test_the_fake_server_answers_every_call(sse: bool) -> None:
+    assert await client_cpu._in_process_child(sse, calls=10, inflight=2, profile="") > 0
