@@ -170,6 +170,11 @@ class StreamableHTTPTransport:
         self._get_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tool_headers: dict[str, ParamHeaders] = {}
+        # ((protocol version, session id), headers, the POST headers they give): see
+        # _post_headers.
+        self._post_cache: (
+            tuple[tuple[str | None, str | None], dict[str, str], tuple[tuple[str, str], ...]] | None
+        ) = None
         self._closed = False
 
     # ------------------------------------------------------------------ hooks
@@ -359,7 +364,7 @@ class StreamableHTTPTransport:
     # ------------------------------------------------------------------ internals
 
     async def _http_request(
-        self, method: str, headers: list[tuple[str, str]], body: bytes | None = None
+        self, method: str, headers: Sequence[tuple[str, str]], body: bytes | None = None
     ) -> HTTPResponse:
         return await request_with_auth(self.http, self.auth, method, self.url, headers, body)
 
@@ -390,7 +395,20 @@ class StreamableHTTPTransport:
             out.append(("Mcp-Session-Id", self.session_id))
         return out
 
-    def _post_headers(self, method: str | None, params: Any) -> list[tuple[str, str]]:
+    def _post_headers(self, method: str | None, params: Any) -> Sequence[tuple[str, str]]:
+        if params is None and not self._stateless():
+            # The hot path: a handshake-era request's headers depend only on these, so the
+            # same tuple serves every call (and HTTPClient's cache of encoded heads hits).
+            key = (self.protocol_version, self.session_id)
+            cached = self._post_cache
+            if cached is not None and cached[0] == key and cached[1] == self.headers:
+                return cached[2]
+            headers = tuple(self._post_headers_of(method, params))
+            self._post_cache = (key, dict(self.headers), headers)
+            return headers
+        return self._post_headers_of(method, params)
+
+    def _post_headers_of(self, method: str | None, params: Any) -> list[tuple[str, str]]:
         out = self._base_headers(params)
         out.append(("Content-Type", "application/json"))
         out.append(("Accept", "application/json, text/event-stream"))

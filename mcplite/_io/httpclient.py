@@ -63,7 +63,7 @@ _PROBE_AFTER_IDLE_SECONDS: Final = 0.001
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # Parsed but unread body bytes before the socket stops being read (backpressure).
 _READ_BUFFER_BYTES: Final = 256 * 1024
-_MAX_CACHED_URLS: Final = 64  # parsed request URLs kept (one endpoint in practice)
+_MAX_CACHED_HEADS: Final = 64  # encoded request heads kept (a few per endpoint in practice)
 
 HeaderList = list[tuple[bytes, bytes]]
 Origin = tuple[str, str, int]
@@ -426,7 +426,9 @@ class HTTPClient:
         self._idle: dict[Origin, list[_Connection]] = {}
         self._slots: dict[Origin, asyncio.Semaphore] = {}
         self._open: set[_Connection] = set()
-        self._targets: dict[str, tuple[Origin, str, bytes]] = {}  # url -> split, Host
+        # (method, url, headers) -> origin, the request head up to Content-Length: a client
+        # sends the same few heads over and over (per session, the same Mcp-Session-Id).
+        self._heads: dict[Any, tuple[Origin, bytes]] = {}
         self.closed = False
 
     async def request(
@@ -447,20 +449,29 @@ class HTTPClient:
         """
         if self.closed:
             raise ConnectionClosed("the HTTP client is closed")
-        cached = self._targets.get(url)
+        if type(headers) is tuple:
+            pairs = headers
+        elif isinstance(headers, Mapping):
+            pairs = tuple(headers.items())
+        else:
+            pairs = tuple(headers)
+        key = (method, url, pairs)
+        try:
+            cached = self._heads.get(key)
+            cacheable = True
+        except TypeError:  # an unhashable header value: encoded, not kept
+            cached, cacheable = None, False
         if cached is None:
-            origin, target = split_url(url)
-            cached = (origin, target, _host_header(origin))
-            if len(self._targets) >= _MAX_CACHED_URLS:
-                self._targets.clear()
-            self._targets[url] = cached
-        origin, target, host = cached
-        pairs = headers.items() if isinstance(headers, Mapping) else headers
-        out: HeaderList = [(b"host", host)]
-        out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
-        if body is not None:
-            out.append((b"content-length", str(len(body)).encode()))
-        head = encode_request_head(method, target, out)
+            cached = self._prepare(method, url, pairs)  # raises for a bad field: not kept
+            if cacheable:
+                if len(self._heads) >= _MAX_CACHED_HEADS:
+                    self._heads.clear()
+                self._heads[key] = cached
+        origin, prefix = cached
+        if body is None:
+            head = prefix + b"\r\n"
+        else:
+            head = prefix + b"content-length: %d\r\n\r\n" % len(body)
         timeout = self.read_timeout if read_timeout is ... else read_timeout
         resend_unanswered = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         slot = self._slots.setdefault(origin, asyncio.Semaphore(self.max_connections_per_origin))
@@ -506,6 +517,16 @@ class HTTPClient:
         except BaseException:
             slot.release()
             raise
+
+    @staticmethod
+    def _prepare(method: str, url: str, pairs: tuple[tuple[str, str], ...]) -> tuple[Origin, bytes]:
+        """The origin and the checked, encoded head (request line, Host, ``pairs``) of a
+        request, without the Content-Length field and the blank line that end it."""
+        origin, target = split_url(url)
+        out: HeaderList = [(b"host", _host_header(origin))]
+        out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+        head = encode_request_head(method, target, out)
+        return origin, head[:-2]  # the blank line: Content-Length may follow
 
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)

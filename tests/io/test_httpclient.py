@@ -328,3 +328,34 @@ async def test_requests_survive_a_server_that_closes_idle_keep_alive_connections
             assert await call(http, url, b"5") == b"echo:5"
         # The PUTs reached it once each; the POSTs that failed, never.
         assert seen == [b"1", b"2"] + [b"3", b"5"] * 3
+
+
+async def test_request_heads_are_cached_per_header_set_and_still_checked() -> None:
+    """The encoded head is kept per (method, URL, headers), so the same headers cost no
+    re-encode; a changed value gets its own head, and a bad field is refused every time
+    (never cached)."""
+    from mcplite._errors import LocalProtocolError
+
+    seen: list[Request] = []
+
+    async def record(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        seen.append(req)
+        return await ok(req, body, w)
+
+    async with serve(record) as (url, _), HTTPClient() as http:
+        for headers in ({"Mcp-Session-Id": "a"}, [("Mcp-Session-Id", "a")], (("X", "1"),)):
+            resp = await http.request("POST", url, headers, b"{}")
+            await resp.read()
+        resp = await http.request("POST", url, (("Mcp-Session-Id", "b"),), b"[1]")
+        assert await resp.read() == b"echo:[1]"
+        for _ in range(2):
+            with pytest.raises(LocalProtocolError, match="CR, LF"):
+                await http.request("POST", url, {"X": "1\r\nInjected: yes"}, b"{}")
+        resp = await http.request("GET", url, {"Mcp-Session-Id": "a"})
+        await resp.read()
+        assert len(http._heads) == 4  # two session ids, X, and the GET
+    ids = [r.headers.get(b"mcp-session-id") for r in seen]
+    assert ids == [b"a", b"a", None, b"b", b"a"]
+    assert [r.headers.get(b"content-length") for r in seen] == [b"2", b"2", b"2", b"3", None]
+    assert [r.method for r in seen] == ["POST"] * 4 + ["GET"]
+    assert all(r.headers.get(b"injected") is None for r in seen)
