@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import select  # asyncio's selectors load it already
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -115,6 +116,9 @@ class _Connection(asyncio.Protocol):
         self._buffered = 0
         self._read_paused = False
         self._write_paused = False
+        self._deadline = math.inf  # when the current wait for bytes times out
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf  # when _timer fires
         # Kept: on Python 3.11 each asyncio.get_running_loop() is a getpid() system call.
         self.loop = asyncio.get_running_loop()
         self.closed: asyncio.Future[None] = self.loop.create_future()
@@ -161,6 +165,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True
+        self._disarm()
         self._leave_pool()
         if not self.closed.done():
             self.closed.set_result(None)
@@ -246,16 +251,49 @@ class _Connection(asyncio.Protocol):
                 raise ConnectionClosed("the HTTP server closed the connection")
             loop = self.loop
             waiter = self._waiter = loop.create_future()
-            timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
+            if timeout is not None:
+                deadline = self._deadline = loop.time() + timeout
+                if deadline < self._timer_at:
+                    self._arm(deadline)
             try:
                 await waiter
             except TimeoutError:
                 raise RequestTimeout(f"no data from the HTTP server within {timeout} s") from None
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
+                self._deadline = math.inf
         return events.popleft()
+
+    # One timer per connection, not one per wait: a wait sets the deadline, and the timer is
+    # moved only when that deadline is earlier than the one it is armed for (with a fixed
+    # read timeout, never after the first wait).  Firing, it expires a wait whose deadline
+    # has passed and re-arms for one that has not.
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self.loop.call_at(when, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        self._timer_at = math.inf
+        deadline = self._deadline
+        if deadline == math.inf or self.eof:
+            return
+        # A timer may fire a hair before its time (clock resolution): allow 1 ms.
+        if deadline <= self.loop.time() + 0.001:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(TimeoutError())
+        else:
+            self._arm(deadline)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._timer_at = math.inf
 
 
 def _closed_message(
@@ -297,11 +335,6 @@ def _keep_alive_limit(value: bytes, idle_timeout: float) -> float:
                 return idle_timeout
             return min(idle_timeout, max(server - 1.0, server / 2))
     return idle_timeout
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
 
 
 class HTTPResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -359,3 +360,53 @@ async def test_request_heads_are_cached_per_header_set_and_still_checked() -> No
     assert [r.headers.get(b"content-length") for r in seen] == [b"2", b"2", b"2", b"3", None]
     assert [r.method for r in seen] == ["POST"] * 4 + ["GET"]
     assert all(r.headers.get(b"injected") is None for r in seen)
+
+
+async def test_one_read_timer_per_connection_not_one_per_request() -> None:
+    """A wait for the response sets the connection's deadline; its one timer is armed once
+    (not a call_later per wait), moved earlier for a shorter timeout, and still fires."""
+    loop = asyncio.get_running_loop()
+    armed: list[float] = []
+    real_call_at = loop.call_at
+
+    def call_at(when: float, callback: Any, *args: Any, **kw: Any) -> asyncio.TimerHandle:
+        if getattr(callback, "__name__", "") == "_check_deadline":
+            armed.append(when)
+        return real_call_at(when, callback, *args, **kw)
+
+    calls = 0
+
+    async def slow_third(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 12:
+            await asyncio.sleep(1)  # outlives the short timeout below
+            return False
+        return await ok(req, body, w)
+
+    loop.call_at = call_at  # type: ignore[method-assign]
+    try:
+        async with serve(slow_third) as (url, conns), HTTPClient(read_timeout=30) as http:
+            for i in range(10):
+                resp = await http.request("POST", url, (), b"%d" % i)
+                assert await resp.read() == b"echo:%d" % i
+            assert len(conns) == 1 and len(armed) == 1  # ten requests, one timer
+            resp = await http.request("POST", url, (), b"x", read_timeout=0.05)
+            assert await resp.read() == b"echo:x"
+            assert len(armed) == 2  # a shorter deadline moved it
+            with pytest.raises(RequestTimeout):
+                await http.request("POST", url, (), b"y", read_timeout=0.05)
+            assert http.open_connections == 0
+    finally:
+        del loop.call_at
+    assert armed[1] < armed[0]
+
+
+async def test_a_closed_connection_drops_its_read_timer() -> None:
+    async with serve(ok) as (url, _), HTTPClient(read_timeout=300) as http:
+        resp = await http.request("POST", url, (), b"1")
+        await resp.read()
+        (conn,) = http._idle[next(iter(http._idle))]
+        assert conn._timer is not None  # armed for the 300 s deadline, left armed idle
+        await http.aclose()
+        assert conn._timer is None
