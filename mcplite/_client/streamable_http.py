@@ -323,7 +323,7 @@ class StreamableHTTPTransport:
     def _start_request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
         coro = self._request(rid, method, params, data)
         if self._get_pending:
-            task = self._spawn(coro)
+            task: asyncio.Task[None] = asyncio.ensure_future(coro)
         else:
             # Started eagerly (_io/eager.py): the POST is written from send() itself, not
             # one event-loop iteration later when a new task would first run.
@@ -333,9 +333,16 @@ class StreamableHTTPTransport:
             eager = eager_start(loop, coro, contextvars.copy_context())
             if eager is None:
                 return  # done already (a failure answered at once)
-            task = self._spawn(eager)  # held until done, like any task of ours
+            task = eager
+        # Held until done, like any task of ours (_spawn), and known by its request id; one
+        # done callback does both (each is a loop callback per call).
+        self._tasks.add(task)
         self._streams[rid] = task
-        task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
+        task.add_done_callback(lambda tk, rid=rid: self._request_done(tk, rid))  # type: ignore[misc]
+
+    def _request_done(self, task: asyncio.Task[None], rid: RequestId) -> None:
+        self._tasks.discard(task)
+        self._streams.pop(rid, None)
 
     async def aclose(self) -> None:
         if self._closed:

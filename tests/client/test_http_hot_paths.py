@@ -160,3 +160,38 @@ async def test_no_running_loop_lookup_per_call(
             await client.call_tool("echo", {"text": "x"})
         monkeypatch.setattr(asyncio, "get_running_loop", real)
         assert len(calls) <= 2, f"{len(calls)} loop lookups for 20 calls"
+
+
+@pytest.mark.parametrize("json_response", [True, False], ids=["json", "sse"])
+async def test_request_tasks_are_held_and_known_by_id_until_done(json_response: bool) -> None:
+    """Each request's task is in the transport's task set and its id -> stream map while it
+    runs (so close cancels it and notifications/cancelled finds it), and leaves both when it
+    ends: the one done callback that does both bookkeeping steps."""
+    server = mcplite.Server("s")
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @server.tool()
+    async def wait(text: str) -> str:
+        started.set()
+        await release.wait()
+        return text
+
+    async with (
+        StreamableHTTPServer(server, json_response=json_response) as srv,
+        mcplite.connect(srv.url, protocol_version="2025-11-25") as client,
+    ):
+        transport = client.transport
+        assert isinstance(transport, StreamableHTTPTransport)
+        call = asyncio.ensure_future(client.call_tool("wait", {"text": "x"}))
+        await started.wait()
+        (task,) = transport._streams.values()
+        assert task in transport._tasks
+        release.set()
+        assert (await call).content[0].text == "x"  # type: ignore[union-attr]
+        for _ in range(100):
+            if task.done() and not transport._streams:
+                break
+            await asyncio.sleep(0.002)
+        assert not transport._streams
+        assert task not in transport._tasks
