@@ -435,8 +435,11 @@ class StreamableHTTPTransport:
             log.debug("dropping the failure of request %r: %r", rid, exc)
 
     def _capture_session(self, resp: HTTPResponse) -> None:
-        sid = resp.header("mcp-session-id")
-        if sid and not self._stateless():
+        raw = resp.headers.get(b"mcp-session-id")
+        if not raw:
+            return
+        sid = raw.decode("latin-1")
+        if sid != self.session_id and not self._stateless():
             self.session_id = sid
 
     async def _request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:

@@ -296,6 +296,11 @@ class _Connection(asyncio.Protocol):
             self._timer_at = math.inf
 
 
+# Content-Type values seen -> their media type (see HTTPResponse.content_type): a server
+# sends one or two.  Bounded; full, it starts over.
+_MEDIA_TYPES: dict[bytes, str] = {}
+
+
 def _closed_message(
     method: str, conn: _Connection, attempt: int, exc: BaseException, unsafe: bool
 ) -> str:
@@ -372,8 +377,17 @@ class HTTPResponse:
     @property
     def content_type(self) -> str:
         """The media type, lowercased, without parameters ("" if absent)."""
-        value = self.header("content-type") or ""
-        return value.split(";", 1)[0].strip().lower()
+        value = self.headers.get(b"content-type")
+        if value is None:
+            return ""
+        kind = _MEDIA_TYPES.get(value)
+        if kind is None:
+            kind = value.decode("latin-1").split(";", 1)[0].strip().lower()
+            if len(value) <= 256:
+                if len(_MEDIA_TYPES) >= 64:
+                    _MEDIA_TYPES.clear()
+                _MEDIA_TYPES[value] = kind
+        return kind
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """Body bytes as they arrive."""
@@ -407,6 +421,20 @@ class HTTPResponse:
 
     async def read(self, max_bytes: int | None = DEFAULT_MAX_BODY_BYTES) -> bytes:
         """The whole body; more than ``max_bytes`` raises ``RemoteProtocolError``."""
+        conn = self._conn
+        if conn is not None:
+            # The hot path: the whole body arrived with the head (one Data, the end), so it
+            # is taken as is, with no wait, and the connection goes back to the pool.
+            events = conn.events
+            if (
+                len(events) == 2
+                and type(events[1]) is h11.EndOfMessage
+                and type(event := events[0]) is h11.Data
+                and (max_bytes is None or len(event.data) <= max_bytes)
+            ):
+                events.clear()
+                self._release()
+                return event.data
         parts: list[bytes] = []
         size = 0
         while (chunk := await self.next_chunk()) is not None:

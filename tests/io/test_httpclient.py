@@ -410,3 +410,26 @@ async def test_a_closed_connection_drops_its_read_timer() -> None:
         assert conn._timer is not None  # armed for the 300 s deadline, left armed idle
         await http.aclose()
         assert conn._timer is None
+
+
+async def test_a_body_that_came_with_its_head_is_read_at_once_and_limits_still_hold() -> None:
+    async def typed(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        kind = b"Text/Event-Stream; charset=utf-8" if body == b"sse" else b"application/json"
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: 30\r\n\r\n" % kind)
+        w.write(b"x" * 30)  # head and body in one segment: one Data event, then the end
+        await w.drain()
+        return True
+
+    async with serve(typed) as (url, conns), HTTPClient() as http:
+        for body in (b"sse", b"json", b"sse"):
+            resp = await http.request("POST", url, (), body)
+            assert resp.content_type == (
+                "text/event-stream" if body == b"sse" else "application/json"
+            )
+            assert await resp.read() == b"x" * 30
+            assert resp.closed  # released to the pool
+        resp = await http.request("POST", url, (), b"json")
+        with pytest.raises(RemoteProtocolError, match="exceeds 29 bytes"):
+            await resp.read(max_bytes=29)
+        assert http.open_connections == 0  # over the limit: the connection is dropped
+        assert len(conns) == 1
