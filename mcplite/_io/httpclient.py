@@ -535,7 +535,9 @@ class HTTPClient:
             head = prefix + b"content-length: %d\r\n\r\n" % len(body)
         timeout = self.read_timeout if read_timeout is ... else read_timeout
         resend_unanswered = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        slot = self._slots.setdefault(origin, asyncio.Semaphore(self.max_connections_per_origin))
+        slot = self._slots.get(origin)
+        if slot is None:  # not setdefault: that built a Semaphore per call to throw away
+            slot = self._slots[origin] = asyncio.Semaphore(self.max_connections_per_origin)
         await slot.acquire()
         try:
             for attempt in range(2):
@@ -550,7 +552,8 @@ class HTTPClient:
                     # then not a byte of the request reached the server.
                     assert conn.transport is not None
                     sent = not conn.transport.is_closing()
-                    await conn.drain()
+                    if conn._write_paused:  # drain() only when the transport pushes back
+                        await conn.drain()
                     event = await conn.next_event(timeout)
                 except RequestTimeout:  # a TimeoutError, hence an OSError: not retried
                     self._discard(conn)
