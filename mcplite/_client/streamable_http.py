@@ -324,6 +324,8 @@ class StreamableHTTPTransport:
         coro = self._request(rid, method, params, data)
         if self._get_pending:
             task: asyncio.Task[None] = asyncio.ensure_future(coro)
+            # A task cancelled before its first step never runs _request's finally.
+            task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
         else:
             # Started eagerly (_io/eager.py): the POST is written from send() itself, not
             # one event-loop iteration later when a new task would first run.
@@ -334,21 +336,16 @@ class StreamableHTTPTransport:
             if eager is None:
                 return  # done already (a failure answered at once)
             task = eager
-        # Held until done, like any task of ours (_spawn), and known by its request id; one
-        # done callback does both (each is a loop callback per call).
-        self._tasks.add(task)
+        # Held until done (like _spawn's tasks) and known by its request id, in one map;
+        # _request takes itself out when it ends, so a call needs no done callback (each
+        # is a loop callback per call).
         self._streams[rid] = task
-        task.add_done_callback(lambda tk, rid=rid: self._request_done(tk, rid))  # type: ignore[misc]
-
-    def _request_done(self, task: asyncio.Task[None], rid: RequestId) -> None:
-        self._tasks.discard(task)
-        self._streams.pop(rid, None)
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
-        tasks = list(self._tasks)
+        tasks = [*self._tasks, *self._streams.values()]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -443,32 +440,41 @@ class StreamableHTTPTransport:
             self.session_id = sid
 
     async def _request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
-        wire_id, body = rid, data
-        for attempt in range(self.max_reconnects + 1):
-            try:
-                resp = await self._http_request("POST", self._post_headers(method, params), body)
-            except (MCPError, OSError) as exc:
-                self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
-                return
-            try:
-                await self._answer(resp, rid, method, wire_id)
-                return
-            except _StreamLost as lost:
-                if attempt == self.max_reconnects:
-                    self._fail(rid, ConnectionClosed(f"{lost} after {attempt} re-issues"))
+        try:
+            wire_id, body = rid, data
+            for attempt in range(self.max_reconnects + 1):
+                try:
+                    resp = await self._http_request(
+                        "POST", self._post_headers(method, params), body
+                    )
+                except (MCPError, OSError) as exc:
+                    self._fail(
+                        rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc))
+                    )
                     return
-                # 2026-07-28 streamable-http.mdx: a broken response stream loses the
-                # request and the client MUST re-issue it with a new request id (the
-                # answer is handed to the session under the id it is waiting for).
-                log.debug("%s: %s; re-issuing it", method, lost)
-                await asyncio.sleep(self._delay(lost.retry, attempt))
-                wire_id = f"{rid}~{attempt + 1}"
-                body = _with_id(data, wire_id)
-            except (MCPError, OSError) as exc:
-                self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
-                return
-            finally:
-                await resp.aclose()
+                try:
+                    await self._answer(resp, rid, method, wire_id)
+                    return
+                except _StreamLost as lost:
+                    if attempt == self.max_reconnects:
+                        self._fail(rid, ConnectionClosed(f"{lost} after {attempt} re-issues"))
+                        return
+                    # 2026-07-28 streamable-http.mdx: a broken response stream loses the
+                    # request and the client MUST re-issue it with a new request id (the
+                    # answer is handed to the session under the id it is waiting for).
+                    log.debug("%s: %s; re-issuing it", method, lost)
+                    await asyncio.sleep(self._delay(lost.retry, attempt))
+                    wire_id = f"{rid}~{attempt + 1}"
+                    body = _with_id(data, wire_id)
+                except (MCPError, OSError) as exc:
+                    self._fail(
+                        rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc))
+                    )
+                    return
+                finally:
+                    await resp.aclose()
+        finally:
+            self._streams.pop(rid, None)  # see _start_request
 
     async def _answer(
         self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
