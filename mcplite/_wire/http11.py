@@ -59,6 +59,8 @@ DEFAULT_MAX_LINE_BYTES: Final = 8 * 1024
 _MAX_REUSED_HEAD_BYTES: Final = 2048
 _MAX_REUSED_RESPONSE_HEADS: Final = 8  # per client connection: ResponseParser._heads
 
+_HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
+
 # Framing decided from a head: a byte count (>= 0) or one of these.
 _CHUNKED: Final = -1
 _UNTIL_CLOSE: Final = -2
@@ -291,10 +293,13 @@ class _Parser:
 
     def _chunk_size_line(self, line: bytes) -> int:
         # chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1); extensions are ignored.
-        size_part = line.split(b";", 1)[0].rstrip(b" \t")
-        if not _re().chunk_size.fullmatch(size_part) or _re().ctl.search(line):
-            raise HTTPProtocolError(f"invalid chunk-size line {line[:64]!r}")
-        size = int(size_part, 16)
+        if line and len(line) <= 16 and not line.translate(None, _HEX_DIGITS):
+            size = int(line, 16)  # the hot path: hex digits only, what the regex accepts
+        else:
+            size_part = line.split(b";", 1)[0].rstrip(b" \t")
+            if not _re().chunk_size.fullmatch(size_part) or _re().ctl.search(line):
+                raise HTTPProtocolError(f"invalid chunk-size line {line[:64]!r}")
+            size = int(size_part, 16)
         if size == 0:
             self._trailer_bytes = 0
             return _TRAILERS

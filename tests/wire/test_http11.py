@@ -824,3 +824,20 @@ def test_response_parser_reuse_does_not_bypass_its_limits() -> None:
     strict = ResponseParser(max_body_bytes=10)  # its own heads: the loose one's hit no use
     with pytest.raises(HTTPProtocolError, match="10"):
         strict.feed(head)
+
+
+@pytest.mark.parametrize(
+    "line", [b"0x10", b"+1", b" 1", b"1_0", b"1" * 17, b"-1", b"1\x00", b"g", b""]
+)
+def test_chunk_size_hot_path_refuses_what_the_grammar_refuses(line: bytes) -> None:
+    p = ResponseParser()
+    with pytest.raises(HTTPProtocolError, match="chunk-size"):
+        p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + line + b"\r\n")
+
+
+def test_chunk_size_hot_path_reads_hex_of_either_case() -> None:
+    p = ResponseParser()
+    body = b"A\r\n0123456789\r\nb;ext=1\r\n0123456789a\r\n0000000000000000\r\n\r\n"
+    events = p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+    assert [e.data for e in events if type(e) is Data] == [b"0123456789", b"0123456789a"]
+    assert events[-1] == EndOfMessage()
