@@ -618,6 +618,8 @@ class StreamableHTTPTransport:
     ) -> None:
         """Read what is left of an answered stream for at most ``stream_linger`` seconds
         (messages on it still reach receive()); then the connection is reused or closed."""
+        if resp.ended():  # the hot path: the end of the stream came with the response
+            return
         try:
             while resp.buffered:  # usually the end of the stream came with the response
                 await self._leftover(await resp.next_chunk(), decoder, rid)

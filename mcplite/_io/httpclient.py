@@ -400,6 +400,19 @@ class HTTPResponse:
         conn = self._conn
         return conn is not None and bool(conn.events)
 
+    def ended(self) -> bool:
+        """True if the body is over: read to its end already, or its end has arrived and
+        nothing but it is left (then taken now, returning the connection, with no wait)."""
+        conn = self._conn
+        if conn is None:
+            return True
+        events = conn.events
+        if len(events) == 1 and type(events[0]) is h11.EndOfMessage:
+            events.clear()
+            self._release()
+            return True
+        return False
+
     async def next_chunk(self) -> bytes | None:
         """The next body bytes as they arrive; None at the end of the body."""
         while self._conn is not None:

@@ -433,3 +433,20 @@ async def test_a_body_that_came_with_its_head_is_read_at_once_and_limits_still_h
             await resp.read(max_bytes=29)
         assert http.open_connections == 0  # over the limit: the connection is dropped
         assert len(conns) == 1
+
+
+async def test_ended_takes_a_waiting_end_of_body_and_nothing_else() -> None:
+    async def sse(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        w.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+        await w.drain()
+        return True
+
+    async with serve(sse) as (url, conns), HTTPClient() as http:
+        resp = await http.request("POST", url, (), b"{}")
+        assert not resp.ended()  # a chunk is still unread
+        assert await resp.next_chunk() == b"abc"
+        assert resp.ended() and resp.closed  # the end was there: the connection is back
+        assert resp.ended()
+        resp = await http.request("POST", url, (), b"{}")
+        assert await resp.read() == b"abc"
+        assert len(conns) == 1
