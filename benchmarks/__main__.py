@@ -1,6 +1,7 @@
 """python -m benchmarks [--quick] [--only REGEX] [--peers|--no-peers] [--json PATH] ...
    python -m benchmarks soak [--seconds N]   (leak check under hostile load: soak.py)
    python -m benchmarks server-cpu           (HTTP server CPU per call: server_cpu.py)
+   python -m benchmarks client-cpu           (HTTP client CPU per call: client_cpu.py)
    python -m benchmarks proxy                (mcplite proxy vs a direct connection: proxy.py)
 
 Method (reference/perf-baseline.md): every measurement runs in fresh processes; throughput cells
@@ -77,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import server_cpu
 
         return server_cpu.main(args_in[1:])
+    if args_in[:1] == ["client-cpu"]:  # python -m benchmarks client-cpu: client CPU per call
+        from . import client_cpu
+
+        return client_cpu.main(args_in[1:])
     if args_in[:1] == ["proxy"]:  # python -m benchmarks proxy: gateway overhead
         from . import proxy
 

@@ -170,6 +170,11 @@ class StreamableHTTPTransport:
         self._get_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tool_headers: dict[str, ParamHeaders] = {}
+        # ((protocol version, session id), headers, the POST headers they give): see
+        # _post_headers.
+        self._post_cache: (
+            tuple[tuple[str | None, str | None], dict[str, str], tuple[tuple[str, str], ...]] | None
+        ) = None
         self._closed = False
 
     # ------------------------------------------------------------------ hooks
@@ -318,7 +323,9 @@ class StreamableHTTPTransport:
     def _start_request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
         coro = self._request(rid, method, params, data)
         if self._get_pending:
-            task = self._spawn(coro)
+            task: asyncio.Task[None] = asyncio.ensure_future(coro)
+            # A task cancelled before its first step never runs _request's finally.
+            task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
         else:
             # Started eagerly (_io/eager.py): the POST is written from send() itself, not
             # one event-loop iteration later when a new task would first run.
@@ -328,15 +335,17 @@ class StreamableHTTPTransport:
             eager = eager_start(loop, coro, contextvars.copy_context())
             if eager is None:
                 return  # done already (a failure answered at once)
-            task = self._spawn(eager)  # held until done, like any task of ours
+            task = eager
+        # Held until done (like _spawn's tasks) and known by its request id, in one map;
+        # _request takes itself out when it ends, so a call needs no done callback (each
+        # is a loop callback per call).
         self._streams[rid] = task
-        task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
-        tasks = list(self._tasks)
+        tasks = [*self._tasks, *self._streams.values()]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -359,7 +368,7 @@ class StreamableHTTPTransport:
     # ------------------------------------------------------------------ internals
 
     async def _http_request(
-        self, method: str, headers: list[tuple[str, str]], body: bytes | None = None
+        self, method: str, headers: Sequence[tuple[str, str]], body: bytes | None = None
     ) -> HTTPResponse:
         return await request_with_auth(self.http, self.auth, method, self.url, headers, body)
 
@@ -390,7 +399,20 @@ class StreamableHTTPTransport:
             out.append(("Mcp-Session-Id", self.session_id))
         return out
 
-    def _post_headers(self, method: str | None, params: Any) -> list[tuple[str, str]]:
+    def _post_headers(self, method: str | None, params: Any) -> Sequence[tuple[str, str]]:
+        if params is None and not self._stateless():
+            # The hot path: a handshake-era request's headers depend only on these, so the
+            # same tuple serves every call (and HTTPClient's cache of encoded heads hits).
+            key = (self.protocol_version, self.session_id)
+            cached = self._post_cache
+            if cached is not None and cached[0] == key and cached[1] == self.headers:
+                return cached[2]
+            headers = tuple(self._post_headers_of(method, params))
+            self._post_cache = (key, dict(self.headers), headers)
+            return headers
+        return self._post_headers_of(method, params)
+
+    def _post_headers_of(self, method: str | None, params: Any) -> list[tuple[str, str]]:
         out = self._base_headers(params)
         out.append(("Content-Type", "application/json"))
         out.append(("Accept", "application/json, text/event-stream"))
@@ -410,37 +432,49 @@ class StreamableHTTPTransport:
             log.debug("dropping the failure of request %r: %r", rid, exc)
 
     def _capture_session(self, resp: HTTPResponse) -> None:
-        sid = resp.header("mcp-session-id")
-        if sid and not self._stateless():
+        raw = resp.headers.get(b"mcp-session-id")
+        if not raw:
+            return
+        sid = raw.decode("latin-1")
+        if sid != self.session_id and not self._stateless():
             self.session_id = sid
 
     async def _request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
-        wire_id, body = rid, data
-        for attempt in range(self.max_reconnects + 1):
-            try:
-                resp = await self._http_request("POST", self._post_headers(method, params), body)
-            except (MCPError, OSError) as exc:
-                self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
-                return
-            try:
-                await self._answer(resp, rid, method, wire_id)
-                return
-            except _StreamLost as lost:
-                if attempt == self.max_reconnects:
-                    self._fail(rid, ConnectionClosed(f"{lost} after {attempt} re-issues"))
+        try:
+            wire_id, body = rid, data
+            for attempt in range(self.max_reconnects + 1):
+                try:
+                    resp = await self._http_request(
+                        "POST", self._post_headers(method, params), body
+                    )
+                except (MCPError, OSError) as exc:
+                    self._fail(
+                        rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc))
+                    )
                     return
-                # 2026-07-28 streamable-http.mdx: a broken response stream loses the
-                # request and the client MUST re-issue it with a new request id (the
-                # answer is handed to the session under the id it is waiting for).
-                log.debug("%s: %s; re-issuing it", method, lost)
-                await asyncio.sleep(self._delay(lost.retry, attempt))
-                wire_id = f"{rid}~{attempt + 1}"
-                body = _with_id(data, wire_id)
-            except (MCPError, OSError) as exc:
-                self._fail(rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc)))
-                return
-            finally:
-                await resp.aclose()
+                try:
+                    await self._answer(resp, rid, method, wire_id)
+                    return
+                except _StreamLost as lost:
+                    if attempt == self.max_reconnects:
+                        self._fail(rid, ConnectionClosed(f"{lost} after {attempt} re-issues"))
+                        return
+                    # 2026-07-28 streamable-http.mdx: a broken response stream loses the
+                    # request and the client MUST re-issue it with a new request id (the
+                    # answer is handed to the session under the id it is waiting for).
+                    log.debug("%s: %s; re-issuing it", method, lost)
+                    await asyncio.sleep(self._delay(lost.retry, attempt))
+                    wire_id = f"{rid}~{attempt + 1}"
+                    body = _with_id(data, wire_id)
+                except (MCPError, OSError) as exc:
+                    self._fail(
+                        rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc))
+                    )
+                    return
+                finally:
+                    await resp.aclose()
+        finally:
+            self._streams.pop(rid, None)  # see _start_request
 
     async def _answer(
         self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
@@ -584,6 +618,8 @@ class StreamableHTTPTransport:
     ) -> None:
         """Read what is left of an answered stream for at most ``stream_linger`` seconds
         (messages on it still reach receive()); then the connection is reused or closed."""
+        if resp.ended():  # the hot path: the end of the stream came with the response
+            return
         try:
             while resp.buffered:  # usually the end of the stream came with the response
                 await self._leftover(await resp.next_chunk(), decoder, rid)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import select  # asyncio's selectors load it already
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -63,7 +64,7 @@ _PROBE_AFTER_IDLE_SECONDS: Final = 0.001
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # Parsed but unread body bytes before the socket stops being read (backpressure).
 _READ_BUFFER_BYTES: Final = 256 * 1024
-_MAX_CACHED_URLS: Final = 64  # parsed request URLs kept (one endpoint in practice)
+_MAX_CACHED_HEADS: Final = 64  # encoded request heads kept (a few per endpoint in practice)
 
 HeaderList = list[tuple[bytes, bytes]]
 Origin = tuple[str, str, int]
@@ -115,6 +116,9 @@ class _Connection(asyncio.Protocol):
         self._buffered = 0
         self._read_paused = False
         self._write_paused = False
+        self._deadline = math.inf  # when the current wait for bytes times out
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = math.inf  # when _timer fires
         # Kept: on Python 3.11 each asyncio.get_running_loop() is a getpid() system call.
         self.loop = asyncio.get_running_loop()
         self.closed: asyncio.Future[None] = self.loop.create_future()
@@ -161,6 +165,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.eof = True
+        self._disarm()
         self._leave_pool()
         if not self.closed.done():
             self.closed.set_result(None)
@@ -246,16 +251,54 @@ class _Connection(asyncio.Protocol):
                 raise ConnectionClosed("the HTTP server closed the connection")
             loop = self.loop
             waiter = self._waiter = loop.create_future()
-            timer = loop.call_later(timeout, _expire, waiter) if timeout is not None else None
+            if timeout is not None:
+                deadline = self._deadline = loop.time() + timeout
+                if deadline < self._timer_at:
+                    self._arm(deadline)
             try:
                 await waiter
             except TimeoutError:
                 raise RequestTimeout(f"no data from the HTTP server within {timeout} s") from None
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
+                self._deadline = math.inf
         return events.popleft()
+
+    # One timer per connection, not one per wait: a wait sets the deadline, and the timer is
+    # moved only when that deadline is earlier than the one it is armed for (with a fixed
+    # read timeout, never after the first wait).  Firing, it expires a wait whose deadline
+    # has passed and re-arms for one that has not.
+
+    def _arm(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = when
+        self._timer = self.loop.call_at(when, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        self._timer_at = math.inf
+        deadline = self._deadline
+        if deadline == math.inf or self.eof:
+            return
+        # A timer may fire a hair before its time (clock resolution): allow 1 ms.
+        if deadline <= self.loop.time() + 0.001:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(TimeoutError())
+        else:
+            self._arm(deadline)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._timer_at = math.inf
+
+
+# Content-Type values seen -> their media type (see HTTPResponse.content_type): a server
+# sends one or two.  Bounded; full, it starts over.
+_MEDIA_TYPES: dict[bytes, str] = {}
 
 
 def _closed_message(
@@ -299,11 +342,6 @@ def _keep_alive_limit(value: bytes, idle_timeout: float) -> float:
     return idle_timeout
 
 
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
-
-
 class HTTPResponse:
     """A response whose head has arrived; read its body with ``read`` or ``aiter_bytes``.
 
@@ -339,8 +377,17 @@ class HTTPResponse:
     @property
     def content_type(self) -> str:
         """The media type, lowercased, without parameters ("" if absent)."""
-        value = self.header("content-type") or ""
-        return value.split(";", 1)[0].strip().lower()
+        value = self.headers.get(b"content-type")
+        if value is None:
+            return ""
+        kind = _MEDIA_TYPES.get(value)
+        if kind is None:
+            kind = value.decode("latin-1").split(";", 1)[0].strip().lower()
+            if len(value) <= 256:
+                if len(_MEDIA_TYPES) >= 64:
+                    _MEDIA_TYPES.clear()
+                _MEDIA_TYPES[value] = kind
+        return kind
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """Body bytes as they arrive."""
@@ -352,6 +399,19 @@ class HTTPResponse:
         """True when the next body event has already arrived (``next_chunk`` will not wait)."""
         conn = self._conn
         return conn is not None and bool(conn.events)
+
+    def ended(self) -> bool:
+        """True if the body is over: read to its end already, or its end has arrived and
+        nothing but it is left (then taken now, returning the connection, with no wait)."""
+        conn = self._conn
+        if conn is None:
+            return True
+        events = conn.events
+        if len(events) == 1 and type(events[0]) is h11.EndOfMessage:
+            events.clear()
+            self._release()
+            return True
+        return False
 
     async def next_chunk(self) -> bytes | None:
         """The next body bytes as they arrive; None at the end of the body."""
@@ -374,6 +434,20 @@ class HTTPResponse:
 
     async def read(self, max_bytes: int | None = DEFAULT_MAX_BODY_BYTES) -> bytes:
         """The whole body; more than ``max_bytes`` raises ``RemoteProtocolError``."""
+        conn = self._conn
+        if conn is not None:
+            # The hot path: the whole body arrived with the head (one Data, the end), so it
+            # is taken as is, with no wait, and the connection goes back to the pool.
+            events = conn.events
+            if (
+                len(events) == 2
+                and type(events[1]) is h11.EndOfMessage
+                and type(event := events[0]) is h11.Data
+                and (max_bytes is None or len(event.data) <= max_bytes)
+            ):
+                events.clear()
+                self._release()
+                return event.data
         parts: list[bytes] = []
         size = 0
         while (chunk := await self.next_chunk()) is not None:
@@ -426,7 +500,9 @@ class HTTPClient:
         self._idle: dict[Origin, list[_Connection]] = {}
         self._slots: dict[Origin, asyncio.Semaphore] = {}
         self._open: set[_Connection] = set()
-        self._targets: dict[str, tuple[Origin, str, bytes]] = {}  # url -> split, Host
+        # (method, url, headers) -> origin, the request head up to Content-Length: a client
+        # sends the same few heads over and over (per session, the same Mcp-Session-Id).
+        self._heads: dict[Any, tuple[Origin, bytes]] = {}
         self.closed = False
 
     async def request(
@@ -447,23 +523,34 @@ class HTTPClient:
         """
         if self.closed:
             raise ConnectionClosed("the HTTP client is closed")
-        cached = self._targets.get(url)
+        if type(headers) is tuple:
+            pairs = headers
+        elif isinstance(headers, Mapping):
+            pairs = tuple(headers.items())
+        else:
+            pairs = tuple(headers)
+        key = (method, url, pairs)
+        try:
+            cached = self._heads.get(key)
+            cacheable = True
+        except TypeError:  # an unhashable header value: encoded, not kept
+            cached, cacheable = None, False
         if cached is None:
-            origin, target = split_url(url)
-            cached = (origin, target, _host_header(origin))
-            if len(self._targets) >= _MAX_CACHED_URLS:
-                self._targets.clear()
-            self._targets[url] = cached
-        origin, target, host = cached
-        pairs = headers.items() if isinstance(headers, Mapping) else headers
-        out: HeaderList = [(b"host", host)]
-        out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
-        if body is not None:
-            out.append((b"content-length", str(len(body)).encode()))
-        head = encode_request_head(method, target, out)
+            cached = self._prepare(method, url, pairs)  # raises for a bad field: not kept
+            if cacheable:
+                if len(self._heads) >= _MAX_CACHED_HEADS:
+                    self._heads.clear()
+                self._heads[key] = cached
+        origin, prefix = cached
+        if body is None:
+            head = prefix + b"\r\n"
+        else:
+            head = prefix + b"content-length: %d\r\n\r\n" % len(body)
         timeout = self.read_timeout if read_timeout is ... else read_timeout
         resend_unanswered = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        slot = self._slots.setdefault(origin, asyncio.Semaphore(self.max_connections_per_origin))
+        slot = self._slots.get(origin)
+        if slot is None:  # not setdefault: that built a Semaphore per call to throw away
+            slot = self._slots[origin] = asyncio.Semaphore(self.max_connections_per_origin)
         await slot.acquire()
         try:
             for attempt in range(2):
@@ -478,7 +565,8 @@ class HTTPClient:
                     # then not a byte of the request reached the server.
                     assert conn.transport is not None
                     sent = not conn.transport.is_closing()
-                    await conn.drain()
+                    if conn._write_paused:  # drain() only when the transport pushes back
+                        await conn.drain()
                     event = await conn.next_event(timeout)
                 except RequestTimeout:  # a TimeoutError, hence an OSError: not retried
                     self._discard(conn)
@@ -506,6 +594,16 @@ class HTTPClient:
         except BaseException:
             slot.release()
             raise
+
+    @staticmethod
+    def _prepare(method: str, url: str, pairs: tuple[tuple[str, str], ...]) -> tuple[Origin, bytes]:
+        """The origin and the checked, encoded head (request line, Host, ``pairs``) of a
+        request, without the Content-Length field and the blank line that end it."""
+        origin, target = split_url(url)
+        out: HeaderList = [(b"host", _host_header(origin))]
+        out += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+        head = encode_request_head(method, target, out)
+        return origin, head[:-2]  # the blank line: Content-Length may follow
 
     def _idle_connection(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get(origin)

@@ -57,6 +57,9 @@ DEFAULT_MAX_LINE_BYTES: Final = 8 * 1024
 # A head this long or shorter is remembered for reuse by the next identical one (per
 # connection: RequestParser._last).
 _MAX_REUSED_HEAD_BYTES: Final = 2048
+_MAX_REUSED_RESPONSE_HEADS: Final = 8  # per client connection: ResponseParser._heads
+
+_HEX_DIGITS: Final = b"0123456789abcdefABCDEF"
 
 # Framing decided from a head: a byte count (>= 0) or one of these.
 _CHUNKED: Final = -1
@@ -290,10 +293,13 @@ class _Parser:
 
     def _chunk_size_line(self, line: bytes) -> int:
         # chunk = chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1); extensions are ignored.
-        size_part = line.split(b";", 1)[0].rstrip(b" \t")
-        if not _re().chunk_size.fullmatch(size_part) or _re().ctl.search(line):
-            raise HTTPProtocolError(f"invalid chunk-size line {line[:64]!r}")
-        size = int(size_part, 16)
+        if line and len(line) <= 16 and not line.translate(None, _HEX_DIGITS):
+            size = int(line, 16)  # the hot path: hex digits only, what the regex accepts
+        else:
+            size_part = line.split(b";", 1)[0].rstrip(b" \t")
+            if not _re().chunk_size.fullmatch(size_part) or _re().ctl.search(line):
+                raise HTTPProtocolError(f"invalid chunk-size line {line[:64]!r}")
+            size = int(size_part, 16)
         if size == 0:
             self._trailer_bytes = 0
             return _TRAILERS
@@ -654,7 +660,7 @@ class ResponseParser(_Parser):
     long-lived SSE stream, so the caller bounds what it buffers.
     """
 
-    __slots__ = ("_methods",)
+    __slots__ = ("_heads", "_methods")
 
     def __init__(
         self,
@@ -666,12 +672,33 @@ class ResponseParser(_Parser):
     ) -> None:
         super().__init__(max_head_bytes, max_headers, max_body_bytes, max_line_bytes)
         self._methods: deque[str] = deque()
+        # Final response heads already parsed on this connection -> (Response, framing):
+        # a server answers with the same few heads over and over (an SSE stream's always;
+        # a JSON body's whenever its length repeats).  Identical bytes under the same
+        # limits parse the same way, so a hit skips nothing a miss would check.
+        self._heads: dict[tuple[bytes, bool], tuple[Response, int]] = {}
 
     def expect_response(self, method: str) -> None:
         """Record that a request with ``method`` was sent (responses come back in order)."""
         self._methods.append(method)
 
     def _start_line(self, head: bytes, end: int) -> tuple[Response | None, int]:
+        methods = self._methods
+        key = (head, bool(methods) and methods[0] == "HEAD")
+        known = self._heads.get(key)
+        if known is not None:
+            if methods:
+                methods.popleft()
+            self._keep_alive = known[0].keep_alive
+            return known
+        event, framing = self._parse_start_line(head, end)
+        if event is not None and len(head) <= _MAX_REUSED_HEAD_BYTES:
+            if len(self._heads) >= _MAX_REUSED_RESPONSE_HEADS:
+                self._heads.clear()
+            self._heads[key] = (event, framing)
+        return event, framing
+
+    def _parse_start_line(self, head: bytes, end: int) -> tuple[Response | None, int]:
         if end > self.max_line_bytes:
             raise HTTPProtocolError(f"status line exceeds {self.max_line_bytes} bytes")
         m = _re().status_line.fullmatch(head, 0, end)

@@ -160,3 +160,52 @@ async def test_no_running_loop_lookup_per_call(
             await client.call_tool("echo", {"text": "x"})
         monkeypatch.setattr(asyncio, "get_running_loop", real)
         assert len(calls) <= 2, f"{len(calls)} loop lookups for 20 calls"
+
+
+@pytest.mark.parametrize("json_response", [True, False], ids=["json", "sse"])
+async def test_request_tasks_are_held_and_known_by_id_until_done(json_response: bool) -> None:
+    """Each request's task is in the transport's id -> stream map while it runs (so close
+    cancels it and notifications/cancelled finds it) and takes itself out when it ends,
+    with no done callback; close still cancels one that is running."""
+    server = mcplite.Server("s")
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @server.tool()
+    async def wait(text: str) -> str:
+        started.set()
+        await release.wait()
+        return text
+
+    async with (
+        StreamableHTTPServer(server, json_response=json_response) as srv,
+        mcplite.connect(srv.url, protocol_version="2025-11-25") as client,
+    ):
+        transport = client.transport
+        assert isinstance(transport, StreamableHTTPTransport)
+        for _ in range(100):  # until the standalone GET is answered: requests start eagerly
+            if not transport._get_pending:
+                break
+            await asyncio.sleep(0.002)
+        call = asyncio.ensure_future(client.call_tool("wait", {"text": "x"}))
+        await started.wait()
+        (task,) = transport._streams.values()
+        assert task not in transport._tasks
+        assert not task._callbacks  # no bookkeeping callback
+        release.set()
+        assert (await call).content[0].text == "x"  # type: ignore[union-attr]
+        for _ in range(100):
+            if task.done():
+                break
+            await asyncio.sleep(0.002)
+        assert task.done() and not transport._streams
+        started.clear()
+        release.clear()
+        call = asyncio.ensure_future(client.call_tool("wait", {"text": "y"}))
+        await started.wait()
+        (task,) = transport._streams.values()
+        await transport.aclose()
+        assert task.cancelled() and not transport._streams
+        release.set()
+        with pytest.raises(mcplite.MCPError):
+            await call

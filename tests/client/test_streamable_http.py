@@ -408,3 +408,24 @@ async def test_without_a_standalone_get_a_request_is_written_from_send() -> None
     await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
     assert http.methods == ["POST"]  # eager: on the wire before send() returned
     await transport.aclose()
+
+
+def test_post_headers_are_reused_until_what_they_depend_on_changes() -> None:
+    """The hot path hands HTTPClient the same header tuple per call; a new session id,
+    protocol version or edited ``headers`` gives a new one."""
+    tr = StreamableHTTPTransport("http://127.0.0.1:1/mcp", {"X-A": "1"})
+    tr.protocol_version = "2025-11-25"
+    first = tr._post_headers("tools/call", None)
+    assert tr._post_headers("tools/call", None) is first
+    assert ("MCP-Protocol-Version", "2025-11-25") in first and ("X-A", "1") in first
+    assert not any(k == "Mcp-Session-Id" for k, _ in first)
+    tr.session_id = "s1"
+    assert ("Mcp-Session-Id", "s1") in tr._post_headers("tools/call", None)
+    tr.headers["X-A"] = "2"
+    assert ("X-A", "2") in tr._post_headers("tools/call", None)
+    tr.protocol_version = "2025-06-18"
+    assert ("MCP-Protocol-Version", "2025-06-18") in tr._post_headers("tools/call", None)
+    # params naming their own version (not the hot path) are not cached
+    params = {"_meta": {t.META_PROTOCOL_VERSION: "2025-03-26"}}
+    assert ("MCP-Protocol-Version", "2025-03-26") in tr._post_headers("tools/call", params)
+    assert ("MCP-Protocol-Version", "2025-06-18") in tr._post_headers("tools/call", None)

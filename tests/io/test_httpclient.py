@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -328,3 +329,124 @@ async def test_requests_survive_a_server_that_closes_idle_keep_alive_connections
             assert await call(http, url, b"5") == b"echo:5"
         # The PUTs reached it once each; the POSTs that failed, never.
         assert seen == [b"1", b"2"] + [b"3", b"5"] * 3
+
+
+async def test_request_heads_are_cached_per_header_set_and_still_checked() -> None:
+    """The encoded head is kept per (method, URL, headers), so the same headers cost no
+    re-encode; a changed value gets its own head, and a bad field is refused every time
+    (never cached)."""
+    from mcplite._errors import LocalProtocolError
+
+    seen: list[Request] = []
+
+    async def record(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        seen.append(req)
+        return await ok(req, body, w)
+
+    async with serve(record) as (url, _), HTTPClient() as http:
+        for headers in ({"Mcp-Session-Id": "a"}, [("Mcp-Session-Id", "a")], (("X", "1"),)):
+            resp = await http.request("POST", url, headers, b"{}")
+            await resp.read()
+        resp = await http.request("POST", url, (("Mcp-Session-Id", "b"),), b"[1]")
+        assert await resp.read() == b"echo:[1]"
+        for _ in range(2):
+            with pytest.raises(LocalProtocolError, match="CR, LF"):
+                await http.request("POST", url, {"X": "1\r\nInjected: yes"}, b"{}")
+        resp = await http.request("GET", url, {"Mcp-Session-Id": "a"})
+        await resp.read()
+        assert len(http._heads) == 4  # two session ids, X, and the GET
+    ids = [r.headers.get(b"mcp-session-id") for r in seen]
+    assert ids == [b"a", b"a", None, b"b", b"a"]
+    assert [r.headers.get(b"content-length") for r in seen] == [b"2", b"2", b"2", b"3", None]
+    assert [r.method for r in seen] == ["POST"] * 4 + ["GET"]
+    assert all(r.headers.get(b"injected") is None for r in seen)
+
+
+async def test_one_read_timer_per_connection_not_one_per_request() -> None:
+    """A wait for the response sets the connection's deadline; its one timer is armed once
+    (not a call_later per wait), moved earlier for a shorter timeout, and still fires."""
+    loop = asyncio.get_running_loop()
+    armed: list[float] = []
+    real_call_at = loop.call_at
+
+    def call_at(when: float, callback: Any, *args: Any, **kw: Any) -> asyncio.TimerHandle:
+        if getattr(callback, "__name__", "") == "_check_deadline":
+            armed.append(when)
+        return real_call_at(when, callback, *args, **kw)
+
+    calls = 0
+
+    async def slow_third(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 12:
+            await asyncio.sleep(1)  # outlives the short timeout below
+            return False
+        return await ok(req, body, w)
+
+    loop.call_at = call_at  # type: ignore[method-assign]
+    try:
+        async with serve(slow_third) as (url, conns), HTTPClient(read_timeout=30) as http:
+            for i in range(10):
+                resp = await http.request("POST", url, (), b"%d" % i)
+                assert await resp.read() == b"echo:%d" % i
+            assert len(conns) == 1 and len(armed) == 1  # ten requests, one timer
+            resp = await http.request("POST", url, (), b"x", read_timeout=0.05)
+            assert await resp.read() == b"echo:x"
+            assert len(armed) == 2  # a shorter deadline moved it
+            with pytest.raises(RequestTimeout):
+                await http.request("POST", url, (), b"y", read_timeout=0.05)
+            assert http.open_connections == 0
+    finally:
+        del loop.call_at
+    assert armed[1] < armed[0]
+
+
+async def test_a_closed_connection_drops_its_read_timer() -> None:
+    async with serve(ok) as (url, _), HTTPClient(read_timeout=300) as http:
+        resp = await http.request("POST", url, (), b"1")
+        await resp.read()
+        (conn,) = http._idle[next(iter(http._idle))]
+        assert conn._timer is not None  # armed for the 300 s deadline, left armed idle
+        await http.aclose()
+        assert conn._timer is None
+
+
+async def test_a_body_that_came_with_its_head_is_read_at_once_and_limits_still_hold() -> None:
+    async def typed(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        kind = b"Text/Event-Stream; charset=utf-8" if body == b"sse" else b"application/json"
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: 30\r\n\r\n" % kind)
+        w.write(b"x" * 30)  # head and body in one segment: one Data event, then the end
+        await w.drain()
+        return True
+
+    async with serve(typed) as (url, conns), HTTPClient() as http:
+        for body in (b"sse", b"json", b"sse"):
+            resp = await http.request("POST", url, (), body)
+            assert resp.content_type == (
+                "text/event-stream" if body == b"sse" else "application/json"
+            )
+            assert await resp.read() == b"x" * 30
+            assert resp.closed  # released to the pool
+        resp = await http.request("POST", url, (), b"json")
+        with pytest.raises(RemoteProtocolError, match="exceeds 29 bytes"):
+            await resp.read(max_bytes=29)
+        assert http.open_connections == 0  # over the limit: the connection is dropped
+        assert len(conns) == 1
+
+
+async def test_ended_takes_a_waiting_end_of_body_and_nothing_else() -> None:
+    async def sse(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
+        w.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+        await w.drain()
+        return True
+
+    async with serve(sse) as (url, conns), HTTPClient() as http:
+        resp = await http.request("POST", url, (), b"{}")
+        assert not resp.ended()  # a chunk is still unread
+        assert await resp.next_chunk() == b"abc"
+        assert resp.ended() and resp.closed  # the end was there: the connection is back
+        assert resp.ended()
+        resp = await http.request("POST", url, (), b"{}")
+        assert await resp.read() == b"abc"
+        assert len(conns) == 1

@@ -788,3 +788,56 @@ def test_one_reason_table_for_status_lines_and_messages() -> None:
     assert REASONS[413] == b"Content Too Large" and reason(413) == "Content Too Large"
     assert encode_response_head(503, []).startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
     assert reason(599) == "Error" and encode_response_head(599, []) == b"HTTP/1.1 599 \r\n\r\n"
+
+
+def test_response_parser_reuses_a_repeated_head_and_keeps_its_framing() -> None:
+    """A head seen before on the connection is not parsed again, yet framing still follows
+    the request: after HEAD the same head has no body (RFC 9112 §6.3 rule 1)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n"
+    p = ResponseParser()
+    firsts = []
+    for method in ("GET", "POST", "HEAD", "POST"):
+        p.expect_response(method)
+        events = p.feed(head if method == "HEAD" else head + b"ok")
+        assert type(events[0]) is Response and events[0].status == 200
+        firsts.append(events[0])
+        if method == "HEAD":
+            assert events[1:] == [EndOfMessage()]
+        else:
+            assert events[1:] == [Data(b"ok"), EndOfMessage()]
+    assert firsts[1] is firsts[0] and firsts[3] is firsts[0]  # reused, not re-parsed
+    assert firsts[2] is not firsts[0]
+    # A head announcing Connection: close is reused with its keep-alive decision.
+    close = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    q = ResponseParser()
+    q.feed(b"HTTP/1.1 204 No Content\r\n\r\n")
+    events = q.feed(close)
+    assert events[0].keep_alive is False and events[1:] == [EndOfMessage()]
+    assert q.feed(b"HTTP/1.1 200 OK\r\n\r\n") == []  # closed: nothing more is read
+
+
+def test_response_parser_reuse_does_not_bypass_its_limits() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+    loose = ResponseParser()
+    loose.feed(head + b"x" * 100)
+    assert loose.feed(head + b"x" * 100)[0].status == 200
+    strict = ResponseParser(max_body_bytes=10)  # its own heads: the loose one's hit no use
+    with pytest.raises(HTTPProtocolError, match="10"):
+        strict.feed(head)
+
+
+@pytest.mark.parametrize(
+    "line", [b"0x10", b"+1", b" 1", b"1_0", b"1" * 17, b"-1", b"1\x00", b"g", b""]
+)
+def test_chunk_size_hot_path_refuses_what_the_grammar_refuses(line: bytes) -> None:
+    p = ResponseParser()
+    with pytest.raises(HTTPProtocolError, match="chunk-size"):
+        p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + line + b"\r\n")
+
+
+def test_chunk_size_hot_path_reads_hex_of_either_case() -> None:
+    p = ResponseParser()
+    body = b"A\r\n0123456789\r\nb;ext=1\r\n0123456789a\r\n0000000000000000\r\n\r\n"
+    events = p.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+    assert [e.data for e in events if type(e) is Data] == [b"0123456789", b"0123456789a"]
+    assert events[-1] == EndOfMessage()
