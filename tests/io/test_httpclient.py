@@ -384,7 +384,7 @@ async def test_one_read_timer_per_connection_not_one_per_request() -> None:
             return False
         return await ok(req, body, w)
 
-    loop.call_at = call_at  # type: ignore[method-assign]
+    loop.call_at = call_at  # type: ignore[method-assign,assignment]
     try:
         async with serve(slow_third) as (url, conns), HTTPClient(read_timeout=30) as http:
             for i in range(10):
