@@ -34,8 +34,10 @@ def nesting_depth_exceeds(data: bytes, max_depth: int) -> bool:
 
     Only well-formed nesting is measured; malformed JSON is msgspec's to refuse.
     """
-    # Fast path (every ordinary message): fewer brackets than the limit cannot nest past it.
-    if data.count(b"[") + data.count(b"{") <= max_depth:
+    # Fast paths (every ordinary message): fewer brackets than the limit cannot nest past
+    # it, and a document no longer than the limit cannot hold more brackets than that (the
+    # length costs nothing; the two counts scan the bytes twice).
+    if len(data) <= max_depth or data.count(b"[") + data.count(b"{") <= max_depth:
         return False
     # Strings may hold brackets, so they are cut out first, at C speed throughout: drop the
     # escaped backslashes, then the escaped quotes (left to right, as a parser pairs them),
