@@ -45,6 +45,33 @@ def _checked(method: str, result: R) -> R:
     return result
 
 
+def _decoded(method: str, raw: msgspec.Raw, result_type: type[R]) -> R | t.InputRequiredResult:
+    """The result of ``method`` decoded once: as ``result_type`` (or an input_required
+    result); a tools/call result that is a SEP-2663 CreateTaskResult raises ``TaskCreated``.
+    A CreateTaskResult either fails the typed decode (it has no ``content``) or decodes with
+    ``resultType`` "task", so only then is it probed for a task (a second parse of the
+    result, which every call paid before)."""
+    try:
+        result = t.decode_result(raw, result_type)
+    except msgspec.ValidationError as exc:
+        if method == "tools/call":
+            _raise_if_task(raw)
+        raise RemoteProtocolError(
+            f"Invalid result for {method}: expected a {result_type.__name__}: {exc}"
+        ) from None
+    except msgspec.DecodeError as exc:  # pragma: no cover - the session checked JSON
+        raise RemoteProtocolError(f"Invalid result for {method}: {exc}") from None
+    if method == "tools/call" and getattr(result, "result_type", UNSET) == "task":
+        _raise_if_task(raw)
+    return result
+
+
+def _raise_if_task(raw: msgspec.Raw) -> None:
+    created = task_of(raw)
+    if created is not None:  # SEP-2663 CreateTaskResult
+        raise TaskCreated(created)
+
+
 RootsHandler = Callable[[], Awaitable[list[t.Root]] | list[t.Root]]
 SamplingHandler = Callable[[t.CreateMessageParams], Awaitable[t.CreateMessageResult]]
 ElicitationHandler = Callable[[t.ElicitParams], Awaitable[t.ElicitResult]]
@@ -90,57 +117,47 @@ class InputMixin:
         on_progress: ProgressCallback | None = None,
     ) -> R:
         """tools/call, prompts/get, resources/read: answer ``input_required`` results
-        (2026-07-28 MRTR) and -32042 URL elicitations (2025-11-25) with our handlers."""
-        try:
-            return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
-        except RPCError as exc:
-            if exc.code != URL_ELICITATION_REQUIRED or not self._declared_mode("url"):
-                raise  # -32042 to a client without URL mode: the server's error stands
-            await self._url_elicitations(exc)
-        return await self._mrtr_rounds(method, params, result_type, timeout, on_progress)
+        (2026-07-28 MRTR) and -32042 URL elicitations (2025-11-25) with our handlers.
 
-    async def _mrtr_rounds(
-        self,
-        method: str,
-        params: Any,
-        result_type: type[R],
-        timeout: float | None | EllipsisType,
-        on_progress: ProgressCallback | None,
-    ) -> R:
+        One coroutine for every round (each coroutine between a caller and the session's
+        future is resumed once more per call)."""
         session = self._session()
-        for _ in range(self.max_input_rounds + 1):
-            raw = await session.request_raw(
-                method, params, timeout=timeout, on_progress=on_progress
-            )
-            if method == "tools/call":
-                created = task_of(raw)
-                if created is not None:  # SEP-2663 CreateTaskResult
-                    raise TaskCreated(created)
+        elicited = False  # a -32042 is answered once; the second one stands
+        rounds = 0
+        while True:
             try:
-                result = t.decode_result(raw, result_type)
-            except msgspec.ValidationError as exc:
-                raise RemoteProtocolError(
-                    f"Invalid result for {method}: expected a {result_type.__name__}: {exc}"
-                ) from None
-            except msgspec.DecodeError as exc:  # pragma: no cover - the session checked JSON
-                raise RemoteProtocolError(f"Invalid result for {method}: {exc}") from None
-            if not isinstance(result, t.InputRequiredResult):
-                return _checked(method, result)
-            if result.input_requests is UNSET and result.request_state is UNSET:
-                # 2026-07-28 basic/patterns/mrtr.mdx: "Servers MUST include at least one of
-                # inputRequests or requestState in every InputRequiredResult".
-                raise RemoteProtocolError(
-                    f"Invalid result for {method}: input_required with neither inputRequests "
-                    "nor requestState (2026-07-28 basic/patterns/mrtr)"
+                raw = await session.request_raw(
+                    method, params, timeout=timeout, on_progress=on_progress
                 )
-            params.input_responses = await self._fulfil(
-                result.input_requests if result.input_requests is not UNSET else {}
-            )
-            params.request_state = result.request_state
-            params.meta = _strip_meta(params.meta)
-        raise RemoteProtocolError(
-            f"{method}: the server still wanted input after {self.max_input_rounds} rounds"
-        )
+                result = _decoded(method, raw, result_type)
+                if not isinstance(result, t.InputRequiredResult):
+                    return _checked(method, result)
+                if result.input_requests is UNSET and result.request_state is UNSET:
+                    # 2026-07-28 basic/patterns/mrtr.mdx: "Servers MUST include at least one
+                    # of inputRequests or requestState in every InputRequiredResult".
+                    raise RemoteProtocolError(
+                        f"Invalid result for {method}: input_required with neither "
+                        "inputRequests nor requestState (2026-07-28 basic/patterns/mrtr)"
+                    )
+                params.input_responses = await self._fulfil(
+                    result.input_requests if result.input_requests is not UNSET else {}
+                )
+                params.request_state = result.request_state
+                params.meta = _strip_meta(params.meta)
+                rounds += 1
+                if rounds > self.max_input_rounds:
+                    raise RemoteProtocolError(
+                        f"{method}: the server still wanted input after "
+                        f"{self.max_input_rounds} rounds"
+                    )
+            except RPCError as exc:
+                if elicited:
+                    raise
+                if exc.code != URL_ELICITATION_REQUIRED or not self._declared_mode("url"):
+                    raise  # -32042 to a client without URL mode: the server's error stands
+                await self._url_elicitations(exc)
+                elicited = True
+                rounds = 0  # the rounds start over once the URL elicitations are done
 
     async def _url_elicitations(self, exc: RPCError) -> None:
         """-32042: run the handler for each URL elicitation, then wait (bounded) for each

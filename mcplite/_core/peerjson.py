@@ -56,8 +56,10 @@ def nesting_depth_exceeds(data: bytes, max_depth: int) -> bool:
 
     Only well-formed nesting is measured; malformed JSON is msgspec's to refuse.
     """
-    # Fast path (every ordinary message): fewer brackets than the limit cannot nest past it.
-    if not _brackets_exceed(data, max_depth):
+    # Fast paths (every ordinary message): a document no longer than the limit cannot hold
+    # more brackets than that (the length costs nothing), and fewer brackets than the limit
+    # cannot nest past it.
+    if len(data) <= max_depth or not _brackets_exceed(data, max_depth):
         return False
     # Strings may hold brackets, so they are cut out first, at C speed throughout: drop the
     # escaped backslashes, then the escaped quotes (left to right, as a parser pairs them),

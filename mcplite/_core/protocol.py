@@ -116,6 +116,7 @@ class Protocol(Sending):
         self.server_capabilities: t.ServerCapabilities | None = None
         self.server_info: t.Implementation | None = None
         self._next_id = 1
+        self._sendable: dict[str, tuple[str | None, Any]] = {}
         self._pending: dict[rpc.RequestId, str] = {}
         self._progress: dict[str | int, rpc.RequestId] = {}  # our tokens -> our request ids
         self._progress_of: dict[rpc.RequestId, str | int] = {}

@@ -36,6 +36,8 @@ class Sending:
     closed: bool
     _handshake_versions: tuple[str, ...]
     _next_id: int
+    # method -> (protocol version, peer capabilities object) it last passed the checks with
+    _sendable: dict[str, tuple[str | None, Any]]
     _pending: dict[rpc.RequestId, str]
     _progress: dict[str | int, rpc.RequestId]
     _progress_of: dict[rpc.RequestId, str | int]
@@ -77,18 +79,14 @@ class Sending:
         """Encode a request to the peer and remember it in the pending table."""
         if self.closed:
             raise LocalProtocolError(f"cannot send {method}: the session is closed")
-        spec = lookup(method)
-        if spec is not None:
-            version = self.protocol_version or (
-                self._handshake_versions[0] if method == "initialize" else ""
-            )
-            mine = CLIENT if self.role == CLIENT_ROLE else SERVER
-            if spec.sender not in (mine, "both"):
-                raise LocalProtocolError(f"a {self.role} cannot send {method}")
-            if version and not spec.exists_in(version):
-                raise LocalProtocolError(f"{method} does not exist in protocol version {version}")
-            if not spec.lenient:
-                self._check_peer_capability(method, spec.capability, spec.gate_since, version)
+        # The checks depend only on the method, the version and the peer's capabilities
+        # (replaced, never changed in place, when the handshake or discovery sets them): a
+        # method that passed them passes again until one of those is replaced.
+        caps = self._peer_capabilities()
+        passed = self._sendable.get(method)
+        if passed is None or passed[0] != self.protocol_version or passed[1] is not caps:
+            self._check_request(method)
+            self._sendable[method] = (self.protocol_version, caps)
         id = self._next_id
         self._next_id += 1
         extra: dict[str, Any] = {}
@@ -116,14 +114,33 @@ class Sending:
         self._pending[id] = method
         return id, rpc.encode_request(id, method, params)
 
+    def _check_request(self, method: str) -> None:
+        """Refuse a request this role may not send in this version, or to a peer that did
+        not declare the capability it needs (``LocalProtocolError``)."""
+        spec = lookup(method)
+        if spec is None:
+            return  # a custom method: nothing to check
+        version = self.protocol_version or (
+            self._handshake_versions[0] if method == "initialize" else ""
+        )
+        mine = CLIENT if self.role == CLIENT_ROLE else SERVER
+        if spec.sender not in (mine, "both"):
+            raise LocalProtocolError(f"a {self.role} cannot send {method}")
+        if version and not spec.exists_in(version):
+            raise LocalProtocolError(f"{method} does not exist in protocol version {version}")
+        if not spec.lenient:
+            self._check_peer_capability(method, spec.capability, spec.gate_since, version)
+
+    def _peer_capabilities(self) -> Any:
+        if self.role == CLIENT_ROLE:
+            return self.server_capabilities
+        return self.client.capabilities if self.client else None
+
     def _check_peer_capability(
         self, method: str, path: tuple[str, ...], since: str, version: str
     ) -> None:
-        caps: Any
-        if self.role == CLIENT_ROLE:
-            peer, caps = "server", self.server_capabilities
-        else:
-            peer, caps = "client", self.client.capabilities if self.client else None
+        peer = "server" if self.role == CLIENT_ROLE else "client"
+        caps = self._peer_capabilities()
         if path and caps is not None and version >= since and not has_capability(caps, path):
             raise LocalProtocolError(
                 f"cannot send {method}: the {peer} does not advertise "

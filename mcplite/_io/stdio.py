@@ -59,8 +59,10 @@ class StreamTransport:
     ``reader`` is a ``LineReader`` (the lean path: lines split in the pipe's read callback
     and, through ``push_to``, handed to the session from it) or anything with an
     ``async read(n)`` (a regular file; a StreamReader), read by pulling.  ``writer`` is a
-    StreamWriter-like object; messages sent within one read callback or one loop iteration
-    go out in one write, and a send waits (drains) only when the pipe is full.
+    StreamWriter-like object; with ``coalesce_writes`` (the server's end) messages sent
+    within one read callback or one loop iteration go out in one write, without it (the
+    client's end) each goes out as it is sent; either way a send waits (drains) only when
+    the pipe is full.
     """
 
     def __init__(
@@ -71,10 +73,13 @@ class StreamTransport:
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         read_chunk_bytes: int = DEFAULT_READ_CHUNK_BYTES,
         flush_timeout: float = DEFAULT_FLUSH_TIMEOUT_SECONDS,
+        coalesce_writes: bool = True,
     ) -> None:
         self.flush_timeout = flush_timeout
         self._writer = writer
-        self._out = LineWriter(writer, coalesce=not isinstance(writer, _FileWriter))
+        # Nothing to coalesce into a regular file (writes to it never wait for a reader).
+        self.coalesce_writes = coalesce_writes and not isinstance(writer, _FileWriter)
+        self._out = LineWriter(writer, coalesce=self.coalesce_writes)
         self._lines: LineReader | _PulledLines
         if isinstance(reader, LineReader):
             self._lines = reader
@@ -297,7 +302,15 @@ async def stdio_server_transport(
 
 
 class StdioClientTransport(StreamTransport):
-    """Spawn ``command`` and speak MCP on its stdin/stdout."""
+    """Spawn ``command`` and speak MCP on its stdin/stdout.
+
+    Requests go out one write each, as they are sent (``coalesce_writes=False``): a server
+    that gathers its answers (as mcplite's does) and a client that gathers its requests
+    pass work back and forth in whole batches, each side idle while the other works its
+    batch.  16 calls in flight between mcplite's client and server ran at 36-37k calls/s
+    that way against 56-82k/s with requests written one by one, on two cores, in one run;
+    the server keeps coalescing (its answers to one read leave together).
+    """
 
     def __init__(
         self,
@@ -313,7 +326,9 @@ class StdioClientTransport(StreamTransport):
         # process made elsewhere is read through its StreamReader.
         assert process.stdout is not None and process.stdin is not None
         reader = lines if lines is not None else process.stdout
-        super().__init__(reader, process.stdin, max_line_bytes=max_line_bytes)
+        super().__init__(
+            reader, process.stdin, max_line_bytes=max_line_bytes, coalesce_writes=False
+        )
         self.process = process
         self.stdin_close_wait = stdin_close_wait
         self.terminate_wait = terminate_wait

@@ -524,6 +524,54 @@ async def test_url_elicitation_declined_raises() -> None:
     await stop(client, task)
 
 
+async def test_a_second_url_elicitation_required_stands() -> None:
+    # The URL elicitations are answered once and the call retried; a -32042 to the retry is
+    # the server's answer, not another round.
+    opened: list[str] = []
+
+    async def handler(msg: dict[str, Any], peer: Peer) -> None:
+        elicitation = {"mode": "url", "message": "m", "url": "https://x.test/a"}
+        await peer.error(msg, -32042, "URL elicitation required", {"elicitations": [elicitation]})
+
+    async def elicit(p: t.ElicitParams) -> t.ElicitResult:
+        opened.append(str(p.url))
+        return t.ElicitResult(action="accept")
+
+    client, peer, task = await start(handler, elicitation=elicit, elicitation_modes=("url",))
+    with pytest.raises(RPCError) as info:
+        await client.call_tool("echo")
+    assert info.value.code == -32042
+    assert opened == ["https://x.test/a"]
+    assert len([m for m in peer.seen if m.get("method") == "tools/call"]) == 2
+    await stop(client, task)
+
+
+TASK = {
+    "resultType": "task",
+    "taskId": "t1",
+    "status": "working",
+    "createdAt": "2026-01-01T00:00:00Z",
+    "lastUpdatedAt": "2026-01-01T00:00:00Z",
+    "ttlMs": None,
+}
+
+
+@pytest.mark.parametrize("content", [False, True], ids=["bare", "with-content"])
+async def test_a_create_task_result_is_a_task_whatever_else_it_carries(content: bool) -> None:
+    # The result is decoded as a CallToolResult first and probed for a task only when that
+    # fails or says resultType "task": a CreateTaskResult that also carries content (so
+    # it decodes as a CallToolResult) is still a task.
+    async def handler(msg: dict[str, Any], peer: Peer) -> None:
+        extra = {"content": [{"type": "text", "text": "not yet"}]} if content else {}
+        await peer.answer(msg, {**TASK, **extra})
+
+    client, _peer, task = await start(handler, tasks=True)
+    handle = await client.start_tool_task("echo")
+    assert handle.last is not None and handle.last.task_id == "t1"
+    assert handle.last.status == "working"
+    await stop(client, task)
+
+
 # ---------------------------------------------------------------- listen / handlers
 
 

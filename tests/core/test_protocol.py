@@ -503,6 +503,27 @@ def test_client_handshake() -> None:
         p.cancel(id2)
 
 
+def test_a_request_that_passed_is_checked_again_once_the_peer_or_version_changes() -> None:
+    # A method that passed the checks is not checked again on every call; a new version
+    # or new capabilities from the server (a later handshake, a discovery) still count.
+    p = client()
+    id, _ = p.request("initialize", {})
+    p.receive(enc({"jsonrpc": "2.0", "id": id, "result": init_result(tools={})}))
+    p.request("tools/list")
+    p.request("tools/list")
+    p.server_capabilities = t.ServerCapabilities()  # the tools capability is gone
+    with pytest.raises(LocalProtocolError, match="server does not advertise the tools"):
+        p.request("tools/list")
+    p.server_capabilities = t.ServerCapabilities(tools=t.ToolsCapability())
+    p.request("tools/list")
+    p.use_stateless("2026-07-28")
+    p.request("subscriptions/listen", {})
+    p.reset_version()
+    p.protocol_version = "2025-11-25"
+    with pytest.raises(LocalProtocolError, match="does not exist"):
+        p.request("subscriptions/listen", {})
+
+
 @pytest.mark.parametrize(
     ("result", "words"),
     [

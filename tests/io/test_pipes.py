@@ -9,12 +9,14 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 import mcplite
 from mcplite._errors import ConnectionClosed
 from mcplite._io.pipes import LineReader, LineWriter
+from mcplite._io.stdio import StdioClientTransport, StreamTransport
 from mcplite._wire.ndjson import LineTooLong
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,3 +198,25 @@ async def test_a_burst_in_one_write_is_answered_in_order(tmp_path: Path) -> None
     assert ids == list(range(1, 201))
     proc.stdin.close()
     assert await asyncio.wait_for(proc.wait(), 10) == 0
+
+
+async def test_the_client_end_writes_each_request_as_it_is_sent() -> None:
+    # A client that gathered its requests until the end of the loop iteration, talking to a
+    # server that gathers its answers, passed whole batches back and forth with each side
+    # idle while the other worked (16 calls in flight ran at half the floor's rate).
+    async with write_pipe() as (out, r):
+        writer = out._writer
+        lines = LineReader(64)
+        child = SimpleNamespace(stdin=writer, stdout=lines, stderr=None)
+        client = StdioClientTransport(child, lines=lines)  # type: ignore[arg-type]
+        assert client.coalesce_writes is False
+        await client.send(b"one")
+        await client.send(b"two")
+        assert _pending(r) == b"one\ntwo\n"  # both written, with no loop iteration between
+        server_end = StreamTransport(LineReader(64), writer)
+        assert server_end.coalesce_writes is True  # the server's answers still leave together
+        await server_end.send(b"three")
+        await server_end.send(b"four")
+        assert _pending(r) == b"three\n"
+        await asyncio.sleep(0)
+        assert _pending(r) == b"four\n"
