@@ -13,7 +13,6 @@ import asyncio
 import contextvars
 import functools
 import inspect
-import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable, Coroutine
@@ -99,10 +98,13 @@ class Session:
         "_cancel_reason",
         "_cancel_reasons",
         "_close_callbacks",
+        "_closed",
         "_deadlines",
         "_eager_id",
         "_futures",
+        "_handed",
         "_handlers",
+        "_is_closed",
         "_is_ready",
         "_loop",
         "_progress",
@@ -114,7 +116,6 @@ class Session:
         "_tokens",
         "budget",
         "close_reason",
-        "closed",
         "drain_timeout",
         "in_flight_option",
         "max_in_flight",
@@ -153,14 +154,18 @@ class Session:
         # over stateless HTTP means every request, and every task still running.
         self._ready: asyncio.Event | None = None
         self._is_ready = False
-        self.closed = asyncio.Event()
+        # ``closed`` likewise: an HTTP server holds a session per idle client, and most
+        # are never waited on (``is_closed`` answers without making one).
+        self._closed: asyncio.Event | None = None
+        self._is_closed = False
         self.close_reason: BaseException | None = None
         self._futures: dict[rpc.RequestId, asyncio.Future[msgspec.Raw]] = {}
         self._handlers: dict[rpc.RequestId, asyncio.Task[None]] = {}
         # The request whose handler is running eagerly right now (before its first
         # suspension it has no task in _handlers yet, but it is being handled).
         self._eager_id: rpc.RequestId | None = None
-        self._background: set[asyncio.Task[Any]] = set()
+        # Made with the first one (an empty set is 216 bytes, on every idle session).
+        self._background: set[asyncio.Task[Any]] | None = None
         self._batches: dict[int, list[Any]] = {}
         self._progress: dict[str | int, ProgressCallback] = {}
         # Request deadlines: one timer per session for the earliest one, instead of a timer
@@ -168,8 +173,10 @@ class Session:
         self._deadlines: dict[rpc.RequestId, tuple[float, asyncio.Future[Any], str, float]] = {}
         self._sweep: asyncio.TimerHandle | None = None
         self._sweep_at = math.inf
-        self._tokens = itertools.count(1)
+        self._tokens = 0  # the last progress token handed out
         self._reader: asyncio.Task[None] | None = None
+        # The transport hands payloads over itself (``hand_to``): no reader task at all.
+        self._handed = False
         self._stopping = False  # reading stopped on purpose: handlers keep running
         self._cancel_reason: str | None = None  # set: cancelled handlers answer this error
         self._cancel_reasons: dict[Any, str] = {}  # the same, for one request (cancel_request)
@@ -191,14 +198,71 @@ class Session:
                 self._ready.set()
         return self._ready
 
+    @property
+    def closed(self) -> asyncio.Event:
+        """Set once the session has ended (either side closed it); see ``is_closed``."""
+        closed = self._closed
+        if closed is None:
+            closed = self._closed = asyncio.Event()
+            if self._is_closed:
+                closed.set()
+        return closed
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the session has ended (``closed.is_set()``, without making the event)."""
+        return self._is_closed
+
     def start(self) -> None:
-        """Start reading from the transport (idempotent); ``async with`` does this."""
-        if self._reader is None:
+        """Start reading from the transport (idempotent); ``async with`` does this.
+
+        A transport with ``hand_to`` (a streamable-HTTP session) hands each payload over
+        from the request that carried it, so the session has no reader task: an idle
+        HTTP session is then a record, not a suspended task, coroutine and future."""
+        if self._reader is not None or self._handed:
+            return
+        hand_to = getattr(self.transport, "hand_to", None)
+        if hand_to is None:
             self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+            return
+        self._handed = True
+        loop = self._loop = asyncio.get_running_loop()
+        # Each payload is handled in a copy of this context, as the reader task's would be.
+        run = contextvars.copy_context().run
+        hand_to(functools.partial(run, self._push, loop), self._hand_failed)  # type: ignore[call-arg]
+
+    def _unhand(self) -> None:
+        """Stop the transport handing payloads over (what _read_loop's end does)."""
+        if self._handed:
+            self.transport.hand_to(None)  # type: ignore[attr-defined]
+
+    def _hand_failed(self, exc: BaseException) -> None:
+        """Handling a handed-over payload raised ``exc``: the session ends, as its reader
+        task would (``_read_loop``)."""
+        if isinstance(exc, ConnectionClosed):
+            # Running handlers get drain_timeout to write their answers first; the task
+            # stands where the reader would, so aclose() and shutdown() stop it.
+            self._reader = asyncio.get_running_loop().create_task(self._lose_after_drain(exc))
+            return
+        if isinstance(exc, (OSError, MCPError)):
+            reason = ConnectionClosed(f"the connection failed: {exc!r}")
+            log.debug("session reader stopped", exc_info=exc)
+        else:
+            reason = ConnectionClosed("the peer closed the connection")
+            log.error("handling a message of the session failed", exc_info=exc)
+        if not self._stopping:
+            self._connection_lost(reason)
+
+    async def _lose_after_drain(self, reason: ConnectionClosed) -> None:
+        try:
+            await self._drain_in_flight()
+        finally:
+            if not self._stopping:
+                self._connection_lost(reason)
 
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` once, when the session has ended (either side closed it)."""
-        if self.closed.is_set():
+        if self._is_closed:
             callback()
         else:
             self._close_callbacks.append(callback)
@@ -209,10 +273,11 @@ class Session:
 
     async def aclose(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
         """Stop reading, cancel handlers, close the transport; bounded by ``timeout``."""
+        self._unhand()
         reader = self._reader
         if reader is not None and not reader.done():
             reader.cancel()
-        tasks = [*self._handlers.values(), *self._background]
+        tasks = [*self._handlers.values(), *(self._background or ())]
         for task in tasks:
             task.cancel()
         try:
@@ -256,6 +321,7 @@ class Session:
         """Graceful end: stop reading, let running handlers finish within ``timeout``,
         cancel the rest with an error answer, then close."""
         self._stopping = True
+        self._unhand()
         reader = self._reader
         if reader is not None and not reader.done():
             reader.cancel()
@@ -278,8 +344,9 @@ class Session:
         await self.aclose()
 
     def _connection_lost(self, exc: BaseException) -> None:
-        if self.closed.is_set():
+        if self._is_closed:
             return
+        self._is_closed = True
         self.close_reason = exc
         if self._sweep is not None:
             self._sweep.cancel()
@@ -291,7 +358,8 @@ class Session:
         self._futures.clear()
         for task in self._handlers.values():
             task.cancel()
-        self.closed.set()
+        if self._closed is not None:
+            self._closed.set()
         callbacks, self._close_callbacks = self._close_callbacks, []
         for callback in callbacks:
             try:
@@ -416,7 +484,7 @@ class Session:
         """The peer's input ended: let running handlers finish (and write their answers)
         for up to ``drain_timeout`` seconds; whatever is still running is then cancelled
         by ``_connection_lost``."""
-        pending = [*self._handlers.values(), *self._background]
+        pending = [*self._handlers.values(), *(self._background or ())]
         if pending and self.drain_timeout > 0:
             await asyncio.wait(pending, timeout=self.drain_timeout)
 
@@ -455,8 +523,9 @@ class Session:
         # A peer flooding notifications faster than their handlers finish: beyond
         # max_in_flight running at once, further ones are dropped (awaiting them here could
         # deadlock a handler that waits for a response this reader must read).
-        if len(self._background) >= self.max_in_flight:
-            log.debug("%d notification handlers running: %s dropped", len(self._background), what)
+        background = self._background
+        if background is not None and len(background) >= self.max_in_flight:
+            log.debug("%d notification handlers running: %s dropped", len(background), what)
             if inspect.iscoroutine(aw):
                 aw.close()
             return
@@ -464,13 +533,17 @@ class Session:
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)
-        self._background.add(task)
+        background = self._background
+        if background is None:
+            background = self._background = set()
+        background.add(task)
         task.add_done_callback(self._background_done)
 
     def _background_done(self, task: asyncio.Future[Any]) -> None:
         # Every background task's outcome is retrieved: a notification to a peer that has
         # just gone is routine, anything else is a bug worth a log line.
-        self._background.discard(task)
+        if self._background is not None:
+            self._background.discard(task)
         if task.cancelled():
             return
         exc = task.exception()
@@ -615,11 +688,11 @@ class Session:
         related: rpc.RequestId | None = None,
         on_id: Callable[[rpc.RequestId], None] | None = None,
     ) -> msgspec.Raw:
-        if self.closed.is_set():
+        if self._is_closed:
             raise ConnectionClosed(f"cannot send {method}: the session is closed")
         token: int | None = None
         if on_progress is not None:
-            token = next(self._tokens)
+            token = self._tokens = self._tokens + 1
             self._progress[token] = on_progress
         id, data = self.protocol.request(method, params, progress_token=token)
         if on_id is not None:
@@ -671,7 +744,7 @@ class Session:
                 _expire(fut, method, timeout)
             elif deadline < nearest:
                 nearest = deadline
-        if nearest < math.inf and not self.closed.is_set():
+        if nearest < math.inf and not self._is_closed:
             self._schedule_sweep(loop, nearest)
 
     def fail_request(self, id: rpc.RequestId, exc: BaseException) -> None:
@@ -683,7 +756,7 @@ class Session:
             fut.set_exception(exc)
 
     def _cancel_remote(self, id: rpc.RequestId, reason: str) -> None:
-        if self.closed.is_set():
+        if self._is_closed:
             return
         try:
             data = self.protocol.cancel(id, reason)

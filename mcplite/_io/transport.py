@@ -8,7 +8,10 @@ response on the POST that carried the request) can; stream transports ignore it.
 A transport may also offer ``async push_to(receiver)``: hand each payload to ``receiver``
 from its read callback (the lean stdio path, ``_io/pipes.py``) instead of being pulled with
 ``receive``; the session uses it when it is there.  A wrapper that watches what is received
-must wrap it too (``watch_push``), or not offer it.
+must wrap it too (``watch_push``), or not offer it.  A transport whose payloads arrive
+from someone else's callbacks (a streamable-HTTP session: each POST hands its body over)
+may instead offer ``hand_to(receiver, failed)``, ``hand_to(None)`` to stop: the session
+then runs no reader task at all (``_server/streamable_session.py``).
 """
 
 from __future__ import annotations

@@ -315,13 +315,18 @@ class HTTPSession:
         self.retry_ms = retry_ms
         self.max_inbox = max_inbox
         self.headers = [(b"mcp-session-id", session_id.encode())]
-        self._inbox: deque[bytes] = deque()
-        self._waiter: asyncio.Future[None] | None = None
-        # push_to(): the session's receiver, and a handed-over message still being handled
-        # that later ones wait for (deliver).
+        # Bodies waiting for their turn.  A list, not a deque: an empty deque holds a
+        # 760-byte block, on every idle session; this rarely holds more than a few.
+        self._inbox: list[bytes] = []
+        self._waiter: asyncio.Future[None] | None = None  # receive() waiting for a body
+        # hand_to(): the session's receiver and what to tell when handling fails; a
+        # handed-over body still being handled that later ones wait for (deliver); the
+        # task handing queued bodies over, only while there are some (no task per idle
+        # session).
         self._receiver: Callable[[bytes], Any] | None = None
+        self._failed: Callable[[BaseException], None] | None = None
         self._barrier: asyncio.Future[Any] | None = None
-        self._failure: BaseException | None = None  # a handed-over body's handling raised
+        self._drainer: asyncio.Task[None] | None = None
         self.closed = False
         self.routes: dict[Any, Stream] = {}  # client request id -> its stream
         self.batches: list[Stream] = []  # POSTs carrying a batch, oldest first (rare)
@@ -351,79 +356,105 @@ class HTTPSession:
     # ------------------------------------------------------------- Transport
 
     async def receive(self) -> bytes:
+        """The pull side of ``Transport``; a ``Session`` uses ``hand_to`` instead."""
         while not self._inbox:
             if self.closed:
                 raise ConnectionClosed("the HTTP session was closed")
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
-        return self._inbox.popleft()
+        return self._inbox.pop(0)
 
-    async def push_to(self, receiver: Callable[[bytes], Any]) -> None:
-        """Hand each POSTed body to ``receiver`` (the session's ``_push``) until the session
-        closes, then raise ``ConnectionClosed``.  ``deliver`` hands a body over at once when
-        nothing is queued or being handled, so a handler that never suspends is answered
-        from the callback that parsed its POST (no hop through a reader task); anything
-        else is queued and handed over here, in order."""
+    def hand_to(
+        self,
+        receiver: Callable[[bytes], Any] | None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Hand each POSTed body to ``receiver`` (the session's ``_push``): ``deliver``
+        hands a body over at once when nothing is queued or being handled, so a handler
+        that never suspends is answered from the callback that parsed its POST; anything
+        else is queued and handed over in order by a task that ends when the queue is
+        empty.  ``failed(exc)`` is told when handling a body raised (the session ends);
+        ``hand_to(None)`` stops handing over (the session is closing)."""
+        if receiver is None:
+            self._receiver = self._failed = None
+            for task in (self._drainer, self._barrier):
+                if task is not None:
+                    task.cancel()
+            self._drainer = self._barrier = None
+            return
         if self._receiver is not None:
             raise RuntimeError("the HTTP session is already delivering")
         self._receiver = receiver
-        inbox = self._inbox
-        try:
-            while True:
-                while not inbox:
-                    if self._failure is not None:
-                        raise self._failure  # as a failed delivery ends pulling
-                    if self.closed:
-                        raise ConnectionClosed("the HTTP session was closed")
-                    self._waiter = asyncio.get_running_loop().create_future()
-                    await self._waiter
-                barrier, self._barrier = self._barrier, None
-                if barrier is not None:
-                    await barrier  # a handed-over body still being handled comes first
-                pending = receiver(inbox.popleft())
-                if pending is not None:
-                    await pending
-        finally:
-            self._receiver = None
-            barrier, self._barrier = self._barrier, None
-            if barrier is not None:
-                barrier.cancel()
+        self._failed = failed
+        if self._inbox:
+            self._drain_soon()
 
     def can_deliver(self) -> bool:
         """Whether ``deliver`` would take a body now (the inbox has room)."""
         return len(self._inbox) < self.max_inbox
 
     def deliver(self, body: bytes) -> bool:
-        if len(self._inbox) >= self.max_inbox:
+        inbox = self._inbox
+        if len(inbox) >= self.max_inbox:
             return False
-        w = self._waiter
         receiver = self._receiver
-        if (
-            receiver is not None
-            and w is not None
-            and not w.done()
-            and self._barrier is None
-            and not self._inbox
-        ):
+        if receiver is not None and self._barrier is None and self._drainer is None and not inbox:
             pending = receiver(body)
             if pending is not None:
                 barrier = self._barrier = asyncio.ensure_future(pending)
                 barrier.add_done_callback(self._unbarrier)
             return True
-        self._inbox.append(body)
-        if w is not None and not w.done():
-            w.set_result(None)
-        return True
-
-    def _unbarrier(self, fut: asyncio.Future[Any]) -> None:
-        if fut is not self._barrier:
-            return  # push_to() took it over (or ended)
-        self._barrier = None
-        if not fut.cancelled() and fut.exception() is not None:
-            self._failure = fut.exception()  # push_to() raises it on its next turn
+        inbox.append(body)
+        if receiver is not None:
+            self._drain_soon()
+        else:
             w = self._waiter
             if w is not None and not w.done():
                 w.set_result(None)
+        return True
+
+    def _drain_soon(self) -> None:
+        if self._drainer is None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        """Hand the queued bodies over in order, each after the one before is handled."""
+        inbox = self._inbox
+        try:
+            while inbox:
+                barrier, self._barrier = self._barrier, None
+                if barrier is not None:
+                    await barrier  # a handed-over body still being handled comes first
+                receiver = self._receiver
+                if receiver is None or not inbox:
+                    return
+                pending = receiver(inbox.pop(0))
+                if pending is not None:
+                    await pending
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._fail(exc)
+        finally:
+            if self._drainer is asyncio.current_task():
+                self._drainer = None
+
+    def _unbarrier(self, fut: asyncio.Future[Any]) -> None:
+        if fut is not self._barrier:
+            return  # the drainer took it over (or handing over stopped)
+        self._barrier = None
+        if not fut.cancelled():
+            exc = fut.exception()
+            if exc is not None:
+                self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        """Handling a body raised: stop handing over (what is queued stays queued, as it
+        did when the session's reader task ended on the error) and tell the session."""
+        failed = self._failed
+        self._receiver = self._failed = None
+        if failed is not None:
+            failed(exc)
 
     async def send(self, data: bytes, related: Any = None) -> None:
         if self.closed:
@@ -459,6 +490,10 @@ class HTTPSession:
         w = self._waiter
         if w is not None and not w.done():
             w.set_result(None)
+        if self._receiver is not None:
+            # Closed under a session still handing over (its aclose() stops that first):
+            # it ends as its reader did when the transport closed.
+            self._fail(ConnectionClosed("the HTTP session was closed"))
         for stream in [*self.streams.values(), self.standalone]:
             if stream.http is not None:
                 stream.http.end()

@@ -183,7 +183,7 @@ class Subscriptions:
             log.debug("ignoring unknown change event %r", event)
             return
         for session in () if listens_only else list(self.server.sessions):
-            if session.closed.is_set():
+            if session.is_closed:
                 self.server.sessions.discard(session)
                 continue
             proto = session.protocol
@@ -197,7 +197,7 @@ class Subscriptions:
                     continue
             session._spawn(session.notify(method, _params(event, None)))
         for listen in list(self.listens.values()):
-            if listen.session.closed.is_set():
+            if listen.session.is_closed:
                 self._drop(listen)
                 continue
             if listen.wants(event):
@@ -207,7 +207,7 @@ class Subscriptions:
 
     def _deliver_task(self, event: ChangeEvent) -> None:
         for listen in list(self.listens.values()):
-            if listen.session.closed.is_set():
+            if listen.session.is_closed:
                 self._drop(listen)
             elif listen.wants(event):
                 assert event.task is not None

@@ -346,3 +346,30 @@ async def test_session_cap_evicts_and_idle_timeout() -> None:
         await asyncio.sleep(0.05)
         assert not srv.app.sessions
         await asyncio.to_thread(lambda: Client(srv.port).init())
+
+
+async def test_an_idle_session_holds_no_task_event_or_queue_block() -> None:
+    # Memory per idle session (issue 15): an idle HTTP session is a record.  Before, each
+    # had a reader task (its coroutine frames and future), an asyncio.Event for `closed`
+    # and a deque for its inbox (760 bytes each), and an empty set for background tasks.
+    async with StreamableHTTPServer(make_server(), json_response=True) as srv:
+        c = Client(srv.port)
+        await asyncio.to_thread(c.init)
+        status, _, data = await asyncio.to_thread(c.call, "POST", tool("echo", text="hi"))
+        assert status == 200 and json.loads(data)["result"]["content"][0]["text"] == "hi"
+        assert c.sid is not None
+        sess = srv.app.sessions[c.sid]
+        session = sess.session
+        assert session._reader is None and session._handed
+        assert session._closed is None and not session.is_closed
+        assert session._background is None
+        assert sess._drainer is None and sess._barrier is None and sess._waiter is None
+        assert sess._inbox == [] and type(sess._inbox) is list
+        mine = [
+            t for t in asyncio.all_tasks() if "Session" in getattr(t.get_coro(), "__qualname__", "")
+        ]
+        assert mine == []
+        # Closing still works, and `closed` made afterwards is already set.
+        assert (await asyncio.to_thread(c.call, "DELETE"))[0] == 204
+        assert session.is_closed and session.closed.is_set()
+        await asyncio.wait_for(session.wait_closed(), 5)

@@ -283,3 +283,65 @@ async def test_one_shot_transport() -> None:
     tr = OneShotTransport(b"{}", stream)
     await tr.aclose()
     assert r.http is not None and r.http.ended
+
+
+async def test_hand_to_hands_bodies_over_in_order_with_no_task_while_idle() -> None:
+    # A Session hands its HTTPSession a receiver instead of running a reader task: a body
+    # is handled from deliver() itself, and only a body arriving while an earlier one is
+    # still being handled waits, on a task that ends once the queue is empty.
+    hs = HTTPSession("sid")
+    seen: list[bytes] = []
+    gate = asyncio.get_running_loop().create_future()
+
+    async def slow() -> None:
+        await gate
+
+    def receiver(body: bytes) -> Any:
+        seen.append(body)
+        return asyncio.ensure_future(slow()) if body == b"slow" else None
+
+    hs.hand_to(receiver)
+    with pytest.raises(RuntimeError, match="already delivering"):
+        hs.hand_to(receiver)
+    assert hs.deliver(b"a") and seen == [b"a"]
+    assert hs._drainer is None and hs._barrier is None  # handled on the spot
+    assert hs.deliver(b"slow") and seen == [b"a", b"slow"]
+    assert hs._barrier is not None and hs._drainer is None
+    assert hs.deliver(b"b") and hs.deliver(b"c")
+    assert seen == [b"a", b"slow"] and hs._inbox == [b"b", b"c"]  # behind the slow one
+    assert hs._drainer is not None
+    await asyncio.sleep(0)
+    assert seen == [b"a", b"slow"]  # still waiting for it
+    gate.set_result(None)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen == [b"a", b"slow", b"b", b"c"]
+    assert hs._drainer is None and hs._barrier is None and hs._inbox == []
+    assert hs.deliver(b"d") and seen[-1] == b"d"  # on the spot again
+    hs.hand_to(None)
+    assert hs.deliver(b"e") and hs._inbox == [b"e"] and seen[-1] == b"d"  # queued, unread
+
+
+async def test_hand_to_tells_a_failure_and_stops_handing_over() -> None:
+    # Handling a body that raises ends the session (failed), as it ended its reader task.
+    hs = HTTPSession("sid")
+    failures: list[BaseException] = []
+
+    async def boom() -> None:
+        await asyncio.sleep(0)
+        raise OSError("broken")
+
+    hs.hand_to(lambda body: asyncio.ensure_future(boom()), failures.append)
+    assert hs.deliver(b"x")
+    assert hs.deliver(b"queued")  # behind the failing one, on the drainer
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert [type(e) for e in failures] == [OSError]
+    assert hs._receiver is None and hs._drainer is None
+    assert hs._inbox == [b"queued"]
+    # Closing a session that still hands over tells it the transport closed.
+    closed: list[BaseException] = []
+    hs2 = HTTPSession("sid2")
+    hs2.hand_to(lambda body: None, closed.append)
+    await hs2.aclose()
+    assert [type(e) for e in closed] == [ConnectionClosed]
