@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import msgspec
 
@@ -50,6 +50,13 @@ JSON_CT: Final = (b"content-type", b"application/json")
 ERROR_STATUS: Final = {-32601: 404, -32602: 400, -32022: 400, -32021: 400, -32020: 400}
 
 _REQUEST, _NOTIFICATION, _RESPONSE = 0, 1, 2
+# A replay log starts as a list and becomes a deque past this many events: an empty
+# deque(maxlen=) holds a 760-byte block, which every idle GET stream paid for its one
+# priming event.
+_SHORT_LOG: Final = 8
+# The standalone GET stream answers no request, so it never holds an id; one shared empty
+# set stands for its ``pending`` (a set of its own is 216 bytes on every session).
+_NO_IDS: Final = cast("set[Any]", frozenset())
 
 
 class _Out(msgspec.Struct):
@@ -140,6 +147,7 @@ class Stream:
         extra_headers: list[tuple[bytes, bytes]],
         max_events: int = DEFAULT_MAX_EVENTS_PER_STREAM,
         status_map: bool = False,
+        pending: set[Any] | None = None,
     ) -> None:
         self.owner = owner
         self.key = key
@@ -148,19 +156,18 @@ class Stream:
         self.priming = priming
         self.extra_headers = extra_headers
         self.status_map = status_map
-        self.pending: set[Any] = set()
+        self.pending: set[Any] = set() if pending is None else pending
         self.sse = False
         self.done = False
         self.http: ResponseStream | None = None
         self.next_index = 0
         self.sent_upto = -1  # last event index written to a live connection
         self.on_gone: Any = None  # stateless: called when the client goes away
-        # Replay log (session streams only): (index, encoded event).
         # Replay log (session streams only): (index, encoded event), created with the
         # first event -- most streams are answered as JSON and never need one.
         self.resumable = owner is not None
         self.max_events = max_events
-        self.log: deque[tuple[int, bytes]] | None = None
+        self.log: list[tuple[int, bytes]] | deque[tuple[int, bytes]] | None = None
 
     def _event(self, data: bytes, retry_ms: int | None = None) -> bytes:
         if not self.resumable:
@@ -184,8 +191,12 @@ class Stream:
             )
         log = self.log
         if log is None:
-            log = self.log = deque(maxlen=self.max_events)
+            log = self.log = []
         log.append((idx, ev))
+        if len(log) > _SHORT_LOG and type(log) is list:
+            self.log = deque(log, maxlen=self.max_events)
+        elif len(log) > self.max_events:  # a list: max_events is below _SHORT_LOG
+            del log[0]
         return ev
 
     def start_sse(self) -> None:
@@ -330,12 +341,14 @@ class HTTPSession:
         self.closed = False
         self.routes: dict[Any, Stream] = {}  # client request id -> its stream
         self.batches: list[Stream] = []  # POSTs carrying a batch, oldest first (rare)
-        self.streams: OrderedDict[int, Stream] = OrderedDict()  # replayable streams
+        # Streams a GET may resume (Last-Event-ID), oldest first: the standalone stream,
+        # live POST streams and finished ones that sent events (a dict keeps the order).
+        self.streams: dict[int, Stream] = {}
         self._keys = 0
         self.in_flight = 0
         self.last_active = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None  # the serving loop (touch)
-        self.standalone = self._new_stream(None, can_sse=True, key=0)
+        self.standalone = self._new_stream(None, can_sse=True, key=0, pending=_NO_IDS)
         self.standalone.sse = True  # it never answers as JSON
         self.standalone_live = False
         self.abandoned_call_timeout: float | None = None  # Server(abandoned_call_timeout=)
@@ -510,6 +523,7 @@ class HTTPSession:
         can_sse: bool,
         priming: bool = False,
         key: int | None = None,
+        pending: set[Any] | None = None,
     ) -> Stream:
         if key is None:
             self._keys += 1
@@ -522,6 +536,7 @@ class HTTPSession:
             priming=priming,
             extra_headers=self.headers,
             max_events=self.max_events,
+            pending=pending,
         )
         streams = self.streams
         streams[key] = stream
@@ -550,8 +565,9 @@ class HTTPSession:
         can_sse: bool,
         priming: bool,
     ) -> Stream:
-        stream = self._new_stream(responder, can_sse=can_sse or sse, priming=priming)
-        stream.pending.update(ids)
+        stream = self._new_stream(
+            responder, can_sse=can_sse or sse, priming=priming, pending=set(ids)
+        )
         for id in ids:
             self.routes[id] = stream
         if batch:
@@ -600,6 +616,10 @@ class HTTPSession:
         if stream.key != 0:
             self.in_flight -= 1
             self.touch()
+            if stream.log is None:
+                # Answered without an event (a JSON body): no event id names it, so no
+                # GET can resume it, and keeping it only held memory.
+                self.streams.pop(stream.key, None)
 
     def open_standalone(self, responder: Responder, priming: bool) -> None:
         """A GET without Last-Event-ID: what was queued while no GET was open, then live."""

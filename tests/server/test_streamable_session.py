@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -300,23 +301,26 @@ async def test_hand_to_hands_bodies_over_in_order_with_no_task_while_idle() -> N
         seen.append(body)
         return asyncio.ensure_future(slow()) if body == b"slow" else None
 
+    def tasks() -> tuple[bool, bool]:  # (drainer running, a body being handled)
+        return hs._drainer is not None, hs._barrier is not None
+
     hs.hand_to(receiver)
     with pytest.raises(RuntimeError, match="already delivering"):
         hs.hand_to(receiver)
     assert hs.deliver(b"a") and seen == [b"a"]
-    assert hs._drainer is None and hs._barrier is None  # handled on the spot
+    assert tasks() == (False, False)  # handled on the spot
     assert hs.deliver(b"slow") and seen == [b"a", b"slow"]
-    assert hs._barrier is not None and hs._drainer is None
+    assert tasks() == (False, True)
     assert hs.deliver(b"b") and hs.deliver(b"c")
     assert seen == [b"a", b"slow"] and hs._inbox == [b"b", b"c"]  # behind the slow one
-    assert hs._drainer is not None
+    assert tasks()[0]
     await asyncio.sleep(0)
     assert seen == [b"a", b"slow"]  # still waiting for it
     gate.set_result(None)
     for _ in range(5):
         await asyncio.sleep(0)
     assert seen == [b"a", b"slow", b"b", b"c"]
-    assert hs._drainer is None and hs._barrier is None and hs._inbox == []
+    assert tasks() == (False, False) and hs._inbox == []
     assert hs.deliver(b"d") and seen[-1] == b"d"  # on the spot again
     hs.hand_to(None)
     assert hs.deliver(b"e") and hs._inbox == [b"e"] and seen[-1] == b"d"  # queued, unread
@@ -345,3 +349,46 @@ async def test_hand_to_tells_a_failure_and_stops_handing_over() -> None:
     hs2.hand_to(lambda body: None, closed.append)
     await hs2.aclose()
     assert [type(e) for e in closed] == [ConnectionClosed]
+
+
+def test_a_stream_answered_as_json_leaves_the_replay_window_at_once() -> None:
+    # No event id ever named it, so no GET can resume it; it used to stay (with its set of
+    # ids) among the session's replay streams until 64 newer ones pushed it out.
+    hs = HTTPSession("sid")
+    st = hs.open_post(fake(), [1], batch=False, sse=False, can_sse=False, priming=False)
+    assert st.key in hs.streams  # in flight: kept
+    asyncio.run(hs.send(b'{"jsonrpc":"2.0","id":1,"result":{}}'))
+    assert st.done and st.key not in hs.streams and hs.in_flight == 0
+    assert hs.replay(f"{st.key}_0", fake()) is False
+    # An answer that went as SSE events stays resumable.
+    sse = hs.open_post(fake(), [2], batch=False, sse=True, can_sse=True, priming=True)
+    asyncio.run(hs.send(b'{"jsonrpc":"2.0","id":2,"result":{}}'))
+    assert sse.done and sse.key in hs.streams
+    again = fake()
+    assert hs.replay(f"{sse.key}_0", again) is True
+    assert '"id":2' in again.http.text
+
+
+def test_a_replay_log_is_a_short_list_then_a_bounded_deque() -> None:
+    # An idle GET stream logs one priming event: a list of one, not a deque(maxlen=)
+    # holding a 760-byte block on every idle session.
+    hs = HTTPSession("sid", max_events=20)
+    hs.open_standalone(fake(), priming=True)
+    st = hs.standalone
+    assert type(st.log) is list and len(st.log) == 1
+    assert st.pending == set() and not st.pending
+    for i in range(30):
+        asyncio.run(hs.send(b'{"jsonrpc":"2.0","method":"n%d"}' % i))
+    log: Any = st.log  # (mypy narrowed st.log to a list above)
+    assert type(log) is deque and log.maxlen == 20 and len(log) == 20
+    assert log[-1][0] == 30 and log[0][0] == 11  # the last 20 of 31 events
+    # A limit below the list's length keeps the list, trimmed to the limit.
+    small = HTTPSession("sid", max_events=3)
+    small.open_standalone(fake(), priming=True)
+    for i in range(5):
+        asyncio.run(small.send(b'{"jsonrpc":"2.0","method":"n%d"}' % i))
+    assert type(small.standalone.log) is list
+    assert [idx for idx, _ in small.standalone.log] == [3, 4, 5]
+    r = fake()
+    assert small.replay("0_3", r) is True  # what followed event 3: events 4 and 5
+    assert '"n3"' in r.http.text and '"n4"' in r.http.text and '"n2"' not in r.http.text
