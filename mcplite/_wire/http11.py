@@ -489,6 +489,13 @@ class RequestParser(_Parser):
                 return n
         return pos
 
+    def forget_last(self) -> None:
+        """Drop the head kept for ``_reuse``: a connection carrying a long response (an
+        SSE stream) sees no next request for a long time, and the parsed head (its fields,
+        their index, the Request: about 1.5 KB) was held for all of it, on every idle
+        client's GET stream."""
+        self._last = None
+
     def _reuse(self, head: bytes) -> tuple[Request, int] | None:
         """The parse of ``head`` taken from the connection's previous head, when the two
         are byte for byte the same but for the digits of Content-Length; else None.
