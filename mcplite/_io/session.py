@@ -99,6 +99,7 @@ class Session:
         "_cancel_reasons",
         "_close_callbacks",
         "_closed",
+        "_context",
         "_deadlines",
         "_eager_id",
         "_futures",
@@ -175,8 +176,10 @@ class Session:
         self._sweep_at = math.inf
         self._tokens = 0  # the last progress token handed out
         self._reader: asyncio.Task[None] | None = None
-        # The transport hands payloads over itself (``hand_to``): no reader task at all.
+        # The transport hands payloads over itself (``hand_to``): no reader task at all;
+        # each payload is handled in this context (a copy of the one start() ran in).
         self._handed = False
+        self._context: contextvars.Context | None = None
         self._stopping = False  # reading stopped on purpose: handlers keep running
         self._cancel_reason: str | None = None  # set: cancelled handlers answer this error
         self._cancel_reasons: dict[Any, str] = {}  # the same, for one request (cancel_request)
@@ -226,10 +229,15 @@ class Session:
             self._reader = asyncio.get_running_loop().create_task(self._read_loop())
             return
         self._handed = True
-        loop = self._loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         # Each payload is handled in a copy of this context, as the reader task's would be.
-        run = contextvars.copy_context().run
-        hand_to(functools.partial(run, self._push, loop), self._hand_failed)  # type: ignore[call-arg]
+        self._context = contextvars.copy_context()
+        hand_to(self._take, self._hand_failed)
+
+    def _take(self, data: bytes) -> Any:
+        """One payload handed over by the transport (``hand_to``): as ``_push``."""
+        assert self._context is not None and self._loop is not None
+        return self._context.run(self._push, self._loop, data)
 
     def _unhand(self) -> None:
         """Stop the transport handing payloads over (what _read_loop's end does)."""

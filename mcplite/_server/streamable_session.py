@@ -308,6 +308,36 @@ class Stream:
 class HTTPSession:
     """The transport of one ``Mcp-Session-Id`` (handshake era)."""
 
+    # Slots: a server holds one per session, idle ones included (an instance dict of this
+    # many keys is about 300 bytes).  A SharedHTTPSession adds a dict for its own.
+    __slots__ = (
+        "_barrier",
+        "_drainer",
+        "_failed",
+        "_inbox",
+        "_keys",
+        "_loop",
+        "_reapers",
+        "_receiver",
+        "_waiter",
+        "abandoned_call_timeout",
+        "batches",
+        "closed",
+        "headers",
+        "id",
+        "in_flight",
+        "last_active",
+        "max_events",
+        "max_inbox",
+        "max_replay_streams",
+        "retry_ms",
+        "routes",
+        "session",
+        "standalone",
+        "standalone_live",
+        "streams",
+    )
+
     stream_class: type[Stream] = Stream  # a shared (store-backed) session logs its events
 
     def __init__(
@@ -481,10 +511,13 @@ class HTTPSession:
         kind, id = classify_outgoing(data)
         stream: Stream | None
         if kind == _RESPONSE:
-            stream = self.routes.pop(id, None)
+            routes = self.routes
+            stream = routes.pop(id, None)
             if stream is None:
                 log.debug("no stream waits for the response to %r; dropped", id)
                 return
+            if not routes:
+                routes.clear()  # frees its table: an idle session keeps an empty dict
             stream.pending.discard(id)
             stream.message(data, not stream.pending)
             return

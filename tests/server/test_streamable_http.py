@@ -365,6 +365,7 @@ async def test_an_idle_session_holds_no_task_event_or_queue_block() -> None:
         assert session._background is None
         assert sess._drainer is None and sess._barrier is None and sess._waiter is None
         assert sess._inbox == [] and type(sess._inbox) is list
+        assert not hasattr(sess, "__dict__")  # slots: no ~300-byte instance dict
         mine = [
             t for t in asyncio.all_tasks() if "Session" in getattr(t.get_coro(), "__qualname__", "")
         ]
