@@ -14,6 +14,7 @@ era, any other request in the handshake era.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -68,6 +69,13 @@ _META_VERSION_KEY: Final = b'"io.modelcontextprotocol/protocolVersion"'
 _PRE_INIT_METHODS: Final = frozenset({"initialize", "ping"})
 
 
+@functools.cache
+def _handshake_versions(supported: tuple[str, ...]) -> tuple[str, ...]:
+    """The handshake-era versions among ``supported``: one tuple shared by every session
+    of a server, not one per session."""
+    return tuple(v for v in supported if v < STATELESS_REVISION)
+
+
 def _raw_bytes(raw: msgspec.Raw | Any) -> bytes:
     return bytes(raw) if isinstance(raw, msgspec.Raw) else b""
 
@@ -97,7 +105,7 @@ class Protocol(Sending):
         self.max_json_depth = max_json_depth
         self.identity = identity
         self.supported_versions = supported_versions
-        self._handshake_versions = tuple(v for v in supported_versions if v < STATELESS_REVISION)
+        self._handshake_versions = _handshake_versions(supported_versions)
         # Server: stateless HTTP answers handshake-era requests without a handshake on
         # that connection (each POST is its own session).
         self.assume_initialized = assume_initialized
@@ -120,7 +128,9 @@ class Protocol(Sending):
         self._pending: dict[rpc.RequestId, str] = {}
         self._progress: dict[str | int, rpc.RequestId] = {}  # our tokens -> our request ids
         self._progress_of: dict[rpc.RequestId, str | int] = {}
-        self._incoming: set[rpc.RequestId] = set()  # peer requests we have not answered
+        # Peer requests we have not answered.  A dict used as a set: once emptied it gives
+        # its table back (Sending.respond), where an empty set is 216 bytes for good.
+        self._incoming: dict[rpc.RequestId, None] = {}
         self._batches = 0
         # Server role: hand initialize, ping and server/discover to the handler side as
         # RequestReceived (with the core's answer) so a middleware sees every request.
@@ -307,7 +317,7 @@ class Protocol(Sending):
             self._stateless_peer = True
         if method == "server/discover":
             return self._discover(id, version, params, client, batch)
-        self._incoming.add(id)
+        self._incoming[id] = None
         return [RequestReceived(id, method, params, client, batch)]
 
     def _answer(
@@ -321,7 +331,7 @@ class Protocol(Sending):
     ) -> list[Event]:
         """The core's own answer: written now, or routed through the handler side."""
         if self.route_core:
-            self._incoming.add(id)
+            self._incoming[id] = None
             return [RequestReceived(id, method, params, client, batch, result)]
         return [ReplyReady(rpc.encode_response(id, result), batch, id)]
 
@@ -381,7 +391,7 @@ class Protocol(Sending):
         if method == "ping":
             client = self.client if self.role == SERVER_ROLE else None
             return self._answer(id, "ping", params, _EMPTY, client, batch)
-        self._incoming.add(id)
+        self._incoming[id] = None
         return [
             RequestReceived(
                 id, method, params, self.client if self.role == SERVER_ROLE else None, batch

@@ -41,7 +41,7 @@ class Sending:
     _pending: dict[rpc.RequestId, str]
     _progress: dict[str | int, rpc.RequestId]
     _progress_of: dict[rpc.RequestId, str | int]
-    _incoming: set[rpc.RequestId]
+    _incoming: dict[rpc.RequestId, None]
     _stateless_peer: bool
 
     def use_stateless(self, version: str, discovered: t.DiscoverResult | None = None) -> None:
@@ -168,12 +168,18 @@ class Sending:
         return rpc.encode_notification(method, params)
 
     def respond(self, id: rpc.RequestId, result: Any) -> bytes:
-        self._incoming.discard(id)
+        self._answered(id)
         return rpc.encode_response(id, result)
 
     def respond_error(self, id: rpc.RequestId, code: int, message: str, data: Any = UNSET) -> bytes:
-        self._incoming.discard(id)
+        self._answered(id)
         return rpc.encode_error(id, code, message, data)
+
+    def _answered(self, id: rpc.RequestId) -> None:
+        incoming = self._incoming
+        incoming.pop(id, None)
+        if not incoming:
+            incoming.clear()  # frees the table an idle session would keep
 
     def cancel(self, id: rpc.RequestId, reason: str | None = None) -> bytes:
         """Forget our request ``id`` and return the notifications/cancelled to send.

@@ -167,7 +167,7 @@ class Session:
         self._eager_id: rpc.RequestId | None = None
         # Made with the first one (an empty set is 216 bytes, on every idle session).
         self._background: set[asyncio.Task[Any]] | None = None
-        self._batches: dict[int, list[Any]] = {}
+        self._batches: dict[int, list[Any]] | None = None  # 2025-03-26 batches only
         self._progress: dict[str | int, ProgressCallback] = {}
         # Request deadlines: one timer per session for the earliest one, instead of a timer
         # per request (no TimerHandle churn on the hot path; see _sweep_deadlines).
@@ -182,7 +182,8 @@ class Session:
         self._context: contextvars.Context | None = None
         self._stopping = False  # reading stopped on purpose: handlers keep running
         self._cancel_reason: str | None = None  # set: cancelled handlers answer this error
-        self._cancel_reasons: dict[Any, str] = {}  # the same, for one request (cancel_request)
+        # The same, for one request (cancel_request); made with the first.
+        self._cancel_reasons: dict[Any, str] | None = None
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
         self._close_callbacks: list[Callable[[], None]] = []
         # The loop serving us, looked up on the first request: on Python 3.11 every
@@ -312,6 +313,8 @@ class Session:
         task = self._handlers.get(id)
         if task is None or task.done():
             return False
+        if self._cancel_reasons is None:
+            self._cancel_reasons = {}
         self._cancel_reasons[id] = reason
         task.cancel()
         return True
@@ -523,6 +526,8 @@ class Session:
             if self._ready is not None:
                 self._ready.set()
         elif kind is BatchReceived and event.size:
+            if self._batches is None:
+                self._batches = {}
             self._batches[event.n] = [event.size]
         elif kind is MessageDropped:
             log.debug("dropping %s", event.reason)
@@ -561,13 +566,14 @@ class Session:
             log.error("a background task of the session failed", exc_info=exc)
 
     async def _batch_part(self, n: int, data: bytes) -> None:
-        parts = self._batches.get(n)
-        if parts is None:  # pragma: no cover - protocol always announces the batch first
+        batches = self._batches
+        parts = batches.get(n) if batches is not None else None
+        if batches is None or parts is None:  # pragma: no cover - always announced first
             await self.transport.send(data)
             return
         parts.append(data)
         if len(parts) - 1 == parts[0]:
-            del self._batches[n]
+            del batches[n]
             await self.transport.send(rpc.encode_batch(parts[1:]))
 
     # ------------------------------------------------------------------ handling
@@ -631,7 +637,9 @@ class Session:
         except asyncio.CancelledError:
             answered[0] = True
             self._handlers.pop(event.id, None)
-            reason = self._cancel_reasons.pop(event.id, None) or self._cancel_reason
+            reasons = self._cancel_reasons
+            reason = reasons.pop(event.id, None) if reasons is not None else None
+            reason = reason or self._cancel_reason
             if reason is None:
                 proto.respond_error(event.id, REQUEST_CANCELLED, "cancelled")  # bookkeeping
                 raise

@@ -160,6 +160,9 @@ class Server(Registration):
         self.max_in_flight = max_in_flight
         # Every session together, stateless HTTP included (one session per POST there).
         self.in_flight = InFlightBudget(max_in_flight_total)
+        # The handlers every session calls, bound once: a bound method made per accept()
+        # is 64 bytes on every session, idle ones included.
+        self._session_handlers = (self.handle_request, self._on_notification)
         # Longest a request handler may run before it is cancelled and answered -32003
         # (None: no limit); a tool's own ``timeout=`` wins.
         self.handler_timeout = handler_timeout
@@ -478,11 +481,12 @@ class Server(Registration):
             max_json_depth=self.max_json_depth,
         )
         proto.route_core = bool(self._middleware)
+        on_request, on_notification = self._session_handlers
         session = Session(
             proto,
             transport,
-            on_request=self.handle_request,
-            on_notification=self._on_notification,
+            on_request=on_request,
+            on_notification=on_notification,
             request_timeout=self.request_timeout,
             max_in_flight=self.max_in_flight,
             drain_timeout=self.drain_timeout,

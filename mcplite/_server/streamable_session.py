@@ -311,6 +311,7 @@ class HTTPSession:
     # Slots: a server holds one per session, idle ones included (an instance dict of this
     # many keys is about 300 bytes).  A SharedHTTPSession adds a dict for its own.
     __slots__ = (
+        "__weakref__",
         "_barrier",
         "_drainer",
         "_failed",
@@ -370,7 +371,8 @@ class HTTPSession:
         self._drainer: asyncio.Task[None] | None = None
         self.closed = False
         self.routes: dict[Any, Stream] = {}  # client request id -> its stream
-        self.batches: list[Stream] = []  # POSTs carrying a batch, oldest first (rare)
+        # POSTs carrying a batch, oldest first (2025-03-26 only): made with the first.
+        self.batches: list[Stream] | None = None
         # Streams a GET may resume (Last-Event-ID), oldest first: the standalone stream,
         # live POST streams and finished ones that sent events (a dict keeps the order).
         self.streams: dict[int, Stream] = {}
@@ -385,7 +387,7 @@ class HTTPSession:
         # The reaping timer of each abandoned stream, cancelled when the stream is answered
         # or the session closes: a pending timer holds the stream and the session, so one
         # left running for a finished stream kept both alive for the whole timeout.
-        self._reapers: dict[Stream, asyncio.TimerHandle] = {}
+        self._reapers: dict[Stream, asyncio.TimerHandle] | None = None  # made with the first
 
     def touch(self) -> None:
         """The session was used now: its idle timeout runs from here (``last_active``)."""
@@ -530,8 +532,8 @@ class HTTPSession:
         if self.closed:
             return
         self.closed = True
-        reapers, self._reapers = self._reapers, {}
-        for handle in reapers.values():
+        reapers, self._reapers = self._reapers, None
+        for handle in (reapers or {}).values():
             handle.cancel()
         w = self._waiter
         if w is not None and not w.done():
@@ -604,6 +606,8 @@ class HTTPSession:
         for id in ids:
             self.routes[id] = stream
         if batch:
+            if self.batches is None:
+                self.batches = []
             self.batches.append(stream)
         self.in_flight += 1
         if sse:
@@ -625,14 +629,18 @@ class HTTPSession:
         timeout = self.abandoned_call_timeout
         if timeout is None or self.session is None or self.closed:
             return
-        old = self._reapers.pop(stream, None)
+        reapers = self._reapers
+        if reapers is None:
+            reapers = self._reapers = {}
+        old = reapers.pop(stream, None)
         if old is not None:
             old.cancel()  # abandoned again after a resume: the timeout starts over
         handle = asyncio.get_running_loop().call_later(timeout, self._reap, stream, timeout)
-        self._reapers[stream] = handle
+        reapers[stream] = handle
 
     def _reap(self, stream: Stream, timeout: float) -> None:
-        self._reapers.pop(stream, None)
+        if self._reapers is not None:
+            self._reapers.pop(stream, None)
         if stream.done or stream.http is not None or self.session is None:
             return  # answered, or the client came back for it
         for id in list(stream.pending):
@@ -643,7 +651,7 @@ class HTTPSession:
             )
 
     def stream_finished(self, stream: Stream) -> None:
-        handle = self._reapers.pop(stream, None)
+        handle = self._reapers.pop(stream, None) if self._reapers is not None else None
         if handle is not None:
             handle.cancel()
         if stream.key != 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import msgspec
@@ -674,3 +675,18 @@ def test_the_gate_memo_follows_a_change_of_capabilities() -> None:
     assert isinstance(p.receive(req(4, "tools/call", call))[0], RequestReceived)
     refused = reply(p.receive(req(5, "prompts/list")))
     assert "needs the prompts capability" in refused["error"]["message"]
+
+
+def test_answering_the_last_incoming_request_gives_its_table_back() -> None:
+    # Memory per idle session (issue 15): the unanswered-requests record was a set, 216
+    # bytes for good once used; it is a dict emptied with clear(), which frees its table.
+    p = ready_server()
+    assert p._incoming == {}
+    p.receive(req(3, "tools/list", {}))
+    p.receive(req(4, "tools/list", {}))
+    assert list(p._incoming) == [3, 4]
+    p.respond(3, {})
+    assert list(p._incoming) == [4]
+    assert p.receive(note("notifications/cancelled", {"requestId": 3})) == []  # answered
+    p.respond_error(4, -32000, "x")
+    assert p._incoming == {} and sys.getsizeof(p._incoming) == sys.getsizeof({})

@@ -246,7 +246,7 @@ async def test_an_abandoned_call_that_finished_leaves_no_timer_holding_its_sessi
             if sess._reapers:
                 break
             await asyncio.sleep(0.01)
-        assert len(sess._reapers) == 1  # abandoned: the timeout runs
+        assert sess._reapers is not None and len(sess._reapers) == 1  # abandoned: the timeout runs
         release.set()
         for _ in range(100):
             if not sess._reapers:
