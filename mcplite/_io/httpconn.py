@@ -45,6 +45,36 @@ class _Server(Protocol):
 
 
 class _Connection(asyncio.Protocol):
+    # Slots: one per open connection, an idle keep-alive one or an idle client's GET
+    # stream included (an instance dict of this many keys is about 300 bytes).
+    __slots__ = (
+        "__weakref__",
+        "_close_callbacks",
+        "_deadline",
+        "_drain",
+        "_error",
+        "_timer",
+        "_timer_at",
+        "_timer_kind",
+        "_write_mark",
+        "_write_paused",
+        "_write_timer",
+        "busy",
+        "closing",
+        "dispatching",
+        "held",
+        "loop",
+        "lost",
+        "parser",
+        "paused",
+        "peer",
+        "queue",
+        "server",
+        "stream",
+        "task",
+        "transport",
+    )
+
     def __init__(self, server: _Server) -> None:
         self.server = server
         s = server

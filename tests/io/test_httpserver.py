@@ -542,6 +542,7 @@ async def test_a_connection_carrying_a_stream_keeps_no_parsed_head() -> None:
                 return conn.parser._last is not None
 
             assert kept()  # kept for the next request (the keep-alive hot path)
+            assert not hasattr(conn, "__dict__")  # slots: no ~300-byte dict per connection
             writer.write(GET_KEEP % b"/events")
             await asyncio.wait_for(opened.wait(), 5)
             assert not kept()  # a stream: nothing kept for its duration
