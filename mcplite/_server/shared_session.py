@@ -162,7 +162,8 @@ class SharedHTTPSession(HTTPSession):
         if self.opening is not None:
             self.opening.append((index, data))
             return
-        http = self.standalone.http
+        stream = self.standalone_if_any
+        http = stream.http if stream is not None else None
         if http is None or index <= self.cursor:
             return
         self.cursor = index

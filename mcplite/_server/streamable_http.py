@@ -448,7 +448,8 @@ class StreamableHTTPApp(_SessionLifecycle):
         """Shutdown, first step: end the standalone GET streams, which never finish by
         themselves, so the connections still busy are those with requests in flight."""
         for sess in self.sessions.values():
-            http = sess.standalone.http
+            stream = sess.standalone_if_any
+            http = stream.http if stream is not None else None
             if http is not None:
                 http.end()
 

@@ -320,6 +320,7 @@ class HTTPSession:
         "_loop",
         "_reapers",
         "_receiver",
+        "_standalone",
         "_waiter",
         "abandoned_call_timeout",
         "batches",
@@ -334,7 +335,6 @@ class HTTPSession:
         "retry_ms",
         "routes",
         "session",
-        "standalone",
         "standalone_live",
         "streams",
     )
@@ -380,14 +380,30 @@ class HTTPSession:
         self.in_flight = 0
         self.last_active = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None  # the serving loop (touch)
-        self.standalone = self._new_stream(None, can_sse=True, key=0, pending=_NO_IDS)
-        self.standalone.sse = True  # it never answers as JSON
+        # The standalone GET stream (key 0), made when first needed: a GET, or a message
+        # for it while none is open (kept for the GET to come).  Most sessions never have
+        # one, and it was a Stream and a streams entry on every session.
+        self._standalone: Stream | None = None
         self.standalone_live = False
         self.abandoned_call_timeout: float | None = None  # Server(abandoned_call_timeout=)
         # The reaping timer of each abandoned stream, cancelled when the stream is answered
         # or the session closes: a pending timer holds the stream and the session, so one
         # left running for a finished stream kept both alive for the whole timeout.
         self._reapers: dict[Stream, asyncio.TimerHandle] | None = None  # made with the first
+
+    @property
+    def standalone(self) -> Stream:
+        """The standalone GET stream, made on first use."""
+        stream = self._standalone
+        if stream is None:
+            stream = self._standalone = self._new_stream(None, can_sse=True, key=0, pending=_NO_IDS)
+            stream.sse = True  # it never answers as JSON
+        return stream
+
+    @property
+    def standalone_if_any(self) -> Stream | None:
+        """The standalone GET stream if it was ever needed (``standalone`` makes one)."""
+        return self._standalone
 
     def touch(self) -> None:
         """The session was used now: its idle timeout runs from here (``last_active``)."""
@@ -542,7 +558,8 @@ class HTTPSession:
             # Closed under a session still handing over (its aclose() stops that first):
             # it ends as its reader did when the transport closed.
             self._fail(ConnectionClosed("the HTTP session was closed"))
-        for stream in [*self.streams.values(), self.standalone]:
+        # (The standalone stream, once made, is among them: key 0 is never dropped.)
+        for stream in list(self.streams.values()):
             if stream.http is not None:
                 stream.http.end()
             elif stream.responder is not None and not stream.done:
@@ -672,7 +689,10 @@ class HTTPSession:
         key_s, sep, idx_s = last_event_id.partition("_")
         if not sep or not key_s.isdigit() or not idx_s.isdigit():
             return False
-        stream = self.streams.get(int(key_s))
+        key = int(key_s)
+        # Key 0 always resumes: the standalone stream, even one not made yet (as it was
+        # when every session made one up front).
+        stream = self.standalone if key == 0 else self.streams.get(key)
         if stream is None:
             return False
         if stream.key == 0:
@@ -690,7 +710,10 @@ class HTTPSession:
         return stream.close_connection(self.retry_ms if retry_ms is None else retry_ms)
 
     def close_standalone_sse_stream(self, retry_ms: int | None = None) -> bool:
-        return self.standalone.close_connection(self.retry_ms if retry_ms is None else retry_ms)
+        stream = self._standalone
+        if stream is None:
+            return False  # no GET was ever open
+        return stream.close_connection(self.retry_ms if retry_ms is None else retry_ms)
 
 
 class OneShotTransport:

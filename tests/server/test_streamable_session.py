@@ -392,3 +392,25 @@ def test_a_replay_log_is_a_short_list_then_a_bounded_deque() -> None:
     r = fake()
     assert small.replay("0_3", r) is True  # what followed event 3: events 4 and 5
     assert '"n3"' in r.http.text and '"n4"' in r.http.text and '"n2"' not in r.http.text
+
+
+def test_the_standalone_stream_is_made_when_first_needed() -> None:
+    # Most sessions never open a GET: the standalone stream (a Stream and a streams entry)
+    # was made for every one of them up front.
+    hs = HTTPSession("sid")
+    assert hs.standalone_if_any is None and 0 not in hs.streams
+    assert hs.close_standalone_sse_stream() is False
+    assert hs.standalone_if_any is None  # asking did not make one
+    asyncio.run(hs.aclose())  # closing a session without one
+    # A message for it while no GET is open makes it, and the GET to come gets the message.
+    hs = HTTPSession("sid")
+    asyncio.run(hs.send(b'{"jsonrpc":"2.0","method":"early"}'))
+    assert hs.standalone_if_any is not None and 0 in hs.streams
+    g = fake()
+    hs.open_standalone(g, priming=True)
+    assert '"early"' in g.http.text
+    # Last-Event-ID 0_<n> resumes the standalone stream even before anything made it.
+    hs = HTTPSession("sid")
+    r = fake()
+    assert hs.replay("0_3", r) is True
+    assert hs.standalone_live and r.http is not None and not r.http.ended
