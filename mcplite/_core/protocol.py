@@ -49,7 +49,7 @@ from .._core.methods import (
     lookup,
 )
 from .._core.peerjson import DEFAULT_MAX_JSON_DEPTH
-from .._core.sending import CLIENT_ROLE as CLIENT_ROLE, Sending
+from .._core.sending import CLIENT_ROLE as CLIENT_ROLE, UNUSED, Sending
 from .._errors import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
@@ -125,9 +125,11 @@ class Protocol(Sending):
         self.server_info: t.Implementation | None = None
         self._next_id = 1
         self._sendable: dict[str, tuple[str | None, Any]] = {}
-        self._pending: dict[rpc.RequestId, str] = {}
-        self._progress: dict[str | int, rpc.RequestId] = {}  # our tokens -> our request ids
-        self._progress_of: dict[rpc.RequestId, str | int] = {}
+        # Our requests awaiting answers, and their progress tokens both ways: the shared
+        # empty table until the first request (a server's sessions seldom send one).
+        self._pending: dict[rpc.RequestId, str] = UNUSED
+        self._progress: dict[str | int, rpc.RequestId] = UNUSED  # our tokens -> our ids
+        self._progress_of: dict[rpc.RequestId, str | int] = UNUSED
         # Peer requests we have not answered.  A dict used as a set: once emptied it gives
         # its table back (Sending.respond), where an empty set is 216 bytes for good.
         self._incoming: dict[rpc.RequestId, None] = {}

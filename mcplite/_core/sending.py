@@ -5,7 +5,7 @@ connection.  Split from ``protocol.py`` by role; ``Protocol`` inherits it.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, NoReturn, cast
 
 import msgspec
 from msgspec import UNSET
@@ -21,6 +21,22 @@ CLIENT_ROLE: Final = "client"
 
 # Methods that never carry the per-request _meta (2026-07-28: only requests do).
 _NO_META_METHODS: Final = frozenset({"initialize", "ping"})
+
+
+class _Unused(dict[Any, Any]):
+    """The empty table every session shares until it needs one of its own: reads work
+    (``get``, ``in``, ``pop(k, None)``, ``clear``), a write raises.  An empty dict is 64
+    bytes, and a server holds many sessions that never use most of theirs."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a shared empty table: give the session its own before writing")
+
+    __setitem__ = setdefault = update = __ior__ = _refuse
+
+
+UNUSED: Final = cast("dict[Any, Any]", _Unused())
 
 
 class Sending:
@@ -92,6 +108,8 @@ class Sending:
         extra: dict[str, Any] = {}
         if progress_token is not None:
             extra["progressToken"] = progress_token
+            if self._progress is UNUSED:
+                self._progress, self._progress_of = {}, {}
             self._progress[progress_token] = id
             self._progress_of[id] = progress_token
         # Raw params go as they are: a gateway forwarding a 2026-07-28 request keeps the
@@ -111,6 +129,8 @@ class Sending:
                 extra[t.META_LOG_LEVEL] = self.client.log_level
         if extra:
             params = with_meta(params, extra)
+        if self._pending is UNUSED:
+            self._pending = {}
         self._pending[id] = method
         return id, rpc.encode_request(id, method, params)
 

@@ -36,6 +36,7 @@ from .._core.events import (
     SessionReady,
 )
 from .._core.protocol import Protocol
+from .._core.sending import UNUSED
 from .._errors import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
@@ -161,7 +162,9 @@ class Session:
         self._is_closed = False
         self.close_reason: BaseException | None = None
         self._futures: dict[rpc.RequestId, asyncio.Future[msgspec.Raw]] = {}
-        self._handlers: dict[rpc.RequestId, asyncio.Task[None]] = {}
+        # Handlers that suspended, by request id: the shared empty table while there are
+        # none (most handlers never suspend; an idle session runs none).
+        self._handlers: dict[rpc.RequestId, asyncio.Task[None]] = UNUSED
         # The request whose handler is running eagerly right now (before its first
         # suspension it has no task in _handlers yet, but it is being handled).
         self._eager_id: rpc.RequestId | None = None
@@ -246,28 +249,8 @@ class Session:
             self.transport.hand_to(None)  # type: ignore[attr-defined]
 
     def _hand_failed(self, exc: BaseException) -> None:
-        """Handling a handed-over payload raised ``exc``: the session ends, as its reader
-        task would (``_read_loop``)."""
-        if isinstance(exc, ConnectionClosed):
-            # Running handlers get drain_timeout to write their answers first; the task
-            # stands where the reader would, so aclose() and shutdown() stop it.
-            self._reader = asyncio.get_running_loop().create_task(self._lose_after_drain(exc))
-            return
-        if isinstance(exc, (OSError, MCPError)):
-            reason = ConnectionClosed(f"the connection failed: {exc!r}")
-            log.debug("session reader stopped", exc_info=exc)
-        else:
-            reason = ConnectionClosed("the peer closed the connection")
-            log.error("handling a message of the session failed", exc_info=exc)
-        if not self._stopping:
-            self._connection_lost(reason)
-
-    async def _lose_after_drain(self, reason: ConnectionClosed) -> None:
-        try:
-            await self._drain_in_flight()
-        finally:
-            if not self._stopping:
-                self._connection_lost(reason)
+        """Handling a handed-over payload raised: the session ends as its reader would."""
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop(exc))
 
     def on_close(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` once, when the session has ended (either side closed it)."""
@@ -380,9 +363,11 @@ class Session:
 
     # ------------------------------------------------------------------ reading
 
-    async def _read_loop(self) -> None:
+    async def _read_loop(self, failed: BaseException | None = None) -> None:
         reason: BaseException = ConnectionClosed("the peer closed the connection")
         try:
+            if failed is not None:
+                raise failed  # from a transport handing payloads over (_hand_failed)
             push_to = getattr(self.transport, "push_to", None)
             if push_to is not None:
                 # The lean path (stdio): the transport hands each payload over from its
@@ -618,7 +603,10 @@ class Session:
         if not answered[0]:
             # Not when the handler finished eagerly and only its reply suspended: it has
             # already left _handlers, and nothing would take it out again.
-            self._handlers[event.id] = task
+            handlers = self._handlers
+            if handlers is UNUSED:
+                handlers = self._handlers = {}
+            handlers[event.id] = task
         if budget is not None:
             # A done callback, not a finally: a task cancelled before its first step never
             # runs its body.
@@ -636,7 +624,7 @@ class Session:
             result = await self.on_request(self, event)
         except asyncio.CancelledError:
             answered[0] = True
-            self._handlers.pop(event.id, None)
+            self._handled(event.id)
             reasons = self._cancel_reasons
             reason = reasons.pop(event.id, None) if reasons is not None else None
             reason = reason or self._cancel_reason
@@ -655,8 +643,15 @@ class Session:
         else:
             data = proto.respond(event.id, result)
         answered[0] = True
-        self._handlers.pop(event.id, None)
+        self._handled(event.id)
         await self._reply(event, data)
+
+    def _handled(self, id: rpc.RequestId) -> None:
+        handlers = self._handlers
+        if handlers:
+            handlers.pop(id, None)
+            if not handlers:
+                self._handlers = UNUSED  # gives its table back: an idle session keeps none
 
     async def _reply(self, event: RequestReceived, data: bytes) -> None:
         try:

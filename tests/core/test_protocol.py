@@ -23,6 +23,7 @@ from mcplite._core.events import (
     SessionReady,
 )
 from mcplite._core.protocol import CLIENT_ROLE, SERVER_ROLE, Protocol
+from mcplite._core.sending import UNUSED
 from mcplite._errors import (
     INTERNAL_ERROR,
     METHOD_NOT_FOUND,
@@ -690,3 +691,29 @@ def test_answering_the_last_incoming_request_gives_its_table_back() -> None:
     assert p.receive(note("notifications/cancelled", {"requestId": 3})) == []  # answered
     p.respond_error(4, -32000, "x")
     assert p._incoming == {} and sys.getsizeof(p._incoming) == sys.getsizeof({})
+
+
+def test_a_session_shares_one_empty_table_until_it_sends_a_request() -> None:
+    # Memory per idle session (issue 15): the tables of our own requests (pending,
+    # progress tokens both ways) were three empty dicts on every server session, which
+    # seldom sends a request; they are one shared empty table until the first.
+    p = ready_server()
+    other = ready_server()
+    assert p._pending is UNUSED and p._progress is UNUSED and p._progress_of is UNUSED
+    assert other._pending is UNUSED
+    p.request("ping", None)
+    assert p._pending is not UNUSED and list(p._pending.values()) == ["ping"]
+    assert p._progress is UNUSED  # no progress token asked for
+    c = client()
+    c.request("initialize", {}, progress_token="tok")
+    assert c._progress == {"tok": 1} and c._progress_of == {1: "tok"}
+    assert other._pending is UNUSED and UNUSED == {}  # nothing leaked into the shared one
+    # The shared table refuses writes outright (one session's entry in every session).
+    for write in (
+        lambda: UNUSED.__setitem__(1, "x"),
+        lambda: UNUSED.setdefault(1, "x"),
+        lambda: UNUSED.update({1: "x"}),
+    ):
+        with pytest.raises(TypeError, match="shared empty table"):
+            write()
+    assert UNUSED.pop(1, None) is None and 1 not in UNUSED and not UNUSED

@@ -614,3 +614,56 @@ def test_a_session_keeps_no_instance_dict() -> None:
     296 to 1,584 bytes: adding the 30th attribute did that to every session (issue 15's
     memory per idle session), so Session declares its slots."""
     assert Session.__dictoffset__ == 0  # instances have no __dict__ at all
+
+
+class HandingTransport:
+    """A transport that hands payloads over (``hand_to``), as a streamable-HTTP session."""
+
+    def __init__(self) -> None:
+        self.receiver: Any = None
+        self.failed: Any = None
+        self.sent: list[bytes] = []
+
+    def hand_to(self, receiver: Any, failed: Any = None) -> None:
+        self.receiver, self.failed = receiver, failed
+
+    async def receive(self) -> bytes:
+        raise AssertionError("a handing transport is never pulled")
+
+    async def send(self, data: bytes, related: Any = None) -> None:
+        self.sent.append(data)
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OSError("reset"), "the connection failed: OSError('reset')"),
+        (ConnectionClosed("the HTTP session was closed"), "the HTTP session was closed"),
+    ],
+)
+async def test_a_session_over_a_handing_transport_has_no_reader_and_ends_on_a_failure(
+    error: BaseException, reason: str
+) -> None:
+    # Issue 15 (memory per idle session): a transport with hand_to gets the session's
+    # receiver and no reader task runs; a failure it reports ends the session as the
+    # reader's end did (ConnectionClosed: running handlers get drain_timeout first).
+    transport = HandingTransport()
+    proto = Protocol(SERVER_ROLE, identity=Identity(), assume_initialized=True)
+
+    async def on_request(session: Session, event: RequestReceived) -> Any:
+        return {}
+
+    session = Session(proto, transport, on_request=on_request, drain_timeout=0.01)
+    session.start()
+    session.start()  # idempotent
+    assert session._reader is None and transport.receiver is not None
+    assert transport.receiver(b'{"jsonrpc":"2.0","id":1,"method":"ping"}') is None
+    assert transport.sent == [b'{"jsonrpc":"2.0","id":1,"result":{}}']  # answered on the spot
+    transport.failed(error)
+    await asyncio.wait_for(session.wait_closed(), 5)
+    assert str(session.close_reason) == reason
+    await session.aclose()
+    assert transport.receiver is None  # aclose() stopped the handing over

@@ -7,6 +7,7 @@ import http.client
 import json
 from typing import Any
 
+from mcplite._core.sending import UNUSED
 from mcplite._server.context import Context
 from mcplite._server.server import Server
 from mcplite._server.streamable_run import StreamableHTTPServer, close_sse_stream
@@ -363,6 +364,7 @@ async def test_an_idle_session_holds_no_task_event_or_queue_block() -> None:
         assert session._reader is None and session._handed
         assert session._closed is None and not session.is_closed
         assert session._background is None
+        assert session._handlers is UNUSED and session.protocol._pending is UNUSED
         assert sess._drainer is None and sess._barrier is None and sess._waiter is None
         assert sess._inbox == [] and type(sess._inbox) is list
         assert not hasattr(sess, "__dict__")  # slots: no ~300-byte instance dict
