@@ -306,6 +306,12 @@ class _Connection(asyncio.Protocol):
                 if held is not None:  # a stream head the app's call did not finish
                     self.held = None
                     held.flush_head()
+                    if not held.done:
+                        # A stream outliving the app's call (an SSE GET stream) may last
+                        # long, with no next request here meanwhile: the head kept for
+                        # reuse (fields, index, Request: ~1.5 KB) is dropped.  An answer
+                        # finished within the call keeps it (the keep-alive hot path).
+                        self.parser.forget_last()
             if result is not None:
                 task = asyncio.ensure_future(result, loop=self.loop)
                 self.task = task

@@ -13,7 +13,7 @@ from typing import Any, Final, Protocol
 
 from .._core import jsonrpc as rpc
 from .._errors import INVALID_REQUEST
-from .._wire.http11 import HTTPProtocolError, Request, RequestParser
+from .._wire.http11 import HTTPProtocolError, Request
 from .._wire.http11_write import CHUNKED_END, encode_response_head, reason
 
 __all__ = ["App", "Responder", "ResponseStream"]
@@ -33,7 +33,6 @@ class _Connection(Protocol):
     held: ResponseStream | None  # its stream head, written when that call returns
     closing: bool
     stream: ResponseStream | None
-    parser: RequestParser
 
     def write(self, data: bytes) -> None: ...
     async def drain(self) -> None: ...
@@ -201,5 +200,4 @@ class Responder:
         head = b"" if conn.lost else encode_response_head(status, headers)
         stream = self.stream = ResponseStream(conn, chunked, head)
         conn.stream = stream
-        conn.parser.forget_last()  # a stream lasts: no next request to reuse its head for
         return stream
