@@ -115,6 +115,7 @@ class Session:
         "_stopping",
         "_sweep",
         "_sweep_at",
+        "_table",
         "_tokens",
         "budget",
         "close_reason",
@@ -179,8 +180,7 @@ class Session:
         self._sweep_at = math.inf
         self._tokens = 0  # the last progress token handed out
         self._reader: asyncio.Task[None] | None = None
-        # The transport hands payloads over itself (``hand_to``): no reader task at all;
-        # each payload is handled in this context (a copy of the one start() ran in).
+        # The transport hands payloads over (``hand_to``), run in this context: see start().
         self._handed = False
         self._context: contextvars.Context | None = None
         self._stopping = False  # reading stopped on purpose: handlers keep running
@@ -188,7 +188,8 @@ class Session:
         # The same, for one request (cancel_request); made with the first.
         self._cancel_reasons: dict[Any, str] | None = None
         self.state: dict[str, Any] = {}  # per-session storage for the layers above
-        self._close_callbacks: list[Callable[[], None]] = []
+        self._close_callbacks: list[Callable[[], None]] | None = None  # made with the first
+        self._table: set[Session] | None = None  # leave_on_close()
         # The loop serving us, looked up on the first request: on Python 3.11 every
         # asyncio.get_running_loop() is a getpid() system call.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -221,11 +222,8 @@ class Session:
         return self._is_closed
 
     def start(self) -> None:
-        """Start reading from the transport (idempotent); ``async with`` does this.
-
-        A transport with ``hand_to`` (a streamable-HTTP session) hands each payload over
-        from the request that carried it, so the session has no reader task: an idle
-        HTTP session is then a record, not a suspended task, coroutine and future."""
+        """Start reading from the transport (idempotent); ``async with`` does this.  One
+        with ``hand_to`` (an HTTP session) hands payloads over itself: no reader task."""
         if self._reader is not None or self._handed:
             return
         hand_to = getattr(self.transport, "hand_to", None)
@@ -234,8 +232,7 @@ class Session:
             return
         self._handed = True
         self._loop = asyncio.get_running_loop()
-        # Each payload is handled in a copy of this context, as the reader task's would be.
-        self._context = contextvars.copy_context()
+        self._context = contextvars.copy_context()  # as the reader task's would be
         hand_to(self._take, self._hand_failed)
 
     def _take(self, data: bytes) -> Any:
@@ -243,8 +240,7 @@ class Session:
         assert self._context is not None and self._loop is not None
         return self._context.run(self._push, self._loop, data)
 
-    def _unhand(self) -> None:
-        """Stop the transport handing payloads over (what _read_loop's end does)."""
+    def _unhand(self) -> None:  # stop the handing over (as the reader's end did)
         if self._handed:
             self.transport.hand_to(None)  # type: ignore[attr-defined]
 
@@ -256,8 +252,15 @@ class Session:
         """Call ``callback()`` once, when the session has ended (either side closed it)."""
         if self._is_closed:
             callback()
+        elif self._close_callbacks is None:
+            self._close_callbacks = [callback]
         else:
             self._close_callbacks.append(callback)
+
+    def leave_on_close(self, table: set[Session]) -> None:
+        """Take this session out of ``table`` when it ends: ``on_close`` without a closure
+        and a list on every session (a server's table of its sessions)."""
+        self._table = table
 
     async def wait_closed(self) -> None:
         """Wait until the connection has ended (either side closed it)."""
@@ -354,8 +357,11 @@ class Session:
             task.cancel()
         if self._closed is not None:
             self._closed.set()
-        callbacks, self._close_callbacks = self._close_callbacks, []
-        for callback in callbacks:
+        table, self._table = self._table, None
+        if table is not None:
+            table.discard(self)
+        callbacks, self._close_callbacks = self._close_callbacks, None
+        for callback in callbacks or ():
             try:
                 callback()
             except Exception:

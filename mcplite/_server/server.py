@@ -495,7 +495,7 @@ class Server(Registration):
         self.sessions.add(session)
         # However the connection ends (the client closing an in-memory pair, stdin EOF, an
         # HTTP session's end), the session leaves the table with it.
-        session.on_close(lambda: self.sessions.discard(session))
+        session.leave_on_close(self.sessions)
         self._loop = asyncio.get_running_loop()
         self.subscriptions.attach()
         session.start()

@@ -667,3 +667,20 @@ async def test_a_session_over_a_handing_transport_has_no_reader_and_ends_on_a_fa
     assert str(session.close_reason) == reason
     await session.aclose()
     assert transport.receiver is None  # aclose() stopped the handing over
+
+
+async def test_leave_on_close_takes_the_session_out_of_its_table() -> None:
+    # A server took each session out of its table with an on_close lambda: a closure and
+    # a callback list on every session (issue 15, memory per idle session).
+    end, session = await raw_pair()
+    table = {session}
+    session.leave_on_close(table)
+    assert session._close_callbacks is None  # no list until a callback is registered
+    seen: list[str] = []
+    session.on_close(lambda: seen.append("closed"))
+    await end.aclose()  # the peer goes away
+    await asyncio.wait_for(session.wait_closed(), 5)
+    assert table == set() and seen == ["closed"]
+    session.on_close(lambda: seen.append("late"))  # already closed: called at once
+    assert seen == ["closed", "late"]
+    await session.aclose()
