@@ -677,7 +677,10 @@ class HTTPSession:
             if stream.log is None:
                 # Answered without an event (a JSON body): no event id names it, so no
                 # GET can resume it, and keeping it only held memory.
-                self.streams.pop(stream.key, None)
+                streams = self.streams
+                streams.pop(stream.key, None)
+                if not streams:
+                    streams.clear()  # frees its table: an idle session keeps an empty dict
 
     def open_standalone(self, responder: Responder, priming: bool) -> None:
         """A GET without Last-Event-ID: what was queued while no GET was open, then live."""

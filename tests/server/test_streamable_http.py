@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import sys
 from typing import Any
 
 from mcplite._core.sending import UNUSED
@@ -368,6 +369,9 @@ async def test_an_idle_session_holds_no_task_event_or_queue_block() -> None:
         assert sess._drainer is None and sess._barrier is None and sess._waiter is None
         assert sess._inbox == [] and type(sess._inbox) is list
         assert not hasattr(sess, "__dict__")  # slots: no ~300-byte instance dict
+        # Its tables of in-flight requests and resumable streams gave their tables back.
+        assert sess.routes == {} and sess.streams == {} and sess.standalone_if_any is None
+        assert sys.getsizeof(sess.routes) == sys.getsizeof(sess.streams) == sys.getsizeof({})
         mine = [
             t for t in asyncio.all_tasks() if "Session" in getattr(t.get_coro(), "__qualname__", "")
         ]
