@@ -437,7 +437,7 @@ class StreamableHTTPApp(_SessionLifecycle):
             priming=version >= PRIMING_SINCE,
         )
         # After open_post has routed its ids: the session may handle the body right here
-        # (HTTPSession.push_to), and a handler that never suspends then answers within
+        # (HTTPSession.hand_to), and a handler that never suspends then answers within
         # this step, so the SSE head and the answer leave in one write.
         sess.deliver(body)
         return None
