@@ -124,7 +124,8 @@ class Protocol(Sending):
         self.server_capabilities: t.ServerCapabilities | None = None
         self.server_info: t.Implementation | None = None
         self._next_id = 1
-        self._sendable: dict[str, tuple[str | None, Any]] = {}
+        # Methods whose send checks passed (Sending.request): made on the first request.
+        self._sendable: dict[str, tuple[str | None, Any]] = UNUSED
         # Our requests awaiting answers, and their progress tokens both ways: the shared
         # empty table until the first request (a server's sessions seldom send one).
         self._pending: dict[rpc.RequestId, str] = UNUSED

@@ -102,6 +102,8 @@ class Sending:
         passed = self._sendable.get(method)
         if passed is None or passed[0] != self.protocol_version or passed[1] is not caps:
             self._check_request(method)
+            if self._sendable is UNUSED:
+                self._sendable = {}
             self._sendable[method] = (self.protocol_version, caps)
         id = self._next_id
         self._next_id += 1

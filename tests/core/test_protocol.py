@@ -700,9 +700,11 @@ def test_a_session_shares_one_empty_table_until_it_sends_a_request() -> None:
     p = ready_server()
     other = ready_server()
     assert p._pending is UNUSED and p._progress is UNUSED and p._progress_of is UNUSED
+    assert p._sendable is UNUSED  # the memo of methods whose send checks passed, too
     assert other._pending is UNUSED
     p.request("ping", None)
     assert p._pending is not UNUSED and list(p._pending.values()) == ["ping"]
+    assert list(p._sendable) == ["ping"] and other._sendable is UNUSED
     assert p._progress is UNUSED  # no progress token asked for
     c = client()
     c.request("initialize", {}, progress_token="tok")
