@@ -77,6 +77,24 @@ async def test_dead_child_fails_pending_request(server_script: Path) -> None:
             await client.call_tool("die")
 
 
+# A raw client's initialize request, one line.
+INIT_LINE = (
+    msgspec.json.encode(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"},
+            },
+        }
+    )
+    + b"\n"
+)
+
+
 async def raw_server(script: Path, **env: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -138,17 +156,7 @@ async def test_hostile_json_gets_parse_errors_and_serving_goes_on(server_script:
 async def test_server_exits_within_one_second_of_stdin_eof(server_script: Path) -> None:
     proc = await raw_server(server_script)
     assert proc.stdin is not None and proc.stdout is not None
-    init = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "raw", "version": "0"},
-        },
-    }
-    proc.stdin.write(msgspec.json.encode(init) + b"\n")
+    proc.stdin.write(INIT_LINE)
     await proc.stdin.drain()
     line = await asyncio.wait_for(proc.stdout.readline(), 5)
     assert msgspec.json.decode(line)["result"]["protocolVersion"] == "2025-11-25"
@@ -234,26 +242,10 @@ async def test_the_stdio_pipes_are_grown_on_both_ends(server_script: Path) -> No
             await transport.aclose()
     # ... and a server grows its stdin/stdout pipes whoever made them (here: default-size
     # pipes made by asyncio for a floor-style client).
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(server_script),
-        env=ENV,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    child = await raw_server(server_script)
     assert child.stdin is not None and child.stdout is not None
     try:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
-        child.stdin.write(msgspec.json.encode(init) + b"\n")
+        child.stdin.write(INIT_LINE)
         await child.stdin.drain()
         assert b'"result"' in await asyncio.wait_for(child.stdout.readline(), 30)
         assert _child_pipe_sizes(child) == [DEFAULT_PIPE_BUFFER_BYTES] * 2
