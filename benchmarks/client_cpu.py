@@ -38,8 +38,11 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _timed(call: Callable[[], Awaitable[Any]], calls: int, inflight: int) -> float:
-    """CPU microseconds per call of ``calls`` calls, ``inflight`` at a time."""
+async def _timed(
+    call: Callable[[], Awaitable[Any]], calls: int, inflight: int, profile: str = ""
+) -> float:
+    """CPU microseconds per call of ``calls`` calls, ``inflight`` at a time, after an
+    untimed warm-up; ``profile``: where to write a cProfile of the timed calls alone."""
 
     async def worker(n: int) -> None:
         for _ in range(n):
@@ -50,9 +53,20 @@ async def _timed(call: Callable[[], Awaitable[Any]], calls: int, inflight: int) 
         await asyncio.gather(*(worker(share + (i < extra)) for i in range(inflight)))
 
     await batch(max(inflight * 20, calls // 5))  # warm-up
+    prof = None
+    if profile:
+        import cProfile  # lazy: only with --profile
+        import time  # lazy: only with --profile
+
+        prof = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
+        prof.enable()
     before = _cpu_seconds()
     await batch(calls)
-    return (_cpu_seconds() - before) / calls * 1e6
+    elapsed = _cpu_seconds() - before
+    if prof is not None:
+        prof.disable()
+        prof.dump_stats(profile)
+    return elapsed / calls * 1e6
 
 
 async def _child(kind: str, url: str, calls: int, inflights: list[int], profile: str) -> None:
@@ -215,8 +229,6 @@ def _encode(obj: Any) -> bytes:
 async def _in_process_child(sse: bool, calls: int, inflight: int, profile: str) -> float:
     """mcplite's whole client call path, call_tool to bytes out and bytes in to the result,
     on fake connections: the session, the transport, the HTTP client, the parser."""
-    import time  # lazy: in-process mode only
-
     import mcplite  # lazy: as in _child
     from mcplite._client.streamable_http import StreamableHTTPTransport
     from mcplite._io.httpclient import HTTPClient, _Connection
@@ -239,29 +251,9 @@ async def _in_process_child(sse: bool, calls: int, inflight: int, profile: str) 
                 raise RuntimeError(f"unexpected echo: {result!r}")
             return result
 
-        async def worker(n: int) -> None:
-            for _ in range(n):
-                await call()
-
-        async def batch(total: int) -> None:
-            share, extra = divmod(total, inflight)
-            await asyncio.gather(*(worker(share + (i < extra)) for i in range(inflight)))
-
-        await batch(max(inflight * 20, calls // 5))  # warm-up
-        prof = None
-        if profile:
-            import cProfile  # lazy: only with --profile
-
-            prof = cProfile.Profile(time.process_time)
-            prof.enable()
-        t0 = time.process_time()
-        await batch(calls)
-        elapsed = time.process_time() - t0
-        if prof is not None:
-            prof.disable()
-            prof.dump_stats(profile)
+        per_call = await _timed(call, calls, inflight, profile)
     await http.aclose()
-    return elapsed / calls * 1e6
+    return per_call
 
 
 def in_process(calls: int, inflight: int, rounds: int, profile: str | None) -> None:
