@@ -54,6 +54,10 @@ def _is_pydantic_class(obj: Any) -> bool:
 
 def uses_pydantic(annotation: Any) -> bool:
     """True when ``annotation`` (at any depth) needs pydantic to be described or validated."""
+    if type(annotation) is type:
+        # A plain class (no metaclass, so not a model; no arguments to look into): the
+        # common case, answered without get_args/get_origin (issue 15 "Cold start").
+        return _is_pydantic_class(annotation)
     if _is_pydantic_class(annotation):
         return True
     args = typing.get_args(annotation)

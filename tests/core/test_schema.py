@@ -18,6 +18,7 @@ from mcplite._core.schema import (
     ToolSignature,
     _fast_schema,
     _input_schema,
+    _type_hints,
     build_signature,
     prompt_arguments,
     serialize_output,
@@ -845,3 +846,104 @@ def test_registration_errors_stay_registration_errors() -> None:
         build_signature(bad_default)
     with pytest.raises(TypeError, match="cannot build a JSON Schema for the result of"):
         build_signature(bad_result)
+
+
+# -- _type_hints: get_type_hints without compiling every annotation string ------------------
+
+
+class Plain:
+    pass
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+def _hinted_plain(a: str, b: int = 1, c: Plain | None = None) -> None:
+    pass
+
+
+def _hinted_names(a: str, b: float, c: Plain, d: bytes) -> str:
+    return a
+
+
+def _hinted_generic(a: list[int], b: dict[str, Plain], c: Optional[int] = None) -> list[str]:  # noqa: UP045
+    return []
+
+
+def _hinted_meta(a: Colour, b: Annotated[int, "x"], c: Any, d: Literal["x"]) -> Colour:
+    return a
+
+
+def _hinted_none() -> None:
+    pass
+
+
+def _unannotated(a, b=2):  # type: ignore[no-untyped-def]
+    pass
+
+
+@functools.wraps(_hinted_names)
+def _wrapped(*args: Any, **kwargs: Any) -> Any:
+    return _hinted_names(*args, **kwargs)
+
+
+# Written without ``from __future__ import annotations``: the annotations are objects.
+_NOT_STRINGS: dict[str, Any] = {"Plain": Plain}
+exec(
+    "def not_strings(a: int, b: Plain, c: list[int]) -> None:\n    pass\n"
+    "def not_strings_plain(a: int, b: Plain) -> None:\n    pass\n",
+    _NOT_STRINGS,
+)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        _hinted_plain,
+        _hinted_names,
+        _hinted_generic,
+        _hinted_meta,
+        _hinted_none,
+        _unannotated,
+        _wrapped,
+        _NOT_STRINGS["not_strings"],
+        _NOT_STRINGS["not_strings_plain"],
+        Plain.__init__,
+        functools.partial(_hinted_names, "x"),
+    ],
+)
+def test_type_hints_agree_with_get_type_hints(fn: Any) -> None:
+    # The fast path (plain classes and their names) and every fallback give exactly what
+    # typing.get_type_hints gives, so registration sees no difference.
+    import typing
+
+    try:
+        expected = typing.get_type_hints(fn, include_extras=True)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            _type_hints(fn)
+        return
+    assert _type_hints(fn) == expected
+
+
+def test_type_hints_of_an_unknown_name_raise_like_get_type_hints() -> None:
+    # A name in neither the function's globals nor builtins is not taken for None: the
+    # fallback raises the NameError that registration reports.
+    class Local:
+        pass
+
+    def uses_local(a: Local) -> None:
+        pass
+
+    with pytest.raises(NameError, match="Local"):
+        _type_hints(uses_local)
+    with pytest.raises(TypeError, match="cannot resolve the type hints"):
+        build_signature(uses_local)
+
+
+def test_type_hints_follow_a_shadowing_global() -> None:
+    # The function's own globals come before builtins, as eval would look them up.
+    namespace: dict[str, Any] = {"str": Plain}
+    exec("def shadowed(a: 'str') -> 'None':\n    pass\n", namespace)
+    assert _type_hints(namespace["shadowed"]) == {"a": Plain, "return": type(None)}
