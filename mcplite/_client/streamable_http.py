@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final
 
 import msgspec
@@ -44,6 +44,7 @@ from .._io.eager import eager_start
 from .._io.httpclient import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_READ_TIMEOUT_SECONDS,
+    Exchange,
     HTTPClient,
     HTTPResponse,
     split_url,
@@ -161,6 +162,8 @@ class StreamableHTTPTransport:
         self._barrier: asyncio.Future[Any] | None = None
         self.related: RequestId | None = None
         self._streams: dict[RequestId, asyncio.Task[None]] = {}
+        # Requests written by _start_request whose answers have not started to arrive.
+        self._fast: dict[RequestId, Exchange] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._get_task: asyncio.Task[None] | None = None
         # Until the standalone GET stream has its answer, requests start on a task as the
@@ -316,22 +319,46 @@ class StreamableHTTPTransport:
             stream = self._streams.pop(target, None) if isinstance(target, (int, str)) else None
             if stream is not None:
                 stream.cancel()
+            written = self._fast.pop(target, None) if isinstance(target, (int, str)) else None
+            if written is not None:
+                written.abort()  # the connection is closed, as cancelling its task would
             if self._stateless(msg.params):
                 return  # 2026-07-28: closing the stream IS the cancellation
         await self._post_other(data, msg)
 
     def _start_request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
-        coro = self._request(rid, method, params, data)
         if self._get_pending:
-            task: asyncio.Task[None] = asyncio.ensure_future(coro)
+            task: asyncio.Task[None] = asyncio.ensure_future(
+                self._request(rid, method, params, data)
+            )
             # A task cancelled before its first step never runs _request's finally.
             task.add_done_callback(lambda _, rid=rid: self._streams.pop(rid, None))  # type: ignore[misc]
         else:
             # Started eagerly (_io/eager.py): the POST is written from send() itself, not
             # one event-loop iteration later when a new task would first run.
+            if self.auth is None:
+                # The hot path: the POST is written right here on a pooled connection and
+                # its answer is taken by _arrived, called from that connection's
+                # data_received, with no task at all (a task costs a step to start and
+                # one to wake up when the answer is in).  Anything but a whole 200 JSON
+                # answer goes on to _request in a task, as if it had been one all along.
+                try:
+                    ex = self.http.start(
+                        "POST",
+                        self.url,
+                        self._post_header_tuple(method, params),
+                        data,
+                        lambda ex: self._arrived(ex, rid, method, params, data),
+                    )
+                except ValueError:
+                    ex = None  # a bad header field: _request reports it as before
+                if ex is not None:
+                    self._fast[rid] = ex
+                    return
             loop = self._loop
             if loop is None:  # looked up once: on 3.11 each lookup is a getpid() system call
                 loop = self._loop = asyncio.get_running_loop()
+            coro = self._request(rid, method, params, data)
             eager = eager_start(loop, coro, contextvars.copy_context())
             if eager is None:
                 return  # done already (a failure answered at once)
@@ -341,10 +368,58 @@ class StreamableHTTPTransport:
         # is a loop callback per call).
         self._streams[rid] = task
 
+    def _post_header_tuple(self, method: str, params: Any) -> tuple[tuple[str, str], ...]:
+        headers = self._post_headers(method, params)
+        return headers if type(headers) is tuple else tuple(headers)
+
+    def _arrived(self, ex: Exchange, rid: RequestId, method: str, params: Any, data: bytes) -> None:
+        """The answer to a request ``_start_request`` wrote (see there) has started to
+        arrive: a whole 200 JSON answer is checked and handed to the session here, as
+        ``_answer`` would; anything else continues as ``_request`` in a task."""
+        if self._fast.pop(rid, None) is not ex:
+            return  # given up (cancelled, closed) meanwhile
+        resp = None if self._inbox.full() else ex.complete()
+        if resp is not None:
+            body = None
+            if resp.status == 200 and resp.content_type == "application/json":
+                body = resp.take(self.max_message_bytes)
+            if body is not None:
+                self._capture_session(resp)
+                probe = _probe(body)
+                if probe is None:
+                    self._fail(
+                        rid,
+                        RemoteProtocolError(f"{method}: the HTTP response body is not JSON-RPC"),
+                    )
+                    return
+                if not self._hand_over(body, rid):
+                    self._inbox.put_nowait((body, rid))  # not full: checked above
+                if probe.method is None and probe.id != rid:
+                    self._fail(
+                        rid,
+                        RemoteProtocolError(
+                            f"{method}: expected a response with id {rid!r}, got id {probe.id!r}"
+                        ),
+                    )
+                return
+            first: Coroutine[Any, Any, HTTPResponse] = _given(resp)
+        else:
+            first = ex.finish()
+        coro = self._request(rid, method, params, data, first)
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        task = eager_start(loop, coro, contextvars.copy_context())
+        if task is not None:
+            self._streams[rid] = task
+
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
+        for ex in self._fast.values():
+            ex.abort()
+        self._fast.clear()
         tasks = [*self._tasks, *self._streams.values()]
         for task in tasks:
             task.cancel()
@@ -439,14 +514,27 @@ class StreamableHTTPTransport:
         if sid != self.session_id and not self._stateless():
             self.session_id = sid
 
-    async def _request(self, rid: RequestId, method: str, params: Any, data: bytes) -> None:
+    async def _request(
+        self,
+        rid: RequestId,
+        method: str,
+        params: Any,
+        data: bytes,
+        first: Coroutine[Any, Any, HTTPResponse] | None = None,
+    ) -> None:
+        """POST ``data`` and feed its answer in; ``first``: the first POST's response
+        (written already by _start_request, see _arrived)."""
         try:
             wire_id, body = rid, data
             for attempt in range(self.max_reconnects + 1):
                 try:
-                    resp = await self._http_request(
-                        "POST", self._post_headers(method, params), body
-                    )
+                    if first is not None:
+                        pending, first = first, None
+                        resp = await pending
+                    else:
+                        resp = await self._http_request(
+                            "POST", self._post_headers(method, params), body
+                        )
                 except (MCPError, OSError) as exc:
                     self._fail(
                         rid, exc if isinstance(exc, MCPError) else ConnectionClosed(repr(exc))
@@ -475,6 +563,8 @@ class StreamableHTTPTransport:
                     await resp.aclose()
         finally:
             self._streams.pop(rid, None)  # see _start_request
+            if first is not None:
+                first.close()  # cancelled before it ran: its exchange is given up below
 
     async def _answer(
         self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
@@ -699,6 +789,10 @@ class _StreamLost(ConnectionClosed):
     def __init__(self, message: str, retry: int | None) -> None:
         super().__init__(message)
         self.retry = retry
+
+
+async def _given(resp: HTTPResponse) -> HTTPResponse:
+    return resp
 
 
 def _with_id(data: bytes, new_id: RequestId) -> bytes:
