@@ -751,6 +751,14 @@ class HTTPClient:
             slot.release()
             return None
         conn.received = 0
+        # What next_event does before it waits: the count behind the read backpressure
+        # starts over (nothing is buffered on an idle connection), else it would grow
+        # over every answer taken without next_event and pause reading for good.
+        conn._buffered = 0
+        if conn._read_paused:
+            conn._read_paused = False
+            assert conn.transport is not None
+            conn.transport.resume_reading()
         conn.parser.expect_response(method)
         try:
             conn.write(prefix + b"content-length: %d\r\n\r\n" % len(body) + body)

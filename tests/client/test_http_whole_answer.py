@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from mcplite import ConnectionClosed, HTTPStatusError, RemoteProtocolError
 from mcplite._client.streamable_http import StreamableHTTPTransport
 from mcplite._core.jsonrpc import encode_request
-from mcplite._io.httpclient import HTTPClient
+from mcplite._io.httpclient import _READ_BUFFER_BYTES, HTTPClient
 from mcplite._wire.http11 import RequestParser
 
 # rid -> the chunks of the raw HTTP answer (None: never answer)
@@ -109,6 +109,26 @@ async def test_a_whole_json_answer_is_taken_with_no_task(monkeypatch: pytest.Mon
             assert tasks == []  # without _arrived each call runs _request in a task
             assert errors == [] and len(conns) == 1 and transport._fast == {}
             assert transport.http.open_connections == 1
+        finally:
+            await transport.aclose()
+
+
+async def test_answers_taken_without_next_event_do_not_pause_reading() -> None:
+    """The read backpressure count starts over for each request written by start(): more
+    than _READ_BUFFER_BYTES of answers over one connection must not stop it reading."""
+    pad = "x" * 4096
+
+    def script(rid: Any) -> list[bytes]:
+        body = json.dumps({"jsonrpc": "2.0", "id": rid, "result": {"pad": pad}}).encode()
+        return [json_answer(rid, body=body)]
+
+    async with scripted(script) as (url, conns):
+        transport, errors = transport_for(url)
+        try:
+            await warm(transport)
+            for rid in range(1, 2 + _READ_BUFFER_BYTES // 4096):
+                assert (await call(transport, rid))["id"] == rid
+            assert errors == [] and len(conns) == 1
         finally:
             await transport.aclose()
 
