@@ -28,7 +28,6 @@ import msgspec
 
 from .. import types as t
 from .._client.httpauth import HTTPAuth, request_with_auth
-from .._core import peerjson
 from .._core.jsonrpc import encode_error
 from .._core.methods import STATELESS_REVISION
 from .._errors import (
@@ -44,13 +43,14 @@ from .._io.eager import eager_start
 from .._io.httpclient import (
     DEFAULT_CONNECT_TIMEOUT_SECONDS,
     DEFAULT_READ_TIMEOUT_SECONDS,
-    Exchange,
     HTTPClient,
     HTTPResponse,
     split_url,
 )
+from .._io.httpexchange import Exchange, start as start_exchange
 from .._wire.paramheaders import InvalidToolHeaders, ParamHeaders, param_headers, request_headers
 from .._wire.sse import SSEDecoder
+from .streamable_wire import _META_KEY, _fast_request, _Outgoing, _probe
 
 log = logging.getLogger(__name__)
 
@@ -67,47 +67,6 @@ _BACKOFF_FACTOR: Final = 1.5
 
 RequestId = int | str
 ErrorSink = Callable[[RequestId, BaseException], None]
-
-
-class _Outgoing(msgspec.Struct):
-    id: Any = None
-    method: str | None = None
-    params: Any = None
-
-
-class _Probe(msgspec.Struct):
-    id: Any = None
-    method: str | None = None
-
-
-_REQUEST_PREFIX: Final = b'{"jsonrpc":"2.0","id":'
-_METHOD_KEY: Final = b'"method":"'
-_META_KEY: Final = b'"' + t.META_PROTOCOL_VERSION.encode() + b'"'
-
-
-def _fast_request(data: bytes) -> tuple[int, str] | None:
-    """(id, method) of a request our ``_jsonrpc`` encoded with an integer id, read from its
-    fixed envelope (``{"jsonrpc":"2.0","id":N,"method":"..."``) without decoding the params;
-    None when the message is anything else (the caller then decodes it)."""
-    if not data.startswith(_REQUEST_PREFIX):
-        return None
-    comma = data.find(b",", 22, 44)
-    if comma < 0 or not data.startswith(_METHOD_KEY, comma + 1):
-        return None
-    start = comma + 11
-    end = data.find(b'"', start, start + 256)
-    digits = data[22:comma]
-    if end < 0 or not digits.isdigit() or b"\\" in data[start:end]:
-        return None
-    return int(digits), data[start:end].decode()
-
-
-def _probe(data: bytes) -> _Probe | None:
-    try:
-        peerjson.check(data)
-        return msgspec.json.decode(data, type=_Probe)
-    except (peerjson.InvalidJSON, msgspec.DecodeError, msgspec.ValidationError):
-        return None
 
 
 class StreamableHTTPTransport:
@@ -336,14 +295,17 @@ class StreamableHTTPTransport:
         else:
             # Started eagerly (_io/eager.py): the POST is written from send() itself, not
             # one event-loop iteration later when a new task would first run.
-            if self.auth is None:
+            http = self.http
+            # Not for a stand-in or a subclass whose request() would be bypassed.
+            if self.auth is None and type(http).request is HTTPClient.request:
                 # The hot path: the POST is written right here on a pooled connection and
                 # its answer is taken by _arrived, called from that connection's
                 # data_received, with no task at all (a task costs a step to start and
                 # one to wake up when the answer is in).  Anything but a whole 200 JSON
                 # answer goes on to _request in a task, as if it had been one all along.
                 try:
-                    ex = self.http.start(
+                    ex = start_exchange(
+                        http,
                         "POST",
                         self.url,
                         self._post_header_tuple(method, params),

@@ -11,7 +11,9 @@ from contextlib import asynccontextmanager
 import pytest
 
 import mcplite
-from mcplite._client.streamable_http import StreamableHTTPTransport, _fast_request
+from mcplite._client import streamable_http
+from mcplite._client.streamable_http import StreamableHTTPTransport
+from mcplite._client.streamable_wire import _fast_request
 from mcplite._core.jsonrpc import encode_request
 from mcplite._server.streamable_run import StreamableHTTPServer
 from mcplite._wire.http11 import RequestParser
@@ -163,7 +165,9 @@ async def test_no_running_loop_lookup_per_call(
 
 
 @pytest.mark.parametrize("json_response", [True, False], ids=["json", "sse"])
-async def test_request_tasks_are_held_and_known_by_id_until_done(json_response: bool) -> None:
+async def test_request_tasks_are_held_and_known_by_id_until_done(
+    json_response: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each request's task is in the transport's id -> stream map while it runs (so close
     cancels it and notifications/cancelled finds it) and takes itself out when it ends,
     with no done callback; close still cancels one that is running."""
@@ -189,7 +193,7 @@ async def test_request_tasks_are_held_and_known_by_id_until_done(json_response: 
             await asyncio.sleep(0.002)
         # The task path (the answer is read without a task when it comes whole: see
         # test_a_whole_json_answer_is_taken_with_no_task).
-        transport.http.start = lambda *args: None  # type: ignore[method-assign]
+        monkeypatch.setattr(streamable_http, "start_exchange", lambda *args: None)
         call = asyncio.ensure_future(client.call_tool("wait", {"text": "x"}))
         await started.wait()
         (task,) = transport._streams.values()

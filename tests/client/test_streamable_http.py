@@ -379,9 +379,6 @@ class _RecordingHTTP:
         self.methods.append(method)
         await asyncio.Event().wait()  # held until the transport cancels it on close
 
-    def start(self, *args: Any) -> None:
-        return None  # never written at once: every request goes through request()
-
     async def aclose(self) -> None:
         self.closed = True
 

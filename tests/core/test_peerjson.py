@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from mcplite import types as t
 from mcplite._auth import jose, jwt, oauth_metadata
-from mcplite._client import streamable_http as client_http
+from mcplite._client import streamable_wire as client_http
 from mcplite._core import jsonrpc as rpc, peerjson
 from mcplite._core.events import ReplyReady
 from mcplite._core.protocol import SERVER_ROLE, Protocol
