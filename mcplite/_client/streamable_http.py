@@ -526,7 +526,9 @@ class StreamableHTTPTransport:
         finally:
             self._streams.pop(rid, None)  # see _start_request
             if first is not None:
-                first.close()  # cancelled before it ran: its exchange is given up below
+                # Not reached while eager_start runs the first step at once (it awaits
+                # ``first`` before anything can cancel it); closed so it never warns.
+                first.close()
 
     async def _answer(
         self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
