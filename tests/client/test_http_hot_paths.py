@@ -16,7 +16,9 @@ from mcplite._client.streamable_http import StreamableHTTPTransport
 from mcplite._client.streamable_wire import _fast_request
 from mcplite._core.jsonrpc import encode_request
 from mcplite._server.streamable_run import StreamableHTTPServer
-from mcplite._wire.http11 import RequestParser
+from mcplite._wire.http11 import Request
+
+from .._loopback import http_server
 
 
 def _chunk(data: bytes) -> bytes:
@@ -27,38 +29,24 @@ def _chunk(data: bytes) -> bytes:
 async def sse_server(end_stream: bool) -> AsyncIterator[tuple[str, list[int]]]:
     """Answers each POSTed request over a chunked SSE stream: a priming event, the response,
     one notification after it, then the end of the stream (or nothing: it stays open)."""
-    conns: list[int] = []
 
-    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conns.append(1)
-        parser = RequestParser()
-        try:
-            while data := await reader.read(65536):
-                for _req, body in parser.feed_requests(data):
-                    rid = json.loads(body)["id"]
-                    response = json.dumps({"jsonrpc": "2.0", "id": rid, "result": {}})
-                    note = json.dumps({"jsonrpc": "2.0", "method": "notifications/x"})
-                    out = (
-                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                        b"Transfer-Encoding: chunked\r\n\r\n"
-                        + _chunk(b"id: p\ndata:\n\n")
-                        + _chunk(b"data: " + response.encode() + b"\n\n")
-                        + _chunk(b"data: " + note.encode() + b"\n\n")
-                    )
-                    writer.write(out + (b"0\r\n\r\n" if end_stream else b""))
-                    await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
+    async def answer(_req: Request, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        rid = json.loads(body)["id"]
+        response = json.dumps({"jsonrpc": "2.0", "id": rid, "result": {}})
+        note = json.dumps({"jsonrpc": "2.0", "method": "notifications/x"})
+        out = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+            + _chunk(b"id: p\ndata:\n\n")
+            + _chunk(b"data: " + response.encode() + b"\n\n")
+            + _chunk(b"data: " + note.encode() + b"\n\n")
+        )
+        writer.write(out + (b"0\r\n\r\n" if end_stream else b""))
+        await writer.drain()
+        return True
 
-    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/mcp", conns
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with http_server(answer) as served:
+        yield served
 
 
 async def _exchange(transport: StreamableHTTPTransport, rid: int) -> list[bytes]:

@@ -19,7 +19,9 @@ from mcplite import ConnectionClosed, HTTPStatusError, RemoteProtocolError
 from mcplite._client.streamable_http import StreamableHTTPTransport
 from mcplite._core.jsonrpc import encode_request
 from mcplite._io.httpclient import _READ_BUFFER_BYTES, HTTPClient
-from mcplite._wire.http11 import RequestParser
+from mcplite._wire.http11 import Request
+
+from .._loopback import http_server
 
 # rid -> the chunks of the raw HTTP answer (None: never answer)
 Script = Callable[[Any], list[bytes] | None]
@@ -36,36 +38,17 @@ def json_answer(rid: Any, *, status: bytes = b"200 OK", body: bytes | None = Non
 
 @asynccontextmanager
 async def scripted(script: Script) -> AsyncIterator[tuple[str, list[int]]]:
-    conns: list[int] = []
+    async def answer(_req: Request, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        for chunk in script(json.loads(body)["id"]) or ():
+            if chunk == b"CLOSE":
+                return False
+            writer.write(chunk)
+            await writer.drain()
+            await asyncio.sleep(0)
+        return True
 
-    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conns.append(1)
-        parser = RequestParser()
-        try:
-            while data := await reader.read(65536):
-                for _req, body in parser.feed_requests(data):
-                    chunks = script(json.loads(body)["id"])
-                    if chunks is None:
-                        continue
-                    for chunk in chunks:
-                        if chunk == b"CLOSE":
-                            writer.close()
-                            return
-                        writer.write(chunk)
-                        await writer.drain()
-                        await asyncio.sleep(0)
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/mcp", conns
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with http_server(answer) as served:
+        yield served
 
 
 def transport_for(url: str, **kwargs: Any) -> tuple[StreamableHTTPTransport, list[Any]]:

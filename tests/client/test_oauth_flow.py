@@ -28,6 +28,7 @@ from mcplite._client.oauth_loopback import LoopbackRedirect
 from mcplite._io.httpclient import HTTPClient
 from mcplite._wire import http11 as h11
 
+from .._loopback import tcp_server
 from ..auth._verify_jwt import verify_jwt
 
 Reply = tuple[int, dict[str, str], bytes]
@@ -146,13 +147,9 @@ async def serve(world: World) -> AsyncIterator[World]:
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    world.base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    try:
+    async with tcp_server(handle) as port:
+        world.base = f"http://127.0.0.1:{port}"
         yield world
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def browser(http: HTTPClient) -> Callable[[str], Any]:

@@ -23,6 +23,8 @@ from mcplite._wire.paramheaders import (
     request_headers,
 )
 
+from .._loopback import tcp_server
+
 REGION_TOOL = {
     "name": "sql",
     "inputSchema": {
@@ -191,13 +193,8 @@ async def fake_server(stateless: bool) -> AsyncIterator[tuple[str, Fake]]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
+    async with tcp_server(on_conn) as port:
         yield f"http://127.0.0.1:{port}/mcp", fake
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 async def test_handshake_era_over_http() -> None:

@@ -3,47 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from mcplite import ConnectError, ConnectionClosed, RemoteProtocolError, RequestTimeout
 from mcplite._io.httpclient import HTTPClient, split_url
-from mcplite._wire.http11 import Request, RequestParser
+from mcplite._wire.http11 import Request
 
-Handler = Callable[[Request, bytes, asyncio.StreamWriter], Awaitable[bool]]
-
-
-@asynccontextmanager
-async def serve(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
-    """Yield (base URL, connection counter); ``handler`` returns False to close."""
-    conns: list[int] = []
-
-    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conns.append(1)
-        parser = RequestParser()
-        try:
-            while True:
-                data = await reader.read(65536)
-                if not data:
-                    return
-                for req, body in parser.feed_requests(data):
-                    if not await handler(req, body, writer):
-                        return
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/mcp", conns
-    finally:
-        server.close()
-        await server.wait_closed()
+from .._loopback import http_server
 
 
 async def ok(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
@@ -54,7 +22,7 @@ async def ok(req: Request, body: bytes, w: asyncio.StreamWriter) -> bool:
 
 
 async def test_keep_alive_reuses_one_connection() -> None:
-    async with serve(ok) as (url, conns), HTTPClient() as http:
+    async with http_server(ok) as (url, conns), HTTPClient() as http:
         for i in range(3):
             resp = await http.request("POST", url, {"x": "1"}, b"%d" % i)
             assert resp.status == 200 and await resp.read() == b"echo:%d" % i
@@ -74,7 +42,7 @@ async def test_streaming_chunked_body() -> None:
         w.write(b"0\r\n\r\n")
         return True
 
-    async with serve(chunked) as (url, _), HTTPClient() as http:
+    async with http_server(chunked) as (url, _), HTTPClient() as http:
         resp = await http.request("GET", url)
         assert resp.content_type == "text/event-stream"
         assert [c async for c in resp.aiter_bytes()] == [b"a", b"bb"]
@@ -82,7 +50,7 @@ async def test_streaming_chunked_body() -> None:
 
 
 async def test_body_limit() -> None:
-    async with serve(ok) as (url, _), HTTPClient() as http:
+    async with http_server(ok) as (url, _), HTTPClient() as http:
         resp = await http.request("POST", url, (), b"x" * 100)
         with pytest.raises(RemoteProtocolError, match="exceeds 10 bytes"):
             await resp.read(max_bytes=10)
@@ -93,7 +61,7 @@ async def test_read_timeout() -> None:
         await asyncio.sleep(1)
         return False
 
-    async with serve(silent) as (url, _), HTTPClient(read_timeout=0.05) as http:
+    async with http_server(silent) as (url, _), HTTPClient(read_timeout=0.05) as http:
         with pytest.raises(RequestTimeout):
             await http.request("GET", url)
         assert http.open_connections == 0
@@ -117,7 +85,7 @@ async def test_stale_pooled_connection_is_retried() -> None:
         await ok(req, body, w)
         return False  # close after each response despite keep-alive
 
-    async with serve(once) as (url, conns), HTTPClient() as http:
+    async with http_server(once) as (url, conns), HTTPClient() as http:
         for _ in range(2):  # GET is idempotent: resent whenever the close came first
             resp = await http.request("GET", url)
             assert await resp.read() == b"echo:"
@@ -141,7 +109,7 @@ async def test_server_closes_mid_response() -> None:
         await w.drain()
         return False
 
-    async with serve(broken) as (url, _), HTTPClient() as http:
+    async with http_server(broken) as (url, _), HTTPClient() as http:
         resp = await http.request("GET", url)
         with pytest.raises(RemoteProtocolError):
             await resp.read()
@@ -176,7 +144,7 @@ async def test_pool_keeps_as_many_idle_connections_as_the_concurrency_seen() -> 
         resp = await http.request("POST", url, (), b"%d" % i)
         return await resp.read()
 
-    async with serve(held) as (url, conns), HTTPClient() as http:
+    async with http_server(held) as (url, conns), HTTPClient() as http:
         for _burst in range(3):
             all_in.clear()
             got = await asyncio.gather(*(call(http, url, i) for i in range(n)))
@@ -202,7 +170,7 @@ async def test_pool_reuses_the_most_recently_used_connection_first() -> None:
         resp = await http.request("POST", url, (), body)
         return await resp.read()
 
-    async with serve(tagged) as (url, conns), HTTPClient() as http:
+    async with http_server(tagged) as (url, conns), HTTPClient() as http:
         held = [asyncio.ensure_future(call(http, url, b"hold")) for _ in range(3)]
         deadline = asyncio.get_running_loop().time() + 5
         while len(names) < 3:
@@ -228,7 +196,7 @@ async def test_request_on_a_pooled_connection_the_server_closed_is_resent_once()
             return False  # read the request, close without answering
         return await ok(req, body, w)
 
-    async with serve(close_second) as (url, conns), HTTPClient() as http:
+    async with http_server(close_second) as (url, conns), HTTPClient() as http:
         for method in ("DELETE", "DELETE"):
             resp = await http.request(method, url)
             assert await resp.read() == b"echo:"
@@ -259,7 +227,7 @@ async def test_a_partly_answered_request_is_not_resent() -> None:
             return False
         return await ok(req, body, w)
 
-    async with serve(half_second) as (url, conns), HTTPClient() as http:
+    async with http_server(half_second) as (url, conns), HTTPClient() as http:
         resp = await http.request("POST", url, (), b"a")
         await resp.read()
         with pytest.raises(RemoteProtocolError, match="closed in the middle"):
@@ -274,7 +242,7 @@ async def test_a_request_unanswered_on_a_fresh_connection_fails_clearly() -> Non
         requests.append(body)
         return False
 
-    async with serve(never) as (url, conns), HTTPClient() as http:
+    async with http_server(never) as (url, conns), HTTPClient() as http:
         with pytest.raises(ConnectionClosed, match="no answer to POST"):
             await http.request("POST", url, (), b"a")
         assert requests == [b"a"] and len(conns) == 1  # a fresh connection: not resent
@@ -343,7 +311,7 @@ async def test_request_heads_are_cached_per_header_set_and_still_checked() -> No
         seen.append(req)
         return await ok(req, body, w)
 
-    async with serve(record) as (url, _), HTTPClient() as http:
+    async with http_server(record) as (url, _), HTTPClient() as http:
         for headers in ({"Mcp-Session-Id": "a"}, [("Mcp-Session-Id", "a")], (("X", "1"),)):
             resp = await http.request("POST", url, headers, b"{}")
             await resp.read()
@@ -386,7 +354,7 @@ async def test_one_read_timer_per_connection_not_one_per_request() -> None:
 
     loop.call_at = call_at  # type: ignore[method-assign,assignment]
     try:
-        async with serve(slow_third) as (url, conns), HTTPClient(read_timeout=30) as http:
+        async with http_server(slow_third) as (url, conns), HTTPClient(read_timeout=30) as http:
             for i in range(10):
                 resp = await http.request("POST", url, (), b"%d" % i)
                 assert await resp.read() == b"echo:%d" % i
@@ -403,7 +371,7 @@ async def test_one_read_timer_per_connection_not_one_per_request() -> None:
 
 
 async def test_a_closed_connection_drops_its_read_timer() -> None:
-    async with serve(ok) as (url, _), HTTPClient(read_timeout=300) as http:
+    async with http_server(ok) as (url, _), HTTPClient(read_timeout=300) as http:
         resp = await http.request("POST", url, (), b"1")
         await resp.read()
         (conn,) = http._idle[next(iter(http._idle))]
@@ -420,7 +388,7 @@ async def test_a_body_that_came_with_its_head_is_read_at_once_and_limits_still_h
         await w.drain()
         return True
 
-    async with serve(typed) as (url, conns), HTTPClient() as http:
+    async with http_server(typed) as (url, conns), HTTPClient() as http:
         for body in (b"sse", b"json", b"sse"):
             resp = await http.request("POST", url, (), body)
             assert resp.content_type == (
@@ -441,7 +409,7 @@ async def test_ended_takes_a_waiting_end_of_body_and_nothing_else() -> None:
         await w.drain()
         return True
 
-    async with serve(sse) as (url, conns), HTTPClient() as http:
+    async with http_server(sse) as (url, conns), HTTPClient() as http:
         resp = await http.request("POST", url, (), b"{}")
         assert not resp.ended()  # a chunk is still unread
         assert await resp.next_chunk() == b"abc"
