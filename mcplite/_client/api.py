@@ -58,6 +58,9 @@ class ClientAPI:
     def _restart_listen(self) -> None:  # pragma: no cover - provided by Client
         raise NotImplementedError
 
+    def _hear_server(self) -> None:  # pragma: no cover - provided by Client
+        raise NotImplementedError
+
     async def _wait_acknowledged(self, uri: str) -> None:  # pragma: no cover - by Client
         raise NotImplementedError
 
@@ -108,6 +111,8 @@ class ClientAPI:
                 "logging/setLevel: the server did not declare the logging capability; "
                 "sending it anyway"
             )
+        # The log messages come on the standalone GET stream: open it before asking.
+        self._hear_server()
         await self.request("logging/setLevel", t.SetLevelParams(level=level), t.EmptyResult)
 
     async def complete(
@@ -266,6 +271,8 @@ class ClientAPI:
             self._restart_listen()
             await self._wait_acknowledged(uri)
             return
+        # Its updates come on the standalone GET stream: open before asking for them.
+        self._hear_server()
         await self.request("resources/subscribe", t.SubscribeParams(uri=uri), t.EmptyResult)
         self._subscriptions.add(uri)
 

@@ -75,6 +75,22 @@ _TYPED: Final[dict[str, tuple[str, type | None]]] = {
 }
 
 
+class _Callback:
+    """A notification callback attribute of ``Client``: assigning one after ``connect()``
+    opens the standalone GET stream if it is not open yet (``Client._hear_server``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_callback_" + name
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        return self if obj is None else getattr(obj, self._slot)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj, self._slot, value)
+        if value is not None:
+            obj._hear_server()
+
+
 class Client(ListenMixin, InputMixin, ClientAPI):
     """A connected MCP client.  Use ``mcplite.connect(...)`` to make one.
 
@@ -86,6 +102,12 @@ class Client(ListenMixin, InputMixin, ClientAPI):
     ...); ``on_notification(method, params)`` receives every notification no typed
     callback took.
     """
+
+    on_notification = _Callback()
+    on_logging_message = _Callback()
+    on_resource_updated = _Callback()
+    on_elicitation_complete = _Callback()
+    on_task_status = _Callback()
 
     def __init__(
         self,
@@ -267,6 +289,8 @@ class Client(ListenMixin, InputMixin, ClientAPI):
             hook = getattr(transport, "set_protocol_version", None)
             if hook is not None:
                 hook(self.protocol_version)
+            if self._hears_server():
+                self._hear_server()
             self._restart_listen()
         except BaseException:
             await self.aclose()
@@ -372,6 +396,37 @@ class Client(ListenMixin, InputMixin, ClientAPI):
                 t.SetLevelParams(level=cast(t.LoggingLevel, self.log_level)),
                 t.EmptyResult,
             )
+
+    def _hears_server(self) -> bool:
+        """Whether anything here waits for what a server sends outside a request: a
+        capability its requests go to, a notification callback, a subscription or a log
+        level."""
+        return (
+            self._roots is not None
+            or self._sampling is not None
+            or self._elicitation is not None
+            or self.on_notification is not None
+            or any(getattr(self, name) is not None for name, _ in _TYPED.values())
+            or bool(self._subscriptions)
+            or self.log_level is not None
+        )
+
+    def _hear_server(self) -> None:
+        """Have the transport open its channel for what the server sends outside a request,
+        if it has one and has not opened it (streamable HTTP's standalone GET stream with
+        ``standalone_stream="auto"``, handshake era only); a no-op before ``connect()``,
+        after close, and for every other transport."""
+        session = getattr(self, "session", None)  # None while __init__ sets the callbacks
+        if session is None or session.is_closed:
+            return
+        hook = getattr(self.transport, "open_standalone_stream", None)
+        if hook is None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # assigned outside the event loop: opened by the next request that needs it
+        hook()
 
     def _session(self) -> Session:
         if self.session is None:

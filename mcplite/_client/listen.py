@@ -72,9 +72,14 @@ class ListenMixin:
     # 2026-07-28 delivers list changes only on a subscriptions/listen that asked for them:
     # assigning a callback after connect() reopens the listen with the new filter, so it
     # works as it does in the handshake era.
+    def _hear_server(self) -> None:  # pragma: no cover - provided by Client
+        raise NotImplementedError
+
     def _set_list_callback(self, kind: str, callback: Callback | None) -> None:
         before = self._list_callbacks[kind] is not None
         self._list_callbacks[kind] = callback
+        if callback is not None:
+            self._hear_server()  # handshake era: the GET stream carries list changes
         if before != (callback is not None) and self._listen_may_restart():
             self._restart_listen()
 

@@ -60,6 +60,12 @@ DEFAULT_RECONNECT_DELAY_SECONDS: Final = 1.0  # first backoff step when no `retr
 DEFAULT_MAX_RECONNECT_DELAY_SECONDS: Final = 30.0
 DEFAULT_CLOSE_TIMEOUT_SECONDS: Final = 5.0  # the DELETE on close (go-sdk #1183)
 DEFAULT_MAX_QUEUED_MESSAGES: Final = 1024  # received, not yet read by the session
+# ``standalone_stream``: True opens the GET stream right after the handshake, False never,
+# and "auto" (the default) when the Client first needs to hear from the server outside its
+# requests (``open_standalone_stream``): a client that only calls tools keeps one TCP
+# connection per session instead of two (2025-11-25 basic/transports "Listening for
+# Messages from the Server": the client MAY issue the GET).
+STANDALONE_STREAM_AUTO: Final = "auto"
 # How long the rest of an answered request's SSE stream is read before its connection is
 # dropped (the server should end it right after the response).
 _STREAM_LINGER_SECONDS: Final = 1.0
@@ -84,13 +90,19 @@ class StreamableHTTPTransport:
         max_reconnects: int = DEFAULT_MAX_RECONNECTS,
         reconnect_delay: float = DEFAULT_RECONNECT_DELAY_SECONDS,
         max_reconnect_delay: float = DEFAULT_MAX_RECONNECT_DELAY_SECONDS,
-        standalone_stream: bool = True,
+        standalone_stream: bool | str = STANDALONE_STREAM_AUTO,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS,
         max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
         auth: HTTPAuth | None = None,
         stream_linger: float = _STREAM_LINGER_SECONDS,
     ) -> None:
         split_url(url)  # fail fast on a bad URL
+        # isinstance, not ==: 1 and 0 are refused, not taken for True and False.
+        if standalone_stream != STANDALONE_STREAM_AUTO and not isinstance(standalone_stream, bool):
+            raise ValueError(
+                f"standalone_stream: expected True, False or {STANDALONE_STREAM_AUTO!r}, "
+                f"got {standalone_stream!r}"
+            )
         self.url = url
         self.headers = dict(headers or {})
         self.auth = auth  # adds Authorization/DPoP, handles 401/403 (see _httpauth.py)
@@ -144,14 +156,28 @@ class StreamableHTTPTransport:
     def set_protocol_version(self, version: str | None) -> None:
         """The Client's negotiated version: sent as MCP-Protocol-Version from now on.
 
-        In the handshake era this also opens the standalone GET stream (2025-11-25
-        "Listening for Messages from the Server"); 2026-07-28 has none.
+        In the handshake era, with ``standalone_stream=True``, this also opens the
+        standalone GET stream (2025-11-25 "Listening for Messages from the Server");
+        2026-07-28 has none.
         """
         self.protocol_version = version
+        if self.standalone_stream is True:
+            self._open_get()
+
+    def open_standalone_stream(self) -> None:
+        """Open the standalone GET stream now unless it is open already or not wanted
+        (``standalone_stream=False``, or the 2026-07-28 era, which has none): what the
+        Client calls, in "auto" mode, once something needs to hear from the server outside
+        a request (a notification callback, a subscription, a capability a server request
+        goes to)."""
+        if self.standalone_stream is not False:
+            self._open_get()
+
+    def _open_get(self) -> None:
+        version = self.protocol_version
         if (
             version is not None
             and version < STATELESS_REVISION
-            and self.standalone_stream
             and self._get_task is None
             and not self._closed
         ):

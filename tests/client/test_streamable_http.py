@@ -384,14 +384,21 @@ async def test_requests_leave_after_the_standalone_get_until_it_is_answered() ->
     """The eager POST path must not overtake the standalone GET (conformance sse-retry reads
     a GET that follows a POST as that POST's resumption): while the GET is unanswered a
     request starts on a task, which runs after the GET's."""
-    http = _RecordingHTTP()
-    transport = StreamableHTTPTransport("http://127.0.0.1:9/mcp", http=http)  # type: ignore[arg-type]
-    transport.set_protocol_version("2025-11-25")
-    await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
-    for _ in range(3):
-        await asyncio.sleep(0)
-    assert http.methods == ["GET", "POST"]
-    await transport.aclose()
+    for option in (True, "auto"):
+        http = _RecordingHTTP()
+        transport = StreamableHTTPTransport(
+            "http://127.0.0.1:9/mcp",
+            http=http,  # type: ignore[arg-type]
+            standalone_stream=option,
+        )
+        transport.set_protocol_version("2025-11-25")
+        if option == "auto":
+            transport.open_standalone_stream()  # what the Client does once it needs it
+        await transport.send(b'{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert http.methods == ["GET", "POST"], option
+        await transport.aclose()
 
 
 async def test_without_a_standalone_get_a_request_is_written_from_send() -> None:
