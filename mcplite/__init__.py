@@ -27,6 +27,7 @@ from ._errors import (
     RequestTimeout,
     ResourceNotFound,
     RPCError,
+    SessionExpired,
     ToolError,
     TransportError,
 )
@@ -178,6 +179,7 @@ __all__ = [
     "RequireBearerToken",
     "ResourceNotFound",
     "Server",
+    "SessionExpired",
     "StaticTokenVerifier",
     "Store",
     "StoreUnavailable",

@@ -120,6 +120,12 @@ class AuthError(HTTPStatusError):
     """401/403 from a protected HTTP server."""
 
 
+class SessionExpired(HTTPStatusError):
+    """404 to a request that carried an ``MCP-Session-Id``: the server has ended or forgotten
+    the session.  The Client starts a new one and sends the request again, once
+    (2025-11-25 basic/transports, Session Management); a second 404 reaches the caller."""
+
+
 class RequestTimeout(MCPError, TimeoutError):
     """No answer arrived within the request timeout."""
 

@@ -114,6 +114,7 @@ class ClientAPI:
         # The log messages come on the standalone GET stream: open it before asking.
         self._hear_server()
         await self.request("logging/setLevel", t.SetLevelParams(level=level), t.EmptyResult)
+        self.log_level = level  # sent again to a new session (Client._reinitialize)
 
     async def complete(
         self,

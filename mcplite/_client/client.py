@@ -36,6 +36,7 @@ from .._errors import (
     RemoteProtocolError,
     RequestTimeout,
     RPCError,
+    SessionExpired,
 )
 from .._io.session import DEFAULT_REQUEST_TIMEOUT_SECONDS, Session
 from .._io.transport import Transport
@@ -193,6 +194,8 @@ class Client(ListenMixin, InputMixin, ClientAPI):
         self._task_listen_ids: set[Any] = set()
         self._task_listen_pending = False
         self._elicitations: dict[str, asyncio.Event] = {}
+        self._renewal: asyncio.Future[None] | None = None
+        self._session_generation = 0
 
     # ------------------------------------------------------------------ capabilities
 
@@ -396,6 +399,43 @@ class Client(ListenMixin, InputMixin, ClientAPI):
                 t.SetLevelParams(level=cast(t.LoggingLevel, self.log_level)),
                 t.EmptyResult,
             )
+
+    async def _renew_session(self, generation: int, exc: SessionExpired) -> None:
+        """A request sent in session ``generation`` got ``exc`` (HTTP 404 to its session id):
+        start a new session, once for every request that failed with it (2025-11-25
+        basic/transports, Session Management: the client MUST send a new InitializeRequest
+        without a session ID), unless one was started since that request was sent."""
+        if generation != self._session_generation:
+            return
+        renewal = self._renewal
+        if renewal is None:
+            renewal = self._renewal = asyncio.ensure_future(self._reinitialize(exc))
+        await asyncio.shield(renewal)
+
+    async def _reinitialize(self, exc: SessionExpired) -> None:
+        """The handshake again, then what the old session had: the log level (``_initialize``
+        sends it), the resource subscriptions and the standalone GET stream."""
+        try:
+            forget = getattr(self.transport, "forget_session", None)
+            version = self.protocol_version
+            if forget is None or version is None:
+                raise exc
+            log.info("%s; starting a new session", exc)
+            had_stream = forget()
+            await self._initialize(version)
+            self._session_generation += 1
+            hook = getattr(self.transport, "set_protocol_version", None)
+            if hook is not None:
+                hook(self.protocol_version)
+            if had_stream or self._hears_server():
+                self._hear_server()
+            session = self._session()
+            for uri in sorted(self._subscriptions):
+                await session.request(
+                    "resources/subscribe", t.SubscribeParams(uri=uri), t.EmptyResult
+                )
+        finally:
+            self._renewal = None
 
     def _hears_server(self) -> bool:
         """Whether anything here waits for what a server sends outside a request: a

@@ -23,6 +23,7 @@ from .._errors import (
     URL_ELICITATION_REQUIRED,
     RemoteProtocolError,
     RPCError,
+    SessionExpired,
 )
 from .._io.session import ProgressCallback, Session
 from .api import checked_roots
@@ -87,8 +88,15 @@ class InputMixin:
     _elicitation: ElicitationHandler | None
     _elicitations: dict[str, asyncio.Event]
 
+    # A re-initialization under way (SessionExpired), and how many the session has had.
+    _renewal: asyncio.Future[None] | None
+    _session_generation: int
+
     def _session(self) -> Session:  # pragma: no cover - provided by Client
         raise NotImplementedError
+
+    async def _renew_session(self, generation: int, exc: SessionExpired) -> None:
+        raise NotImplementedError  # pragma: no cover - provided by Client
 
     # ------------------------------------------------------------------ requests
 
@@ -102,9 +110,20 @@ class InputMixin:
         on_progress: ProgressCallback | None = None,
     ) -> R:
         """Send any request (spec or custom) and decode its result as ``result_type``."""
-        result = await self._session().request(
-            method, params, result_type, timeout=timeout, on_progress=on_progress
-        )
+        session = self._session()
+        if self._renewal is not None:  # wait for the new session rather than 404 again
+            await asyncio.shield(self._renewal)
+        generation = self._session_generation
+        try:
+            result = await session.request(
+                method, params, result_type, timeout=timeout, on_progress=on_progress
+            )
+        except SessionExpired as exc:
+            # Never applied (the server did not know the session): sent again, once.
+            await self._renew_session(generation, exc)
+            result = await session.request(
+                method, params, result_type, timeout=timeout, on_progress=on_progress
+            )
         return _checked(method, result)
 
     async def _request_mrtr(
@@ -123,8 +142,12 @@ class InputMixin:
         future is resumed once more per call)."""
         session = self._session()
         elicited = False  # a -32042 is answered once; the second one stands
+        renewed = False  # a SessionExpired is answered once (see request)
         rounds = 0
+        if self._renewal is not None:
+            await asyncio.shield(self._renewal)
         while True:
+            generation = self._session_generation
             try:
                 raw = await session.request_raw(
                     method, params, timeout=timeout, on_progress=on_progress
@@ -150,6 +173,11 @@ class InputMixin:
                         f"{method}: the server still wanted input after "
                         f"{self.max_input_rounds} rounds"
                     )
+            except SessionExpired as exc:
+                if renewed:
+                    raise
+                await self._renew_session(generation, exc)
+                renewed = True
             except RPCError as exc:
                 if elicited:
                     raise

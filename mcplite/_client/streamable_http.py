@@ -32,11 +32,10 @@ from .._core.jsonrpc import encode_error
 from .._core.methods import STATELESS_REVISION
 from .._errors import (
     INTERNAL_ERROR,
-    AuthError,
     ConnectionClosed,
-    HTTPStatusError,
     MCPError,
     RemoteProtocolError,
+    SessionExpired,
 )
 from .._io.background import spawn
 from .._io.eager import eager_start
@@ -49,7 +48,13 @@ from .._io.httpclient import (
 )
 from .._io.httpexchange import Exchange, start as start_exchange
 from .._wire.paramheaders import InvalidToolHeaders, ParamHeaders, param_headers, request_headers
-from .._wire.sse import SSEDecoder
+from .streamable_sse import (
+    STREAM_LINGER_SECONDS,
+    SSEStreams,
+    _status_error,
+    _StreamLost,
+    _with_id,
+)
 from .streamable_wire import _META_KEY, _fast_request, _Outgoing, _probe
 
 log = logging.getLogger(__name__)
@@ -66,16 +71,12 @@ DEFAULT_MAX_QUEUED_MESSAGES: Final = 1024  # received, not yet read by the sessi
 # connection per session instead of two (2025-11-25 basic/transports "Listening for
 # Messages from the Server": the client MAY issue the GET).
 STANDALONE_STREAM_AUTO: Final = "auto"
-# How long the rest of an answered request's SSE stream is read before its connection is
-# dropped (the server should end it right after the response).
-_STREAM_LINGER_SECONDS: Final = 1.0
-_BACKOFF_FACTOR: Final = 1.5
 
 RequestId = int | str
 ErrorSink = Callable[[RequestId, BaseException], None]
 
 
-class StreamableHTTPTransport:
+class StreamableHTTPTransport(SSEStreams):
     """The Transport protocol over streamable HTTP (one POST per message)."""
 
     def __init__(
@@ -94,7 +95,7 @@ class StreamableHTTPTransport:
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS,
         max_queued_messages: int = DEFAULT_MAX_QUEUED_MESSAGES,
         auth: HTTPAuth | None = None,
-        stream_linger: float = _STREAM_LINGER_SECONDS,
+        stream_linger: float = STREAM_LINGER_SECONDS,
     ) -> None:
         split_url(url)  # fail fast on a bad URL
         # isinstance, not ==: 1 and 0 are refused, not taken for True and False.
@@ -172,6 +173,19 @@ class StreamableHTTPTransport:
         goes to)."""
         if self.standalone_stream is not False:
             self._open_get()
+
+    def forget_session(self) -> bool:
+        """The server has ended the session (``SessionExpired``): drop its id, so the next
+        request (the Client's new ``initialize``) is sent without one, and its standalone
+        GET stream; True if that stream had been opened (the Client opens it again once the
+        new session is up)."""
+        self.session_id = None
+        task, self._get_task = self._get_task, None
+        self._get_pending = False
+        if task is None:
+            return False
+        task.cancel()
+        return True
 
     def _open_get(self) -> None:
         version = self.protocol_version
@@ -329,6 +343,7 @@ class StreamableHTTPTransport:
                 # data_received, with no task at all (a task costs a step to start and
                 # one to wake up when the answer is in).  Anything but a whole 200 JSON
                 # answer goes on to _request in a task, as if it had been one all along.
+                sid = self.session_id  # what the headers carry (a 404 to it: SessionExpired)
                 try:
                     ex = start_exchange(
                         http,
@@ -336,7 +351,7 @@ class StreamableHTTPTransport:
                         self.url,
                         self._post_header_tuple(method, params),
                         data,
-                        lambda ex: self._arrived(ex, rid, method, params, data),
+                        lambda ex: self._arrived(ex, rid, method, params, data, sid),
                     )
                 except ValueError:
                     ex = None  # a bad header field: _request reports it as before
@@ -360,7 +375,15 @@ class StreamableHTTPTransport:
         headers = self._post_headers(method, params)
         return headers if type(headers) is tuple else tuple(headers)
 
-    def _arrived(self, ex: Exchange, rid: RequestId, method: str, params: Any, data: bytes) -> None:
+    def _arrived(
+        self,
+        ex: Exchange,
+        rid: RequestId,
+        method: str,
+        params: Any,
+        data: bytes,
+        sid: str | None,
+    ) -> None:
         """The answer to a request ``_start_request`` wrote (see there) has started to
         arrive: a whole 200 JSON answer is checked and handed to the session here, as
         ``_answer`` would; anything else continues as ``_request`` in a task."""
@@ -393,7 +416,7 @@ class StreamableHTTPTransport:
             first: Coroutine[Any, Any, HTTPResponse] = _given(resp)
         else:
             first = ex.finish()
-        coro = self._request(rid, method, params, data, first)
+        coro = self._request(rid, method, params, data, first, sid)
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
@@ -509,17 +532,21 @@ class StreamableHTTPTransport:
         params: Any,
         data: bytes,
         first: Coroutine[Any, Any, HTTPResponse] | None = None,
+        first_sid: str | None = None,
     ) -> None:
         """POST ``data`` and feed its answer in; ``first``: the first POST's response
-        (written already by _start_request, see _arrived)."""
+        (written already by _start_request, see _arrived), sent with session id
+        ``first_sid``."""
         try:
             wire_id, body = rid, data
             for attempt in range(self.max_reconnects + 1):
                 try:
                     if first is not None:
                         pending, first = first, None
+                        sid = first_sid
                         resp = await pending
                     else:
+                        sid = self.session_id  # read with the headers, in the same step
                         resp = await self._http_request(
                             "POST", self._post_headers(method, params), body
                         )
@@ -529,7 +556,7 @@ class StreamableHTTPTransport:
                     )
                     return
                 try:
-                    await self._answer(resp, rid, method, wire_id)
+                    await self._answer(resp, rid, method, wire_id, sid)
                     return
                 except _StreamLost as lost:
                     if attempt == self.max_reconnects:
@@ -557,8 +584,14 @@ class StreamableHTTPTransport:
                 first.close()
 
     async def _answer(
-        self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
+        self,
+        resp: HTTPResponse,
+        rid: RequestId,
+        method: str,
+        wire_id: RequestId | None = None,
+        sid: str | None = None,
     ) -> None:
+        """Feed the answer to request ``rid`` in (``sid``: the session id it was sent with)."""
         self._capture_session(resp)
         status = resp.status
         if status >= 300 or status in (202, 204):
@@ -568,6 +601,21 @@ class StreamableHTTPTransport:
                 # A JSON-RPC error for this request (e.g. 400 -32022, 404 -32601): the
                 # server speaks MCP, so the caller gets the RPCError, not the status.
                 await self._put(body, rid)
+                return
+            if status == 404 and sid is not None:
+                # 2025-11-25 basic/transports, Session Management: a 404 to a request that
+                # carried a session id means the session is gone; the client MUST start a
+                # new one (the Client does: Client._renew_session).
+                text = body[:500].decode("utf-8", "replace").strip()
+                self._fail(
+                    rid,
+                    SessionExpired(
+                        404,
+                        f"{method}: the server answered HTTP 404 to session {sid!r}: it has "
+                        "ended or forgotten it" + (f" ({text})" if text else ""),
+                        body,
+                    ),
+                )
                 return
             self._fail(rid, _status_error(status, method, body))
             return
@@ -592,165 +640,6 @@ class StreamableHTTPTransport:
                 f"{method}: expected application/json or text/event-stream, got {kind!r}"
             )
 
-    async def _request_stream(
-        self, resp: HTTPResponse, rid: RequestId, method: str, wire_id: RequestId | None = None
-    ) -> None:
-        decoder = SSEDecoder(self.max_message_bytes)
-        last_id: str | None = None
-        retry: int | None = None
-        attempts = 0
-        current = resp
-        try:
-            while True:
-                if await self._pump(current, decoder, rid, wire_id):
-                    return
-                await current.aclose()
-                if decoder.last_event_id not in (None, last_id):
-                    attempts = 0  # progress was made: the budget starts over (go-sdk #679)
-                    last_id = decoder.last_event_id
-                retry = decoder.retry if decoder.retry is not None else retry
-                if self._stateless():
-                    raise _StreamLost(f"{method}: the SSE stream ended without a response", retry)
-                if last_id is None:
-                    why = (
-                        f" (the server closed it asking to reconnect in {retry} ms, but sent "
-                        "no event id to resume from with Last-Event-ID: SEP-1699 needs one, "
-                        "so the response cannot be recovered)"
-                        if retry is not None
-                        else ""
-                    )
-                    raise ConnectionClosed(
-                        f"{method}: the SSE stream ended without a response{why}"
-                    )
-                if attempts >= self.max_reconnects:
-                    raise ConnectionClosed(
-                        f"{method}: the SSE stream ended without a response"
-                        + (f" after {attempts} reconnections" if attempts else "")
-                    )
-                await asyncio.sleep(self._delay(retry, attempts))
-                attempts += 1
-                current = await self._resume(last_id)
-                if current.status != 200 or current.content_type != "text/event-stream":
-                    body = await current.read(self.max_message_bytes)
-                    raise _status_error(current.status, f"{method} (resuming the stream)", body)
-                decoder = SSEDecoder(self.max_message_bytes)
-        finally:
-            await current.aclose()
-
-    def _delay(self, retry: int | None, attempts: int) -> float:
-        if retry is not None:
-            return retry / 1000  # SEP-1699: the server said when to come back
-        delay = self.reconnect_delay * _BACKOFF_FACTOR**attempts
-        return float(min(delay, self.max_reconnect_delay))
-
-    async def _resume(self, last_id: str | None) -> HTTPResponse:
-        headers = self._base_headers()
-        headers.append(("Accept", "text/event-stream"))
-        if last_id is not None:
-            headers.append(("Last-Event-ID", last_id))
-        return await self._http_request("GET", headers)
-
-    async def _pump(
-        self,
-        resp: HTTPResponse,
-        decoder: SSEDecoder,
-        rid: RequestId | None,
-        wire_id: RequestId | None = None,
-    ) -> bool:
-        """Feed the stream's messages to receive(); True once the response to ``rid`` came.
-
-        After the response the server SHOULD end the stream (2025-11-25 transports.mdx,
-        "Sending Messages to the Server" 6.iv); its end usually arrives with the response,
-        so the rest is read (briefly) and a keep-alive connection goes back to the pool
-        instead of being closed and reconnected for every request.
-        """
-        answered = False
-        inbox = self._inbox
-        while (chunk := await resp.next_chunk()) is not None:
-            for event in decoder.feed(chunk):
-                if event.event != "message":
-                    continue
-                data = event.data
-                if not data or data.isspace():
-                    continue  # priming events carry only an id (SEP-1699)
-                payload = data.encode()
-                if rid is not None and wire_id is not None and wire_id != rid and not answered:
-                    probe = _probe(payload)
-                    if probe is not None and probe.method is None and probe.id == wire_id:
-                        payload = _with_id(payload, rid)  # a re-issued request's answer
-                if self._hand_over(payload, rid):
-                    pass
-                elif inbox.full():
-                    await inbox.put((payload, rid))
-                else:
-                    inbox.put_nowait((payload, rid))
-                if rid is not None and not answered:
-                    probe = _probe(payload)
-                    if probe is not None and probe.method is None and probe.id == rid:
-                        answered = True
-            if answered:
-                await self._finish_stream(resp, decoder, rid)
-                return True
-        return False
-
-    async def _finish_stream(
-        self, resp: HTTPResponse, decoder: SSEDecoder, rid: RequestId | None
-    ) -> None:
-        """Read what is left of an answered stream for at most ``stream_linger`` seconds
-        (messages on it still reach receive()); then the connection is reused or closed."""
-        if resp.ended():  # the hot path: the end of the stream came with the response
-            return
-        try:
-            while resp.buffered:  # usually the end of the stream came with the response
-                await self._leftover(await resp.next_chunk(), decoder, rid)
-            if resp.closed:
-                return
-            async with asyncio.timeout(self.stream_linger):
-                while (chunk := await resp.next_chunk()) is not None:
-                    await self._leftover(chunk, decoder, rid)
-        except (TimeoutError, MCPError, OSError) as exc:
-            log.debug("an answered SSE stream did not end: %r", exc)
-
-    async def _leftover(
-        self, chunk: bytes | None, decoder: SSEDecoder, rid: RequestId | None
-    ) -> None:
-        for event in decoder.feed(chunk or b""):
-            if event.event == "message" and event.data and not event.data.isspace():
-                await self._put(event.data.encode(), rid)
-
-    async def _standalone_stream(self) -> None:
-        last_id: str | None = None
-        retry: int | None = None
-        attempts = 0
-        try:
-            while not self._closed:
-                decoder = SSEDecoder(self.max_message_bytes)
-                resp = await self._resume(last_id)
-                self._get_pending = False
-                try:
-                    if resp.status == 405:
-                        log.debug("the server offers no standalone SSE stream (405)")
-                        return
-                    if resp.status != 200 or resp.content_type != "text/event-stream":
-                        log.info("standalone SSE stream refused: HTTP %d", resp.status)
-                        return
-                    await self._pump(resp, decoder, None)
-                finally:
-                    await resp.aclose()
-                if decoder.last_event_id not in (None, last_id):
-                    attempts = 0
-                    last_id = decoder.last_event_id
-                retry = decoder.retry if decoder.retry is not None else retry
-                if attempts >= self.max_reconnects:
-                    log.info("standalone SSE stream: giving up after %d reconnections", attempts)
-                    return
-                await asyncio.sleep(self._delay(retry, attempts))
-                attempts += 1
-        except (MCPError, OSError) as exc:
-            log.info("standalone SSE stream stopped: %r", exc)
-        finally:
-            self._get_pending = False
-
     async def _post_other(self, data: bytes, msg: _Outgoing) -> None:
         """POST a notification or a response: the server answers 202 (or an error)."""
         try:
@@ -773,30 +662,5 @@ class StreamableHTTPTransport:
             )
 
 
-class _StreamLost(ConnectionClosed):
-    """2026-07-28: a request's response stream ended before its response."""
-
-    def __init__(self, message: str, retry: int | None) -> None:
-        super().__init__(message)
-        self.retry = retry
-
-
 async def _given(resp: HTTPResponse) -> HTTPResponse:
     return resp
-
-
-def _with_id(data: bytes, new_id: RequestId) -> bytes:
-    """``data`` (one JSON-RPC message) with its ``id`` replaced."""
-    msg = msgspec.json.decode(data)
-    msg["id"] = new_id
-    return msgspec.json.encode(msg)
-
-
-def _status_error(status: int, what: str, body: bytes) -> HTTPStatusError:
-    text = body[:500].decode("utf-8", "replace").strip()
-    message = f"{what}: the server answered HTTP {status}" + (f": {text}" if text else "")
-    if status in (401, 403):
-        return AuthError(status, message, body)
-    if status in (202, 204):
-        message = f"{what}: the server answered HTTP {status} without a response to the request"
-    return HTTPStatusError(status, message, body)
