@@ -34,6 +34,7 @@ class _Server(Protocol):
     max_headers: int
     head_timeout: float
     keep_alive_timeout: float
+    head_cache_timeout: float
     max_connections: int
     max_connections_per_peer: int
     max_pipelined: int
@@ -384,16 +385,23 @@ class _Connection(asyncio.Protocol):
     def _arm(self, kind: int) -> None:
         s = self.server
         loop = self.loop
-        deadline = loop.time() + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
+        now = loop.time()
+        deadline = now + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
         self._timer_kind = kind
         self._deadline = deadline
+        fire = deadline
+        if kind == _IDLE and self.parser.remembers:
+            # The parser's reuse cache (the last head, its fields, their index, the
+            # Request: ~1.5 KB) pays for itself only while requests follow closely; an
+            # idle connection gives it back after head_cache_timeout (see _timeout).
+            fire = min(deadline, now + s.head_cache_timeout)
         timer = self._timer
         if timer is not None:
-            if self._timer_at <= deadline:
+            if self._timer_at <= fire:
                 return  # it fires first and re-arms for this deadline: no new timer
             timer.cancel()
-        self._timer_at = deadline
-        self._timer = loop.call_at(deadline, self._timeout)
+        self._timer_at = fire
+        self._timer = loop.call_at(fire, self._timeout)
 
     def _disarm(self) -> None:
         # The timer stays: it finds no deadline when it fires and ends (a keep-alive
@@ -411,9 +419,20 @@ class _Connection(asyncio.Protocol):
         kind = self._timer_kind
         if kind == 0 or self.lost:
             return
-        if self._deadline > self._timer_at:  # the deadline moved on since the timer was set
-            self._timer_at = self._deadline
-            self._timer = self.loop.call_at(self._deadline, self._timeout)
+        deadline = self._deadline
+        if deadline > self._timer_at:  # the deadline moved on since the timer was set
+            fire = deadline
+            if kind == _IDLE and self.parser.remembers:
+                # Idle since deadline - keep_alive_timeout: drop the reuse cache once it
+                # has been idle head_cache_timeout (a request since then moved it on).
+                s = self.server
+                park_at = deadline - s.keep_alive_timeout + s.head_cache_timeout
+                if park_at > self._timer_at:
+                    fire = min(park_at, deadline)
+                else:
+                    self.parser.forget_last()
+            self._timer_at = fire
+            self._timer = self.loop.call_at(fire, self._timeout)
             return
         self._timer_kind = 0
         if self.busy:

@@ -42,6 +42,7 @@ class StreamableHTTPServer:
             "max_headers",
             "head_timeout",
             "keep_alive_timeout",
+            "head_cache_timeout",
             "max_connections",
             "max_connections_per_peer",
             "max_pipelined",

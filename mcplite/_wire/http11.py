@@ -489,6 +489,11 @@ class RequestParser(_Parser):
                 return n
         return pos
 
+    @property
+    def remembers(self) -> bool:
+        """Whether a head is kept for ``_reuse`` (``forget_last`` drops it)."""
+        return self._last is not None
+
     def forget_last(self) -> None:
         """Drop the head kept for ``_reuse``: a connection carrying a long response (an
         SSE stream) sees no next request for a long time, and the parsed head (its fields,

@@ -1,6 +1,8 @@
 """Issue 15: one timer per server connection.  A keep-alive connection answering requests
 moves its deadline instead of re-arming a timer per request, and the keep-alive and head
-timeouts still hold, counted from the last request.  Real loopback sockets."""
+timeouts still hold, counted from the last request.  An idle connection gives back the
+parse of its last head after head_cache_timeout (issue 15, memory per idle HTTP session),
+not while requests follow closely.  Real loopback sockets."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 
 from mcplite._io import httpconn
 from mcplite._io.httpserver import HTTPServer, Responder
-from mcplite._wire.http11 import Request
+from mcplite._wire.http11 import Request, RequestParser
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -36,7 +38,7 @@ async def test_requests_on_one_connection_arm_no_timer_each(
         armed.append(getattr(cb, "__self__", None))  # call_later goes through call_at
         return real_at(when, cb, *args, **kw)
 
-    async with HTTPServer(ok_app, keep_alive_timeout=30) as srv:
+    async with HTTPServer(ok_app, keep_alive_timeout=30, head_cache_timeout=30) as srv:
         reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
         try:
             writer.write(REQUEST)
@@ -81,5 +83,70 @@ async def test_head_timeout_shorter_than_keep_alive_after_requests() -> None:
             rest = await asyncio.wait_for(reader.read(), 3)
             assert rest.startswith(b"HTTP/1.1 408")
             assert 0.09 <= time.monotonic() - start < 2.5
+        finally:
+            writer.close()
+
+
+def _only_connection(srv: HTTPServer) -> httpconn._Connection:
+    (conn,) = srv.connections
+    return conn
+
+
+def _remembers(parser: RequestParser) -> bool:
+    return parser.remembers  # a call, so that a type checker does not narrow it
+
+
+async def test_idle_connection_gives_back_its_head_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forgets: list[object] = []
+    real = RequestParser.forget_last
+
+    def forget_last(self: RequestParser) -> None:
+        forgets.append(self)
+        real(self)
+
+    monkeypatch.setattr(RequestParser, "forget_last", forget_last)
+    async with HTTPServer(ok_app, keep_alive_timeout=30, head_cache_timeout=0.25) as srv:
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        try:
+            writer.write(REQUEST)
+            await answer(reader)
+            parser = _only_connection(srv).parser
+            assert _remembers(parser)
+            # Requests 20 ms apart, for longer than head_cache_timeout: the cache stays.
+            start = time.monotonic()
+            while time.monotonic() - start < 0.6:
+                await asyncio.sleep(0.02)
+                writer.write(REQUEST)
+                await answer(reader)
+                assert _remembers(parser)
+            assert forgets == []
+            # Idle past head_cache_timeout (the keep-alive deadline is far off): dropped.
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                if not _remembers(parser):
+                    break
+            assert forgets == [parser] and not _remembers(parser)
+            assert _only_connection(srv) is not None  # the connection itself stays open
+            # The next request is parsed in full and answered, and remembered again.
+            writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+            await answer(reader)
+            writer.write(REQUEST)
+            await answer(reader)
+            assert _remembers(parser)
+        finally:
+            writer.close()
+
+
+async def test_keep_alive_timeout_still_closes_after_the_cache_is_dropped() -> None:
+    async with HTTPServer(ok_app, keep_alive_timeout=0.3, head_cache_timeout=0.05) as srv:
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        try:
+            writer.write(REQUEST)
+            await answer(reader)
+            last = time.monotonic()
+            assert await asyncio.wait_for(reader.read(), 3) == b""  # closed when idle
+            assert time.monotonic() - last >= 0.29
         finally:
             writer.close()
