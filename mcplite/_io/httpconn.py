@@ -385,16 +385,10 @@ class _Connection(asyncio.Protocol):
     def _arm(self, kind: int) -> None:
         s = self.server
         loop = self.loop
-        now = loop.time()
-        deadline = now + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
+        deadline = loop.time() + (s.keep_alive_timeout if kind == _IDLE else s.head_timeout)
         self._timer_kind = kind
         self._deadline = deadline
-        fire = deadline
-        if kind == _IDLE and self.parser.remembers:
-            # The parser's reuse cache (the last head, its fields, their index, the
-            # Request: ~1.5 KB) pays for itself only while requests follow closely; an
-            # idle connection gives it back after head_cache_timeout (see _timeout).
-            fire = min(deadline, now + s.head_cache_timeout)
+        fire = self._fire_at()
         timer = self._timer
         if timer is not None:
             if self._timer_at <= fire:
@@ -402,6 +396,17 @@ class _Connection(asyncio.Protocol):
             timer.cancel()
         self._timer_at = fire
         self._timer = loop.call_at(fire, self._timeout)
+
+    def _fire_at(self) -> float:
+        """When the timer is next due: the deadline, or before it, for a connection idle
+        since ``deadline - keep_alive_timeout``, head_cache_timeout after that, when the
+        parser's reuse cache (the last head, its fields, their index, the Request: ~1.5 KB)
+        is given back.  The cache pays for itself only while requests follow closely."""
+        deadline = self._deadline
+        if self._timer_kind == _IDLE and self.parser.remembers:
+            s = self.server
+            return min(deadline, deadline - s.keep_alive_timeout + s.head_cache_timeout)
+        return deadline
 
     def _disarm(self) -> None:
         # The timer stays: it finds no deadline when it fires and ends (a keep-alive
@@ -421,16 +426,10 @@ class _Connection(asyncio.Protocol):
             return
         deadline = self._deadline
         if deadline > self._timer_at:  # the deadline moved on since the timer was set
-            fire = deadline
-            if kind == _IDLE and self.parser.remembers:
-                # Idle since deadline - keep_alive_timeout: drop the reuse cache once it
-                # has been idle head_cache_timeout (a request since then moved it on).
-                s = self.server
-                park_at = deadline - s.keep_alive_timeout + s.head_cache_timeout
-                if park_at > self._timer_at:
-                    fire = min(park_at, deadline)
-                else:
-                    self.parser.forget_last()
+            fire = self._fire_at()
+            if fire <= self._timer_at:  # idle for head_cache_timeout: no request since
+                self.parser.forget_last()
+                fire = deadline
             self._timer_at = fire
             self._timer = self.loop.call_at(fire, self._timeout)
             return
